@@ -1,0 +1,92 @@
+"""Domain errors and warnings of foncier.
+
+Every error a user can cause (a bad brief, a bad inventory, a bad output path) is one of these;
+the command line prints its message and exits with a non-zero code, without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "FoncierError",
+    "FoncierWarning",
+    "BriefError",
+    "InventoryError",
+    "Problem",
+    "GeometryRepairWarning",
+    "ReprojectionWarning",
+    "OutputError",
+]
+
+
+class FoncierError(Exception):
+    """Base class of every error foncier raises on purpose."""
+
+
+class FoncierWarning(UserWarning):
+    """Base class of foncier's warnings (tests turn them into errors unless asserted)."""
+
+
+class GeometryRepairWarning(FoncierWarning):
+    """An invalid geometry was repaired with ``make_valid`` while opening an inventory."""
+
+
+class ReprojectionWarning(FoncierWarning):
+    """A layer in another CRS was reprojected to Lambert-93 (EPSG:2154)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an inventory or a brief.
+
+    Attributes
+    ----------
+    where : str
+        The layer (``plots``), the brief key (``land.min_area_ha``) or the file.
+    row : str or None
+        The row's id (a ``plot_id``...) or ``None`` when the problem is about the whole layer.
+    message : str
+        What is wrong and how to fix it.
+    severity : str
+        ``"error"`` or ``"warning"``.
+    """
+
+    where: str
+    row: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        loc = self.where if self.row is None else f"{self.where}[{self.row}]"
+        tag = "" if self.severity == "error" else " (avertissement)"
+        return f"{loc}{tag}: {self.message}"
+
+
+class _ProblemsError(FoncierError, ValueError):
+    """An error that carries every problem found, reported at once."""
+
+    def __init__(self, problems: list[Problem] | str, *, source: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(source or "", None, problems)]
+        self.problems = list(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        if len(self.problems) == 1:
+            text = head + str(self.problems[0])
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            text = f"{head}{len(self.problems)} problèmes :\n{lines}"
+        super().__init__(text)
+
+
+class BriefError(_ProblemsError):
+    """An investor brief is invalid: every problem names its key, the value and what is expected."""
+
+
+class InventoryError(_ProblemsError):
+    """An inventory cannot be used: every problem names its layer, row and how to fix it."""
+
+
+class OutputError(FoncierError, ValueError):
+    """An output file cannot be written (unknown format, missing folder...)."""

@@ -1,0 +1,212 @@
+"""Match an inventory against a brief: explained verdicts, statuses, scores and ranks.
+
+A plot's status is ``match`` (no fail, no unknown), ``to_check`` (no fail, at least one unknown) or
+``no_match`` (at least one fail). Plots are ranked by status (match, to_check, no_match), then by
+score (best first), then by ``plot_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .brief import Brief
+from .criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, evaluate, net_area_ha
+from .inventory import Inventory
+from .scoring import score_plots
+
+__all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS"]
+
+STATUSES = np.array(["match", "to_check", "no_match"], dtype=object)
+STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
+BASE_COLUMNS = ["rank", "plot_id", "site_id", "status", "score", "area_ha", "net_area_ha"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One criterion's verdict on one plot.
+
+    Attributes
+    ----------
+    criterion : str
+        The criterion's name (``price``, ``motorway``...).
+    label : str
+        Its French label.
+    outcome : str
+        ``pass``, ``fail`` or ``unknown``.
+    measured : object
+        The plot's value (None when unknown).
+    required : object
+        What the brief asks.
+    reason : str
+        A one-line reason in French.
+    """
+
+    criterion: str
+    label: str
+    outcome: str
+    measured: Any
+    required: Any
+    reason: str
+
+
+@dataclass(eq=False)
+class MatchResult:
+    """The verdicts of every plot of an inventory for one brief.
+
+    Attributes
+    ----------
+    inventory : Inventory
+    brief : Brief
+    criteria : dict of str to Criterion
+        The asked criteria, each with its outcome per plot (in the inventory's plot order).
+    status : ndarray of str
+        ``match``, ``to_check`` or ``no_match`` per plot (inventory order).
+    score : ndarray of float
+        Score from 0 to 100 per plot (inventory order).
+    net_area_ha : ndarray of float
+    order : ndarray of int
+        Plot positions in rank order (``order[0]`` is the best plot).
+    """
+
+    inventory: Inventory
+    brief: Brief
+    criteria: dict[str, Criterion]
+    status: np.ndarray
+    score: np.ndarray
+    net_area_ha: np.ndarray
+    order: np.ndarray
+    _table: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    _positions: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of plots per status."""
+        return {s: int((self.status == s).sum()) for s in STATUSES}
+
+    @property
+    def table(self) -> gpd.GeoDataFrame:
+        """The ranked result table (DESIGN.md's columns, plus the plot geometry)."""
+        if self._table is None:
+            self._table = self._build_table()
+        return self._table
+
+    def position(self, plot_id: str) -> int:
+        """The position of a plot in the inventory's ``plots`` layer."""
+        if self._positions is None:
+            ids = self.inventory.plots["plot_id"].to_numpy(dtype=object)
+            self._positions = {pid: i for i, pid in enumerate(ids)}
+        try:
+            return self._positions[plot_id]
+        except KeyError:
+            raise KeyError(f"terrain inconnu : {plot_id!r}") from None
+
+    def explain(self, plot_id: str) -> list[Verdict]:
+        """Every asked criterion's verdict on one plot, with measured and required values.
+
+        Examples
+        --------
+        >>> import foncier
+        >>> inv = foncier.open_inventory()
+        >>> res = foncier.match(inv, foncier.Brief(name="Test", min_area_ha=2))
+        >>> [v.criterion for v in res.explain(res.table.plot_id.iloc[0])]
+        ['availability', 'area']
+        """
+        i = self.position(plot_id)
+        out = []
+        for name, c in self.criteria.items():
+            code = int(c.outcome[i])
+            m = c.measured[i]
+            if isinstance(m, float) and m != m:
+                m = None
+            elif isinstance(m, np.generic):
+                m = m.item()
+            out.append(Verdict(name, LABELS[name], str(OUTCOMES[code]), m, c.required,
+                               c.write_reason(i, code)))
+        return out
+
+    def reasons(self, positions: np.ndarray | None = None) -> np.ndarray:
+        """The reasons of the fails and unknowns of plots, joined by `` ; `` (inventory order)."""
+        n = len(self.status)
+        positions = np.arange(n) if positions is None else np.asarray(positions)
+        parts: list[list[str]] = [[] for _ in range(len(positions))]
+        for c in self.criteria.values():
+            codes = c.outcome[positions]
+            hit = np.flatnonzero((codes == FAIL) | (codes == UNKNOWN))
+            for k, text in zip(hit, c.reasons(positions[hit]), strict=True):
+                parts[k].append(text)
+        return np.array([" ; ".join(p) for p in parts], dtype=object)
+
+    def _build_table(self) -> gpd.GeoDataFrame:
+        plots = self.inventory.plots
+        o = self.order
+        data: dict[str, Any] = {
+            "rank": np.arange(1, len(o) + 1),
+            "plot_id": plots["plot_id"].to_numpy(dtype=object)[o],
+            "site_id": plots["site_id"].to_numpy(dtype=object)[o],
+            "status": self.status[o],
+            "score": self.score[o],
+            "area_ha": np.round(plots["area_ha"].to_numpy()[o], 4),
+            "net_area_ha": np.round(self.net_area_ha[o], 4),
+        }
+        for name, c in self.criteria.items():
+            data[name] = OUTCOMES[c.outcome[o]]
+        data["reasons"] = self.reasons(o)
+        return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o],
+                                crs=plots.crs)
+
+
+def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> MatchResult:
+    """Match every plot of an inventory against an investor brief.
+
+    Parameters
+    ----------
+    inventory : Inventory
+        From :func:`~foncier.open_inventory`; its geometry is precomputed on first use and reused.
+    brief : Brief
+        From :func:`~foncier.read_brief` or built with :class:`~foncier.Brief`.
+    on : date, optional
+        The day the score's timing component counts from (today by default).
+
+    Returns
+    -------
+    MatchResult
+        Statuses, scores and ranks; ``.table`` is the ranked GeoDataFrame, ``.explain(plot_id)``
+        one plot's verdicts.
+
+    Examples
+    --------
+    >>> import foncier
+    >>> inv = foncier.open_inventory()
+    >>> res = foncier.match(inv, foncier.Brief(name="Atelier", max_area_ha=2, fiber=True))
+    >>> sorted(res.counts) == ["match", "no_match", "to_check"]
+    True
+    >>> list(res.table.columns[:7])
+    ['rank', 'plot_id', 'site_id', 'status', 'score', 'area_ha', 'net_area_ha']
+    """
+    plots = inventory.plots
+    geo = inventory.geometry
+    net = net_area_ha(geo, brief)
+    criteria = evaluate(plots, geo, brief, net)
+    n = len(plots)
+    any_fail = np.zeros(n, dtype=bool)
+    any_unknown = np.zeros(n, dtype=bool)
+    for c in criteria.values():
+        any_fail |= c.outcome == FAIL
+        any_unknown |= c.outcome == UNKNOWN
+    code = np.where(any_fail, 2, np.where(any_unknown, 1, 0))
+    score = score_plots(plots, geo, brief, net, on=on)
+    ids = plots["plot_id"].to_numpy(dtype=object).astype(str)
+    order = np.lexsort((ids, -score, code))
+    return MatchResult(inventory=inventory, brief=brief, criteria=criteria, status=STATUSES[code],
+                       score=score, net_area_ha=net, order=order)
+
+
+def result_frame(result: MatchResult) -> pd.DataFrame:
+    """The result table without geometry (for CSV and spreadsheets)."""
+    return pd.DataFrame(result.table.drop(columns="geometry"))

@@ -1,0 +1,202 @@
+"""The inventory's data contract: layers, columns, types and enumerations.
+
+The enumerations are those of the CNIG "Sites Économiques" standard v2024-10 (which keeps several of
+them beside ``constraints`` in its Table Schemas) and foncier's own extensions.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRS",
+    "LAYERS",
+    "REQUIRED_LAYERS",
+    "ID_COLUMNS",
+    "SALES_STAGES",
+    "OCCUPANCIES",
+    "SERVICING_STAGES",
+    "LAND_CONTROLS",
+    "SITE_VOCATIONS",
+    "ICPE_REGIMES",
+    "CONSTRAINT_KINDS",
+    "CONSTRAINT_LEVELS",
+    "INFRA_KINDS",
+    "ENUMS",
+]
+
+#: Every layer is stored in RGF93 / Lambert-93.
+CRS = "EPSG:2154"
+
+SALES_STAGES = (
+    "non commercialisé",
+    "non commercialisable",
+    "en vente",
+    "en vente avec contraintes",
+    "vendu, commercialisation achevée",
+    "réservé par option de réservation",
+    "réservé par une délibération de l'EPCI",
+    "inconnu",
+    "autre",
+    "sans objet",
+)
+OCCUPANCIES = (
+    "inoccupé",
+    "occupation transitoire",
+    "occupé",
+    "vacant",
+    "friche",
+    "inconnu",
+    "autre",
+    "sans objet",
+)
+SERVICING_STAGES = (
+    "non aménageable",
+    "non aménagé, non viabilisé",
+    "viabilisation en cours",
+    "viabilisé non aménagé",
+    "viabilisé et aménagé",
+    "inconnu",
+    "autre",
+    "sans objet",
+)
+LAND_CONTROLS = (
+    "personne physique",
+    "Etat",
+    "région",
+    "département",
+    "structure intercommunale",
+    "commune",
+    "autre collectivité territoriale",
+    "organisme de logement social",
+    "établissement public foncier",
+    "SEM ou SPLA",
+    "aménageur",
+    "investisseur professionnel",
+    "établissement de santé et structure sociale",
+    "établissement de tourisme et structure de loisir sportive ou cultuelle",
+    "établissement industriel et commercial",
+    "organisation de gestion foncière et immobilière",
+    "établissement d'enseignement d'étude et de recherche",
+    "inconnu",
+    "autre",
+    "sans objet",
+)
+SITE_VOCATIONS = (
+    "industrielle",
+    "commerciale",
+    "tertiaire",
+    "artisanale",
+    "touristique",
+    "portuaire",
+    "aéroportuaire, aéronautique",
+    "entrepôts, logistique",
+    "logistique agricole",
+    "mixte",
+    "inconnu",
+    "autre",
+    "sans objet",
+)
+#: ICPE regimes, from the least to the most demanding.
+ICPE_REGIMES = (
+    "none",
+    "declaration",
+    "enregistrement",
+    "autorisation",
+    "seveso_seuil_bas",
+    "seveso_seuil_haut",
+)
+CONSTRAINT_KINDS = (
+    "flood",
+    "pprt",
+    "seveso",
+    "natura2000",
+    "znieff1",
+    "znieff2",
+    "wetland",
+    "monument",
+    "littoral",
+    "archaeology",
+    "housing",
+    "other",
+)
+#: Zone rules of a flood (PPRI) or technological (PPRT) risk plan.
+CONSTRAINT_LEVELS = ("interdiction", "prescriptions")
+INFRA_KINDS = ("motorway_interchange", "rail_freight", "port", "airport", "substation")
+
+#: Column -> (type, required). Types: text, real, bool, date.
+LAYERS: dict[str, dict[str, tuple[str, bool]]] = {
+    "sites": {
+        "site_id": ("text", True),
+        "name": ("text", False),
+        "epci_siren": ("text", False),
+        "epci_name": ("text", False),
+        "commune_insee": ("text", False),
+        "vocation": ("text", False),
+    },
+    "plots": {
+        "plot_id": ("text", True),
+        "site_id": ("text", False),
+        "cadastral_refs": ("text", False),
+        "sales_stage": ("text", False),
+        "occupancy": ("text", False),
+        "servicing_stage": ("text", False),
+        "land_control": ("text", False),
+        "turnkey": ("bool", False),
+        "price_eur_m2": ("real", False),
+        "available_from": ("date", False),
+        "plu_zone": ("text", False),
+        "icpe_max": ("text", False),
+        "power_mw": ("real", False),
+        "water_m3_day": ("real", False),
+        "gas": ("bool", False),
+        "fiber": ("bool", False),
+        "rail_siding": ("bool", False),
+        "brownfield": ("bool", False),
+        "max_height_m": ("real", False),
+        "declared_area_ha": ("real", False),
+    },
+    "constraints": {
+        "constraint_id": ("text", True),
+        "kind": ("text", True),
+        "level": ("text", False),
+        "name": ("text", False),
+        "source": ("text", False),
+    },
+    "infrastructure": {
+        "infra_id": ("text", True),
+        "kind": ("text", True),
+        "name": ("text", False),
+        "capacity_mw": ("real", False),
+    },
+    "communes": {
+        "insee": ("text", True),
+        "name": ("text", False),
+        "epci_siren": ("text", False),
+    },
+}
+REQUIRED_LAYERS = ("sites", "plots", "constraints", "infrastructure")
+ID_COLUMNS = {
+    "sites": "site_id",
+    "plots": "plot_id",
+    "constraints": "constraint_id",
+    "infrastructure": "infra_id",
+    "communes": "insee",
+}
+#: Geometry family each layer must hold.
+GEOMETRY_TYPES = {
+    "sites": "polygon",
+    "plots": "polygon",
+    "constraints": "polygon",
+    "infrastructure": "point",
+    "communes": "polygon",
+}
+#: (layer, column) -> allowed values.
+ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("sites", "vocation"): SITE_VOCATIONS,
+    ("plots", "sales_stage"): SALES_STAGES,
+    ("plots", "occupancy"): OCCUPANCIES,
+    ("plots", "servicing_stage"): SERVICING_STAGES,
+    ("plots", "land_control"): LAND_CONTROLS,
+    ("plots", "icpe_max"): ICPE_REGIMES,
+    ("constraints", "kind"): CONSTRAINT_KINDS,
+    ("infrastructure", "kind"): INFRA_KINDS,
+}
