@@ -8,6 +8,7 @@ and exit with code 1, without a traceback; usage errors exit with code 2.
 from __future__ import annotations
 
 import argparse
+import importlib
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -163,13 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("sample", help="afficher les chemins de l'inventaire et des cahiers "
                                   "des charges d'exemple")
-    for register in _EXTENSIONS:
-        register(sub)
+    for module in _EXTENSION_MODULES:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(sub)
     return parser
 
 
-#: Other modules add their sub-commands here: ``register(subparsers)``.
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
+#: Modules that add sub-commands: each has ``register(subparsers)``, and each parser it adds sets
+#: ``handler`` (a function of the parsed arguments returning an exit code) with ``set_defaults``.
+_EXTENSION_MODULES = ("foncier.cli_batch", "foncier.cli_standards", "foncier.cli_gui")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

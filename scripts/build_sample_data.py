@@ -58,12 +58,12 @@ ZONES = [
     ("ZAE-CMB-01", "Parc d'activités de la route de Saint-Lô", "50147", "industrielle",
      -1.425, 49.052, 42, [13.5], True, 0.75),
     ("ZAE-CMB-02", "ZA du Pont de Soulles", "50147", "artisanale",
-     -1.452, 49.036, 16, [], False, 0.75),
+     -1.452, 49.036, 18, [], False, 0.75),
     ("ZAE-CMB-03", "ZA de la Mare", "50550", "mixte", -1.405, 49.125, 22, [], False, 0.7),
     ("ZAE-CMB-04", "ZA de la Sienne", "50197", "artisanale", -1.350, 48.905, 12, [], False, 0.65),
     ("ZAE-CMB-05", "Parc d'activités du Bocage", "50092", "industrielle",
      -1.385, 49.065, 70, [24.0, 16.0], False, 0.7),
-    ("ZAE-BAY-01", "ZA de Bellefontaine", "14047", "mixte", -0.716, 49.266, 34, [], True, 1.0),
+    ("ZAE-BAY-01", "ZA de Bellefontaine", "14047", "mixte", -0.716, 49.266, 40, [], True, 1.0),
     ("ZAE-BAY-02", "Parc d'activités de la route de Caen", "14663", "industrielle",
      -0.672, 49.276, 40, [12.5], True, 1.0),
     ("ZAE-BAY-03", "Parc logistique du Bessin", "14630", "entrepôts, logistique",
@@ -81,8 +81,8 @@ ZONES = [
      1.125, 49.905, 95, [23.0, 16.5, 12.8], True, 1.05),
     ("ZAE-DCA-03", "ZI de Rouxmesnil-Bouteilles", "76545", "industrielle",
      1.100, 49.893, 28, [], True, 1.05),
-    ("ZAE-DCA-04", "Zone d'activités des Vertus", "76565", "mixte", 1.070, 49.888, 25, [], False, 1.1),
-    ("ZAE-DCA-05", "ZA du Bout du Mont", "76482", "artisanale", 1.040, 49.870, 15, [], False, 1.0),
+    ("ZAE-DCA-04", "Zone d'activités des Vertus", "76565", "mixte", 1.070, 49.888, 30, [], False, 1.1),
+    ("ZAE-DCA-05", "ZA du Bout du Mont", "76482", "artisanale", 1.040, 49.870, 18, [], False, 1.0),
     ("ZAE-DCA-06", "Parc d'activités de l'Aliermont", "76624", "industrielle",
      1.220, 49.875, 20, [], False, 0.85),
     ("ZAE-DCA-07", "Parc d'activités de Penly", "76618", "industrielle",
@@ -116,10 +116,10 @@ PROFILES = {
                       icpe={"enregistrement": .2, "autorisation": .5, "seveso_seuil_bas": .2,
                             "seveso_seuil_haut": .1}),
 }
-SALES = {"en vente": .58, "en vente avec contraintes": .1, "vendu, commercialisation achevée": .1,
-         "réservé par option de réservation": .06, "non commercialisable": .03, "inconnu": .05}
-OCCUPANCY = {"inoccupé": .74, "vacant": .08, "occupation transitoire": .05, "friche": .02,
-             "occupé": .05, "inconnu": .06}
+SALES = {"en vente": .6, "en vente avec contraintes": .1, "vendu, commercialisation achevée": .1,
+         "réservé par option de réservation": .06, "non commercialisable": .03, "inconnu": .03}
+OCCUPANCY = {"inoccupé": .77, "vacant": .08, "occupation transitoire": .05, "friche": .02,
+             "occupé": .05, "inconnu": .03}
 SERVICING = {"viabilisé et aménagé": .45, "viabilisé non aménagé": .25,
              "viabilisation en cours": .12, "non aménagé, non viabilisé": .12, "inconnu": .06}
 CONTROL = {"structure intercommunale": .55, "commune": .12, "établissement public foncier": .08,
@@ -378,13 +378,24 @@ def random_attributes(rng, prof, zone, area_ha):
     }
 
 
-# Plots whose attributes are set so that the sample has sure matches: (site_id, rank by area).
+# Plots whose attributes are set so that every brief has sure matches and plots to check (one
+# attribute left unknown): (site_id, rank of the plot by area in its zone) -> attributes.
 SHOWCASE = {
     ("ZAE-CAU-01", 0): dict(icpe_max="autorisation", power_mw=28.0, rail_siding=True),
+    ("ZAE-CAU-01", 1): dict(icpe_max="autorisation", power_mw=None, rail_siding=True),
     ("ZAE-DCA-02", 0): dict(icpe_max="autorisation", power_mw=32.0, rail_siding=True),
+    ("ZAE-DCA-02", 1): dict(icpe_max="seveso_seuil_bas", power_mw=20.0, rail_siding=None,
+                            water_m3_day=None),
+    ("ZAE-DCA-02", 2): dict(icpe_max="autorisation", power_mw=18.0, rail_siding=True,
+                            available_from=None),
+    ("ZAE-BAY-02", 0): dict(icpe_max="autorisation", power_mw=22.0, rail_siding=True,
+                            water_m3_day=None, plu_zone=None),
     ("ZAE-BAY-03", 0): dict(icpe_max="enregistrement", power_mw=9.0, max_height_m=25.0),
+    ("ZAE-BAY-03", 1): dict(icpe_max="enregistrement", power_mw=6.0, max_height_m=None),
     ("ZAE-CAU-02", 0): dict(icpe_max="autorisation", power_mw=12.0, max_height_m=30.0),
+    ("ZAE-CAU-02", 1): dict(icpe_max="autorisation", power_mw=8.0, fiber=None),
     ("ZAE-DCA-07", 0): dict(icpe_max="seveso_seuil_bas", power_mw=25.0, water_m3_day=900.0),
+    ("ZAE-DCA-07", 1): dict(icpe_max="seveso_seuil_haut", power_mw=15.0, water_m3_day=None),
     ("ZAE-CMB-01", 0): dict(icpe_max="autorisation", water_m3_day=1500.0, plu_zone="UXa"),
 }
 SHOWCASE_BASE = dict(sales_stage="en vente", occupancy="inoccupé", gas=True, fiber=True,
