@@ -20,6 +20,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import os
 import sys
@@ -30,9 +31,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import Transformer
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
-from pyproj import Transformer
 
 CRS = "EPSG:2154"
 SEED = 20250617
@@ -74,14 +75,16 @@ ZONES = [
      0.965, 49.552, 80, [22.5, 15.0], True, 1.6),
     ("ZAE-CAU-02", "Parc d'activités de l'Austreberthe", "76495", "entrepôts, logistique",
      0.980, 49.578, 50, [18.0], False, 1.6),
-    ("ZAE-CAU-03", "ZA du Bois de Limésy", "76385", "artisanale", 0.925, 49.610, 12, [], False, 1.3),
+    ("ZAE-CAU-03", "ZA du Bois de Limésy", "76385", "artisanale",
+     0.925, 49.610, 12, [], False, 1.3),
     ("ZAE-DCA-01", "Zone portuaire de Dieppe", "76217", "portuaire",
      1.095, 49.915, 24, [], True, 1.2),
     ("ZAE-DCA-02", "Parc d'activités Eurochannel", "76414", "industrielle",
      1.125, 49.905, 95, [23.0, 16.5, 12.8], True, 1.05),
     ("ZAE-DCA-03", "ZI de Rouxmesnil-Bouteilles", "76545", "industrielle",
      1.100, 49.893, 28, [], True, 1.05),
-    ("ZAE-DCA-04", "Zone d'activités des Vertus", "76565", "mixte", 1.070, 49.888, 30, [], False, 1.1),
+    ("ZAE-DCA-04", "Zone d'activités des Vertus", "76565", "mixte",
+     1.070, 49.888, 30, [], False, 1.1),
     ("ZAE-DCA-05", "ZA du Bout du Mont", "76482", "artisanale", 1.040, 49.870, 18, [], False, 1.0),
     ("ZAE-DCA-06", "Parc d'activités de l'Aliermont", "76624", "industrielle",
      1.220, 49.875, 20, [], False, 0.85),
@@ -137,7 +140,8 @@ INFRASTRUCTURE = [
     ("motorway_interchange", "A150 - échangeur de Barentin", 0.975, 49.548),
     ("motorway_interchange", "A150/A151 - échangeur de Pavilly", 0.990, 49.575),
     ("motorway_interchange", "A29 - échangeur de Tôtes", 1.045, 49.690),
-    ("motorway_interchange", "N27 - échangeur de Saint-Aubin-sur-Scie (voie express)", 1.065, 49.875),
+    ("motorway_interchange", "N27 - échangeur de Saint-Aubin-sur-Scie (voie express)",
+     1.065, 49.875),
     ("motorway_interchange", "N27 - échangeur de Rouxmesnil-Bouteilles (voie express)",
      1.095, 49.885),
     ("rail_freight", "Gare fret de Dieppe", 1.085, 49.920),
@@ -266,16 +270,16 @@ def load_brownfields(shared, members):
     surface = pd.to_numeric(f["unite_fonciere_surface"].replace("NA", None), errors="coerce")
     surface = surface.fillna(10_000.0).values
     half = np.sqrt(surface) / 2
-    squares = [box(p.x - h, p.y - h, p.x + h, p.y + h) for p, h in zip(pts, half)]
-    clean = lambda s: None if s in ("", "NA") else s  # noqa: E731
+    squares = [box(p.x - h, p.y - h, p.x + h, p.y + h) for p, h in zip(pts, half, strict=True)]
+    f = f.replace({"": None, "NA": None})
     return gpd.GeoDataFrame({
         "friche_id": f["site_id"].values,
         "name": f["site_nom"].values,
         "insee": f["comm_insee"].values,
-        "status": f["site_statut"].map(clean).values,
-        "owner": f["proprio_personne"].map(clean).values,
-        "refcad": f["unite_fonciere_refcad"].map(clean).values,
-        "urba": f["urba_zone_type"].map(clean).values,
+        "status": f["site_statut"].values,
+        "owner": f["proprio_personne"].values,
+        "refcad": f["unite_fonciere_refcad"].values,
+        "urba": f["urba_zone_type"].values,
         "surface_m2": surface,
     }, geometry=squares, crs=CRS)
 
@@ -325,19 +329,28 @@ def subdivide(rng, length, depths, big, prof):
         Plot rectangles in the zone's local frame.
     """
     plots, y0, big = [], 0.0, list(big)
-    min_len = lambda d: 0.3e4 / d  # noqa: E731
     for depth in depths:
-        x = 0.0
-        while length - x >= min_len(depth):
+        x, min_len = 0.0, 0.3e4 / depth
+        while length - x >= min_len:
             area = big.pop(0) if big else float(np.clip(
                 rng.lognormal(math.log(prof["median"]), 0.6), prof["lo"], prof["hi"]))
             w = min(area * 1e4 / depth, length - x)
-            if length - x - w < min_len(depth) and (length - x) * depth <= 25e4:
+            if length - x - w < min_len and (length - x) * depth <= 25e4:
                 w = length - x
             plots.append(box(x, y0, x + w, y0 + depth))
             x += w + (ROAD_M if rng.random() < 0.15 else 0.0)
         y0 += depth + ROAD_M
     return plots
+
+
+def to_world(geom, frame):
+    """Move a geometry from a zone's local frame (origin at a corner) to Lambert-93.
+
+    ``frame`` is ``(length, width, angle, centre)`` as returned by :func:`place_zone`.
+    """
+    length, width, angle, centre = frame
+    local = affinity.translate(geom, -length / 2, -width / 2)
+    return affinity.translate(affinity.rotate(local, angle, origin=(0, 0)), *centre)
 
 
 def cadastral_refs(rng, insee, section, counter, area_ha):
@@ -392,7 +405,7 @@ SHOWCASE = {
                             water_m3_day=None, plu_zone=None),
     ("ZAE-BAY-03", 0): dict(icpe_max="enregistrement", power_mw=9.0, max_height_m=25.0),
     ("ZAE-BAY-03", 1): dict(icpe_max="enregistrement", power_mw=6.0, max_height_m=None),
-    ("ZAE-CAU-02", 0): dict(icpe_max="autorisation", power_mw=12.0, max_height_m=30.0),
+    ("ZAE-CAU-02", 0): dict(icpe_max="seveso_seuil_bas", power_mw=12.0, water_m3_day=None),
     ("ZAE-CAU-02", 1): dict(icpe_max="autorisation", power_mw=8.0, fiber=None),
     ("ZAE-DCA-07", 0): dict(icpe_max="seveso_seuil_bas", power_mw=25.0, water_m3_day=900.0),
     ("ZAE-DCA-07", 1): dict(icpe_max="seveso_seuil_haut", power_mw=15.0, water_m3_day=None),
@@ -410,7 +423,7 @@ def build_sites_and_plots(rng, members, communes, brownfields):
     -------
     sites, plots : GeoDataFrame
     """
-    geom_of = dict(zip(communes["insee"], communes.geometry))
+    geom_of = dict(zip(communes["insee"], communes.geometry, strict=True))
     info = members.set_index("insee")
     friche_union = shapely.union_all(brownfields.geometry.values).buffer(5)
     placed, site_rows, plot_rows = [], [], []
@@ -421,10 +434,9 @@ def build_sites_and_plots(rng, members, communes, brownfields):
         forbidden = shapely.union_all([g.buffer(80) for g in placed]) if placed else Polygon()
         centre, angle, length = place_zone(geom_of[insee], forbidden, to_l93(lon, lat),
                                            area_ha, width)
-        place = lambda g: affinity.translate(  # noqa: E731
-            affinity.rotate(affinity.translate(g, -length / 2, -width / 2), angle,
-                            origin=(0, 0)), *centre)
-        zone_geom = largest_part(place(box(0, 0, length, width)).intersection(geom_of[insee]))
+        frame = (length, width, angle, centre)
+        zone_geom = largest_part(to_world(box(0, 0, length, width), frame)
+                                 .intersection(geom_of[insee]))
         placed.append(zone_geom)
         site_rows.append({"site_id": sid, "name": name, "epci_siren": info.at[insee, "epci_siren"],
                           "epci_name": info.at[insee, "epci_name"], "commune_insee": insee,
@@ -434,7 +446,7 @@ def build_sites_and_plots(rng, members, communes, brownfields):
         cells = subdivide(rng, length, prof["depths"], big, prof)
         zone_plots = []
         for cell in cells:
-            g = place(cell).intersection(zone_geom).difference(friche_union)
+            g = to_world(cell, frame).intersection(zone_geom).difference(friche_union)
             g = largest_part(shapely.make_valid(g))
             if g.is_empty or g.geom_type != "Polygon" or g.area < 0.3e4:
                 continue
@@ -491,9 +503,14 @@ def build_constraints(sites):
     to the illustrative zones so that the sample exercises partial and full overlaps.
     """
     rows = []
-    add = lambda kind, level, name, geom: rows.append(  # noqa: E731
-        {"kind": kind, "level": level, "name": name, "source": "illustratif", "geometry": geom})
-    circle = lambda lon, lat, r: Point(to_l93(lon, lat)).buffer(r, 32)  # noqa: E731
+
+    def add(kind, level, name, geom):
+        rows.append({"kind": kind, "level": level, "name": name, "source": "illustratif",
+                     "geometry": geom})
+
+    def circle(lon, lat, radius):
+        return Point(to_l93(lon, lat)).buffer(radius, 32)
+
     widths = {"Sienne": (120, 380), "Soulles": (90, 260), "Aure": (100, 300),
               "Austreberthe": (80, 260), "Arques": (150, 420), "Béthune": (110, 320),
               "Scie": (80, 240), "Durdent": (70, 220)}
@@ -600,21 +617,20 @@ def finalize_plots(plots):
                               dtype="boolean")
     for col in ("price_eur_m2", "power_mw", "water_m3_day", "max_height_m"):
         plots[col] = pd.to_numeric(plots[col], errors="coerce").astype("float64")
-    text = ["plot_id", "site_id", "cadastral_refs", "sales_stage", "occupancy",
-            "servicing_stage", "land_control", "available_from", "plu_zone", "icpe_max"]
-    for col in text:
-        plots[col] = pd.Series([None if v is None or v != v else str(v) for v in plots[col]],
-                               index=plots.index, dtype=object)
     order = ["plot_id", "site_id", "cadastral_refs", "sales_stage", "occupancy",
              "servicing_stage", "land_control", "turnkey", "price_eur_m2", "available_from",
              "plu_zone", "icpe_max", "power_mw", "water_m3_day", "gas", "fiber", "rail_siding",
              "brownfield", "max_height_m", "declared_area_ha", "geometry"]
-    return gpd.GeoDataFrame(plots[order], geometry="geometry", crs=CRS)
+    return text_columns(gpd.GeoDataFrame(plots[order], geometry="geometry", crs=CRS))
 
 
 def text_columns(gdf):
-    """Cast the non-geometry object/str columns of a layer to object dtype with None."""
+    """Cast the text columns of a layer to object dtype with None, and make its geometry type
+    uniform (all Multi when some are), so that the GeoPackage layer has a declared type."""
     gdf = gdf.copy()
+    if gdf.geom_type.str.startswith("Multi").any():
+        gdf["geometry"] = [g if g.geom_type.startswith("Multi") else MultiPolygon([g])
+                           for g in gdf.geometry]
     for col in gdf.columns:
         if col != "geometry" and not pd.api.types.is_numeric_dtype(gdf[col]) \
                 and not pd.api.types.is_bool_dtype(gdf[col]):
@@ -643,121 +659,80 @@ def write_gpkg(layers, path):
     return "pyogrio"
 
 
-BRIEFS = {
-    "batteries.toml": '''\
-name = "Projet Volta - gigafactory de batteries"
-
-[land]
-min_area_ha = 12.0
-available_by = 2027-12-31
-brownfield = "accepted"
-
-[regulatory]
-icpe = "autorisation"
-forbidden_constraints = ["flood:interdiction", "pprt:interdiction"]
-excluded_constraints = ["wetland"]
-
-[utilities]
-power_mw = 15.0
-water_m3_day = 300.0
-
-[access]
-motorway_max_km = 15.0
-rail_siding = true
-
-[weights]
-price = 1.0
-motorway = 1.0
-''',
-    "logistique.toml": '''\
-name = "Projet Hermès - plateforme logistique"
-
-[land]
-min_area_ha = 5.0
-max_area_ha = 30.0
-max_price_eur_m2 = 40.0
-building_height_m = 15.0
-accepted_zones = ["UX", "1AUX"]
-
-[regulatory]
-icpe = "enregistrement"
-forbidden_constraints = ["flood:interdiction"]
-
-[utilities]
-fiber = true
-
-[access]
-motorway_max_km = 5.0
-
-[weights]
-motorway = 2.0
-price = 1.0
-''',
-    "agroalimentaire.toml": '''\
-name = "Projet Bocage - usine agroalimentaire"
-
-[land]
-min_area_ha = 3.0
-accepted_zones = ["UX", "1AUX", "UZ"]
-
-[regulatory]
-icpe = "enregistrement"
-forbidden_constraints = ["flood"]
-
-[utilities]
-water_m3_day = 500.0
-gas = true
-power_mw = 3.0
-
-[access]
-motorway_max_km = 40.0
-''',
-    "atelier.toml": '''\
-name = "Projet Copeau - atelier artisanal"
-
-[land]
-min_area_ha = 0.3
-max_area_ha = 2.0
-max_price_eur_m2 = 25.0
-
-[regulatory]
-icpe = "declaration"
-
-[utilities]
-fiber = true
-
-[weights]
-price = 2.0
-''',
-    "chimie_seveso.toml": '''\
-name = "Projet Alizé - unité de chimie Seveso"
-
-[land]
-min_area_ha = 5.0
-turnkey = false
-
-[regulatory]
-icpe = "seveso_seuil_bas"
-min_housing_distance_m = 500.0
-excluded_constraints = ["flood", "wetland"]
-forbidden_constraints = ["natura2000", "znieff1"]
-
-[utilities]
-power_mw = 10.0
-water_m3_day = 400.0
-
-[access]
-port_max_km = 30.0
-''',
+BRIEFS = {  # file name -> brief (DESIGN.md format); dates are datetime.date
+    "batteries.toml": {
+        "name": "Projet Volta - gigafactory de batteries",
+        "land": {"min_area_ha": 12.0, "available_by": dt.date(2027, 12, 31),
+                 "brownfield": "accepted"},
+        "regulatory": {"icpe": "autorisation", "excluded_constraints": ["wetland"],
+                       "forbidden_constraints": ["flood:interdiction", "pprt:interdiction"]},
+        "utilities": {"power_mw": 15.0, "water_m3_day": 300.0},
+        "access": {"motorway_max_km": 15.0, "rail_siding": True},
+        "weights": {"price": 1.0, "motorway": 1.0},
+    },
+    "logistique.toml": {
+        "name": "Projet Hermès - plateforme logistique",
+        "land": {"min_area_ha": 5.0, "max_area_ha": 30.0, "max_price_eur_m2": 40.0,
+                 "building_height_m": 15.0, "accepted_zones": ["UX", "1AUX"]},
+        "regulatory": {"icpe": "enregistrement", "forbidden_constraints": ["flood:interdiction"]},
+        "utilities": {"fiber": True},
+        "access": {"motorway_max_km": 5.0},
+        "weights": {"motorway": 2.0, "price": 1.0},
+    },
+    "agroalimentaire.toml": {
+        "name": "Projet Bocage - usine agroalimentaire",
+        "land": {"min_area_ha": 3.0, "accepted_zones": ["UX", "1AUX", "UZ"]},
+        "regulatory": {"icpe": "enregistrement", "forbidden_constraints": ["flood"]},
+        "utilities": {"water_m3_day": 500.0, "gas": True, "power_mw": 3.0},
+        "access": {"motorway_max_km": 40.0},
+    },
+    "atelier.toml": {
+        "name": "Projet Copeau - atelier artisanal",
+        "land": {"min_area_ha": 0.3, "max_area_ha": 2.0, "max_price_eur_m2": 25.0},
+        "regulatory": {"icpe": "declaration"},
+        "utilities": {"fiber": True},
+        "weights": {"price": 2.0},
+    },
+    "chimie_seveso.toml": {
+        "name": "Projet Alizé - unité de chimie Seveso",
+        "land": {"min_area_ha": 5.0},
+        "regulatory": {"icpe": "seveso_seuil_bas", "min_housing_distance_m": 500.0,
+                       "excluded_constraints": ["flood", "wetland"],
+                       "forbidden_constraints": ["natura2000", "znieff1"]},
+        "utilities": {"power_mw": 10.0, "water_m3_day": 400.0},
+        "access": {"port_max_km": 30.0},
+    },
 }
+
+
+def toml_value(v):
+    """Format a scalar, date or list as a TOML value."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def brief_toml(brief):
+    """Serialize a brief dict (top-level keys then one table per section) as TOML text."""
+    lines = [f"{k} = {toml_value(v)}" for k, v in brief.items() if not isinstance(v, dict)]
+    for section, table in brief.items():
+        if isinstance(table, dict):
+            lines += ["", f"[{section}]"] + [f"{k} = {toml_value(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
 
 
 def write_briefs(out):
     """Write the investor briefs (TOML, DESIGN.md format) into ``out/briefs``."""
     folder = out / "briefs"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in BRIEFS.items():
-        (folder / name).write_text(text, encoding="utf-8")
+    for name, brief in BRIEFS.items():
+        (folder / name).write_text(brief_toml(brief), encoding="utf-8")
     return sorted(BRIEFS)
 
 
@@ -793,10 +768,11 @@ def main(argv=None):
     members, communes = load_territory(args.shared)
     brownfields = load_brownfields(args.shared, members)
     sites, zone_plots = build_sites_and_plots(rng, members, communes, brownfields)
-    plots = pd.concat([zone_plots, brownfield_plots(brownfields, sites)], ignore_index=True)
+    plots = gpd.GeoDataFrame(pd.concat([zone_plots, brownfield_plots(brownfields, sites)],
+                                       ignore_index=True), geometry="geometry", crs=CRS)
     layers = {
         "sites": text_columns(sites),
-        "plots": finalize_plots(gpd.GeoDataFrame(plots, geometry="geometry", crs=CRS)),
+        "plots": finalize_plots(plots),
         "constraints": text_columns(build_constraints(sites)),
         "infrastructure": text_columns(build_infrastructure()),
         "communes": text_columns(communes),
