@@ -58,7 +58,7 @@ class Brief:
     >>> Brief(name="x", min_area_ha=-2)
     Traceback (most recent call last):
     ...
-    foncier.errors.BriefError: land.min_area_ha: -2 est négatif : une quantité positive est attendue.
+    foncier.errors.BriefError: land.min_area_ha: -2 est négatif : ...
     """
 
     name: str

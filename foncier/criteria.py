@@ -1,10 +1,11 @@
 """The verdict rules of DESIGN.md, one vectorized function per criterion.
 
-Each function takes the inventory's plots (and its precomputed :class:`~foncier.geometry.PlotGeometry`)
-and the brief, and returns a :class:`Criterion`: an outcome code per plot (``PASS``, ``FAIL`` or
-``UNKNOWN``), the measured value per plot, the required value, and a way to write the French reason of
-any plot. Outcomes are computed over whole columns; reasons are written only for the plots that need
-them (a table's fails and unknowns, or one plot's explanation).
+Each function takes the inventory's plots (and its precomputed
+:class:`~foncier.geometry.PlotGeometry`) and the brief, and returns a :class:`Criterion`: an
+outcome code per plot (``PASS``, ``FAIL`` or ``UNKNOWN``), the measured value per plot, the
+required value, and a way to write the French reason of any plot. Outcomes are computed over whole
+columns; reasons are written only for the plots that need them (a table's fails and unknowns, or
+one plot's explanation).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class Problem:
 
     def __str__(self) -> str:
         loc = self.where if self.row is None else f"{self.where}[{self.row}]"
-        tag = "" if self.severity == "error" else " (avertissement)"
+        tag = " (avertissement)" if self.severity == "warning" else ""
         return f"{loc}{tag}: {self.message}"
 
 

@@ -11,8 +11,8 @@ For every plot this module measures, with shapely 2 STRtree queries and vectoriz
 
 A brief's net area needs the union of the constraints its ``excluded_constraints`` selects; the
 overlap with that union is computed per selection (plots touching one selected constraint take the
-precomputed area; the others union their pieces with one vectorized ``union_all(axis=1)``) and cached,
-so briefs that share a selection share the work.
+precomputed area; the others union their pieces with one vectorized ``union_all(axis=1)``) and
+cached, so briefs that share a selection share the work.
 """
 
 from __future__ import annotations

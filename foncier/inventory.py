@@ -1,9 +1,9 @@
 """The inventory: activity zones, plots, constraints and infrastructure, in Lambert-93.
 
-Open one with :func:`open_inventory` (a GeoPackage path, a ``postgresql://`` URL, or nothing for the
-bundled Normandy sample). The heavy geometry every brief needs (plot x constraint overlaps by kind and
-level, distances to each infrastructure kind) is computed once, on first use, and cached on the
-inventory (:attr:`Inventory.geometry`).
+Open one with :func:`open_inventory` (a GeoPackage path, a ``postgresql://`` URL, or nothing for
+the bundled Normandy sample). The heavy geometry every brief needs (plot x constraint overlaps by
+kind and level, distances to each infrastructure kind) is computed once, on first use, and cached
+on the inventory (:attr:`Inventory.geometry`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from .errors import GeometryRepairWarning, InventoryError, Problem, ReprojectionWarning
-from .schema import CRS, LAYERS, REQUIRED_LAYERS
+from .schema import REQUIRED_LAYERS
 from .store import read_layers, write_layers
 from .validation import check_layers
 
@@ -79,15 +79,12 @@ class Inventory:
                 f"{len(self.infrastructure)} infrastructures)")
 
 
-def _empty_layer(name: str) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({c: [] for c in LAYERS[name]}, geometry=[], crs=CRS)
-
-
 def inventory_from_layers(layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = None,
-                          repair: bool = True) -> Inventory:
+                          repair: bool = True, require_all: bool = False) -> Inventory:
     """Build an :class:`Inventory` from GeoDataFrames, checking them as :func:`open_inventory` does.
 
-    ``constraints`` and ``infrastructure`` may be left out (an inventory without them).
+    ``constraints`` and ``infrastructure`` may be left out (an inventory without them) unless
+    ``require_all`` is set, as :func:`open_inventory` does for stored inventories.
 
     Examples
     --------
@@ -100,10 +97,7 @@ def inventory_from_layers(layers: Mapping[str, gpd.GeoDataFrame], *, source: str
     >>> float(inv.plots.loc[0, "area_ha"])
     2.0
     """
-    layers = dict(layers)
-    for name in ("constraints", "infrastructure"):
-        layers.setdefault(name, _empty_layer(name))
-    checked, problems = check_layers(layers, repair=repair)
+    checked, problems = check_layers(layers, repair=repair, require_all=require_all)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InventoryError(errors, source=source)
@@ -159,11 +153,16 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     src = _resolve(source)
     names = tuple(REQUIRED_LAYERS) + ("communes",)
     layers = read_layers(src, names)
-    return inventory_from_layers(layers, source=src, repair=repair)
+    return inventory_from_layers(layers, source=src, repair=repair, require_all=True)
 
 
-def validate_inventory(source: str | os.PathLike | Inventory | None = None) -> list[Problem]:
-    """Every problem of an inventory (errors and warnings), without raising.
+def validate_inventory(
+    source: str | os.PathLike | Inventory | Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> list[Problem]:
+    """Every problem of an inventory (errors, warnings and infos), without raising.
+
+    ``source`` is a store (path or URL; None for the sample), an :class:`Inventory` or a mapping of
+    layers.
 
     Examples
     --------
@@ -172,6 +171,8 @@ def validate_inventory(source: str | os.PathLike | Inventory | None = None) -> l
     """
     if isinstance(source, Inventory):
         layers = source.layers()
+    elif isinstance(source, Mapping):
+        layers = dict(source)
     else:
         layers = read_layers(_resolve(source), tuple(REQUIRED_LAYERS) + ("communes",))
     _, problems = check_layers(layers)

@@ -1,9 +1,9 @@
 """Validate inventory layers and normalize them to the data contract.
 
 :func:`check_layers` collects every problem of a set of layers (missing layer or column, no CRS,
-duplicate or null ids, invalid / empty / non-polygon geometries, unknown site ids, values outside the
-CNIG enumerations, a declared area more than 10 % off) and returns them all at once, with the layers
-normalized (types coerced, CRS Lambert-93, invalid geometries repaired).
+duplicate or null ids, invalid / empty / non-polygon geometries, unknown site ids, values outside
+the CNIG enumerations, a declared area more than 10 % off) and returns them all at once, with the
+layers normalized (types coerced, CRS Lambert-93, invalid geometries repaired).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _coerce_date(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def check_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], *, repair: bool = True
+    layers: Mapping[str, gpd.GeoDataFrame], *, repair: bool = True, require_all: bool = True
 ) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
     """Check inventory layers against the data contract and normalize them.
 
@@ -107,6 +107,9 @@ def check_layers(
     repair : bool, default True
         Repair invalid geometries with :func:`shapely.make_valid` (each repair is reported as a
         warning-level problem).
+    require_all : bool, default True
+        Report a missing ``constraints`` or ``infrastructure`` layer as an error; when False, a
+        missing one is replaced by an empty layer.
 
     Returns
     -------
@@ -119,10 +122,15 @@ def check_layers(
     problems: list[Problem] = []
     out: dict[str, gpd.GeoDataFrame] = {}
 
+    layers = dict(layers)
     for name in REQUIRED_LAYERS:
-        if name not in layers:
+        if name not in layers and not require_all and name in ("constraints", "infrastructure"):
+            spec = LAYERS[name]
+            layers[name] = gpd.GeoDataFrame({c: [] for c in spec}, geometry=[], crs=CRS)
+        elif name not in layers:
             problems.append(Problem(name, None, f"couche « {name} » absente : ajoutez-la (voir "
-                                    "DESIGN.md, couches sites, plots, constraints, infrastructure)."))
+                                    "DESIGN.md : couches sites, plots, constraints, "
+                                    "infrastructure)."))
     for name, frame in layers.items():
         if name not in LAYERS:
             continue
@@ -135,7 +143,8 @@ def check_layers(
         for pid, sid in zip(plots.loc[unknown, "plot_id"], plots.loc[unknown, "site_id"],
                             strict=True):
             problems.append(Problem("plots", pid, f"site_id « {sid} » inconnu dans la couche "
-                                    "sites : corrigez-le ou laissez-le vide (terrain hors zone)."))
+                                    "sites : corrigez-le ou laissez-le vide (terrain hors zone).",
+                                    "warning"))
     if "plots" in out:
         plots = out["plots"]
         declared = plots["declared_area_ha"]
@@ -170,6 +179,7 @@ def _check_layer(name: str, frame: gpd.GeoDataFrame, problems: list[Problem], *,
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
 
     ids = _ids(frame, name)
+    id_missing = ID_COLUMNS[name] not in frame.columns
     for col, (kind, required) in spec.items():
         if col not in frame.columns:
             if required:
@@ -203,7 +213,7 @@ def _check_layer(name: str, frame: gpd.GeoDataFrame, problems: list[Problem], *,
 
     # Ids: present and unique.
     id_col = ID_COLUMNS[name]
-    if id_col in frame.columns:
+    if not id_missing:
         ids = frame[id_col]
         for pos in np.flatnonzero(ids.isna().to_numpy())[:_MAX_LISTED]:
             problems.append(Problem(name, f"ligne {pos + 1}", f"{id_col} vide : chaque entité "

@@ -10,6 +10,8 @@ import geopandas as gpd  # noqa: E402
 import pytest  # noqa: E402
 import shapely  # noqa: E402
 
+from foncier.schema import LAYERS  # noqa: E402
+
 CRS = "EPSG:2154"
 
 # A plot row with every attribute known and favourable; tests override what they exercise.
@@ -53,8 +55,13 @@ def make_layers(plots, constraints=(), infrastructure=(), sites=None):
     infra_gdf = gpd.GeoDataFrame(
         infra or {"infra_id": [], "kind": []},
         geometry=[i.pop("geometry") for i in infra], crs=CRS)
-    return {"sites": sites_gdf, "plots": plots_gdf, "constraints": cons_gdf,
-            "infrastructure": infra_gdf}
+    layers = {"sites": sites_gdf, "plots": plots_gdf, "constraints": cons_gdf,
+              "infrastructure": infra_gdf}
+    for name, frame in layers.items():          # complete layers: every column of the contract
+        for col in LAYERS[name]:
+            if col not in frame.columns:
+                frame[col] = None
+    return layers
 
 
 @pytest.fixture

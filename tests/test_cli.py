@@ -1,0 +1,123 @@
+"""The command line: match, validate, sample; errors on stderr without traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from foncier import sample_brief_paths, write_inventory
+from foncier.cli import main
+
+
+def run(*args):
+    """Run the real ``foncier`` command in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "foncier.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def brief(tmp_path, text):
+    path = tmp_path / "b.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_match_on_the_sample_prints_a_ranked_table():
+    proc = run("match", "--project", str(sample_brief_paths()[0]), "--limit", "5")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Projet « ") and "compatibles" in lines[0]
+    assert lines[2].split() == ["rang", "terrain", "zone", "statut", "score", "surf.", "nette",
+                                "motif"]
+    assert lines[4].split()[0] == "1"
+    assert "autres terrains" in lines[-1]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".gpkg", ".geojson"])
+def test_match_out_writes_the_whole_table(tmp_path, suffix, capsys):
+    out = tmp_path / f"res{suffix}"
+    code = main(["match", "--project", str(sample_brief_paths()[-1]), "--out", str(out)])
+    assert code == 0
+    assert out.exists()
+    frame = pd.read_csv(out) if suffix == ".csv" else (
+        pd.read_excel(out) if suffix == ".xlsx" else __import__("pyogrio").read_dataframe(out))
+    assert len(frame) >= 300
+    assert frame.columns[:7].tolist() == ["rank", "plot_id", "site_id", "status", "score",
+                                          "area_ha", "net_area_ha"]
+    assert "reasons" in frame.columns
+    assert "écrit dans" in capsys.readouterr().out
+
+
+def test_bad_brief_exits_nonzero_without_traceback(tmp_path):
+    proc = run("match", "--project", str(brief(tmp_path, 'name = "x"\n[land]\nmin_area_ha = -3\n'
+                                                         '[access]\nport_max_km = "loin"\n')))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "land.min_area_ha: -3 est négatif" in proc.stderr
+    assert "access.port_max_km: « loin » n'est pas un nombre" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_invalid_toml_and_missing_inventory(tmp_path):
+    proc = run("match", "--project", str(brief(tmp_path, "name = \n")))
+    assert proc.returncode == 1 and "TOML invalide" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    ok = brief(tmp_path, 'name = "x"\n')
+    proc = run("match", "--project", str(ok), "--inventory", str(tmp_path / "absent.gpkg"))
+    assert proc.returncode == 1 and "fichier introuvable" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_inventory_is_reported(tmp_path, tiny_layers):
+    tiny_layers["plots"].loc[1, "plot_id"] = "P1"
+    path = tmp_path / "inv.gpkg"
+    write_inventory(tiny_layers, path)
+    ok = brief(tmp_path, 'name = "x"\n')
+    proc = run("match", "--project", str(ok), "--inventory", str(path))
+    assert proc.returncode == 1
+    assert "plots[P1]: plot_id « P1 » en double (2 entités)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_out_with_unknown_format_or_folder_writes_nothing(tmp_path):
+    ok = brief(tmp_path, 'name = "x"\n')
+    proc = run("match", "--project", str(ok), "--out", str(tmp_path / "r.pdf"))
+    assert proc.returncode == 1 and "format de sortie inconnu" in proc.stderr
+    proc = run("match", "--project", str(ok), "--out", str(tmp_path / "no" / "r.csv"))
+    assert proc.returncode == 1 and "dossier introuvable" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.toml"]
+
+
+def test_validate_exit_codes(tmp_path, tiny_layers, capsys):
+    clean = tmp_path / "clean.gpkg"
+    write_inventory(tiny_layers, clean)
+    assert main(["validate", str(clean)]) == 0
+    assert "inventaire valide" in capsys.readouterr().out
+    tiny_layers["plots"].loc[0, "sales_stage"] = "bradé"
+    tiny_layers["plots"]["declared_area_ha"] = [9.0, None, None]
+    bad = tmp_path / "bad.gpkg"
+    write_inventory(tiny_layers, bad)
+    assert main(["validate", str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert "plots[P1] (avertissement): sales_stage = « bradé »" in out
+    assert "plots[P1] (avertissement): surface déclarée 9.00 ha" in out
+    assert "0 erreur(s), 2 avertissement(s)" in err
+
+
+def test_validate_no_crs_gives_error(tmp_path, tiny_layers):
+    path = tmp_path / "nocrs.gpkg"
+    tiny_layers["sites"] = tiny_layers["sites"].set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match=r"'crs' was not provided"):
+        write_inventory(tiny_layers, path)
+    proc = run("validate", str(path))
+    assert proc.returncode == 1
+    assert "sites: aucun système de coordonnées (CRS)" in proc.stdout
+
+
+def test_sample_lists_inventory_and_briefs(capsys):
+    assert main(["sample"]) == 0
+    out = capsys.readouterr().out
+    assert "normandie.gpkg" in out
+    assert out.count(".toml") >= 5

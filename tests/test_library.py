@@ -1,0 +1,37 @@
+"""The library's promises: no Qt import, a small documented namespace, runnable examples."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import foncier
+
+MODULES = ["foncier", "foncier.brief", "foncier.inventory", "foncier.matching", "foncier.export",
+           "foncier.sample", "foncier.scoring", "foncier.criteria"]
+
+
+def test_importing_foncier_does_not_import_qt():
+    code = ("import sys, foncier, foncier.cli, foncier.matching, foncier.export;"
+            "import foncier.cli as c; c.build_parser();"
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.strip() == "[]"
+
+
+def test_public_names_are_documented():
+    for name in foncier.__all__:
+        obj = getattr(foncier, name)
+        assert obj.__doc__ and obj.__doc__.strip(), name
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docstring_examples_run(module):
+    mod = importlib.import_module(module)
+    failures, _ = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0
