@@ -12,8 +12,11 @@ __all__ = ["sample_inventory_path", "sample_brief_paths", "sample_dir"]
 
 
 def sample_dir() -> Path:
-    """The folder of the bundled sample data."""
-    return Path(str(resources.files("foncier.sample_data")))
+    """The folder of the bundled sample data (installed package data, or a source checkout's)."""
+    try:
+        return Path(str(resources.files("foncier.sample_data")))
+    except ModuleNotFoundError:  # running from a source tree that shadows the installed package
+        return Path(__file__).resolve().parent.parent / "sample_data"
 
 
 def sample_inventory_path() -> Path:
