@@ -472,15 +472,16 @@ def _check_field(table: str, f: Field, values: pd.Series, rows: pd.Series) -> li
     present = values.notna()
     out: list[Problem] = []
 
+    text = values.astype(object).where(present, None)
+
     def report(mask, why):
         for pos in np.flatnonzero(np.asarray(mask)):
-            v = values.iloc[pos]
+            v = text.iloc[pos]
             shown = "" if v is None else f" « {str(v)[:60]} »"
             out.append(Problem(where, rows.iloc[pos], f"{why}{shown}"))
 
     if f.required:
         report(~present, "champ obligatoire vide : renseignez-le.")
-    text = values.astype(object).where(present, None)
     if f.type == "number":
         num = pd.to_numeric(text, errors="coerce")
         report(present & num.isna(), "nombre attendu (point décimal), reçu")
@@ -526,17 +527,18 @@ def validate_tables(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
                 else pd.Series([f"ligne {i + 1}" for i in range(len(frame))], index=frame.index))
         key = KEYS[table]
         for f in schema_fields(table):
-            if f.name not in frame.columns:
-                if f.required:
-                    problems.append(Problem(f"{table}.{f.name}", None, "colonne obligatoire "
-                                            "absente : ajoutez-la."))
-                continue
-            if f.name == GEOMETRY_FIELDS[table] and "geometry" in frame.columns:
+            if f.name == GEOMETRY_FIELDS[table] and isinstance(frame, gpd.GeoDataFrame):
                 geoms = frame.geometry.to_numpy()
                 empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
                 for pos in np.flatnonzero(empty & f.required):
                     problems.append(Problem(f"{table}.{f.name}", rows.iloc[pos],
                                             "géométrie obligatoire absente."))
+                if f.type != "geopoint" or f.name not in frame.columns:
+                    continue
+            if f.name not in frame.columns:
+                if f.required:
+                    problems.append(Problem(f"{table}.{f.name}", None, "colonne obligatoire "
+                                            "absente : ajoutez-la."))
                 continue
             problems.extend(_check_field(table, f, frame[f.name], rows))
         if key in frame.columns:
@@ -689,11 +691,13 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
     from the plots of each site that has plots. Required fields foncier cannot know are filled
     with the standard's own « inconnu » (enumerations), the geometry's area (surfaces), the
     commune's name from the ``communes`` layer, and today's date (identification and update
-    dates) when empty.
+    dates) when empty. Plots outside every activity zone (no ``site_id``, e.g. brownfields) are
+    left out: the standard ties each terrain to a site.
     """
     today = (today or dt.date.today()).isoformat()
     extra = dict(extra or {})
-    sites, plots = inventory.sites, inventory.plots
+    sites = inventory.sites
+    plots = inventory.plots[inventory.plots["site_id"].notna()].reset_index(drop=True)
     out: dict[str, gpd.GeoDataFrame] = {}
 
     def build(table, frame, mapping, defaults):
@@ -707,6 +711,8 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
             if f.name in defaults:
                 values = _fill(values, defaults[f.name])
             cols[f.name] = values.to_numpy(dtype=object)
+        key = cols[KEYS[table]]
+        cols["_row"] = [k if k is not None else f"ligne {i + 2}" for i, k in enumerate(key)]
         return gpd.GeoDataFrame(cols, geometry=frame.geometry.to_numpy(), crs=CRS)
 
     figures = _site_figures(plots)
