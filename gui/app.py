@@ -1,0 +1,56 @@
+"""Start the desktop app: ``foncier-gui [INVENTAIRE] [--project BRIEF.toml]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main", "run", "build_window"]
+
+
+def build_window(inventory=None, project=None, *, delay_ms: int = 250):
+    """The main window on an inventory (the bundled sample by default) and an optional brief.
+
+    A bad inventory or brief file shows the library's message in a dialog; the window then opens
+    on the sample inventory (or the default brief) and stays usable.
+    """
+    import foncier
+
+    from .mainwindow import MainWindow
+
+    win = MainWindow(delay_ms=delay_ms)
+    if inventory is None or not win.open_inventory(inventory):
+        win.set_inventory(foncier.open_inventory())
+    if project:
+        win.open_brief(project)
+    return win
+
+
+def run(inventory=None, project=None) -> int:
+    """Open the window and run the event loop; returns the exit code."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Foncier")
+    app.setOrganizationName("foncier")
+    win = build_window(inventory, project)
+    win.show()
+    return app.exec()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``foncier-gui``."""
+    parser = argparse.ArgumentParser(prog="foncier-gui",
+                                     description="Application de bureau foncier : carte, "
+                                                 "critères de l'investisseur et résultats.")
+    parser.add_argument("inventory", nargs="?", metavar="INVENTAIRE",
+                        help="GeoPackage ou URL postgresql:// (par défaut : l'exemple normand)")
+    parser.add_argument("--project", metavar="BRIEF.toml",
+                        help="cahier des charges à ouvrir")
+    args = parser.parse_args(argv)
+    return run(args.inventory, args.project)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The detail panel: the selected plot's verdicts, attributes and constraints."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foncier.criteria import fmt_number
+
+from .model import MatchView, PlotIndex
+from .style import STATUS_COLORS, outcome_icon
+from .text import (
+    ATTRIBUTE_LABELS,
+    OUTCOME_LABELS,
+    STATUS_NAMES,
+    constraint_label,
+    format_attribute,
+    format_measured,
+    format_required,
+)
+
+__all__ = ["DetailPanel"]
+
+_REASON_COLORS = {"pass": "#1b5e20", "fail": "#b71c1c", "unknown": "#8a5a00"}
+
+
+def _tree(headers: list[str]) -> QTreeWidget:
+    t = QTreeWidget()
+    t.setHeaderLabels(headers)
+    t.setRootIsDecorated(False)
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(True)
+    t.header().setStretchLastSection(True)
+    t.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    t.setColumnWidth(0, 190)
+    t.setColumnWidth(1, 110)
+    return t
+
+
+class DetailPanel(QWidget):
+    """Everything about one plot: verdict per asked criterion, attributes, constraints touched."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.title = QLabel("Aucun terrain sélectionné.")
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.title)
+        self.tabs = QTabWidget()
+        self.verdicts = _tree(["Critère", "Mesuré", "Demandé"])
+        self.verdicts.setRootIsDecorated(False)
+        self.verdicts.setIndentation(22)
+        self.attributes = _tree(["Attribut", "Valeur"])
+        self.constraints = _tree(["Contrainte", "Nom", "Recouvrement", "Part du terrain"])
+        self.tabs.addTab(self.verdicts, "Critères")
+        self.tabs.addTab(self.attributes, "Attributs")
+        self.tabs.addTab(self.constraints, "Contraintes")
+        layout.addWidget(self.tabs)
+        self.position: int | None = None
+
+    def clear(self) -> None:
+        self.position = None
+        self.title.setText("Aucun terrain sélectionné.")
+        for t in (self.verdicts, self.attributes, self.constraints):
+            t.clear()
+
+    def verdict_rows(self) -> list[tuple[str, str, str, str, str]]:
+        """The verdicts shown: (label, outcome, measured, required, reason) per criterion."""
+        rows = []
+        for i in range(self.verdicts.topLevelItemCount()):
+            it = self.verdicts.topLevelItem(i)
+            rows.append((it.text(0), it.data(0, Qt.ItemDataRole.UserRole), it.text(1),
+                         it.text(2), it.child(0).text(0)))
+        return rows
+
+    def show_plot(self, index: PlotIndex, view: MatchView | None, position: int) -> None:
+        """Fill the panel for the plot at ``position`` (inventory order)."""
+        self.position = position
+        inv = index.inventory
+        plot = inv.plots.iloc[position]
+        pid = str(index.plot_ids[position])
+        head = (f"<b>Terrain {pid}</b> — {index.zone_names[position]}"
+                f"{', ' + index.commune_names[position] if index.commune_names[position] else ''}"
+                f"<br>Surface {fmt_number(plot['area_ha'], 2)} ha")
+        self.verdicts.clear()
+        if view is not None:
+            code = int(view.code[position])
+            color = STATUS_COLORS[code].name()
+            head += (f", nette {fmt_number(view.result.net_area_ha[position], 2)} ha — "
+                     f"<span style='color:{color}'><b>{STATUS_NAMES[code]}</b></span>, "
+                     f"score {fmt_number(view.result.score[position], 1)}")
+            for v in view.result.explain(pid):
+                item = QTreeWidgetItem([v.label, format_measured(v.criterion, v.measured),
+                                        format_required(v.criterion, v.required)])
+                item.setIcon(0, outcome_icon(v.outcome))
+                item.setData(0, Qt.ItemDataRole.UserRole, v.outcome)
+                item.setToolTip(0, OUTCOME_LABELS[v.outcome])
+                bold = item.font(0)
+                bold.setBold(True)
+                item.setFont(0, bold)
+                reason = QTreeWidgetItem(item, [v.reason])
+                reason.setForeground(0, QColor(_REASON_COLORS[v.outcome]))
+                reason.setToolTip(0, v.reason)
+                self.verdicts.addTopLevelItem(item)
+                reason.setFirstColumnSpanned(True)   # only effective once in the tree
+                item.setExpanded(True)
+        self.title.setText(head)
+
+        self.attributes.clear()
+        for col in inv.plots.columns:
+            if col == inv.plots.geometry.name:
+                continue
+            label = ATTRIBUTE_LABELS.get(col, col)
+            self.attributes.addTopLevelItem(QTreeWidgetItem([label,
+                                                             format_attribute(col, plot[col])]))
+
+        self.constraints.clear()
+        touched = inv.geometry.constraints_of(position)
+        cons = inv.constraints
+        area_m2 = float(plot["area_ha"]) * 10_000.0
+        for c, overlap in zip(touched["constraint"].tolist(), touched["overlap_m2"].tolist(),
+                              strict=True):
+            row = cons.iloc[int(c)]
+            level = row.get("level")
+            level = level if isinstance(level, str) else None
+            name = row.get("name")
+            share = 100.0 * overlap / area_m2 if area_m2 else 0.0
+            self.constraints.addTopLevelItem(QTreeWidgetItem([
+                constraint_label(str(row["kind"]), level),
+                str(name) if isinstance(name, str) else str(row.get("constraint_id", "")),
+                f"{fmt_number(overlap, 0)} m²", f"{fmt_number(share, 1)} %"]))
+        if not len(touched):
+            self.constraints.addTopLevelItem(QTreeWidgetItem(["Aucune contrainte", "", "", ""]))

@@ -1,0 +1,439 @@
+"""The main window: filter panel, map, results table and detail panel around one selection."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import foncier
+from foncier.criteria import fmt_number
+
+from .detail import DetailPanel
+from .filters import FilterPanel
+from .layers import LayerList
+from .mapview import MapScene, MapView
+from .model import MatchView, PlotIndex, plot_index_from_inventory
+from .style import STATUS_COLORS
+from .table import ResultsModel
+from .worker import MatchRunner
+
+__all__ = ["MainWindow", "DEFAULT_BRIEF"]
+
+DEFAULT_BRIEF = foncier.Brief(name="Nouveau projet", min_area_ha=5.0)
+
+
+class MainWindow(QMainWindow):
+    """The desktop app's window over one inventory and one brief.
+
+    Signals
+    -------
+    viewUpdated(object)
+        A match result (:class:`~gui.model.MatchView`) reached the map and the table.
+    selectionChanged(int)
+        The selected plot's position (-1 when none).
+    errorShown(str)
+        An error dialog opened with that message.
+    """
+
+    viewUpdated = Signal(object)
+    selectionChanged = Signal(int)
+    errorShown = Signal(str)
+
+    def __init__(self, inventory: foncier.Inventory | None = None, *,
+                 brief: foncier.Brief | None = None, delay_ms: int = 250):
+        super().__init__()
+        self.setWindowTitle("Foncier — terrains d'activité")
+        self.index: PlotIndex | None = None
+        self.scene: MapScene | None = None
+        self.current: MatchView | None = None
+        self.selected: int | None = None
+        self.error_box: QMessageBox | None = None
+        self._last_dir = str(Path.home())
+
+        self.runner = MatchRunner(self, delay_ms=delay_ms)
+        self.runner.resultReady.connect(self._on_result)
+        self.runner.failed.connect(lambda msg: self.show_error("Calcul impossible", msg))
+        self.runner.busyChanged.connect(self._on_busy)
+
+        self.filters = FilterPanel()
+        self.filters.briefChanged.connect(self._on_brief_changed)
+        self.filters.invalidBrief.connect(
+            lambda msg: self.statusBar().showMessage("Cahier des charges incomplet : " + msg,
+                                                     8000))
+        self.layer_list = LayerList()
+        self.layer_list.layerToggled.connect(self._on_layer_toggled)
+        left = QTabWidget()
+        left.addTab(self.filters, "Cahier des charges")
+        left.addTab(self.layer_list, "Couches et légende")
+        self.left_tabs = left
+
+        self.map = MapView()
+        self.map.plotClicked.connect(self._on_map_click)
+        self.map.cursorMoved.connect(self._on_cursor)
+
+        self.model = ResultsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((46, 120, 170, 120, 110, 56, 120, 86)):
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.counts_label = QLabel("Aucun résultat.")
+        self.counts_label.setTextFormat(Qt.TextFormat.RichText)
+        results = QWidget()
+        lay = QVBoxLayout(results)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.counts_label)
+        lay.addWidget(self.table)
+
+        self.detail = DetailPanel()
+
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(self.map)
+        centre.addWidget(results)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 2)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(centre)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 0)
+        split.setSizes([400, 760, 420])
+        self.setCentralWidget(split)
+
+        self.coords_label = QLabel("")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setFormat("")
+        self.busy.hide()
+        self.busy_label = QLabel("Calcul en cours…")
+        self.busy_label.hide()
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.coords_label)
+        self._build_menus()
+        self.resize(1440, 900)
+
+        self.filters.set_brief(brief or DEFAULT_BRIEF)
+        if inventory is not None:
+            self.set_inventory(inventory)
+
+    # -- menus -----------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        f = self.menuBar().addMenu("&Fichier")
+        self.actions = {
+            "open_inventory": self._action(f, "Ouvrir un inventaire…", self._ask_inventory,
+                                           QKeySequence.StandardKey.Open),
+            "open_brief": self._action(f, "Ouvrir un cahier des charges…", self._ask_brief),
+            "save_brief": self._action(f, "Enregistrer le cahier des charges…",
+                                       self._ask_save_brief, QKeySequence.StandardKey.Save),
+        }
+        f.addSeparator()
+        self.actions["export_table"] = self._action(f, "Exporter le tableau…", self._ask_export)
+        self.actions["export_pdf"] = self._action(f, "Exporter le PDF investisseur…",
+                                                  self._ask_pdf)
+        f.addSeparator()
+        self.actions["quit"] = self._action(f, "Quitter", self.close,
+                                            QKeySequence.StandardKey.Quit)
+        v = self.menuBar().addMenu("&Affichage")
+        self.actions["zoom_results"] = self._action(v, "Zoom sur les résultats",
+                                                    self.zoom_to_results, "Ctrl+R")
+        self.actions["zoom_selection"] = self._action(v, "Zoom sur la sélection",
+                                                      self.zoom_to_selection, "Ctrl+E")
+        self.actions["zoom_all"] = self._action(v, "Vue d'ensemble", self.zoom_all, "Ctrl+0")
+        v.addSeparator()
+        self.actions["zoom_in"] = self._action(v, "Zoom avant", lambda: self.map.zoom_by(1.5),
+                                               QKeySequence.StandardKey.ZoomIn)
+        self.actions["zoom_out"] = self._action(v, "Zoom arrière",
+                                                lambda: self.map.zoom_by(1 / 1.5),
+                                                QKeySequence.StandardKey.ZoomOut)
+
+    def _ask_inventory(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Ouvrir un inventaire", self._last_dir,
+                                              "GeoPackage (*.gpkg);;Tous les fichiers (*)")
+        if path:
+            self._last_dir = os.path.dirname(path)
+            self.open_inventory(path)
+
+    def _ask_brief(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Ouvrir un cahier des charges",
+                                              self._last_dir,
+                                              "Cahier des charges (*.toml);;Tous les fichiers (*)")
+        if path:
+            self._last_dir = os.path.dirname(path)
+            self.open_brief(path)
+
+    def _ask_save_brief(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Enregistrer le cahier des charges",
+                                              self._last_dir, "Cahier des charges (*.toml)")
+        if path:
+            if not path.lower().endswith(".toml"):
+                path += ".toml"
+            self.save_brief(path)
+
+    def _ask_export(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Exporter le tableau", self._last_dir,
+            "CSV (*.csv);;Excel (*.xlsx);;GeoPackage (*.gpkg)")
+        if path:
+            if not Path(path).suffix:
+                path += {"E": ".xlsx", "G": ".gpkg"}.get(chosen[:1], ".csv")
+            self.export_table(path)
+
+    def _ask_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Exporter le PDF investisseur",
+                                              self._last_dir, "PDF (*.pdf)")
+        if path:
+            if not path.lower().endswith(".pdf"):
+                path += ".pdf"
+            self.export_pdf(path)
+
+    # -- file operations (the menu actions call these; tests call them directly) -----------
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """Show an error dialog without blocking (the app stays usable); returns the box."""
+        if self.error_box is not None:
+            self.error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Critical, title, message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        box.show()
+        self.error_box = box
+        self.errorShown.emit(message)
+        return box
+
+    def open_inventory(self, source) -> bool:
+        """Open an inventory (GeoPackage path or URL); a bad one shows the library's message."""
+        try:
+            inv = foncier.open_inventory(source)
+        except foncier.FoncierError as exc:
+            self.show_error("Inventaire illisible", str(exc))
+            return False
+        self.set_inventory(inv)
+        return True
+
+    def open_brief(self, path) -> bool:
+        """Read a brief into the filter panel and match it; a bad one shows the message."""
+        try:
+            brief = foncier.read_brief(path)
+        except foncier.FoncierError as exc:
+            self.show_error("Cahier des charges illisible", str(exc))
+            return False
+        self.filters.set_brief(brief)
+        self._on_brief_changed(brief, immediate=True)
+        self.statusBar().showMessage(f"Cahier des charges ouvert : {path}", 5000)
+        return True
+
+    def save_brief(self, path) -> bool:
+        """Write the filter panel's brief as TOML."""
+        try:
+            foncier.write_brief(self.filters.brief(), path)
+        except (foncier.FoncierError, OSError) as exc:
+            self.show_error("Enregistrement impossible", str(exc))
+            return False
+        self.statusBar().showMessage(f"Cahier des charges enregistré : {path}", 5000)
+        return True
+
+    def _result_or_error(self) -> foncier.MatchResult | None:
+        if self.current is None:
+            self.show_error("Aucun résultat", "Aucun résultat à exporter : attendez la fin du "
+                                              "calcul ou corrigez le cahier des charges.")
+            return None
+        return self.current.result
+
+    def export_table(self, path) -> bool:
+        """Write the whole result table (.csv, .xlsx, .gpkg or .geojson)."""
+        result = self._result_or_error()
+        if result is None:
+            return False
+        try:
+            out = foncier.write_results(result, path)
+        except foncier.FoncierError as exc:
+            self.show_error("Export impossible", str(exc))
+            return False
+        self.statusBar().showMessage(f"Tableau exporté : {out}", 5000)
+        return True
+
+    def export_pdf(self, path, *, top: int = 10) -> bool:
+        """Write the one-page investor PDF."""
+        from .pdf import write_investor_pdf
+
+        result = self._result_or_error()
+        if result is None:
+            return False
+        try:
+            out = write_investor_pdf(result, path, top=top)
+        except (foncier.FoncierError, OSError) as exc:
+            self.show_error("Export impossible", str(exc))
+            return False
+        self.statusBar().showMessage(f"PDF écrit : {out}", 5000)
+        return True
+
+    # -- inventory and matching -------------------------------------------------------------
+    def set_inventory(self, inventory: foncier.Inventory) -> None:
+        """Show an inventory: map layers, constraint selectors, then match the current brief."""
+        self.index = plot_index_from_inventory(inventory)
+        self.current = None
+        self.model.set_view(None)
+        self.selected = None
+        self.detail.clear()
+        old = self.scene
+        self.scene = MapScene(self.index, self)
+        self.map.setScene(self.scene)
+        if old is not None:
+            old.deleteLater()
+        self.layer_list.set_scene(self.scene)
+        self.filters.set_groups(inventory.geometry.groups if len(inventory.constraints)
+                                else [])
+        self.runner.set_index(self.index)
+        self.zoom_all()
+        name = Path(inventory.source).name if inventory.source else "inventaire en mémoire"
+        self.setWindowTitle(f"Foncier — {name}")
+        self.counts_label.setText(f"{self.index.n} terrains — calcul en cours…")
+        try:
+            brief = self.filters.brief()
+        except foncier.BriefError:
+            return
+        self.runner.request(brief, immediate=True)
+
+    def _on_brief_changed(self, brief: foncier.Brief, *, immediate: bool = False) -> None:
+        if self.index is not None:
+            self.runner.request(brief, immediate=immediate)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.busy_label.setVisible(busy)
+
+    def _on_result(self, view: MatchView) -> None:
+        if self.index is None or view.result.inventory is not self.index.inventory:
+            return
+        self.current = view
+        self.scene.plot_layer.set_status(view.code)
+        self.model.set_view(view)
+        self.counts_label.setText(self._counts_text(view))
+        if self.selected is not None:
+            self._select_row(self.selected)
+            self.detail.show_plot(self.index, view, self.selected)
+        self.viewUpdated.emit(view)
+
+    def _counts_text(self, view: MatchView) -> str:
+        counts = view.result.counts
+        parts = []
+        for code, key, word in ((0, "match", "compatible"), (1, "to_check", "à vérifier"),
+                                (2, "no_match", "incompatible")):
+            n = counts[key]
+            plural = "s" if n > 1 and code != 1 else ""
+            color = STATUS_COLORS[code].name()
+            parts.append(f"<span style='color:{color}'>■</span> <b>{fmt_number(n, 0)}</b> "
+                         f"{word}{plural}")
+        return (f"<b>{view.result.brief.name}</b> — {fmt_number(len(view.code), 0)} terrains : "
+                + " &nbsp; ".join(parts))
+
+    # -- selection ---------------------------------------------------------------------------
+    def select_plot(self, position: int | None, *, centre: bool = False) -> None:
+        """Select a plot everywhere (map highlight, table row, detail panel)."""
+        self.selected = position
+        if self.scene is not None:
+            self.scene.set_selected(position)
+        if position is None:
+            self.detail.clear()
+            self.table.clearSelection()
+            self.selectionChanged.emit(-1)
+            return
+        self._select_row(position)
+        self.detail.show_plot(self.index, self.current, position)
+        if centre:
+            self.map.centre_on(self.scene.plot_rect([position]).center())
+        self.selectionChanged.emit(position)
+
+    def _select_row(self, position: int) -> None:
+        if self.current is None:
+            return
+        row = self.model.row_of_position(position)
+        sm = self.table.selectionModel()
+        with QSignalBlocker(sm):
+            idx = self.model.index(row, 0)
+            sm.setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                               | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.viewport().update()
+        self.table.scrollTo(self.model.index(row, 0))
+
+    def _on_row_changed(self, current, previous) -> None:
+        if current.isValid():
+            self.select_plot(self.model.position_of_row(current.row()), centre=True)
+
+    def _on_map_click(self, position: int) -> None:
+        if position >= 0:
+            self.select_plot(position)
+
+    def _on_layer_toggled(self, key: str, visible: bool) -> None:
+        if self.scene is not None:
+            self.scene.set_layer_visible(key, visible)
+
+    def _on_cursor(self, x: float, y: float) -> None:
+        self.coords_label.setText(f"Lambert-93 : X {fmt_number(x, 0)} m  Y {fmt_number(y, 0)} m")
+
+    # -- zoom ----------------------------------------------------------------------------------
+    def zoom_all(self) -> None:
+        """Show every plot."""
+        if self.scene is not None:
+            self.map.fit_rect(self.scene.plot_layer.boundingRect(), margin=0.03)
+
+    def zoom_to_results(self) -> None:
+        """Show the compatible plots (else those to check, else all)."""
+        if self.scene is None or self.current is None:
+            self.zoom_all()
+            return
+        for code in (0, 1):
+            pos = np.flatnonzero(self.current.code == code)
+            if len(pos):
+                self.map.fit_rect(self.scene.plot_rect(pos))
+                return
+        self.zoom_all()
+
+    def zoom_to_selection(self) -> None:
+        """Show the selected plot and its surroundings."""
+        if self.scene is not None and self.selected is not None:
+            self.map.fit_rect(self.scene.plot_rect([self.selected]), margin=1.5)
+
+    def closeEvent(self, event) -> None:
+        self.runner.shutdown()
+        if self.error_box is not None:
+            self.error_box.close()
+        super().closeEvent(event)

@@ -1,0 +1,414 @@
+"""The map: a native QGraphicsView of plots, zones, constraints, infrastructure and communes.
+
+Plots are not one item each: :class:`PlotLayer` paints pre-built painter paths, one per status and
+map tile, rebuilt with numpy only when statuses change, and draws points instead of polygons when
+plots are smaller than a few pixels (level of detail). Picking a plot uses the model's STRtree.
+Scene coordinates are Lambert-93 with the northing negated, so north is up.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from .geom import (
+    l93_from_scene,
+    path_from_arrays,
+    path_from_geometries,
+    path_from_rings,
+    polygon_from_xy,
+)
+from .model import NO_STATUS, PlotIndex
+from .style import (
+    COMMUNE_FILL,
+    COMMUNE_PEN,
+    INFRA_COLORS,
+    SELECTION_COLOR,
+    SITE_PEN,
+    STATUS_COLORS,
+    constraint_color,
+    draw_infra_symbol,
+)
+
+__all__ = ["PlotLayer", "MapView", "MapScene"]
+
+_TILES = 24          # tiles per side of the plot grid used for culling
+_POINT_LOD_PX = 3.0  # below this size on screen, plots are drawn as points
+
+
+class PlotLayer(QGraphicsItem):
+    """All plots of an inventory, filled by status, painted from batched paths."""
+
+    def __init__(self, index: PlotIndex):
+        super().__init__()
+        self.index = index
+        self.code = np.full(index.n, NO_STATUS, dtype=np.int8)
+        self._bounds = self._compute_bounds()
+        rings = index.rings
+        if index.n:
+            w = max(self._bounds.width(), 1.0)
+            h = max(self._bounds.height(), 1.0)
+            tx = np.clip(((index.cx - self._bounds.left()) / w * _TILES).astype(int), 0,
+                         _TILES - 1)
+            ty = np.clip(((index.cy - self._bounds.top()) / h * _TILES).astype(int), 0,
+                         _TILES - 1)
+            self._tile = tx + ty * _TILES
+        else:
+            self._tile = np.zeros(0, dtype=np.int64)
+        self._vertex_plot = rings.owner[rings.ring]
+        self._batches: list[tuple[int, QRectF, QPainterPath, QPolygonF]] = []
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self.rebuild()
+
+    def _compute_bounds(self) -> QRectF:
+        r = self.index.rings
+        if not len(r.x):
+            return QRectF()
+        return QRectF(QPointF(r.x.min(), r.y.min()), QPointF(r.x.max(), r.y.max()))
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def set_status(self, code: np.ndarray) -> None:
+        """New statuses (one code per plot): rebuild the batched paths and repaint."""
+        self.code = np.asarray(code, dtype=np.int8)
+        self.rebuild()
+        self.update()
+
+    def rebuild(self) -> None:
+        """Group vertices by (status, tile) and build one path and one point set per group."""
+        idx = self.index
+        self._batches = []
+        if not idx.n:
+            return
+        key_plot = self.code.astype(np.int64) * (_TILES * _TILES) + self._tile
+        rings = idx.rings
+        vkey = key_plot[self._vertex_plot]
+        vorder = np.argsort(vkey, kind="stable")
+        vkeys_sorted = vkey[vorder]
+        porder = np.argsort(key_plot, kind="stable")
+        pkeys_sorted = key_plot[porder]
+        keys, vstart = np.unique(vkeys_sorted, return_index=True)
+        vend = np.append(vstart[1:], len(vkeys_sorted))
+        pstart = np.searchsorted(pkeys_sorted, keys, side="left")
+        pend = np.searchsorted(pkeys_sorted, keys, side="right")
+        x, y, st = rings.x[vorder], rings.y[vorder], rings.starts[vorder]
+        cx, cy = idx.cx[porder], idx.cy[porder]
+        for k, a, b, pa, pb in zip(keys.tolist(), vstart.tolist(), vend.tolist(),
+                                   pstart.tolist(), pend.tolist(), strict=True):
+            path = path_from_arrays(x[a:b], y[a:b], st[a:b])
+            points = polygon_from_xy(cx[pa:pb], cy[pa:pb])
+            self._batches.append((k // (_TILES * _TILES), path.boundingRect(), path, points))
+        # Draw no_match first, then to_check, then match on top.
+        self._batches.sort(key=lambda b: -b[0])
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        exposed = option.exposedRect
+        size_px = self.index.typical_size_m * lod
+        as_points = size_px < _POINT_LOD_PX
+        outline = size_px > 12
+        painter.save()
+        for status, rect, path, points in self._batches:
+            if not rect.intersects(exposed) and not exposed.contains(rect):
+                continue
+            color = STATUS_COLORS[status]
+            if as_points:
+                pen = QPen(color, max(3.0 if status == 2 else 5.0, size_px))
+                pen.setCosmetic(True)
+                pen.setCapStyle(Qt.PenCapStyle.SquareCap)
+                painter.setPen(pen)
+                painter.drawPoints(points)
+            else:
+                if outline:
+                    pen = QPen(color.darker(150), 1.0)
+                    pen.setCosmetic(True)
+                    painter.setPen(pen)
+                else:
+                    painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QBrush(color))
+                painter.drawPath(path)
+        painter.restore()
+
+
+class InfraSymbol(QGraphicsItem):
+    """One infrastructure feature, a fixed-size symbol whatever the zoom."""
+
+    SIZE = 9.0
+
+    def __init__(self, kind: str, name: str):
+        super().__init__()
+        self.kind = kind
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setToolTip(name)
+
+    def boundingRect(self) -> QRectF:
+        s = self.SIZE + 2
+        return QRectF(-s, -s, 2 * s, 2 * s)
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        draw_infra_symbol(painter, self.kind, QPointF(0, 0), self.SIZE)
+
+
+class MapScene(QGraphicsScene):
+    """The map's layers for one inventory."""
+
+    def __init__(self, index: PlotIndex, parent=None):
+        super().__init__(parent)
+        self.index = index
+        inv = index.inventory
+        self.setBackgroundBrush(QColor("#dfe8ec"))
+        self.layers: dict[str, list[QGraphicsItem]] = {}
+        if inv.communes is not None and len(inv.communes):
+            item = self._polygons(inv.communes.geometry.to_numpy(), COMMUNE_PEN, COMMUNE_FILL, 0)
+            self.layers["communes"] = [item]
+        self.plot_layer = PlotLayer(index)
+        self.plot_layer.setZValue(10)
+        self.addItem(self.plot_layer)
+        self.layers["plots"] = [self.plot_layer]
+        self.layers["sites"] = [self._polygons(inv.sites.geometry.to_numpy(), SITE_PEN, None, 5)]
+        cons = inv.constraints
+        kinds = cons["kind"].to_numpy(dtype=object)
+        levels = cons["level"].to_numpy(dtype=object)
+        geoms = cons.geometry.to_numpy()
+        for kind, level in inv.geometry.groups:
+            mask = (kinds == kind) & np.array([(lv if isinstance(lv, str) else None) == level
+                                               for lv in levels], dtype=bool)
+            color = constraint_color(kind, level)
+            pen = QPen(color.darker(130), 1.0)
+            pen.setCosmetic(True)
+            fill = QColor(color)
+            fill.setAlpha(80)
+            self.layers[f"constraint:{kind}:{level or ''}"] = [
+                self._polygons(geoms[mask], pen, fill, 20)]
+        infra = inv.infrastructure
+        for kind in INFRA_COLORS:
+            sel = infra[infra["kind"] == kind]
+            items = []
+            names = sel["name"].fillna(kind).astype(str).tolist() if "name" in sel else \
+                [kind] * len(sel)
+            for geom, name in zip(sel.geometry.to_numpy(), names, strict=True):
+                sym = InfraSymbol(kind, name)
+                sym.setPos(geom.x, -geom.y)
+                sym.setZValue(30)
+                self.addItem(sym)
+                items.append(sym)
+            if items:
+                self.layers[f"infra:{kind}"] = items
+        self.selection_item = QGraphicsPathItem()
+        pen = QPen(SELECTION_COLOR, 3.0)
+        pen.setCosmetic(True)
+        self.selection_item.setPen(pen)
+        sel_fill = QColor(SELECTION_COLOR)
+        sel_fill.setAlpha(60)
+        self.selection_item.setBrush(sel_fill)
+        self.selection_item.setZValue(40)
+        self.addItem(self.selection_item)
+        rect = self.itemsBoundingRect()
+        pad = max(rect.width(), rect.height())
+        self.setSceneRect(rect.adjusted(-pad, -pad, pad, pad))
+
+    def _polygons(self, geoms, pen: QPen, fill: QColor | None, z: float) -> QGraphicsPathItem:
+        item = QGraphicsPathItem(path_from_geometries(geoms))
+        pen = QPen(pen)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setBrush(QBrush(fill) if fill is not None else Qt.BrushStyle.NoBrush)
+        item.setZValue(z)
+        self.addItem(item)
+        return item
+
+    def set_layer_visible(self, key: str, visible: bool) -> None:
+        for item in self.layers.get(key, []):
+            item.setVisible(visible)
+
+    def set_selected(self, position: int | None) -> None:
+        """Highlight a plot (None clears the highlight)."""
+        if position is None:
+            self.selection_item.setPath(QPainterPath())
+            return
+        geom = self.index.inventory.plots.geometry.iloc[position]
+        self.selection_item.setPath(path_from_geometries([geom]))
+
+    def plot_rect(self, positions) -> QRectF:
+        """Scene rectangle around some plots."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if not len(positions):
+            return QRectF()
+        mask = np.zeros(self.index.n, dtype=bool)
+        mask[positions] = True
+        return path_from_rings(self.index.rings, mask).boundingRect()
+
+
+class MapView(QGraphicsView):
+    """The map canvas: wheel zoom around the cursor, drag to pan, click to pick, scale bar.
+
+    Signals
+    -------
+    plotClicked(int)
+        The position of the plot clicked, or -1 when the click hit no plot.
+    cursorMoved(float, float)
+        The cursor's Lambert-93 easting and northing.
+    """
+
+    plotClicked = Signal(int)
+    cursorMoved = Signal(float, float)
+
+    CLICK_SLOP_PX = 4
+    PICK_TOLERANCE_PX = 4
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
+        self.setMouseTracking(True)
+        self.setMinimumSize(300, 200)
+        self._fit_target: QRectF | None = None
+        self._press: QPointF | None = None
+        self._last: QPointF | None = None
+        self._dragged = False
+
+    # -- navigation ------------------------------------------------------------------------
+    def fit_rect(self, rect: QRectF, *, margin: float = 0.08) -> None:
+        """Show a scene rectangle (grown by a fraction), keeping the aspect ratio."""
+        if rect.isNull() or not rect.isValid():
+            return
+        w, h = max(rect.width(), 50.0), max(rect.height(), 50.0)
+        c = rect.center()
+        grown = QRectF(c.x() - w * (0.5 + margin), c.y() - h * (0.5 + margin),
+                       w * (1 + 2 * margin), h * (1 + 2 * margin))
+        self.fitInView(grown, Qt.AspectRatioMode.KeepAspectRatio)
+        self._fit_target = grown
+
+    def centre_on(self, point: QPointF) -> None:
+        """Centre the map on a scene point, keeping the zoom."""
+        self._fit_target = None
+        self.centerOn(point)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._fit_target is not None:   # keep showing what was asked until the user moves
+            self.fitInView(self._fit_target, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def zoom_by(self, factor: float) -> None:
+        self._fit_target = None
+        anchor = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.scale(factor, factor)
+        self.setTransformationAnchor(anchor)
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self._fit_target = None
+            factor = 1.25 ** steps
+            self.scale(factor, factor)   # anchored under the mouse
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._last = event.position()
+            self._dragged = False
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        pos = event.position()
+        x, y = l93_from_scene(self.mapToScene(pos.toPoint()))
+        self.cursorMoved.emit(x, y)
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            delta = pos - self._last
+            if (pos - self._press).manhattanLength() > self.CLICK_SLOP_PX:
+                self._dragged = True
+                self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            if self._dragged:
+                self._fit_target = None
+                self.pan_by(delta.x(), delta.y())
+            self._last = pos
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
+            if not self._dragged:
+                self._pick(event.position())
+            self._press = None
+            self._dragged = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the map by a number of pixels (the content follows the mouse)."""
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() - round(dx))
+        v.setValue(v.value() - round(dy))
+
+    def _pick(self, pos: QPointF) -> None:
+        scene = self.scene()
+        if not isinstance(scene, MapScene):
+            return
+        x, y = l93_from_scene(self.mapToScene(pos.toPoint()))
+        tol = self.PICK_TOLERANCE_PX * self.metres_per_pixel()
+        hit = scene.index.pick(x, y, tolerance_m=tol)
+        self.plotClicked.emit(-1 if hit is None else hit)
+
+    # -- scale bar ------------------------------------------------------------------------
+    def metres_per_pixel(self) -> float:
+        m11 = self.transform().m11()
+        return 1.0 / m11 if m11 else 1.0
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        mpp = self.metres_per_pixel()
+        target = 120 * mpp
+        if not math.isfinite(target) or target <= 0:
+            return
+        exp = 10 ** math.floor(math.log10(target))
+        nice = max(m for m in (1, 2, 5, 10) if m * exp <= target) * exp
+        length_px = nice / mpp
+        label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
+        painter.save()
+        painter.resetTransform()
+        vp = self.viewport().rect()
+        x0, y0 = 16, vp.height() - 18
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.fillRect(QRectF(x0 - 6, y0 - 22, length_px + 12, 30), QColor(255, 255, 255, 200))
+        pen = QPen(QColor("#222222"), 2)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(x0, y0), QPointF(x0 + length_px, y0))
+        painter.drawLine(QPointF(x0, y0 - 5), QPointF(x0, y0 + 3))
+        painter.drawLine(QPointF(x0 + length_px, y0 - 5), QPointF(x0 + length_px, y0 + 3))
+        font = QFont(painter.font())
+        font.setPointSizeF(8.5)
+        painter.setFont(font)
+        painter.drawText(QRectF(x0, y0 - 20, length_px, 14), Qt.AlignmentFlag.AlignCenter, label)
+        painter.drawText(QRectF(vp.width() - 40, 8, 30, 18), Qt.AlignmentFlag.AlignCenter, "N ↑")
+        painter.restore()

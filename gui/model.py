@@ -1,0 +1,181 @@
+"""The app's model: plain Python over the library's objects (no widgets).
+
+:class:`PlotIndex` holds what the views need once per inventory (plot rings for the map, an STRtree
+for picking, zone and commune names for the table). :func:`view_from_match` is the pure function a
+worker thread runs for each brief: the library's match plus the table's columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+import foncier
+from foncier.matching import STATUS_LABELS
+
+from .geom import RingData, ring_data_from_geometries
+
+__all__ = ["PlotIndex", "MatchView", "view_from_match", "STATUS_CODES", "STATUS_ORDER",
+           "plot_index_from_inventory"]
+
+STATUS_ORDER = ("match", "to_check", "no_match")
+STATUS_CODES = {s: i for i, s in enumerate(STATUS_ORDER)}
+#: Code of a plot before any match has run.
+NO_STATUS = 3
+
+
+@dataclass(eq=False)
+class PlotIndex:
+    """Per-inventory data of the views, computed once.
+
+    Attributes
+    ----------
+    inventory : foncier.Inventory
+    plot_ids : ndarray of str
+    zone_names, commune_names : ndarray of str
+        The activity zone's name (or "hors zone") and the commune of each plot.
+    price : ndarray of float
+    rings : RingData
+        Every plot's rings in scene coordinates (for the map's batched paths).
+    cx, cy : ndarray of float
+        Each plot's representative point in scene coordinates (y negated).
+    tree : shapely.STRtree
+        Over the plot geometries, for picking.
+    """
+
+    inventory: foncier.Inventory
+    plot_ids: np.ndarray
+    zone_names: np.ndarray
+    commune_names: np.ndarray
+    price: np.ndarray
+    rings: RingData
+    cx: np.ndarray
+    cy: np.ndarray
+    tree: shapely.STRtree
+    typical_size_m: float
+    _positions: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.plot_ids)
+
+    def position(self, plot_id: str) -> int:
+        """The position of a plot in the inventory."""
+        if self._positions is None:
+            self._positions = {p: i for i, p in enumerate(self.plot_ids)}
+        return self._positions[plot_id]
+
+    def pick(self, x: float, y: float, *, tolerance_m: float = 0.0) -> int | None:
+        """The plot under a Lambert-93 point (or the nearest within ``tolerance_m``), or None."""
+        pt = shapely.Point(x, y)
+        hits = self.tree.query(pt, predicate="intersects")
+        if len(hits):
+            return int(hits.min())
+        if tolerance_m > 0:
+            idx, dist = self.tree.query_nearest(pt, max_distance=tolerance_m,
+                                                return_distance=True)
+            if len(idx):
+                return int(idx[np.argmin(dist)])
+        return None
+
+
+def _commune_names(inventory: foncier.Inventory, points: np.ndarray) -> np.ndarray:
+    out = np.full(len(points), "", dtype=object)
+    communes = inventory.communes
+    if communes is not None and len(communes) and len(points):
+        tree = shapely.STRtree(communes.geometry.to_numpy())
+        pi, ci = tree.query(points, predicate="within")
+        names = communes["name"].fillna(communes["insee"]).to_numpy(dtype=object)
+        first = np.unique(pi, return_index=True)[1]
+        out[pi[first]] = names[ci[first]]
+    missing = out == ""
+    if missing.any():
+        # Fall back on the activity zone's commune code.
+        sites = inventory.sites.set_index("site_id")
+        code = inventory.plots["site_id"].map(sites.get("commune_insee", pd.Series(dtype=object)))
+        out[missing] = code.fillna("").to_numpy(dtype=object)[missing]
+    return out
+
+
+def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
+    """Compute the views' per-inventory data (vectorized)."""
+    plots = inventory.plots
+    geoms = plots.geometry.to_numpy()
+    points = shapely.point_on_surface(geoms)
+    xy = shapely.get_coordinates(points)
+    site_names = inventory.sites.set_index("site_id")["name"] \
+        if "name" in inventory.sites.columns else pd.Series(dtype=object)
+    site_names = site_names.where(site_names.notna(), site_names.index.to_series())
+    zone = plots["site_id"].map(site_names)
+    zone = zone.where(zone.notna(), plots["site_id"]).fillna("hors zone")
+    price = plots["price_eur_m2"].to_numpy(dtype="float64", na_value=np.nan) \
+        if "price_eur_m2" in plots.columns else np.full(len(plots), np.nan)
+    area = plots["area_ha"].to_numpy() * 10_000.0
+    return PlotIndex(
+        inventory=inventory,
+        plot_ids=plots["plot_id"].to_numpy(dtype=object),
+        zone_names=zone.to_numpy(dtype=object),
+        commune_names=_commune_names(inventory, points),
+        price=price,
+        rings=ring_data_from_geometries(geoms),
+        cx=xy[:, 0].copy() if len(xy) else np.zeros(0),
+        cy=-xy[:, 1] if len(xy) else np.zeros(0),
+        tree=shapely.STRtree(geoms),
+        typical_size_m=float(np.sqrt(np.median(area))) if len(area) else 1.0,
+    )
+
+
+@dataclass(eq=False)
+class MatchView:
+    """One match, ready for the views.
+
+    Attributes
+    ----------
+    generation : int
+        The request number it answers (a newer request makes it stale).
+    result : foncier.MatchResult
+    code : ndarray of int8
+        Status code per plot, inventory order (0 match, 1 to_check, 2 no_match).
+    columns : dict of str to ndarray
+        The table's columns in rank order (``position`` maps a row to the plot's position).
+    """
+
+    generation: int
+    result: foncier.MatchResult
+    code: np.ndarray
+    columns: dict[str, np.ndarray]
+    _reasons: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def reasons_of(self, positions: np.ndarray) -> list[str]:
+        """The reasons of plots (computed on demand and cached: 100,000 at once take a second)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        todo = np.array([p for p in positions.tolist() if p not in self._reasons], dtype=np.int64)
+        if len(todo):
+            self._reasons.update(zip(todo.tolist(), self.result.reasons(todo).tolist(),
+                                     strict=True))
+        return [self._reasons[p] for p in positions.tolist()]
+
+
+def view_from_match(index: PlotIndex, brief: foncier.Brief, generation: int) -> MatchView:
+    """Match an inventory and lay out the table's columns: the worker's pure function."""
+    result = foncier.match(index.inventory, brief)
+    code = np.select([result.status == "match", result.status == "to_check"], [0, 1], 2)
+    code = code.astype(np.int8)
+    o = result.order
+    labels = np.array([STATUS_LABELS[s] for s in STATUS_ORDER], dtype=object)
+    columns = {
+        "position": o,
+        "rank": np.arange(1, len(o) + 1),
+        "plot_id": index.plot_ids[o],
+        "zone": index.zone_names[o],
+        "commune": index.commune_names[o],
+        "status": labels[code[o]],
+        "code": code[o],
+        "score": result.score[o],
+        "net_area_ha": result.net_area_ha[o],
+        "price": index.price[o],
+    }
+    return MatchView(generation=generation, result=result, code=code, columns=columns)

@@ -1,0 +1,188 @@
+"""French wording shared by the detail panel and the investor PDF (no Qt here).
+
+Examples
+--------
+>>> import foncier
+>>> brief_lines(foncier.Brief(name="Hub", min_area_ha=5, rail_siding=True))
+['Surface nette : ≥ 5 ha', 'Embranchement ferré : exigé']
+>>> format_measured("power", 12.5)
+'12,5 MW'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import foncier
+from foncier.criteria import ICPE_LABELS, fmt_number
+
+__all__ = ["constraint_label", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
+           "format_required", "format_attribute", "brief_lines", "ATTRIBUTE_LABELS", "UNITS"]
+
+_CONSTRAINT_NAMES = {
+    "flood": "Inondation (PPRI)", "pprt": "Risque technologique (PPRT)", "seveso": "Seveso",
+    "natura2000": "Natura 2000", "znieff1": "ZNIEFF type 1", "znieff2": "ZNIEFF type 2",
+    "wetland": "Zone humide", "monument": "Abords de monument historique",
+    "littoral": "Loi Littoral", "archaeology": "Archéologie préventive",
+    "housing": "Zone d'habitat", "other": "Autre contrainte",
+}
+_LEVEL_NAMES = {"interdiction": "zone d'interdiction", "prescriptions": "zone de prescriptions"}
+
+INFRA_LABELS = {
+    "motorway_interchange": "Échangeur autoroutier", "rail_freight": "Gare de fret",
+    "port": "Port", "airport": "Aéroport", "substation": "Poste électrique",
+}
+OUTCOME_LABELS = {"pass": "respecté", "fail": "non respecté", "unknown": "inconnu"}
+STATUS_NAMES = {0: "Compatible", 1: "À vérifier", 2: "Incompatible", 3: "Non évalué"}
+
+
+def constraint_label(kind: str, level: str | None = None) -> str:
+    """French label of a constraint kind, or of one of its levels."""
+    name = _CONSTRAINT_NAMES.get(kind, kind)
+    if level:
+        return f"{name} — {_LEVEL_NAMES.get(level, level)}"
+    return name
+
+
+UNITS = {"area": "ha", "price": "€/m²", "height": "m", "housing": "m", "power": "MW",
+         "water": "m³/j", "motorway": "km", "rail_freight": "km", "port": "km",
+         "forbidden_constraints": "m²"}
+
+ATTRIBUTE_LABELS = {
+    "plot_id": "Identifiant", "site_id": "Zone d'activité", "cadastral_refs":
+    "Références cadastrales", "sales_stage": "Stade de commercialisation",
+    "occupancy": "Occupation", "servicing_stage": "Stade d'aménagement",
+    "land_control": "Maîtrise foncière", "turnkey": "Clé en main", "price_eur_m2": "Prix (€/m²)",
+    "available_from": "Disponible à partir du", "plu_zone": "Zone PLU",
+    "icpe_max": "Régime ICPE maximal admis", "power_mw": "Puissance électrique (MW)",
+    "water_m3_day": "Eau (m³/j)", "gas": "Gaz", "fiber": "Fibre optique",
+    "rail_siding": "Embranchement ferré", "brownfield": "Friche",
+    "max_height_m": "Hauteur maximale (m)", "declared_area_ha": "Surface déclarée (ha)",
+    "area_ha": "Surface (ha)",
+}
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    if isinstance(value, float | np.floating) and value != value:
+        return True
+    if isinstance(value, np.datetime64) and np.isnat(value):
+        return True
+    return False
+
+
+def _date(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def format_attribute(column: str, value: Any) -> str:
+    """A plot attribute as French text ("non renseigné" when null)."""
+    if _missing(value):
+        return "non renseigné"
+    if isinstance(value, bool | np.bool_):
+        return "oui" if value else "non"
+    if column == "icpe_max":
+        return ICPE_LABELS.get(value, str(value))
+    if isinstance(value, dt.date | dt.datetime | pd.Timestamp | np.datetime64):
+        return _date(value)
+    if isinstance(value, float | np.floating):
+        return fmt_number(float(value), 2)
+    return str(value)
+
+
+def format_measured(criterion: str, value: Any) -> str:
+    """A verdict's measured value with its unit."""
+    if _missing(value):
+        return "inconnu"
+    if isinstance(value, bool | np.bool_):
+        return "oui" if value else "non"
+    if criterion == "icpe":
+        return ICPE_LABELS.get(value, str(value))
+    if criterion == "timing" or isinstance(value, dt.date | np.datetime64 | pd.Timestamp):
+        return _date(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        decimals = 0 if criterion in ("housing", "water", "forbidden_constraints") else 2
+        unit = UNITS.get(criterion)
+        return fmt_number(float(value), decimals) + (f" {unit}" if unit else "")
+    return str(value)
+
+
+def format_required(criterion: str, value: Any) -> str:
+    """A verdict's required value as French text."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if criterion == "icpe":
+        return ICPE_LABELS.get(value, str(value))
+    if criterion == "forbidden_constraints":
+        return "aucun recouvrement : " + ", ".join(_selector_label(s) for s in value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dt.date):
+        return "au plus tard le " + value.strftime("%d/%m/%Y")
+    if isinstance(value, int | float):
+        unit = UNITS.get(criterion, "")
+        sign = "≤" if criterion in ("price", "motorway", "rail_freight", "port") else "≥"
+        decimals = 0 if criterion in ("housing", "water") else 2
+        return f"{sign} {fmt_number(value, decimals)} {unit}".strip()
+    return str(value)
+
+
+def _selector_label(selector: str) -> str:
+    kind, _, level = selector.partition(":")
+    return constraint_label(kind, level or None)
+
+
+def brief_lines(brief: foncier.Brief) -> list[str]:
+    """The brief in short, one French line per asked key."""
+    b = brief
+    out = []
+    if b.min_area_ha is not None and b.max_area_ha is not None:
+        out.append(f"Surface nette : {fmt_number(b.min_area_ha, 2)} à "
+                   f"{fmt_number(b.max_area_ha, 2)} ha")
+    elif b.min_area_ha is not None:
+        out.append(f"Surface nette : ≥ {fmt_number(b.min_area_ha, 2)} ha")
+    elif b.max_area_ha is not None:
+        out.append(f"Surface nette : ≤ {fmt_number(b.max_area_ha, 2)} ha")
+    if b.max_price_eur_m2 is not None:
+        out.append(f"Prix : ≤ {fmt_number(b.max_price_eur_m2, 2)} €/m²")
+    if b.available_by is not None:
+        out.append(f"Disponible au plus tard le {b.available_by.strftime('%d/%m/%Y')}")
+    if b.accepted_zones:
+        out.append("Zones PLU : " + ", ".join(b.accepted_zones))
+    if b.turnkey:
+        out.append("Clé en main : exigé")
+    if b.brownfield in ("required", "excluded"):
+        out.append("Friches : " + ("exigées" if b.brownfield == "required" else "exclues"))
+    if b.building_height_m is not None:
+        out.append(f"Hauteur de bâtiment : {fmt_number(b.building_height_m, 1)} m")
+    if b.icpe is not None:
+        out.append(f"Régime ICPE : {ICPE_LABELS.get(b.icpe, b.icpe)}")
+    if b.forbidden_constraints:
+        out.append("Contraintes interdites : "
+                   + ", ".join(_selector_label(s) for s in b.forbidden_constraints))
+    if b.excluded_constraints:
+        out.append("Retirées de la surface : "
+                   + ", ".join(_selector_label(s) for s in b.excluded_constraints))
+    if b.min_housing_distance_m is not None:
+        out.append(f"Habitations à plus de {fmt_number(b.min_housing_distance_m, 0)} m")
+    if b.power_mw is not None:
+        out.append(f"Puissance électrique : ≥ {fmt_number(b.power_mw, 1)} MW")
+    if b.water_m3_day is not None:
+        out.append(f"Eau : ≥ {fmt_number(b.water_m3_day, 0)} m³/j")
+    for key, label in (("gas", "Gaz"), ("fiber", "Fibre optique"),
+                       ("rail_siding", "Embranchement ferré")):
+        if getattr(b, key):
+            out.append(f"{label} : exigé")
+    for key, label in (("motorway_max_km", "Échangeur autoroutier"),
+                       ("rail_freight_max_km", "Gare de fret"), ("port_max_km", "Port")):
+        v = getattr(b, key)
+        if v is not None:
+            out.append(f"{label} à moins de {fmt_number(v, 1)} km (à vol d'oiseau)")
+    return out

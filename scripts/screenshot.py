@@ -1,0 +1,48 @@
+"""Write docs/screenshot.png: the main window on the bundled sample, with a sample brief.
+
+Run: ``python scripts/screenshot.py [OUT.png]`` (offscreen: no display needed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import foncier
+    from gui.app import build_window
+
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "docs" / "screenshot.png"
+    app = QApplication.instance() or QApplication([])
+    brief = next(p for p in foncier.sample_brief_paths() if p.stem == "logistique")
+    win = build_window(None, None)
+    win.resize(1600, 960)
+    win.show()
+    loop = QEventLoop()
+    win.viewUpdated.connect(loop.quit)
+    win.open_brief(brief)
+    QTimer.singleShot(20_000, loop.quit)
+    loop.exec()
+    best = int(win.current.result.order[0])
+    win.select_plot(best)
+    win.map.fit_rect(win.scene.plot_rect([best]), margin=4.0)
+    app.processEvents()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not win.grab().save(str(out)):
+        print(f"impossible d'écrire {out}", file=sys.stderr)
+        return 1
+    print(f"capture écrite : {out}")
+    win.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
