@@ -201,12 +201,14 @@ def _lenient_geojson(text: str):
 
 def _parse_geopoint(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Frictionless ``geopoint`` (``"lon, lat"``) to points; returns (geoms, bad mask)."""
-    parts = values.str.split(",", n=1, expand=True).reindex(columns=[0, 1])
-    lon = pd.to_numeric(parts[0].str.strip(), errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(parts[1].str.strip(), errors="coerce").to_numpy(dtype=float)
-    ok = ~np.isnan(lon) & ~np.isnan(lat)
+    coords = np.full((len(values), 2), np.nan)
+    for i, v in enumerate(values.to_numpy(dtype=object)):
+        parts = v.split(",") if isinstance(v, str) else []
+        if len(parts) == 2:
+            coords[i] = pd.to_numeric(pd.Series(parts).str.strip(), errors="coerce")
+    ok = ~np.isnan(coords).any(axis=1)
     geoms = np.full(len(values), None, dtype=object)
-    geoms[ok] = shapely.points(lon[ok], lat[ok])
+    geoms[ok] = shapely.points(coords[ok])
     return geoms, values.notna().to_numpy() & ~ok
 
 
