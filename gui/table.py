@@ -130,10 +130,12 @@ class ResultsModel(QAbstractTableModel):
         return np.array([str(x).casefold() for x in v], dtype=object).astype(str)
 
     def _sorted_rows(self, column: int, order: Qt.SortOrder) -> np.ndarray:
-        dense = np.unique(self._sort_key(column), return_inverse=True)[1].ravel()
+        key = self._sort_key(column)
+        dense = np.unique(key, return_inverse=True)[1].ravel()
         if order == Qt.SortOrder.DescendingOrder:
             dense = -dense
-        return np.lexsort((self.view.columns["rank"], dense))
+        missing = np.isinf(key) if key.dtype.kind == "f" else np.zeros(len(key), dtype=bool)
+        return np.lexsort((self.view.columns["rank"], dense, missing))   # unknowns last
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if self.view is None or column < 0:

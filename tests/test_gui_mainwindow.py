@@ -1,0 +1,353 @@
+"""The main window on the sample inventory (gui.mainwindow), offscreen with pytest-qt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+import foncier
+from foncier.matching import STATUS_LABELS
+from gui.mainwindow import MainWindow
+from gui.table import COLUMNS
+
+STATUS_COL = [k for k, _ in COLUMNS].index("status")
+PLOT_COL = [k for k, _ in COLUMNS].index("plot_id")
+TIMEOUT = 30_000
+
+
+@pytest.fixture
+def window(qtbot, sample_inventory):
+    brief = foncier.read_brief(next(p for p in foncier.sample_brief_paths()
+                                    if p.stem == "logistique"))
+    win = MainWindow(brief=brief, delay_ms=50)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.viewUpdated, timeout=TIMEOUT):
+        win.set_inventory(sample_inventory)
+    return win
+
+
+def shown_statuses(win) -> list[tuple[str, str]]:
+    m = win.model
+    return [(m.data(m.index(r, PLOT_COL)), m.data(m.index(r, STATUS_COL)))
+            for r in range(m.rowCount())]
+
+
+def library_statuses(inventory, brief) -> list[tuple[str, str]]:
+    table = foncier.match(inventory, brief).table
+    return [(pid, STATUS_LABELS[s]) for pid, s in zip(table.plot_id, table.status, strict=True)]
+
+
+def test_window_opens_on_the_sample_with_the_library_ranking(window, sample_inventory):
+    assert window.model.rowCount() == len(sample_inventory.plots)
+    assert shown_statuses(window) == library_statuses(sample_inventory, window.filters.brief())
+    counts = window.current.result.counts
+    assert f"{counts['match']}</b> compatible" in window.counts_label.text()
+    assert window.busy.isHidden()
+    menus = {a.text(): [x.text() for x in a.menu().actions() if x.text()]
+             for a in window.menuBar().actions()}
+    assert menus["&Fichier"] == ["Ouvrir un inventaire…", "Ouvrir un cahier des charges…",
+                                 "Enregistrer le cahier des charges…", "Exporter le tableau…",
+                                 "Exporter le PDF investisseur…", "Quitter"]
+    assert "Zoom sur les résultats" in menus["&Affichage"]
+    assert "Zoom sur la sélection" in menus["&Affichage"]
+
+
+def test_filter_changes_follow_the_library(window, qtbot, sample_inventory):
+    f = window.filters.fields
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        f["motorway_max_km"].editor.setValue(20.0)
+    brief = window.filters.brief()
+    assert brief.motorway_max_km == 20.0
+    assert window.current.result.brief == brief
+    assert shown_statuses(window) == library_statuses(sample_inventory, brief)
+
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        f["accepted_zones"].check.setChecked(False)
+    brief = window.filters.brief()
+    assert brief.accepted_zones is None
+    assert shown_statuses(window) == library_statuses(sample_inventory, brief)
+
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        f["excluded_constraints"].check.setChecked(True)
+        window.filters.selector_list("excluded_constraints").set_checked("flood", True)
+    brief = window.filters.brief()
+    assert brief.excluded_constraints == ("flood",)
+    assert shown_statuses(window) == library_statuses(sample_inventory, brief)
+    # The map paints the same statuses.
+    expected = foncier.match(sample_inventory, brief).status
+    codes = np.array(["match", "to_check", "no_match"], dtype=object)[
+        window.scene.plot_layer.code]
+    assert (codes == expected).all()
+
+
+def test_two_quick_filter_changes_show_only_the_last_result(window, qtbot):
+    seen = []
+    window.viewUpdated.connect(lambda v: seen.append(v.result.brief))
+    f = window.filters.fields
+    f["power_mw"].check.setChecked(True)
+    f["power_mw"].editor.setValue(3.0)
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        f["power_mw"].editor.setValue(7.0)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=TIMEOUT)
+    assert [b.power_mw for b in seen] == [7.0]
+    assert window.current.result.brief.power_mw == 7.0
+
+
+def test_a_stale_result_never_replaces_a_newer_one(window, qtbot):
+    runner = window.runner
+    seen = []
+    runner.resultReady.connect(lambda v: seen.append(v))
+    base = window.filters.brief()
+    first = runner.request(base.replace(min_area_ha=1.0), immediate=True)
+    last = runner.request(base.replace(min_area_ha=2.0), immediate=True)
+    assert last == first + 1
+    qtbot.waitUntil(lambda: bool(seen) and not runner.busy, timeout=TIMEOUT)
+    assert [v.generation for v in seen] == [last]
+    assert seen[0].result.brief.min_area_ha == 2.0
+
+
+def click_plot(window, qtbot, position):
+    scene = window.scene
+    window.map.fit_rect(scene.plot_rect([position]), margin=2.0)
+    scene_pt = QPointF(window.index.cx[position], window.index.cy[position])
+    view_pt = window.map.mapFromScene(scene_pt)
+    with qtbot.waitSignal(window.selectionChanged, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(window.map.viewport(), Qt.MouseButton.LeftButton, pos=view_pt)
+    return blocker.args[0]
+
+
+def test_clicking_a_plot_selects_its_row_and_explains_it(window, qtbot):
+    result = window.current.result
+    position = int(result.order[3])
+    pid = window.index.plot_ids[position]
+    assert click_plot(window, qtbot, position) == position
+    row = window.table.selectionModel().currentIndex().row()
+    assert window.model.data(window.model.index(row, PLOT_COL)) == pid
+    assert row == 3
+    shown = window.detail.verdict_rows()
+    verdicts = result.explain(pid)
+    assert [(r[0], r[1], r[4]) for r in shown] == [(v.label, v.outcome, v.reason)
+                                                   for v in verdicts]
+    assert pid in window.detail.title.text()
+    attrs = {window.detail.attributes.topLevelItem(i).text(0):
+             window.detail.attributes.topLevelItem(i).text(1)
+             for i in range(window.detail.attributes.topLevelItemCount())}
+    assert attrs["Identifiant"] == pid
+    assert not window.scene.selection_item.path().isEmpty()
+
+
+def test_the_constraints_a_plot_touches_are_listed_with_their_overlap(window, qtbot,
+                                                                     sample_inventory):
+    geo = sample_inventory.geometry
+    position = int(geo.pair_plot[np.argmax(geo.pair_area)])
+    click_plot(window, qtbot, position)
+    touched = geo.constraints_of(position)
+    tree = window.detail.constraints
+    assert tree.topLevelItemCount() == len(touched)
+    first = sample_inventory.constraints.iloc[int(touched.loc[0, "constraint"])]
+    assert str(first["name"]) == tree.topLevelItem(0).text(1)
+    shown_m2 = float(tree.topLevelItem(0).text(2).replace("\u202f", "").replace(" m²", "")
+                     .replace(",", "."))
+    assert shown_m2 == pytest.approx(touched.loc[0, "overlap_m2"], abs=0.5)
+
+
+def test_choosing_a_row_centres_the_map_on_the_plot(window, qtbot):
+    window.map.fit_rect(window.scene.plot_layer.boundingRect())
+    with qtbot.waitSignal(window.selectionChanged, timeout=TIMEOUT) as blocker:
+        window.table.selectRow(5)
+    position = blocker.args[0]
+    assert position == window.model.position_of_row(5)
+    assert window.detail.position == position
+    centre = window.map.mapToScene(window.map.viewport().rect().center())
+    target = window.scene.plot_rect([position]).center()
+    tolerance = 3 * window.map.metres_per_pixel()
+    assert abs(centre.x() - target.x()) < tolerance
+    assert abs(centre.y() - target.y()) < tolerance
+
+
+def test_a_click_beside_the_plots_selects_nothing(window, qtbot):
+    rect = window.scene.plot_layer.boundingRect()
+    window.map.fit_rect(rect)
+    outside = window.map.mapFromScene(QPointF(rect.left() - rect.width() * 0.02, rect.top()))
+    with qtbot.waitSignal(window.map.plotClicked, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(window.map.viewport(), Qt.MouseButton.LeftButton, pos=outside)
+    assert blocker.args[0] == -1
+    assert window.selected is None
+
+
+def test_drag_pans_and_wheel_zooms_around_the_cursor(window, qtbot):
+    view = window.map
+    view.fit_rect(window.scene.plot_layer.boundingRect())
+    before = view.mapToScene(view.viewport().rect().center())
+    start = view.viewport().rect().center()
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), start + QPointF(60, 0).toPoint())
+    qtbot.mouseMove(view.viewport(), start + QPointF(120, 0).toPoint())
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton,
+                       pos=start + QPointF(120, 0).toPoint())
+    after = view.mapToScene(view.viewport().rect().center())
+    assert after.x() < before.x()                 # content followed the mouse to the right
+    assert window.selected is None                # a drag is not a click
+    scale = view.transform().m11()
+    window.actions["zoom_in"].trigger()
+    assert view.transform().m11() == pytest.approx(scale * 1.5)
+
+
+def test_zoom_actions_show_results_and_selection(window, qtbot):
+    view = window.map
+    window.actions["zoom_all"].trigger()
+    overview = view.metres_per_pixel()
+    window.actions["zoom_results"].trigger()
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    matches = np.flatnonzero(window.current.code == 0)
+    assert visible.contains(window.scene.plot_rect(matches))
+    window.select_plot(int(matches[0]))
+    window.actions["zoom_selection"].trigger()
+    assert view.metres_per_pixel() < overview / 10
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.contains(window.scene.plot_rect([int(matches[0])]))
+
+
+def test_cursor_coordinates_are_lambert93(window, qtbot):
+    pt = window.map.mapFromScene(QPointF(450_000, -6_900_000))
+    qtbot.mouseMove(window.map.viewport(), pt)
+    text = window.coords_label.text().replace("\u202f", "")
+    x = float(text.split("X ")[1].split(" m")[0])
+    y = float(text.split("Y ")[1].split(" m")[0])
+    tol = 2 * window.map.metres_per_pixel()
+    assert abs(x - 450_000) <= tol and abs(y - 6_900_000) <= tol
+
+
+def test_layers_switch_on_and_off(window):
+    item = window.layer_list.item_for("communes")
+    assert window.scene.layers["communes"][0].isVisible()
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    assert not window.scene.layers["communes"][0].isVisible()
+    key = "constraint:flood:interdiction"
+    item = window.layer_list.item_for(key)
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    assert not window.scene.layers[key][0].isVisible()
+    item.setCheckState(0, Qt.CheckState.Checked)
+    assert window.scene.layers[key][0].isVisible()
+
+
+def test_a_saved_brief_reopens_identically(window, qtbot, tmp_path):
+    f = window.filters.fields
+    f["power_mw"].check.setChecked(True)
+    f["power_mw"].editor.setValue(8.5)
+    f["excluded_constraints"].check.setChecked(True)
+    window.filters.selector_list("excluded_constraints").set_checked("wetland", True)
+    window.filters.weights["port"].check.setChecked(True)
+    brief = window.filters.brief()
+    path = tmp_path / "projet.toml"
+    assert window.save_brief(path)
+    assert foncier.read_brief(path) == brief
+    window.filters.set_brief(foncier.Brief(name="Autre"))
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        assert window.open_brief(path)
+    assert window.filters.brief() == brief
+    assert window.current.result.brief == brief
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".gpkg"])
+def test_export_the_table_and_read_it_back(window, tmp_path, suffix):
+    path = tmp_path / f"résultats{suffix}"
+    assert window.export_table(path)
+    expected = window.current.result.table
+    if suffix == ".csv":
+        back = pd.read_csv(path)
+    elif suffix == ".xlsx":
+        back = pd.read_excel(path)
+    else:
+        back = pyogrio.read_dataframe(path)
+        assert back.crs.to_epsg() == 2154
+        assert len(back.geometry) == len(expected)
+        back = back.drop(columns="geometry")
+    assert list(back.columns) == [c for c in expected.columns if c != "geometry"]
+    assert back["plot_id"].tolist() == expected["plot_id"].tolist()
+    assert back["status"].tolist() == expected["status"].tolist()
+
+
+def test_export_pdf(window, tmp_path):
+    path = tmp_path / "investisseur.pdf"
+    assert window.export_pdf(path, top=5)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-") and b"/Count 1" in data
+
+
+def test_a_bad_geopackage_shows_the_library_message_and_the_app_stays_usable(
+        window, qtbot, tmp_path, sample_inventory):
+    bad = tmp_path / "cassé.gpkg"
+    bad.write_text("ceci n'est pas un GeoPackage", encoding="utf-8")
+    with pytest.raises(foncier.InventoryError) as exc:
+        foncier.open_inventory(bad)
+    with qtbot.waitSignal(window.errorShown) as blocker:
+        assert not window.open_inventory(bad)
+    assert blocker.args[0] == str(exc.value)
+    assert window.error_box.isVisible()
+    assert window.error_box.text() == str(exc.value)
+    assert window.index.inventory is sample_inventory
+    window.error_box.close()
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        window.filters.fields["max_price_eur_m2"].editor.setValue(25.0)
+    assert shown_statuses(window) == library_statuses(sample_inventory, window.filters.brief())
+
+
+def test_a_geopackage_without_plots_is_refused(window, qtbot, tmp_path, sample_inventory):
+    path = tmp_path / "sans_terrains.gpkg"
+    pyogrio.write_dataframe(sample_inventory.sites, path, layer="sites")
+    with pytest.raises(foncier.InventoryError, match="plots") as exc:
+        foncier.open_inventory(path)
+    with qtbot.waitSignal(window.errorShown):
+        assert not window.open_inventory(path)
+    assert window.error_box.text() == str(exc.value)
+    assert window.model.rowCount() == len(sample_inventory.plots)
+
+
+def test_a_bad_brief_shows_the_library_message_and_the_app_stays_usable(
+        window, qtbot, tmp_path, sample_inventory):
+    bad = tmp_path / "projet.toml"
+    bad.write_text('name = "X"\n[land]\nmin_area_ha = -4\nsurface = 3\n', encoding="utf-8")
+    with pytest.raises(foncier.BriefError) as exc:
+        foncier.read_brief(bad)
+    before = window.filters.brief()
+    with qtbot.waitSignal(window.errorShown) as blocker:
+        assert not window.open_brief(bad)
+    assert blocker.args[0] == str(exc.value)
+    assert "min_area_ha" in window.error_box.text() and "surface" in window.error_box.text()
+    assert window.filters.brief() == before
+    window.error_box.close()
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        window.filters.fields["min_area_ha"].editor.setValue(2.0)
+    assert shown_statuses(window) == library_statuses(sample_inventory, window.filters.brief())
+
+
+def test_screenshot_of_the_main_window_is_not_blank(window, qtbot, tmp_path):
+    window.select_plot(int(window.current.result.order[0]))
+    window.zoom_to_selection()
+    image = window.grab().toImage()
+    path = tmp_path / "fenetre.png"
+    assert image.save(str(path))
+    assert path.stat().st_size > 20_000
+    small = image.scaled(200, 130)
+    pixels = np.array([[small.pixel(x, y) & 0xFFFFFF for x in range(small.width())]
+                       for y in range(small.height())])
+    assert len(np.unique(pixels)) > 50                      # many distinct colours
+    gray = ((pixels >> 16) & 255) + ((pixels >> 8) & 255) + (pixels & 255)
+    assert gray.std() > 20                                  # not a flat image
+
+
+def test_closing_waits_for_the_worker_and_drops_its_result(window, qtbot):
+    seen = []
+    window.runner.resultReady.connect(seen.append)
+    window.runner.request(window.filters.brief().replace(min_area_ha=1.0), immediate=True)
+    window.close()
+    assert window.runner.wait(0)            # nothing left running once the window closed
+    qtbot.waitUntil(lambda: not window.runner._running, timeout=TIMEOUT)
+    assert seen == []
