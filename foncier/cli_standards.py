@@ -15,6 +15,13 @@ __all__ = ["register"]
 INVENTORY_HELP = "GeoPackage ou URL postgresql://"
 
 
+def _shown(target) -> str:
+    """A target for messages: a URL loses its password."""
+    from .postgis import safe_url
+
+    return safe_url(str(target))
+
+
 def _print_problems(problems, *, limit: int = 50) -> None:
     shown = [p for p in problems if p.severity != "info"]
     for p in shown[:limit]:
@@ -27,7 +34,8 @@ def _import_cnig(args: argparse.Namespace) -> int:
     from .cnig import import_cnig
 
     inv, problems = import_cnig(args.sources, args.out, repair=args.repair)
-    print(f"{len(inv.sites)} zone(s) et {len(inv.plots)} terrain(s) importés dans {args.out}.")
+    print(f"{len(inv.sites)} zone(s) et {len(inv.plots)} terrain(s) importés dans "
+          f"{_shown(args.out)}.")
     if problems:
         print(f"{len(problems)} écart(s) au standard (import effectué quand même) :",
               file=sys.stderr)
@@ -67,7 +75,7 @@ def _import_friches(args: argparse.Namespace) -> int:
     from .friches import import_friches
 
     added, replaced, problems = import_friches(args.file, args.into)
-    print(f"{added} friche(s) ajoutée(s), {replaced} mise(s) à jour dans {args.into}.")
+    print(f"{added} friche(s) ajoutée(s), {replaced} mise(s) à jour dans {_shown(args.into)}.")
     if problems:
         print(f"{len(problems)} remarque(s) :", file=sys.stderr)
         _print_problems(problems)
@@ -82,6 +90,7 @@ def _add_layer(args: argparse.Namespace) -> int:
                        id_field=args.id_field, name_field=args.name_field, level=args.level,
                        level_field=args.level_field, capacity_field=args.capacity_field,
                        zone_field=args.zone_field)
+    report.target = _shown(report.target)
     print(report)
     return 0
 
