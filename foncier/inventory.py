@@ -153,7 +153,16 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     src = _resolve(source)
     names = tuple(REQUIRED_LAYERS) + ("communes",)
     layers = read_layers(src, names)
-    return inventory_from_layers(layers, source=src, repair=repair, require_all=True)
+    return inventory_from_layers(layers, source=_display(src), repair=repair, require_all=True)
+
+
+def _display(source: str) -> str:
+    """A source fit for messages: a database URL loses its password."""
+    if source.startswith(("postgresql://", "postgres://")):
+        from .postgis import safe_url
+
+        return safe_url(source)
+    return source
 
 
 def validate_inventory(

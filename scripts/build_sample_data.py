@@ -474,7 +474,7 @@ def build_sites_and_plots(rng, members, communes, brownfields):
 
 
 def brownfield_plots(brownfields, sites):
-    """Turn the real brownfields into plots (``FRICHE-<site_id>``), in their zone if any."""
+    """Turn the real brownfields into plots (keeping their Cartofriches ``site_id``), in their zone if any."""
     stage = {"friche sans projet": "en vente avec contraintes", "friche potentielle": "inconnu",
              "friche avec projet": "non commercialisable"}
     owner = {"personne physique": "personne physique", "commune": "commune",
@@ -483,7 +483,7 @@ def brownfield_plots(brownfields, sites):
     for f in brownfields.itertuples():
         inside = sites[sites.contains(f.geometry.centroid)]
         rows.append({
-            "plot_id": f"FRICHE-{f.friche_id}",
+            "plot_id": str(f.friche_id),
             "site_id": inside["site_id"].iloc[0] if len(inside) else None,
             "cadastral_refs": f.refcad, "sales_stage": stage.get(f.status),
             "occupancy": "friche", "servicing_stage": "inconnu",
@@ -744,7 +744,7 @@ def summary(layers, members, brownfields, path, writer, briefs):
     terr = members.set_index("insee")["territory"]
     sites = layers["sites"].assign(territory=lambda d: d["commune_insee"].map(terr))
     plots = layers["plots"].merge(sites[["site_id", "territory"]], on="site_id", how="left")
-    fr = plots["plot_id"].str.startswith("FRICHE-")
+    fr = plots["plot_id"].isin(brownfields["friche_id"].astype(str))
     plots.loc[fr, "territory"] = brownfields["insee"].map(terr).values
     for code, label in TERRITORY_NAMES.items():
         p = plots[plots["territory"] == code]
