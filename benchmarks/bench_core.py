@@ -214,7 +214,7 @@ def _machine() -> str:
     return (f"{dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
             f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
             f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
-            f"numpy {np.__version__}")
+            f"numpy {np.__version__}; foncier from {Path(foncier.__file__).parent}")
 
 
 def run(n_plots: int, n_constraints: int, n_infra: int, n_briefs: int, *, rebuild: bool,
