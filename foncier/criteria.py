@@ -122,16 +122,46 @@ def _bool(plots: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
     return s.fillna(False).to_numpy(dtype=bool), s.isna().to_numpy()
 
 
+def _cached(geo: PlotGeometry, key: object, make: Callable[[], Any]) -> Any:
+    """A brief-independent value derived from the plots, computed once per PlotGeometry."""
+    cache = geo._column_cache
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _codes(plots, geo: PlotGeometry, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a text column (codes, -1 for null; unique values), cached."""
+    return _cached(geo, ("codes", col), lambda: pd.factorize(plots[col].to_numpy(dtype=object)))
+
+
 def _availability(plots, geo, brief) -> Criterion:
+    return _cached(geo, "availability", lambda: _availability_of(plots))
+
+
+def _in(codes: np.ndarray, uniques: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
+    """``np.isin`` on a factorized column: tests the few unique values only (null: False)."""
+    return np.append(np.isin(uniques.astype(object), values), False)[codes]
+
+
+def _availability_of(plots) -> Criterion:
     sales = _values(plots, "sales_stage")
     occ = _values(plots, "occupancy")
-    s_pass, s_fail = np.isin(sales, SALES_PASS), np.isin(sales, SALES_FAIL)
-    o_pass, o_fail = np.isin(occ, OCCUPANCY_PASS), np.isin(occ, OCCUPANCY_FAIL)
+    sc, su = pd.factorize(sales)
+    oc, ou = pd.factorize(occ)
+    s_pass, s_fail = _in(sc, su, SALES_PASS), _in(sc, su, SALES_FAIL)
+    o_pass, o_fail = _in(oc, ou, OCCUPANCY_PASS), _in(oc, ou, OCCUPANCY_FAIL)
     fail = s_fail | o_fail
     passed = s_pass & o_pass
     unknown = ~fail & ~passed
-    measured = (plots["sales_stage"].fillna("inconnu").astype(str) + " / "
-                + plots["occupancy"].fillna("inconnu").astype(str)).to_numpy(dtype=object)
+    # "sales / occupancy" for each of the few distinct pairs, then spread to the plots.
+    s_text = np.append(su.astype(object), "inconnu")  # code -1 (null) picks "inconnu"
+    o_text = np.append(ou.astype(object), "inconnu")
+    width = len(ou) + 1
+    pairs, inverse = np.unique((sc + 1) * width + (oc + 1), return_inverse=True)
+    labels = np.array([f"{s_text[p // width - 1]} / {o_text[p % width - 1]}" for p in pairs],
+                      dtype=object)
+    measured = labels[inverse]
 
     def reason(i: int, code: int) -> str:
         s, o = sales[i], occ[i]
@@ -223,12 +253,12 @@ def _timing(plots, geo, brief) -> Criterion:
 
 
 def _zoning(plots, geo, brief) -> Criterion:
-    zones = plots["plu_zone"]
-    unknown = zones.isna().to_numpy()
-    upper = zones.fillna("").astype(str).str.strip().str.upper()
+    codes, uniques = _codes(plots, geo, "plu_zone")
+    unknown = codes < 0
     accepted = tuple(z.upper() for z in brief.accepted_zones)
-    passed = upper.str.startswith(accepted).to_numpy(dtype=bool)
-    raw = _values(plots, "plu_zone")
+    ok = [str(u).strip().upper().startswith(accepted) for u in uniques] + [False]
+    passed = np.array(ok, dtype=bool)[codes]
+    raw = _cached(geo, ("values", "plu_zone"), lambda: _values(plots, "plu_zone"))
     shown = ", ".join(brief.accepted_zones)
 
     def reason(i: int, code: int) -> str:
@@ -256,8 +286,9 @@ def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no:
 
 
 def _icpe(plots, geo, brief) -> Criterion:
-    raw = _values(plots, "icpe_max")
-    rank = plots["icpe_max"].map(ICPE_RANK).fillna(-1).to_numpy(dtype=np.int64)
+    raw = _cached(geo, ("values", "icpe_max"), lambda: _values(plots, "icpe_max"))
+    rank = _cached(geo, "icpe_rank", lambda: plots["icpe_max"].map(ICPE_RANK).fillna(-1)
+                   .to_numpy(dtype=np.int64))
     need = ICPE_RANK[brief.icpe]
     unknown = rank < 0
     passed = rank >= need

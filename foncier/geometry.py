@@ -76,6 +76,8 @@ class PlotGeometry:
     nearest: dict[str, np.ndarray]
     housing_m: np.ndarray | None
     _excluded_cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    #: Brief-independent encodings of the plots' columns (criteria.py), computed on first use.
+    _column_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_plots(self) -> int:

@@ -53,6 +53,8 @@ def score_weights(brief: Brief) -> dict[str, float]:
         "water": 1.0 if brief.water_m3_day is not None else 0.0,
     }
     w.update(brief.weight_map)
+    if not (brief.min_area_ha or brief.max_area_ha):
+        w["area"] = 0.0  # no area asked: nothing to be near (a weight alone would crash)
     return w
 
 

@@ -123,3 +123,15 @@ def test_sample_briefs_give_every_status(sample_inventory):
         seen |= {s for s, n in res.counts.items() if n}
         assert res.table["rank"].tolist() == list(range(1, len(sample_inventory.plots) + 1))
     assert seen == {"match", "to_check", "no_match"}
+
+
+def test_area_weight_without_area_asked_is_ignored():
+    inv = plots_inventory([{"price_eur_m2": 10.0}, {"price_eur_m2": 20.0}])
+    res = match(inv, Brief(name="t", weights={"area": 3, "price": 1}))
+    assert res.table.plot_id.tolist() == ["P0", "P1"]
+
+
+def test_ties_are_broken_by_plot_id():
+    inv = plots_inventory([{}, {}, {}])
+    res = match(inv, Brief(name="t", weights={"price": 0, "timing": 0}))
+    assert res.table.plot_id.tolist() == ["P0", "P1", "P2"]
