@@ -35,9 +35,12 @@ interruption (Ctrl-C) never leaves a partial file.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import re
+import signal
 import sqlite3
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -222,7 +225,8 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
 
 def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
               names: Sequence[str] | None = None, max_rows: int | None = DEFAULT_MAX_ROWS,
-              on: dt.date | None = None, progress: Progress | None = None) -> Batch:
+              on: dt.date | None = None, progress: Progress | None = None,
+              workers: int | None = None) -> Batch:
     """Match every brief against every plot of every inventory.
 
     Parameters
@@ -237,7 +241,11 @@ def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
         The day the score's timing component counts from (today by default).
     progress : callable, optional
         ``progress(done, total, brief_name)`` after each (brief, inventory) match; raising
-        ``KeyboardInterrupt`` from it stops the batch.
+        ``KeyboardInterrupt`` from it stops the batch (and its worker processes).
+    workers : int, optional
+        Processes matching briefs at once. By default every core when the batch is large enough
+        (at least 2 briefs and 20,000 plots), else 1 (in this process). Workers are forked after
+        the inventories' geometry is computed, so they share it without recomputing it.
 
     Returns
     -------
@@ -266,14 +274,69 @@ def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
             "area_ha": np.round(p["area_ha"].to_numpy(), 4),
         }))
     plots = pd.concat(frames, ignore_index=True)
-    total = len(briefs) * len(inventories)
-    outcomes = []
-    for k, brief in enumerate(briefs):
-        outcomes.append(_brief_outcome(brief, inventories, names, max_rows=max_rows or None,
-                                       on=on, progress=progress, step=k * len(inventories),
-                                       total=total))
+    for inv in inventories:
+        _ = inv.geometry        # computed once here, before any worker starts
+    jobs = _workers(workers, len(briefs), len(plots))
+    if jobs > 1:
+        outcomes = _parallel_outcomes(inventories, names, briefs, max_rows=max_rows or None,
+                                      on=on, progress=progress, workers=jobs)
+    else:
+        total = len(briefs) * len(inventories)
+        outcomes = [_brief_outcome(brief, inventories, names, max_rows=max_rows or None, on=on,
+                                   progress=progress, step=k * len(inventories), total=total)
+                    for k, brief in enumerate(briefs)]
     return Batch(inventories=inventories, names=names, plots=plots, outcomes=outcomes,
                  max_rows=max_rows or None)
+
+
+#: Below this many plots x briefs, forking workers costs more than it saves.
+_PARALLEL_MIN_PLOTS = 20_000
+_SHARED: dict[str, object] = {}
+
+
+def _workers(asked: int | None, n_briefs: int, n_plots: int) -> int:
+    if asked is not None:
+        return max(1, min(asked, n_briefs))
+    if n_briefs < 2 or n_plots < _PARALLEL_MIN_PLOTS or "fork" not in \
+            multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, n_briefs))
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+
+
+def _outcome_task(k: int) -> tuple[int, BriefOutcome]:
+    s = _SHARED
+    return k, _brief_outcome(s["briefs"][k], s["inventories"], s["names"],
+                             max_rows=s["max_rows"], on=s["on"], progress=None, step=0, total=0)
+
+
+def _parallel_outcomes(inventories, names, briefs, *, max_rows, on, progress,
+                       workers: int) -> list[BriefOutcome]:
+    """Briefs matched by forked worker processes (they inherit the inventories as they are)."""
+    _SHARED.update(inventories=inventories, names=names, briefs=list(briefs),
+                   max_rows=max_rows, on=on)
+    out: list[BriefOutcome | None] = [None] * len(briefs)
+    total = len(briefs) * len(inventories)
+    ctx = multiprocessing.get_context("fork")
+    pool = ctx.Pool(workers, initializer=_ignore_sigint)
+    try:
+        done = 0
+        for k, outcome in pool.imap_unordered(_outcome_task, range(len(briefs))):
+            out[k] = outcome
+            done += len(inventories)
+            if progress is not None:
+                progress(done, total, briefs[k].name)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        _SHARED.clear()
+    return out
 
 
 def read_briefs(paths: Iterable[str | os.PathLike]) -> list[Brief]:
@@ -765,20 +828,74 @@ def _write_layer_styles(path: Path, layers: Sequence[str], names: Sequence[str])
         con.close()
 
 
+_METADATA = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents")
+
+
+def _merge_table(con: sqlite3.Connection, part: Path, table: str) -> None:
+    """Copy one table written by GDAL in another GeoPackage into ``con``: its DDL verbatim, its
+    rows, its R-tree index, its metadata rows, then its triggers (last, so that they do not fire
+    on the copy: they call GDAL's SQL functions, which plain sqlite3 lacks)."""
+    con.execute("ATTACH DATABASE ? AS part", (str(part),))
+    try:
+        con.execute("BEGIN")
+        rtree = f"rtree_{table}_"
+        objects = con.execute(
+            "SELECT type, name, sql FROM part.sqlite_master WHERE sql IS NOT NULL AND "
+            "(tbl_name = ? OR (name LIKE ? ESCAPE '\\' AND type = 'table'))",
+            (table, rtree.replace("_", "\\_") + "%")).fetchall()
+        shadow = ("_node", "_parent", "_rowid")
+        tables = [(n, q) for t, n, q in objects if t == "table" and not
+                  (n.startswith(rtree) and n.endswith(shadow))]
+        for name, sql in tables:
+            con.execute(sql)
+            con.execute(f'INSERT INTO main."{name}" SELECT * FROM part."{name}"')
+        con.execute("INSERT OR IGNORE INTO main.gpkg_spatial_ref_sys "
+                    "SELECT * FROM part.gpkg_spatial_ref_sys")
+        ddl = dict(con.execute("SELECT name, sql FROM part.sqlite_master"))
+        have = {r[0] for r in con.execute("SELECT name FROM main.sqlite_master")}
+        for meta in _METADATA:
+            if meta in ddl:
+                if meta not in have:
+                    con.execute(ddl[meta])
+                con.execute(f"INSERT INTO main.{meta} SELECT * FROM part.{meta} "
+                            "WHERE lower(table_name) = lower(?)", (table,))
+        for kind, _, sql in objects:
+            if kind in ("index", "trigger"):
+                con.execute(sql)
+        con.execute("COMMIT")
+    finally:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        con.execute("DETACH DATABASE part")
+
+
 def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None) -> None:
-    layers = layer_names([o.brief.name for o in batch.outcomes])
+    """Each layer is written by pyogrio into its own small GeoPackage, then merged with sqlite3:
+    GDAL's cost of adding a layer grows with the layers a file already holds, so writing hundreds
+    of layers into one file directly would take quadratic time."""
+    names = [o.brief.name for o in batch.outcomes]
+    layers = layer_names(names)
     total = len(batch.outcomes) + 2
-    for k, (o, layer) in enumerate(zip(batch.outcomes, layers, strict=True)):
-        pyogrio.write_dataframe(o.rows, tmp, layer=layer, driver="GPKG",
-                                layer_options={"IDENTIFIER": o.brief.name})
-        if progress is not None:
-            progress(k + 1, total, layer)
-    summary = summary_frame(batch, sheet_names([o.brief.name for o in batch.outcomes]))
+    summary = summary_frame(batch, sheet_names(names))
     summary.insert(2, "Couche", layers)
     pyogrio.write_dataframe(summary, tmp, layer=SUMMARY_LAYER, driver="GPKG")
+    with tempfile.TemporaryDirectory(prefix=".foncier-", dir=tmp.parent) as work:
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.execute("PRAGMA synchronous = OFF")
+            for k, (o, layer) in enumerate(zip(batch.outcomes, layers, strict=True)):
+                part = Path(work) / f"{k}.gpkg"
+                pyogrio.write_dataframe(o.rows, part, layer=layer, driver="GPKG",
+                                        layer_options={"IDENTIFIER": o.brief.name})
+                _merge_table(con, part, layer)
+                part.unlink()
+                if progress is not None:
+                    progress(k + 1, total, layer)
+        finally:
+            con.close()
     if progress is not None:
         progress(total - 1, total, SUMMARY_LAYER)
-    _write_layer_styles(tmp, layers, [o.brief.name for o in batch.outcomes])
+    _write_layer_styles(tmp, layers, names)
     if progress is not None:
         progress(total, total, "layer_styles")
 

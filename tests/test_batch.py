@@ -163,6 +163,8 @@ def test_geopackage_layer_by_layer(batch, briefs, tmp_path):
         assert gdf["status"].tolist() == expected["status"].tolist()
         assert np.allclose(shapely.area(gdf.geometry.to_numpy()),
                            shapely.area(expected.geometry.to_numpy()))
+    info = pyogrio.read_info(out, layer=layers[0])
+    assert info["capabilities"]["fast_spatial_filter"]          # the R-tree index came along
     summary = pyogrio.read_dataframe(out, layer="synthese")
     assert summary["Couche"].tolist() == layers
     assert summary["Compatibles"].tolist() == [o.counts["match"] for o in batch.outcomes]
@@ -171,6 +173,7 @@ def test_geopackage_layer_by_layer(batch, briefs, tmp_path):
                              "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault "
                              "FROM layer_styles ORDER BY id").fetchall()
         kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert [s[2] for s in styles] == layers
     assert kinds["layer_styles"] == "attributes"
     for catalog, schema, _, geom_col, _, qml, sld, default in styles:
@@ -260,6 +263,24 @@ def test_an_interrupted_matching_stops_at_once(sample_inventory, briefs):
 
     with pytest.raises(KeyboardInterrupt):
         run_batch([sample_inventory], briefs, progress=stop)
+    assert seen == [1]
+
+
+def test_worker_processes_give_the_same_batch(sample_inventory, briefs):
+    one = run_batch([sample_inventory], briefs, on=ON, workers=1)
+    two = run_batch([sample_inventory], briefs, on=ON, workers=2)
+    for a, b in zip(one.outcomes, two.outcomes, strict=True):
+        assert a.brief == b.brief
+        assert np.array_equal(a.status, b.status) and np.array_equal(a.score, b.score)
+        assert a.rows.drop(columns="geometry").equals(b.rows.drop(columns="geometry"))
+    seen = []
+
+    def stop(done, total, what):
+        seen.append(done)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([sample_inventory], briefs, on=ON, workers=2, progress=stop)
     assert seen == [1]
 
 

@@ -1,0 +1,132 @@
+"""The one-page investor report: content, HTML with an SVG map, and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+import shapely
+from conftest import make_layers
+
+import foncier
+from foncier.cli import main
+from foncier.report import brief_summary, map_svg, report_content, report_html
+
+DAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def result(sample_inventory):
+    brief = foncier.read_brief(foncier.sample_brief_paths()[0])
+    return foncier.match(sample_inventory, brief, on=DAY)
+
+
+def test_content_lists_the_best_plots_with_figures_and_reasons(result):
+    content = report_content(result, top=5, today=DAY)
+    table = result.table
+    assert content.title == result.brief.name
+    assert [p.plot_id for p in content.plots] == table["plot_id"].head(5).tolist()
+    assert [p.status for p in content.plots] == table["status"].head(5).tolist()
+    for p, why in zip(content.plots, table["reasons"].head(5), strict=True):
+        assert " ; ".join(p.reasons) == why
+        assert p.figures[0][0] == "Surface nette"
+    assert content.counts == result.counts
+    x0, y0, x1, y1 = content.extent
+    box = shapely.box(x0, y0, x1, y1)
+    assert all(box.contains(p.geometry) for p in content.plots)
+    drawn = {pid for pid in result.inventory.plots["plot_id"]
+             .iloc[[i for i, g in enumerate(result.inventory.plots.geometry)
+                    if box.intersects(g)]]}
+    assert len(content.layers["plots"]) == len(drawn)
+
+
+def test_brief_summary_names_every_asked_key():
+    brief = foncier.Brief(name="x", min_area_ha=10, max_area_ha=40, icpe="autorisation",
+                          brownfield="excluded", rail_siding=True,
+                          excluded_constraints=["wetland"], allow_assembly=True,
+                          assembly_max_gap_m=15)
+    assert brief_summary(brief) == [
+        "Surface : 10 à 40 ha", "Friche : friches exclues", "Régime ICPE : autorisation",
+        "Embranchement ferré : exigé", "Retirées de la surface : wetland",
+        "Assemblage de terrains voisins accepté (écart ≤ 15 m)"]
+
+
+def test_html_has_the_brief_name_best_plots_and_an_svg_map(result):
+    content = report_content(result, top=10, today=DAY)
+    page = report_html(content)
+    assert page.startswith("<!DOCTYPE html>")
+    assert html.escape(result.brief.name) in page
+    for pid in result.table["plot_id"].head(10):
+        assert f"<b>{html.escape(pid)}</b>" in page
+    assert "02/03/2026" in page
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    root = ET.fromstring(svg)
+    titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert result.table["plot_id"].iloc[0] in titles
+    ranks = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert [str(i) for i in range(1, 11)] == [r for r in ranks if r.isdigit()][-10:]
+
+
+def test_svg_map_keeps_north_up_and_the_plots_inside():
+    inv = foncier.inventory_from_layers(make_layers(plots=[
+        {"plot_id": "SUD", "geometry": shapely.box(0, 0, 100, 100)},
+        {"plot_id": "NORD", "geometry": shapely.box(0, 2000, 100, 2100)}]))
+    res = foncier.match(inv, foncier.Brief(name="x"), on=DAY)
+    content = report_content(res, top=2, today=DAY)
+    svg = ET.fromstring(map_svg(content, width=400, height=400))
+    ns = "{http://www.w3.org/2000/svg}"
+    centres = {}
+    for path in svg.iter(f"{ns}path"):
+        title = path.find(f"{ns}title")
+        if title is not None:
+            pts = [tuple(map(float, p.split(","))) for p in
+                   re.findall(r"-?\d+\.?\d*,-?\d+\.?\d*", path.get("d"))]
+            assert all(0 <= x <= 400 and 0 <= y <= 400 for x, y in pts)
+            centres[title.text] = sum(y for _, y in pts) / len(pts)
+    assert centres["NORD"] < centres["SUD"]          # north is up: smaller y
+
+
+def test_cli_report_html(tmp_path, capsys):
+    out = tmp_path / "rapport.html"
+    brief = foncier.sample_brief_paths()[0]
+    assert main(["report", "--project", str(brief), "--out", str(out), "--top", "3"]) == 0
+    assert "Rapport « " in capsys.readouterr().out
+    text = out.read_text(encoding="utf-8")
+    res = foncier.match(foncier.open_inventory(), foncier.read_brief(brief))
+    assert html.escape(res.brief.name) in text
+    for pid in res.table["plot_id"].head(3):
+        assert pid in text
+
+
+def test_cli_report_errors(tmp_path, capsys):
+    brief = foncier.sample_brief_paths()[0]
+    assert main(["report", "--project", str(brief), "--out", str(tmp_path / "r.docx")]) == 1
+    assert "choisissez .pdf ou .html" in capsys.readouterr().err
+    assert main(["report", "--project", str(tmp_path / "absent.toml"),
+                 "--out", str(tmp_path / "r.html")]) == 1
+    assert "introuvable" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_report_pdf_is_one_page(tmp_path):
+    pytest.importorskip("gui.pdf")
+    out = tmp_path / "rapport.pdf"
+    brief = foncier.sample_brief_paths()[0]
+    assert main(["report", "--project", str(brief), "--out", str(out)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)) == 1
+
+
+def test_library_modules_do_not_import_qt():
+    code = ("import sys, foncier.report, foncier.batch, foncier.assembly, foncier.cli_batch, "
+            "foncier.cli; foncier.cli.build_parser(); "
+            "print([m for m in sys.modules if m.startswith('PySide6')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
