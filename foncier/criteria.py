@@ -97,10 +97,27 @@ class Criterion:
     measured: np.ndarray
     required: Any
     write_reason: Callable[[int, int], str]
+    reason_key: np.ndarray | None = None
 
-    def reasons(self, positions: np.ndarray) -> list[str]:
-        """French reasons of the plots at ``positions``."""
-        return [self.write_reason(int(p), int(self.outcome[p])) for p in positions]
+    def reasons(self, positions: np.ndarray) -> np.ndarray:
+        """French reasons of the plots at ``positions`` (an object array of str).
+
+        When the criterion has a ``reason_key`` (numbers per plot such that plots with equal keys
+        and outcomes have the same reason), each distinct reason is written once and spread.
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        codes = self.outcome[positions]
+        if self.reason_key is None or len(positions) < 64:
+            return np.array([self.write_reason(int(p), int(c)) for p, c in
+                             zip(positions, codes, strict=True)], dtype=object)
+        group = codes.astype(np.int64)
+        for column in self.reason_key[positions].reshape(len(positions), -1).T:
+            sub, uniques = pd.factorize(column)          # hash-based; NaN gets -1
+            group = pd.factorize(group * (len(uniques) + 1) + (sub + 1))[0]
+        _, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+        texts = np.array([self.write_reason(int(positions[f]), int(codes[f])) for f in first],
+                         dtype=object)
+        return texts[inverse]
 
 
 def _outcome(passed: np.ndarray, unknown: np.ndarray) -> np.ndarray:
@@ -158,7 +175,8 @@ def _availability_of(plots) -> Criterion:
     s_text = np.append(su.astype(object), "inconnu")  # code -1 (null) picks "inconnu"
     o_text = np.append(ou.astype(object), "inconnu")
     width = len(ou) + 1
-    pairs, inverse = np.unique((sc + 1) * width + (oc + 1), return_inverse=True)
+    pair = (sc + 1) * width + (oc + 1)
+    pairs, inverse = np.unique(pair, return_inverse=True)
     labels = np.array([f"{s_text[p // width - 1]} / {o_text[p % width - 1]}" for p in pairs],
                       dtype=object)
     measured = labels[inverse]
@@ -182,7 +200,7 @@ def _availability_of(plots) -> Criterion:
         return "Disponibilité à vérifier : " + " ; ".join(parts) + "."
 
     return Criterion("availability", _outcome(passed, unknown), measured,
-                     "en vente, inoccupé", reason)
+                     "en vente, inoccupé", reason, pair.astype(np.float64))
 
 
 def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
@@ -212,8 +230,9 @@ def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
             return f"{what} < {fmt_number(lo, 2)} ha demandés."
         return f"{what} > {fmt_number(hi, 2)} ha maximum."
 
+    key = np.column_stack([np.round(net_ha, 2), np.round(gross, 2)])
     return Criterion("area", _outcome(passed, np.zeros(len(net_ha), bool)), net_ha, required,
-                     reason)
+                     reason, key)
 
 
 def _threshold(name: str, values: np.ndarray, required: float, *, higher_is_better: bool,
@@ -232,7 +251,8 @@ def _threshold(name: str, values: np.ndarray, required: float, *, higher_is_bett
         sign = sign_pass if code == PASS else sign_fail
         return f"{v} {sign} {fmt_number(required, decimals)} {unit} {wanted}."
 
-    return Criterion(name, _outcome(passed, unknown), values, required, reason)
+    return Criterion(name, _outcome(passed, unknown), values, required, reason,
+                     np.round(values, decimals))
 
 
 def _timing(plots, geo, brief) -> Criterion:
@@ -249,7 +269,9 @@ def _timing(plots, geo, brief) -> Criterion:
                     "demandé.")
         return f"Disponible le {_date(avail[i])}, après le {_date(brief.available_by)} demandé."
 
-    return Criterion("timing", _outcome(passed, unknown), avail, brief.available_by, reason)
+    key = np.where(unknown, np.nan, avail.astype("datetime64[D]").astype(np.int64))
+    return Criterion("timing", _outcome(passed, unknown), avail, brief.available_by, reason,
+                     key.astype(np.float64))
 
 
 def _zoning(plots, geo, brief) -> Criterion:
@@ -268,7 +290,8 @@ def _zoning(plots, geo, brief) -> Criterion:
             return f"Zone PLU « {raw[i]} » acceptée ({shown})."
         return f"Zone PLU « {raw[i]} » hors des zones acceptées ({shown})."
 
-    return Criterion("zoning", _outcome(passed, unknown), raw, list(brief.accepted_zones), reason)
+    return Criterion("zoning", _outcome(passed, unknown), raw, list(brief.accepted_zones), reason,
+                     codes.astype(np.float64))
 
 
 def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no: str,
@@ -282,7 +305,8 @@ def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no:
             return missing
         return yes if value[i] else no
 
-    return Criterion(name, _outcome(passed, unknown), measured, want, reason)
+    return Criterion(name, _outcome(passed, unknown), measured, want, reason,
+                     np.where(unknown, -1.0, value.astype(np.float64)))
 
 
 def _icpe(plots, geo, brief) -> Criterion:
@@ -304,7 +328,9 @@ def _icpe(plots, geo, brief) -> Criterion:
             return f"Régime ICPE admis « {have} », compatible avec « {want} »."
         return f"Régime ICPE admis « {have} », inférieur au régime du projet « {want} »."
 
-    return Criterion("icpe", _outcome(passed, unknown), raw, brief.icpe, reason)
+    codes = _codes(plots, geo, "icpe_max")[0]
+    return Criterion("icpe", _outcome(passed, unknown), raw, brief.icpe, reason,
+                     codes.astype(np.float64))
 
 
 def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
@@ -322,8 +348,9 @@ def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
                 if a[i] > OVERLAP_TOLERANCE_M2]
         return "Touche une contrainte interdite : " + ", ".join(hits) + "."
 
+    key = np.column_stack([np.round(a) for a in per_sel.values()])
     return Criterion("forbidden_constraints", _outcome(passed, np.zeros(len(plots), bool)),
-                     worst, selectors, reason)
+                     worst, selectors, reason, key)
 
 
 def _housing(plots, geo: PlotGeometry, brief) -> Criterion:
@@ -341,7 +368,7 @@ def _housing(plots, geo: PlotGeometry, brief) -> Criterion:
         return (f"Habitations à {fmt_number(d[i], 0)} m à vol d'oiseau {sign} "
                 f"{fmt_number(req, 0)} m demandés.")
 
-    return Criterion("housing", _outcome(passed, np.zeros(n, bool)), d, req, reason)
+    return Criterion("housing", _outcome(passed, np.zeros(n, bool)), d, req, reason, np.round(d))
 
 
 def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
@@ -358,7 +385,8 @@ def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
         return (f"{label.capitalize()} le plus proche à {fmt_number(km[i], 1)} km à vol "
                 f"d'oiseau {sign} {fmt_number(max_km, 1)} km maximum.")
 
-    return Criterion(name, _outcome(passed, np.zeros(n, bool)), km, max_km, reason)
+    return Criterion(name, _outcome(passed, np.zeros(n, bool)), km, max_km, reason,
+                     np.round(km, 1))
 
 
 def asked_criteria(brief: Brief) -> list[str]:

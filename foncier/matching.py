@@ -134,13 +134,18 @@ class MatchResult:
         """The reasons of the fails and unknowns of plots, joined by `` ; `` (inventory order)."""
         n = len(self.status)
         positions = np.arange(n) if positions is None else np.asarray(positions)
-        parts: list[list[str]] = [[] for _ in range(len(positions))]
+        columns = []
         for c in self.criteria.values():
             codes = c.outcome[positions]
             hit = np.flatnonzero((codes == FAIL) | (codes == UNKNOWN))
-            for k, text in zip(hit, c.reasons(positions[hit]), strict=True):
-                parts[k].append(text)
-        return np.array([" ; ".join(p) for p in parts], dtype=object)
+            if len(hit):
+                column = np.full(len(positions), "", dtype=object)
+                column[hit] = c.reasons(positions[hit])
+                columns.append(column)
+        if not columns:
+            return np.full(len(positions), "", dtype=object)
+        return np.array([" ; ".join(filter(None, row)) for row in zip(*columns, strict=True)],
+                        dtype=object)
 
     def _build_table(self) -> gpd.GeoDataFrame:
         plots = self.inventory.plots

@@ -47,6 +47,10 @@ def _row_label(ids: pd.Series, pos: int) -> str:
 
 
 def _coerce_text(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
+            series.dtype):
+        return series.astype(object).where(series.notna(), None)
+
     def conv(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return None
@@ -65,6 +69,15 @@ def _coerce_real(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _coerce_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("boolean"), np.zeros(len(series), dtype=bool)
+    if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        known = ~np.isnan(values)
+        bad = known & (values != 0) & (values != 1)
+        out = pd.array(values == 1, dtype="boolean")
+        out[~known | bad] = pd.NA
+        return pd.Series(out, index=series.index), bad
     raw = series.to_numpy(dtype=object)
     out = np.empty(len(raw), dtype=object)
     bad = np.zeros(len(raw), dtype=bool)

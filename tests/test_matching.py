@@ -135,3 +135,15 @@ def test_ties_are_broken_by_plot_id():
     inv = plots_inventory([{}, {}, {}])
     res = match(inv, Brief(name="t", weights={"price": 0, "timing": 0}))
     assert res.table.plot_id.tolist() == ["P0", "P1", "P2"]
+
+
+def test_reasons_written_once_per_distinct_key_equal_plot_by_plot(sample_inventory):
+    from foncier import read_brief, sample_brief_paths
+
+    positions = np.arange(len(sample_inventory.plots))
+    for path in sample_brief_paths():
+        res = match(sample_inventory, read_brief(path))
+        for c in res.criteria.values():
+            assert c.reason_key is not None
+            one_by_one = [c.write_reason(int(p), int(c.outcome[p])) for p in positions]
+            assert c.reasons(positions).tolist() == one_by_one
