@@ -76,9 +76,12 @@ def format_ranking(result, *, limit: int | None = 20, width: int | None = None) 
         return "  ".join(out).rstrip()
 
     counts = result.counts
-    head = (f"Projet « {result.brief.name} » — {len(table)} terrains : "
-            f"{counts['match']} compatibles, {counts['to_check']} à vérifier, "
-            f"{counts['no_match']} incompatibles")
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}" + ("s" if count > 1 and not word.startswith("à") else "")
+
+    head = (f"Projet « {result.brief.name} » — {n(len(table), 'terrain')} : "
+            f"{n(counts['match'], 'compatible')}, {n(counts['to_check'], 'à vérifier')}, "
+            f"{n(counts['no_match'], 'incompatible')}")
     lines = [head, "", line(header), line(["-" * w for w in widths])]
     lines += [line(b) for b in body]
     if limit is not None and len(table) > limit:

@@ -28,7 +28,7 @@ def test_match_on_the_sample_prints_a_ranked_table():
     proc = run("match", "--project", str(sample_brief_paths()[0]), "--limit", "5")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("Projet « ") and "compatibles" in lines[0]
+    assert lines[0].startswith("Projet « ") and "compatible" in lines[0]
     assert lines[2].split() == ["rang", "terrain", "zone", "statut", "score", "surf.", "nette",
                                 "motif"]
     assert lines[4].split()[0] == "1"
