@@ -30,7 +30,7 @@ from .detail import DetailPanel
 from .filters import FilterPanel
 from .layers import LayerList
 from .mapview import MapScene, MapView
-from .model import MatchView, PlotIndex, plot_index_from_inventory
+from .model import MatchView, PlotIndex, constraint_groups, plot_index_from_inventory
 from .style import STATUS_COLORS
 from .table import ResultsModel
 from .worker import MatchRunner
@@ -319,8 +319,7 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.deleteLater()
         self.layer_list.set_scene(self.scene)
-        self.filters.set_groups(inventory.geometry.groups if len(inventory.constraints)
-                                else [])
+        self.filters.set_groups(constraint_groups(inventory.constraints))
         self.runner.set_index(self.index)
         self.zoom_all()
         name = Path(inventory.source).name if inventory.source else "inventaire en mémoire"

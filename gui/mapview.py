@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shapely
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -19,7 +20,6 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
-    QPolygonF,
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -37,7 +37,7 @@ from .geom import (
     path_from_rings,
     polygon_from_xy,
 )
-from .model import NO_STATUS, PlotIndex
+from .model import NO_STATUS, PlotIndex, constraint_groups
 from .style import (
     COMMUNE_FILL,
     COMMUNE_PEN,
@@ -75,7 +75,8 @@ class PlotLayer(QGraphicsItem):
         else:
             self._tile = np.zeros(0, dtype=np.int64)
         self._vertex_plot = rings.owner[rings.ring]
-        self._batches: list[tuple[int, QRectF, QPainterPath, QPolygonF]] = []
+        self._batches: list[tuple[int, QRectF, QPainterPath]] = []
+        self._points: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.rebuild()
 
@@ -106,49 +107,87 @@ class PlotLayer(QGraphicsItem):
         vorder = np.argsort(vkey, kind="stable")
         vkeys_sorted = vkey[vorder]
         porder = np.argsort(key_plot, kind="stable")
-        pkeys_sorted = key_plot[porder]
         keys, vstart = np.unique(vkeys_sorted, return_index=True)
         vend = np.append(vstart[1:], len(vkeys_sorted))
-        pstart = np.searchsorted(pkeys_sorted, keys, side="left")
-        pend = np.searchsorted(pkeys_sorted, keys, side="right")
         x, y, st = rings.x[vorder], rings.y[vorder], rings.starts[vorder]
-        cx, cy = idx.cx[porder], idx.cy[porder]
-        for k, a, b, pa, pb in zip(keys.tolist(), vstart.tolist(), vend.tolist(),
-                                   pstart.tolist(), pend.tolist(), strict=True):
+        for k, a, b in zip(keys.tolist(), vstart.tolist(), vend.tolist(), strict=True):
             path = path_from_arrays(x[a:b], y[a:b], st[a:b])
-            points = polygon_from_xy(cx[pa:pb], cy[pa:pb])
-            self._batches.append((k // (_TILES * _TILES), path.boundingRect(), path, points))
+            self._batches.append((k // (_TILES * _TILES), path.boundingRect(), path))
         # Draw no_match first, then to_check, then match on top.
         self._batches.sort(key=lambda b: -b[0])
+        codes = self.code[porder]
+        cx, cy = idx.cx[porder], idx.cy[porder]
+        self._points = []
+        for code in (NO_STATUS, 2, 1, 0):
+            sel = codes == code
+            if sel.any():
+                self._points.append((code, cx[sel], cy[sel]))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         exposed = option.exposedRect
         size_px = self.index.typical_size_m * lod
-        as_points = size_px < _POINT_LOD_PX
+        if size_px < _POINT_LOD_PX:
+            self._paint_points(painter, exposed)
+            return
         outline = size_px > 12
         painter.save()
-        for status, rect, path, points in self._batches:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, outline)
+        for status, rect, path in self._batches:
             if not rect.intersects(exposed) and not exposed.contains(rect):
                 continue
             color = STATUS_COLORS[status]
-            if as_points:
-                pen = QPen(color, max(3.0 if status == 2 else 5.0, size_px))
+            if outline:
+                pen = QPen(color.darker(150), 1.0)
                 pen.setCosmetic(True)
-                pen.setCapStyle(Qt.PenCapStyle.SquareCap)
                 painter.setPen(pen)
-                painter.drawPoints(points)
             else:
-                if outline:
-                    pen = QPen(color.darker(150), 1.0)
-                    pen.setCosmetic(True)
-                    painter.setPen(pen)
-                else:
-                    painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(QBrush(color))
-                painter.drawPath(path)
+                painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(color))
+            painter.drawPath(path)
         painter.restore()
+
+    def _paint_points(self, painter: QPainter, exposed: QRectF) -> None:
+        """Zoomed out: one square per occupied pixel and status, mapped to pixels with numpy."""
+        t = painter.worldTransform()
+        m11, m22, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
+        device = t.mapRect(exposed)
+        w, h = int(device.right()) + 2, int(device.bottom()) + 2
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for code, cx, cy in self._points:
+            ix = np.rint(cx * m11 + dx).astype(np.int64)
+            iy = np.rint(cy * m22 + dy).astype(np.int64)
+            keep = (ix >= device.left() - 3) & (ix < w + 3) & (iy >= device.top() - 3) & \
+                (iy < h + 3)
+            if not keep.any():
+                continue
+            pix = np.unique(ix[keep] * (h + 8) + iy[keep] + 4)
+            px, py = np.divmod(pix, h + 8)
+            pen = QPen(STATUS_COLORS[code], 3.0 if code >= 2 else 5.0)
+            pen.setCapStyle(Qt.PenCapStyle.SquareCap)
+            painter.setPen(pen)
+            painter.drawPoints(polygon_from_xy(px.astype(float), (py - 4).astype(float)))
+        painter.restore()
+
+
+class PolygonLayer(QGraphicsPathItem):
+    """Polygons of one layer as a single path; antialiased only when zoomed in enough to see it
+    (a few thousand antialiased outlines a few pixels wide cost most of a repaint)."""
+
+    def __init__(self, path: QPainterPath, *, typical_size: float):
+        super().__init__(path)
+        self.typical_size = typical_size
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.typical_size * lod > 40)
+        painter.setPen(self.pen())
+        painter.setBrush(self.brush())
+        painter.drawPath(self.path())
 
 
 class InfraSymbol(QGraphicsItem):
@@ -192,7 +231,7 @@ class MapScene(QGraphicsScene):
         kinds = cons["kind"].to_numpy(dtype=object)
         levels = cons["level"].to_numpy(dtype=object)
         geoms = cons.geometry.to_numpy()
-        for kind, level in inv.geometry.groups:
+        for kind, level in constraint_groups(cons):
             mask = (kinds == kind) & np.array([(lv if isinstance(lv, str) else None) == level
                                                for lv in levels], dtype=bool)
             color = constraint_color(kind, level)
@@ -230,7 +269,9 @@ class MapScene(QGraphicsScene):
         self.setSceneRect(rect.adjusted(-pad, -pad, pad, pad))
 
     def _polygons(self, geoms, pen: QPen, fill: QColor | None, z: float) -> QGraphicsPathItem:
-        item = QGraphicsPathItem(path_from_geometries(geoms))
+        geoms = np.asarray(geoms, dtype=object)
+        size = float(np.sqrt(np.median(shapely.area(geoms)))) if len(geoms) else 1.0
+        item = PolygonLayer(path_from_geometries(geoms), typical_size=size)
         pen = QPen(pen)
         pen.setCosmetic(True)
         item.setPen(pen)

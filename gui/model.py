@@ -15,11 +15,12 @@ import shapely
 
 import foncier
 from foncier.matching import STATUS_LABELS
+from foncier.schema import CONSTRAINT_KINDS
 
 from .geom import RingData, ring_data_from_geometries
 
 __all__ = ["PlotIndex", "MatchView", "view_from_match", "STATUS_CODES", "STATUS_ORDER",
-           "plot_index_from_inventory"]
+           "plot_index_from_inventory", "constraint_groups"]
 
 STATUS_ORDER = ("match", "to_check", "no_match")
 STATUS_CODES = {s: i for i, s in enumerate(STATUS_ORDER)}
@@ -80,6 +81,21 @@ class PlotIndex:
             if len(idx):
                 return int(idx[np.argmin(dist)])
         return None
+
+
+def constraint_groups(constraints) -> list[tuple[str, str | None]]:
+    """The (kind, level) groups of a constraint layer, in the order of
+    ``inventory.geometry.groups`` but without computing the plot geometry (seconds for 100,000
+    plots), so the map and the filter panel can show before the first match."""
+    if constraints is None or not len(constraints):
+        return []
+    kinds = constraints["kind"].astype(str)
+    levels = constraints["level"] if "level" in constraints else pd.Series(None, index=kinds.index)
+    pairs = pd.DataFrame({"k": kinds, "l": levels.where(levels.notna(), None)}).drop_duplicates()
+    rank = {k: i for i, k in enumerate(CONSTRAINT_KINDS)}
+    groups = [(k, lv if isinstance(lv, str) else None) for k, lv in zip(pairs["k"], pairs["l"],
+                                                                        strict=True)]
+    return sorted(set(groups), key=lambda g: (rank.get(g[0], 99), g[0], g[1] or ""))
 
 
 def _commune_names(inventory: foncier.Inventory, points: np.ndarray) -> np.ndarray:

@@ -130,7 +130,7 @@ def _draw_page(p: QPainter, result: foncier.MatchResult, top: int) -> None:
     p.setPen(QColor("#222222"))
     y += 22
     p.drawText(QRectF(x0, y, width, 16), Qt.AlignmentFlag.AlignLeft,
-               f"Projet « {result.brief.name} »")
+               result.brief.name)
     y += 17
     counts = result.counts
     source = Path(inv.source).name if inv.source else "inventaire"
@@ -200,7 +200,7 @@ def _draw_map(p: QPainter, result, index, best: np.ndarray, rect: QRectF) -> Non
     p.save()
     p.setClipRect(rect)
     p.fillRect(rect, QColor("#dfe8ec"))
-    p.setTransform(t)
+    p.setTransform(t, True)
     if inv.communes is not None and len(inv.communes):
         geoms = inv.communes.geometry.to_numpy()
         keep = shapely.intersects(geoms, box)
@@ -231,7 +231,9 @@ def _draw_map(p: QPainter, result, index, best: np.ndarray, rect: QRectF) -> Non
             p.setPen(pen)
             p.setBrush(QBrush(STATUS_COLORS[code]))
             p.drawPath(path_from_rings(index.rings, mask))
-    p.resetTransform()
+    p.restore()
+    p.save()
+    p.setClipRect(rect)
 
     # Infrastructure symbols and rank labels, in page units.
     infra = inv.infrastructure
@@ -299,8 +301,8 @@ def _legend(p: QPainter, rect: QRectF, kinds: list[str]) -> None:
 
 
 def _draw_table(p: QPainter, result, index, best: np.ndarray, rect: QRectF) -> None:
-    cols = [("Rang", 26), ("Terrain", 62), ("Zone, commune", 120), ("Statut", 56),
-            ("Score", 30), ("Surf. nette", 46), ("Prix", 40)]
+    cols = [("Rang", 24), ("Terrain", 74), ("Zone, commune", 106), ("Statut", 64),
+            ("Score", 28), ("Surface", 42), ("Prix", 36)]
     fixed = sum(w for _, w in cols)
     cols.append(("Points à vérifier / motifs", rect.width() - fixed))
     header_h = 14.0

@@ -23,7 +23,7 @@ STATUS_COLORS = {
 }
 
 SELECTION_COLOR = QColor("#1565c0")
-SITE_PEN = QPen(QColor("#5b3a1e"), 1.4, Qt.PenStyle.DashLine)
+SITE_PEN = QPen(QColor("#6d4c2f"), 1.2)
 COMMUNE_PEN = QPen(QColor("#b5ad9c"), 0.8)
 COMMUNE_FILL = QColor("#f6f2e8")
 

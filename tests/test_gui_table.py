@@ -78,3 +78,11 @@ def test_picking_uses_the_plot_geometry(inventory):
     assert index.pick(150, 50) is None
     assert index.pick(150, 50, tolerance_m=60) in (0, 1)
     assert index.pick(420, 50, tolerance_m=30) == 1
+
+
+def test_constraint_groups_match_the_library_without_computing_geometry(sample_inventory,
+                                                                        tiny_inventory):
+    from gui.model import constraint_groups
+
+    for inv in (sample_inventory, tiny_inventory):
+        assert constraint_groups(inv.constraints) == inv.geometry.groups
