@@ -43,13 +43,17 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def format_ranking(result, *, limit: int | None = 20, width: int | None = None) -> str:
-    """The ranked table as text: rank, plot, zone, status, score, net area, first reason."""
+def format_ranking(result, *, table=None, limit: int | None = 20, width: int | None = None
+                   ) -> str:
+    """The ranked table as text: rank, plot, zone, status, score, net area, first reason.
+
+    ``table`` defaults to ``result.table`` (pass the table with assemblies to show them).
+    """
     from .criteria import fmt_number
     from .matching import STATUS_LABELS
 
     width = width or shutil.get_terminal_size((120, 24)).columns
-    table = result.table
+    table = result.table if table is None else table
     rows = table if limit is None else table.head(limit)
     reasons = rows["reasons"].to_numpy(dtype=object)
     header = ("rang", "terrain", "zone", "statut", "score", "surf. nette", "motif")
@@ -79,9 +83,12 @@ def format_ranking(result, *, limit: int | None = 20, width: int | None = None) 
     def n(count: int, word: str) -> str:
         return f"{count} {word}" + ("s" if count > 1 and not word.startswith("à") else "")
 
-    head = (f"Projet « {result.brief.name} » — {n(len(table), 'terrain')} : "
+    head = (f"Projet « {result.brief.name} » — {n(len(result.status), 'terrain')} : "
             f"{n(counts['match'], 'compatible')}, {n(counts['to_check'], 'à vérifier')}, "
             f"{n(counts['no_match'], 'incompatible')}")
+    if "assembly" in table.columns:
+        assemblies = int((table["assembly"] != "").sum())
+        head += f" ; {n(assemblies, 'assemblage')} de terrains voisins"
     lines = [head, "", line(header), line(["-" * w for w in widths])]
     lines += [line(b) for b in body]
     if limit is not None and len(table) > limit:
@@ -93,7 +100,7 @@ def format_ranking(result, *, limit: int | None = 20, width: int | None = None) 
 @_command("match")
 def _match(args: argparse.Namespace) -> int:
     from .brief import read_brief
-    from .export import _check_suffix, write_results
+    from .export import _check_suffix, write_table
     from .matching import match
 
     brief = read_brief(args.project)
@@ -103,10 +110,15 @@ def _match(args: argparse.Namespace) -> int:
         _check_suffix(Path(args.out))
     inv = _inventory(args.inventory)
     result = match(inv, brief)
-    print(format_ranking(result, limit=None if args.limit == 0 else args.limit))
+    table = result.table
+    if brief.allow_assembly:
+        from .assembly import assemble
+
+        table = assemble(result)
+    print(format_ranking(result, table=table, limit=None if args.limit == 0 else args.limit))
     if args.out:
-        path = write_results(result, args.out)
-        print(f"\nTableau complet ({len(result.table)} terrains) écrit dans {path}")
+        path = write_table(table, args.out)
+        print(f"\nTableau complet ({len(table)} lignes) écrit dans {path}")
     return EXIT_OK
 
 

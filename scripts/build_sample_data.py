@@ -673,7 +673,8 @@ BRIEFS = {  # file name -> brief (DESIGN.md format); dates are datetime.date
     "logistique.toml": {
         "name": "Projet Hermès - plateforme logistique",
         "land": {"min_area_ha": 5.0, "max_area_ha": 30.0, "max_price_eur_m2": 40.0,
-                 "building_height_m": 15.0, "accepted_zones": ["UX", "1AUX"]},
+                 "building_height_m": 15.0, "accepted_zones": ["UX", "1AUX"],
+                 "allow_assembly": True, "assembly_max_gap_m": 15.0},
         "regulatory": {"icpe": "enregistrement", "forbidden_constraints": ["flood:interdiction"]},
         "utilities": {"fiber": True},
         "access": {"motorway_max_km": 5.0},

@@ -121,3 +121,20 @@ def test_sample_lists_inventory_and_briefs(capsys):
     out = capsys.readouterr().out
     assert "normandie.gpkg" in out
     assert out.count(".toml") >= 5
+
+
+def test_match_lists_assemblies_when_the_brief_allows_them(tmp_path, capsys):
+    text = ('name = "Hub"\n[land]\nmin_area_ha = 5.0\nallow_assembly = true\n'
+            'assembly_max_gap_m = 15.0\n')
+    out = tmp_path / "res.csv"
+    assert main(["match", "--project", str(brief(tmp_path, text)), "--out", str(out)]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert "assemblages de terrains voisins" in head
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert frame.columns[-1] == "assembly"
+    combined = frame[frame.assembly != ""]
+    assert len(combined) > 0
+    for _, row in combined.iterrows():
+        assert row.plot_id == row.assembly.replace("|", "+")
+        assert row.net_area_ha >= 5.0
+    assert frame["rank"].tolist() == list(range(1, len(frame) + 1))
