@@ -26,6 +26,11 @@ __all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "eval
            "fmt_number"]
 
 PASS, FAIL, UNKNOWN = 0, 1, 2
+
+#: Equal-to-limit values pass: areas and distances computed from geometries carry float noise
+#: (a 1.5 ha net area may come out as 1.4999999999), so limits are compared with these margins.
+AREA_EPS_HA = 1e-9
+DISTANCE_EPS_M = 1e-6
 OUTCOMES = np.array(["pass", "fail", "unknown"], dtype=object)
 
 #: Every criterion, in the order of DESIGN.md's verdict table (the result table's column order).
@@ -207,9 +212,9 @@ def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
     lo, hi = brief.min_area_ha, brief.max_area_ha
     passed = np.ones(len(net_ha), dtype=bool)
     if lo is not None:
-        passed &= net_ha >= lo
+        passed &= net_ha >= lo - AREA_EPS_HA
     if hi is not None:
-        passed &= net_ha <= hi
+        passed &= net_ha <= hi + AREA_EPS_HA
     gross = plots["area_ha"].to_numpy()
     if lo is not None and hi is not None:
         required = f"{fmt_number(lo, 2)} à {fmt_number(hi, 2)} ha"
@@ -361,7 +366,7 @@ def _housing(plots, geo: PlotGeometry, brief) -> Criterion:
                          lambda i, c: "Aucune zone d'habitat dans l'inventaire : distance aux "
                                       "habitations inconnue.")
     d = geo.housing_m
-    passed = d >= req
+    passed = d >= req - DISTANCE_EPS_M
 
     def reason(i: int, code: int) -> str:
         sign = "≥" if code == PASS else "<"
@@ -378,7 +383,7 @@ def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
         return Criterion(name, np.full(n, UNKNOWN, np.int8), np.full(n, np.nan), max_km,
                          lambda i, c: f"Aucun {label} dans l'inventaire : distance inconnue.")
     km = geo.distance_m[kind] / 1000.0
-    passed = km <= max_km
+    passed = geo.distance_m[kind] <= max_km * 1000.0 + DISTANCE_EPS_M
 
     def reason(i: int, code: int) -> str:
         sign = "≤" if code == PASS else ">"

@@ -284,3 +284,16 @@ def test_all_reasons_are_french_and_mention_straight_line_for_distances(tiny_inv
             if v.criterion in ("motorway", "rail_freight", "housing"):
                 assert "vol d'oiseau" in v.reason
     assert np.all(result.table.reasons.str.len() > 0)
+
+
+def test_equal_limits_pass_despite_float_noise():
+    # 0.1 + 0.2 style noise: a net area of 3 x 0.1 ha built from geometry, asked 0.3 ha.
+    plot = shapely.box(0, 0, 100, 30)                       # 0.3 ha
+    flood = {"constraint_id": "F", "kind": "flood", "level": None,
+             "geometry": shapely.box(0, 20, 100, 30)}        # 0.1 ha cut
+    outcome, _ = verdict("area", {"min_area_ha": 0.2, "excluded_constraints": ["flood"]},
+                         {"geometry": plot}, constraints=[flood])
+    assert outcome == "pass"
+    infra = [{"infra_id": "I", "kind": "port", "geometry": shapely.Point(200 + 300, 50)}]
+    assert verdict("port", {"port_max_km": 0.3}, infrastructure=infra)[0] == "pass"
+    assert verdict("port", {"port_max_km": 0.2999}, infrastructure=infra)[0] == "fail"
