@@ -883,17 +883,18 @@ def import_cnig(sources, target: str | os.PathLike, *, repair: bool = False):
     :class:`~foncier.errors.InventoryError` when the result is not a usable inventory (a terrain
     whose site is missing...); nothing is written then.
     """
-    from .inventory import inventory_from_layers, write_inventory
+    from .inventory import _display, inventory_from_layers, write_inventory
 
     tables, notes = read_cnig(sources, repair=repair)
     problems = notes + validate_tables(tables)
     layers = layers_from_tables(tables)
     base = {k: v for k, v in layers.items() if k in ("sites", "plots")}
-    inv = inventory_from_layers(base, source=str(target))
+    inv = inventory_from_layers(base, source=_display(str(target)))
     out = inv.layers()
     out.update({k: v for k, v in layers.items() if k.startswith(PREFIX)})
     write_inventory(out, target)
-    inv.source = str(target)
+    inv.location = str(target)
+    inv.source = _display(str(target))
     return inv, [p if p.severity != "error" else Problem(p.where, p.row, p.message, "warning")
                  for p in problems]
 
@@ -917,7 +918,8 @@ def export_cnig(source, *, csv_dir: str | os.PathLike | None = None,
     if gpkg is not None and Path(gpkg).suffix.lower() != ".gpkg":
         raise OutputError(f"{gpkg}: le GeoPackage doit finir par .gpkg.")
     inv = source if isinstance(source, Inventory) else open_inventory(source)
-    extra = read_layers(inv.source, tuple(EXTRA_LAYERS.values())) if inv.source else {}
+    where = inv.location or inv.source
+    extra = read_layers(where, tuple(EXTRA_LAYERS.values())) if where else {}
     tables = tables_from_inventory(inv, extra, today=today)
     problems = validate_tables(tables)
     if problems and not force:

@@ -42,7 +42,9 @@ class Inventory:
     communes : GeoDataFrame or None
         Optional commune boundaries for the map's background.
     source : str or None
-        Where it was read from.
+        Where it was read from, fit for messages (a database URL without its password).
+    location : str or None
+        Where it was read from, to read it again (may hold a password: never print it).
     notes : list of Problem
         Non-fatal findings made while opening it (repairs, reprojections, warnings).
     """
@@ -54,6 +56,7 @@ class Inventory:
     communes: gpd.GeoDataFrame | None = None
     source: str | None = None
     notes: list[Problem] = field(default_factory=list)
+    location: str | None = field(default=None, repr=False)
     _geometry: PlotGeometry | None = field(default=None, repr=False)
 
     @property
@@ -153,7 +156,9 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     src = _resolve(source)
     names = tuple(REQUIRED_LAYERS) + ("communes",)
     layers = read_layers(src, names)
-    return inventory_from_layers(layers, source=_display(src), repair=repair, require_all=True)
+    inv = inventory_from_layers(layers, source=_display(src), repair=repair, require_all=True)
+    inv.location = src
+    return inv
 
 
 def _display(source: str) -> str:
