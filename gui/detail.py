@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foncier.criteria import fmt_number
+from foncier.criteria import LABELS, fmt_number
 
 from .model import MatchView, PlotIndex
 from .style import STATUS_COLORS, outcome_icon
@@ -84,9 +84,18 @@ class DetailPanel(QWidget):
                          it.text(2), it.child(0).text(0)))
         return rows
 
+    def member_ids(self) -> list[str]:
+        """The member plots listed in the attributes tab when an assembly is shown."""
+        t = self.attributes
+        return [t.topLevelItem(i).text(0) for i in range(t.topLevelItemCount())
+                if t.topLevelItem(i).childCount()]
+
     def show_plot(self, index: PlotIndex, view: MatchView | None, position: int) -> None:
         """Fill the panel for the plot at ``position`` (inventory order)."""
         self.position = position
+        self.verdicts.setRootIsDecorated(False)
+        self.attributes.setRootIsDecorated(False)
+        self.constraints.setRootIsDecorated(False)
         inv = index.inventory
         plot = inv.plots.iloc[position]
         pid = str(index.plot_ids[position])
@@ -126,19 +135,111 @@ class DetailPanel(QWidget):
                                                              format_attribute(col, plot[col])]))
 
         self.constraints.clear()
-        touched = inv.geometry.constraints_of(position)
-        cons = inv.constraints
-        area_m2 = float(plot["area_ha"]) * 10_000.0
-        for c, overlap in zip(touched["constraint"].tolist(), touched["overlap_m2"].tolist(),
-                              strict=True):
-            row = cons.iloc[int(c)]
-            level = row.get("level")
-            level = level if isinstance(level, str) else None
-            name = row.get("name")
-            share = 100.0 * overlap / area_m2 if area_m2 else 0.0
-            self.constraints.addTopLevelItem(QTreeWidgetItem([
-                constraint_label(str(row["kind"]), level),
-                str(name) if isinstance(name, str) else str(row.get("constraint_id", "")),
-                f"{fmt_number(overlap, 0)} m²", f"{fmt_number(share, 1)} %"]))
-        if not len(touched):
-            self.constraints.addTopLevelItem(QTreeWidgetItem(["Aucune contrainte", "", "", ""]))
+        for item in _constraint_items(inv, position):
+            self.constraints.addTopLevelItem(item)
+
+    def show_assembly(self, index: PlotIndex, view: MatchView, position: int) -> None:
+        """Fill the panel for an assembly (position ``n + k``): judged as one combined plot.
+
+        Each criterion shows the assembly's outcome (the outcome columns of
+        :func:`foncier.assembly.find_assemblies`), its members' measured values, what the brief
+        asks, and under it each member's own verdict and reason; the assembly's reasons (fails
+        and unknowns of the combined plot) are under the title. The attributes and constraints
+        tabs list them per member.
+        """
+        self.position = position
+        row = view.assembly_row(position)
+        members = view.members_of(position)
+        result = view.result
+        inv = index.inventory
+        ids = [str(index.plot_ids[m]) for m in members]
+        code = {"match": 0, "to_check": 1, "no_match": 2}[row["status"]]
+        color = STATUS_COLORS[code].name()
+        zone = index.zone_names[members[0]]
+        commune = index.commune_names[members[0]]
+        reasons = [r for r in str(row["reasons"]).split(" ; ") if r]
+        head = (f"<b>Assemblage de {len(ids)} terrains voisins</b> — {zone}"
+                f"{', ' + commune if commune else ''}<br>{' + '.join(ids)}"
+                f"<br>Surface {fmt_number(row['area_ha'], 2)} ha, nette "
+                f"{fmt_number(row['net_area_ha'], 2)} ha — <span style='color:{color}'><b>"
+                f"{STATUS_NAMES[code]}</b></span>, score {fmt_number(row['score'], 1)}")
+        if reasons:
+            head += "<br><i>" + "<br>".join(reasons) + "</i>"
+        self.title.setText(head)
+
+        self.verdicts.clear()
+        self.verdicts.setRootIsDecorated(True)
+        for name, c in result.criteria.items():
+            outcome = str(row[name])
+            if name == "area":
+                measured = f"{fmt_number(row['net_area_ha'], 2)} ha (somme)"
+            else:
+                values = [format_measured(name, _plain(c.measured[m])) for m in members]
+                measured = " ; ".join(dict.fromkeys(values))
+            item = QTreeWidgetItem([LABELS[name], measured, format_required(name, c.required)])
+            item.setIcon(0, outcome_icon(outcome))
+            item.setData(0, Qt.ItemDataRole.UserRole, outcome)
+            item.setToolTip(0, OUTCOME_LABELS[outcome] + " par l'assemblage")
+            item.setToolTip(1, measured)
+            bold = item.font(0)
+            bold.setBold(True)
+            item.setFont(0, bold)
+            self.verdicts.addTopLevelItem(item)
+            for m, pid in zip(members.tolist(), ids, strict=True):
+                member_outcome = ("pass", "fail", "unknown")[int(c.outcome[m])]
+                text = f"{pid} : {c.write_reason(m, int(c.outcome[m]))}"
+                child = QTreeWidgetItem(item, [text])
+                child.setIcon(0, outcome_icon(member_outcome, 12))
+                child.setForeground(0, QColor(_REASON_COLORS[member_outcome]))
+                child.setToolTip(0, text)
+                child.setFirstColumnSpanned(True)
+            item.setExpanded(outcome != "pass" or name == "area")
+
+        self.attributes.clear()
+        self.attributes.setRootIsDecorated(True)
+        self.constraints.clear()
+        self.constraints.setRootIsDecorated(True)
+        plots = inv.plots
+        for m, pid in zip(members.tolist(), ids, strict=True):
+            plot = plots.iloc[m]
+            status = STATUS_NAMES[int(view.code[m])]
+            top = QTreeWidgetItem([pid, f"{fmt_number(result.net_area_ha[m], 2)} ha nets — "
+                                   f"seul : {status.lower()}"])
+            for col in plots.columns:
+                if col != plots.geometry.name:
+                    QTreeWidgetItem(top, [ATTRIBUTE_LABELS.get(col, col),
+                                          format_attribute(col, plot[col])])
+            self.attributes.addTopLevelItem(top)
+            group = QTreeWidgetItem([pid, "", "", ""])
+            group.addChildren(_constraint_items(inv, m))
+            self.constraints.addTopLevelItem(group)
+            group.setExpanded(True)
+
+
+def _plain(value):
+    """A measured value as a Python scalar (None when unknown)."""
+    if isinstance(value, float) and value != value:
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _constraint_items(inv, position: int) -> list[QTreeWidgetItem]:
+    """The constraints a plot touches, with the overlap area and share of the plot."""
+    touched = inv.geometry.constraints_of(position)
+    cons = inv.constraints
+    area_m2 = float(inv.plots["area_ha"].iloc[position]) * 10_000.0
+    items = []
+    for c, overlap in zip(touched["constraint"].tolist(), touched["overlap_m2"].tolist(),
+                          strict=True):
+        row = cons.iloc[int(c)]
+        level = row.get("level")
+        level = level if isinstance(level, str) else None
+        name = row.get("name")
+        share = 100.0 * overlap / area_m2 if area_m2 else 0.0
+        items.append(QTreeWidgetItem([
+            constraint_label(str(row["kind"]), level),
+            str(name) if isinstance(name, str) else str(row.get("constraint_id", "")),
+            f"{fmt_number(overlap, 0)} m²", f"{fmt_number(share, 1)} %"]))
+    if not items:
+        items.append(QTreeWidgetItem(["Aucune contrainte", "", "", ""]))
+    return items

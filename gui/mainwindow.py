@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 import foncier
+from foncier.assembly import assemble
 from foncier.criteria import fmt_number
+from foncier.export import write_table
 
 from .detail import DetailPanel
 from .filters import FilterPanel
@@ -278,12 +280,16 @@ class MainWindow(QMainWindow):
         return self.current.result
 
     def export_table(self, path) -> bool:
-        """Write the whole result table (.csv, .xlsx, .gpkg or .geojson)."""
+        """Write the whole result table (.csv, .xlsx, .gpkg or .geojson), with the assemblies
+        ranked among the plots when the brief allows them (as ``foncier match --out``)."""
         result = self._result_or_error()
         if result is None:
             return False
         try:
-            out = foncier.write_results(result, path)
+            if result.brief.allow_assembly:
+                out = write_table(assemble(result), path)
+            else:
+                out = foncier.write_results(result, path)
         except foncier.FoncierError as exc:
             self.show_error("Export impossible", str(exc))
             return False
@@ -342,13 +348,27 @@ class MainWindow(QMainWindow):
     def _on_result(self, view: MatchView) -> None:
         if self.index is None or view.result.inventory is not self.index.inventory:
             return
+        previous = self.current
         self.current = view
         self.scene.plot_layer.set_status(view.code)
         self.model.set_view(view)
         self.counts_label.setText(self._counts_text(view))
         if self.selected is not None:
-            self._select_row(self.selected)
-            self.detail.show_plot(self.index, view, self.selected)
+            selected = self.selected
+            if previous is not None and previous.is_assembly(selected):
+                # Assemblies are found anew for each brief: keep the same one if still there.
+                pid = str(previous.assembly_row(selected)["plot_id"])
+                selected = view.position_of_assembly(pid)
+            if selected is None:
+                self.select_plot(None)
+            else:
+                self.selected = selected
+                self.scene.set_selected(view.members_of(selected))
+                self._select_row(selected)
+                if view.is_assembly(selected):
+                    self.detail.show_assembly(self.index, view, selected)
+                else:
+                    self.detail.show_plot(self.index, view, selected)
         self.viewUpdated.emit(view)
 
     def _counts_text(self, view: MatchView) -> str:
@@ -361,25 +381,42 @@ class MainWindow(QMainWindow):
             color = STATUS_COLORS[code].name()
             parts.append(f"<span style='color:{color}'>■</span> <b>{fmt_number(n, 0)}</b> "
                          f"{word}{plural}")
-        return (f"<b>{view.result.brief.name}</b> — {fmt_number(len(view.code), 0)} terrains : "
+        text = (f"<b>{view.result.brief.name}</b> — {fmt_number(len(view.code), 0)} terrains : "
                 + " &nbsp; ".join(parts))
+        if view.result.brief.allow_assembly:
+            n = view.n_assemblies
+            text += (f" &nbsp; + <b>{fmt_number(n, 0)}</b> assemblage{'s' if n > 1 else ''} "
+                     "de terrains voisins")
+        return text
 
     # -- selection ---------------------------------------------------------------------------
     def select_plot(self, position: int | None, *, centre: bool = False) -> None:
-        """Select a plot everywhere (map highlight, table row, detail panel)."""
+        """Select a plot, or an assembly (position ``n + k``), everywhere: map highlight, table
+        row, detail panel."""
         self.selected = position
-        if self.scene is not None:
-            self.scene.set_selected(position)
         if position is None:
+            if self.scene is not None:
+                self.scene.set_selected(None)
             self.detail.clear()
             self.table.clearSelection()
             self.selectionChanged.emit(-1)
             return
+        members = self._members(position)
+        if self.scene is not None:
+            self.scene.set_selected(members)
         self._select_row(position)
-        self.detail.show_plot(self.index, self.current, position)
+        if self.current is not None and self.current.is_assembly(position):
+            self.detail.show_assembly(self.index, self.current, position)
+        else:
+            self.detail.show_plot(self.index, self.current, position)
         if centre:
-            self.map.centre_on(self.scene.plot_rect([position]).center())
+            self.map.centre_on(self.scene.plot_rect(members).center())
         self.selectionChanged.emit(position)
+
+    def _members(self, position: int) -> np.ndarray:
+        if self.current is None:
+            return np.array([position], dtype=np.int64)
+        return self.current.members_of(position)
 
     def _select_row(self, position: int) -> None:
         if self.current is None:
@@ -429,7 +466,7 @@ class MainWindow(QMainWindow):
     def zoom_to_selection(self) -> None:
         """Show the selected plot and its surroundings."""
         if self.scene is not None and self.selected is not None:
-            self.map.fit_rect(self.scene.plot_rect([self.selected]), margin=1.5)
+            self.map.fit_rect(self.scene.plot_rect(self._members(self.selected)), margin=1.5)
 
     def closeEvent(self, event) -> None:
         self.runner.shutdown()

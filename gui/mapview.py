@@ -39,6 +39,7 @@ from .geom import (
 )
 from .model import NO_STATUS, PlotIndex, constraint_groups
 from .style import (
+    ASSEMBLY_COLOR,
     COMMUNE_FILL,
     COMMUNE_PEN,
     INFRA_COLORS,
@@ -284,13 +285,23 @@ class MapScene(QGraphicsScene):
         for item in self.layers.get(key, []):
             item.setVisible(visible)
 
-    def set_selected(self, position: int | None) -> None:
-        """Highlight a plot (None clears the highlight)."""
-        if position is None:
+    def set_selected(self, positions) -> None:
+        """Highlight a plot, or the members of an assembly (a list of positions, outlined in
+        the assembly colour); None clears the highlight."""
+        if positions is None:
             self.selection_item.setPath(QPainterPath())
             return
-        geom = self.index.inventory.plots.geometry.iloc[position]
-        self.selection_item.setPath(path_from_geometries([geom]))
+        several = np.ndim(positions) > 0 and len(positions) > 1
+        mask = np.zeros(self.index.n, dtype=bool)
+        mask[np.atleast_1d(np.asarray(positions, dtype=np.int64))] = True
+        color = ASSEMBLY_COLOR if several else SELECTION_COLOR
+        pen = QPen(color, 3.0)
+        pen.setCosmetic(True)
+        fill = QColor(color)
+        fill.setAlpha(70)
+        self.selection_item.setPen(pen)
+        self.selection_item.setBrush(fill)
+        self.selection_item.setPath(path_from_rings(self.index.rings, mask))
 
     def plot_rect(self, positions) -> QRectF:
         """Scene rectangle around some plots."""

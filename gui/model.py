@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 import foncier
+from foncier.assembly import find_assemblies
 from foncier.matching import STATUS_LABELS
 from foncier.schema import CONSTRAINT_KINDS
 
@@ -148,6 +150,10 @@ def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
 class MatchView:
     """One match, ready for the views.
 
+    Rows are plots and, when the brief allows assembly, candidate assemblies of neighbouring
+    plots. A row's *position* is the plot's position in the inventory (``0 .. n - 1``) or, for
+    an assembly, ``n + k`` where ``k`` is its row in :attr:`assemblies`.
+
     Attributes
     ----------
     generation : int
@@ -156,27 +162,103 @@ class MatchView:
     code : ndarray of int8
         Status code per plot, inventory order (0 match, 1 to_check, 2 no_match).
     columns : dict of str to ndarray
-        The table's columns in rank order (``position`` maps a row to the plot's position).
+        The table's columns in rank order (``position`` maps a row to a plot or an assembly;
+        ``assembly`` is True on assembly rows).
+    assemblies : GeoDataFrame
+        :func:`foncier.assembly.find_assemblies` of the result (empty without ``allow_assembly``):
+        per-criterion outcome columns, ``reasons``, ``assembly`` (member ids joined by ``|``).
+    members : list of ndarray
+        The member plot positions of each assembly.
     """
 
     generation: int
     result: foncier.MatchResult
     code: np.ndarray
     columns: dict[str, np.ndarray]
+    assemblies: gpd.GeoDataFrame | None = None
+    members: list[np.ndarray] = field(default_factory=list)
     _reasons: dict[int, str] = field(default_factory=dict, repr=False)
 
+    @property
+    def n_plots(self) -> int:
+        return len(self.code)
+
+    @property
+    def n_assemblies(self) -> int:
+        return len(self.members)
+
+    def is_assembly(self, position: int) -> bool:
+        return position >= self.n_plots
+
+    def members_of(self, position: int) -> np.ndarray:
+        """The plot positions a row stands for: its members for an assembly, else itself."""
+        if self.is_assembly(position):
+            return self.members[position - self.n_plots]
+        return np.array([position], dtype=np.int64)
+
+    def assembly_row(self, position: int) -> pd.Series:
+        """An assembly's row of :attr:`assemblies` (outcome columns, reasons, members...)."""
+        return self.assemblies.iloc[position - self.n_plots]
+
+    def position_of_assembly(self, plot_id: str) -> int | None:
+        """The position of the assembly named ``plot_id`` (``P1+P2``), or None."""
+        if not self.n_assemblies:
+            return None
+        hit = np.flatnonzero(self.assemblies["plot_id"].to_numpy(dtype=object) == plot_id)
+        return int(self.n_plots + hit[0]) if len(hit) else None
+
     def reasons_of(self, positions: np.ndarray) -> list[str]:
-        """The reasons of plots (computed on demand and cached: 100,000 at once take a second)."""
+        """The reasons of rows (computed on demand and cached: 100,000 at once take a second)."""
         positions = np.asarray(positions, dtype=np.int64)
-        todo = np.array([p for p in positions.tolist() if p not in self._reasons], dtype=np.int64)
+        n = self.n_plots
+        todo = np.array([p for p in positions.tolist() if p < n and p not in self._reasons],
+                        dtype=np.int64)
         if len(todo):
             self._reasons.update(zip(todo.tolist(), self.result.reasons(todo).tolist(),
                                      strict=True))
+        if self.n_assemblies and (positions >= n).any():
+            texts = self.assemblies["reasons"].to_numpy(dtype=object)
+            self._reasons.update({p: str(texts[p - n]) for p in positions.tolist() if p >= n})
         return [self._reasons[p] for p in positions.tolist()]
 
 
+def _assembly_members(index: PlotIndex, frame: gpd.GeoDataFrame) -> list[np.ndarray]:
+    """Member plot positions of each assembly (a few rows: one short list each)."""
+    return [np.array([index.position(p) for p in ids.split("|")], dtype=np.int64)
+            for ids in frame["assembly"].tolist()]
+
+
+def _with_assemblies(index: PlotIndex, columns: dict[str, np.ndarray], frame: gpd.GeoDataFrame,
+                     members: list[np.ndarray], labels: np.ndarray) -> dict[str, np.ndarray]:
+    """The plot columns with the assembly rows merged in, ranked as
+    :func:`foncier.assembly.assemble` ranks them (status, then score, then ``plot_id``)."""
+    n = index.n
+    first = np.array([m[0] for m in members], dtype=np.int64)
+    code = frame["status"].map(STATUS_CODES).to_numpy(dtype=np.int8)
+    # The weakest price of the members: the highest, unknown if any is unknown.
+    price = np.array([index.price[m].max() for m in members], dtype=float)
+    extra = {
+        "position": n + np.arange(len(frame)),
+        "plot_id": frame["plot_id"].to_numpy(dtype=object),
+        "zone": index.zone_names[first],
+        "commune": index.commune_names[first],
+        "status": labels[code],
+        "code": code,
+        "score": frame["score"].to_numpy(dtype=float),
+        "net_area_ha": frame["net_area_ha"].to_numpy(dtype=float),
+        "price": price,
+        "assembly": np.ones(len(frame), dtype=bool),
+    }
+    merged = {k: np.concatenate([columns[k], extra[k]]) for k in extra}
+    order = np.lexsort((merged["plot_id"].astype(str), -merged["score"], merged["code"]))
+    out = {k: v[order] for k, v in merged.items()}
+    out["rank"] = np.arange(1, len(order) + 1)
+    return out
+
+
 def view_from_match(index: PlotIndex, brief: foncier.Brief, generation: int) -> MatchView:
-    """Match an inventory and lay out the table's columns: the worker's pure function."""
+    """Match an inventory (and find assemblies when the brief allows them) and lay out the
+    table's columns: the worker's pure function."""
     result = foncier.match(index.inventory, brief)
     code = np.select([result.status == "match", result.status == "to_check"], [0, 1], 2)
     code = code.astype(np.int8)
@@ -193,5 +275,13 @@ def view_from_match(index: PlotIndex, brief: foncier.Brief, generation: int) -> 
         "score": result.score[o],
         "net_area_ha": result.net_area_ha[o],
         "price": index.price[o],
+        "assembly": np.zeros(len(o), dtype=bool),
     }
-    return MatchView(generation=generation, result=result, code=code, columns=columns)
+    frame, members = None, []
+    if brief.allow_assembly:
+        frame = find_assemblies(result)
+        if len(frame):
+            members = _assembly_members(index, frame)
+            columns = _with_assemblies(index, columns, frame, members, labels)
+    return MatchView(generation=generation, result=result, code=code, columns=columns,
+                     assemblies=frame, members=members)

@@ -12,7 +12,7 @@ from .text import INFRA_LABELS, STATUS_NAMES, constraint_label
 
 __all__ = ["STATUS_COLORS", "STATUS_NAMES", "constraint_color", "constraint_label",
            "INFRA_COLORS", "INFRA_LABELS", "draw_infra_symbol", "outcome_icon", "swatch_icon",
-           "infra_icon"]
+           "infra_icon", "assembly_icon", "ASSEMBLY_COLOR"]
 
 #: Fill by status code: match, to_check, no_match, not yet matched.
 STATUS_COLORS = {
@@ -23,6 +23,8 @@ STATUS_COLORS = {
 }
 
 SELECTION_COLOR = QColor("#1565c0")
+#: Outline of the members of a selected assembly.
+ASSEMBLY_COLOR = QColor("#6a1b9a")
 SITE_PEN = QPen(QColor("#6d4c2f"), 1.2)
 COMMUNE_PEN = QPen(QColor("#b5ad9c"), 0.8)
 COMMUNE_FILL = QColor("#f6f2e8")
@@ -136,5 +138,19 @@ def infra_icon(kind: str, size: int = 16) -> QIcon:
     """An infrastructure symbol as an icon for the legend."""
     pm, p = _pixmap(size)
     draw_infra_symbol(p, kind, QPointF(size / 2, size / 2), size * 0.42)
+    p.end()
+    return QIcon(pm)
+
+
+def assembly_icon(size: int = 16) -> QIcon:
+    """Two neighbouring plots joined: the mark of an assembly row."""
+    pm, p = _pixmap(size)
+    s = float(size)
+    p.setPen(QPen(ASSEMBLY_COLOR, 1.2))
+    p.setBrush(QColor("#e1bee7"))
+    p.drawRect(QRectF(1.5, s * 0.25, s * 0.45, s * 0.5))
+    p.drawRect(QRectF(s * 0.52, s * 0.25, s * 0.45, s * 0.5))
+    p.setPen(QPen(ASSEMBLY_COLOR, max(1.5, s / 8)))
+    p.drawLine(QPointF(s * 0.3, s * 0.5), QPointF(s * 0.72, s * 0.5))
     p.end()
     return QIcon(pm)

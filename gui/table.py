@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor
 from foncier.criteria import fmt_number
 
 from .model import MatchView
-from .style import STATUS_COLORS, swatch_icon
+from .style import STATUS_COLORS, assembly_icon, swatch_icon
 
 __all__ = ["ResultsModel", "COLUMNS", "POSITION_ROLE"]
 
@@ -39,6 +39,7 @@ class ResultsModel(QAbstractTableModel):
         self._row_of = np.zeros(0, dtype=np.int64)
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._icons = {code: swatch_icon(c) for code, c in STATUS_COLORS.items()}
+        self._assembly_icon = assembly_icon()
 
     # -- data ------------------------------------------------------------------------------
     def set_view(self, view: MatchView | None) -> None:
@@ -72,11 +73,12 @@ class ResultsModel(QAbstractTableModel):
         return None
 
     def position_of_row(self, row: int) -> int:
-        """The plot position (inventory order) shown at a row."""
+        """The position shown at a row: the plot's in the inventory, or ``n + k`` for the
+        assembly ``k`` (see :class:`~gui.model.MatchView`)."""
         return int(self.view.columns["position"][self._rows[row]])
 
     def row_of_position(self, position: int) -> int:
-        """The row showing a plot."""
+        """The row showing a plot or an assembly."""
         return int(self._row_of[position])
 
     def reasons_of_rows(self, rows) -> list[str]:
@@ -95,6 +97,8 @@ class ResultsModel(QAbstractTableModel):
                 text = self.reasons_of_rows([index.row()])[0]
                 return text or "—"
             v = cols[key][r]
+            if key == "zone" and cols["assembly"][r]:
+                return f"Assemblage — {v}"
             if key == "score":
                 return fmt_number(v, 1)
             if key == "net_area_ha":
@@ -104,8 +108,14 @@ class ResultsModel(QAbstractTableModel):
             return str(v) if v is not None else "—"
         if role == Qt.ItemDataRole.ToolTipRole and key == "reasons":
             return self.reasons_of_rows([index.row()])[0].replace(" ; ", "\n") or None
+        if role == Qt.ItemDataRole.ToolTipRole and key in ("plot_id", "zone") \
+                and cols["assembly"][r]:
+            ids = str(cols["plot_id"][r]).split("+")
+            return f"Assemblage de {len(ids)} terrains voisins : " + ", ".join(ids)
         if role == Qt.ItemDataRole.DecorationRole and key == "status":
             return self._icons[int(cols["code"][r])]
+        if role == Qt.ItemDataRole.DecorationRole and key == "plot_id" and cols["assembly"][r]:
+            return self._assembly_icon
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 import foncier
+from foncier.assembly import assemble
 from foncier.matching import STATUS_LABELS
 from gui.mainwindow import MainWindow
 from gui.table import COLUMNS
@@ -38,16 +39,27 @@ def shown_statuses(win) -> list[tuple[str, str]]:
             for r in range(m.rowCount())]
 
 
+def library_table(inventory, brief):
+    """The library's ranked table: with the assemblies when the brief allows them."""
+    result = foncier.match(inventory, brief)
+    return assemble(result) if brief.allow_assembly else result.table
+
+
 def library_statuses(inventory, brief) -> list[tuple[str, str]]:
-    table = foncier.match(inventory, brief).table
+    table = library_table(inventory, brief)
     return [(pid, STATUS_LABELS[s]) for pid, s in zip(table.plot_id, table.status, strict=True)]
 
 
 def test_window_opens_on_the_sample_with_the_library_ranking(window, sample_inventory):
-    assert window.model.rowCount() == len(sample_inventory.plots)
-    assert shown_statuses(window) == library_statuses(sample_inventory, window.filters.brief())
+    brief = window.filters.brief()
+    assert brief.allow_assembly                       # the logistics brief allows assembly
+    n_assemblies = len(window.current.assemblies)
+    assert n_assemblies == 9                          # as `foncier match` on this brief
+    assert window.model.rowCount() == len(sample_inventory.plots) + n_assemblies
+    assert shown_statuses(window) == library_statuses(sample_inventory, brief)
     counts = window.current.result.counts
     assert f"{counts['match']}</b> compatible" in window.counts_label.text()
+    assert "<b>9</b> assemblages de terrains voisins" in window.counts_label.text()
     assert window.busy.isHidden()
     menus = {a.text(): [x.text() for x in a.menu().actions() if x.text()]
              for a in window.menuBar().actions()}
@@ -129,7 +141,8 @@ def test_clicking_a_plot_selects_its_row_and_explains_it(window, qtbot):
     assert click_plot(window, qtbot, position) == position
     row = window.table.selectionModel().currentIndex().row()
     assert window.model.data(window.model.index(row, PLOT_COL)) == pid
-    assert row == 3
+    table = library_table(window.index.inventory, window.filters.brief())
+    assert row == table["plot_id"].tolist().index(pid)
     shown = window.detail.verdict_rows()
     verdicts = result.explain(pid)
     assert [(r[0], r[1], r[4]) for r in shown] == [(v.label, v.outcome, v.reason)
@@ -259,7 +272,8 @@ def test_a_saved_brief_reopens_identically(window, qtbot, tmp_path):
 def test_export_the_table_and_read_it_back(window, tmp_path, suffix):
     path = tmp_path / f"résultats{suffix}"
     assert window.export_table(path)
-    expected = window.current.result.table
+    expected = assemble(window.current.result)            # as `foncier match --out`
+    assert (expected["assembly"] != "").sum() == 9
     if suffix == ".csv":
         back = pd.read_csv(path)
     elif suffix == ".xlsx":
@@ -307,7 +321,8 @@ def test_a_geopackage_without_plots_is_refused(window, qtbot, tmp_path, sample_i
     with qtbot.waitSignal(window.errorShown):
         assert not window.open_inventory(path)
     assert window.error_box.text() == str(exc.value)
-    assert window.model.rowCount() == len(sample_inventory.plots)
+    assert window.model.rowCount() == len(sample_inventory.plots) + window.current.n_assemblies
+    assert window.index.inventory is sample_inventory
 
 
 def test_a_bad_brief_shows_the_library_message_and_the_app_stays_usable(
@@ -351,3 +366,91 @@ def test_closing_waits_for_the_worker_and_drops_its_result(window, qtbot):
     assert window.runner.wait(0)            # nothing left running once the window closed
     qtbot.waitUntil(lambda: not window.runner._running, timeout=TIMEOUT)
     assert seen == []
+
+
+def assembly_rows(window) -> list[int]:
+    m = window.model
+    return [r for r in range(m.rowCount()) if m.position_of_row(r) >= window.index.n]
+
+
+def test_assemblies_are_ranked_among_the_plots_as_the_library_ranks_them(window,
+                                                                         sample_inventory):
+    table = library_table(sample_inventory, window.filters.brief())
+    expected = table[table["assembly"] != ""]
+    rows = assembly_rows(window)
+    m = window.model
+    col = {k: i for i, (k, _) in enumerate(COLUMNS)}
+    shown = [(r + 1, m.data(m.index(r, PLOT_COL)), m.data(m.index(r, STATUS_COL)),
+              m.data(m.index(r, col["score"])), m.data(m.index(r, col["net_area_ha"])))
+             for r in rows]
+    assert shown == [(rank, pid, STATUS_LABELS[s], foncier.criteria.fmt_number(score, 1),
+                      foncier.criteria.fmt_number(net, 2))
+                     for rank, pid, s, score, net in zip(
+                         expected["rank"], expected["plot_id"], expected["status"],
+                         expected["score"], expected["net_area_ha"], strict=True)]
+    for r in rows:
+        assert m.data(m.index(r, col["zone"])).startswith("Assemblage — ")
+        assert m.data(m.index(r, PLOT_COL), Qt.ItemDataRole.DecorationRole) is not None
+        assert "+" in m.data(m.index(r, PLOT_COL))
+        assert m.data(m.index(r, col["reasons"])) == (
+            expected.set_index("plot_id").loc[m.data(m.index(r, PLOT_COL)), "reasons"] or "—")
+    single = next(r for r in range(m.rowCount()) if r not in rows)
+    assert m.data(m.index(single, PLOT_COL), Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_selecting_an_assembly_outlines_its_members_and_shows_its_verdicts(window, qtbot):
+    view = window.current
+    row = assembly_rows(window)[0]
+    with qtbot.waitSignal(window.selectionChanged, timeout=TIMEOUT) as blocker:
+        window.table.selectRow(row)
+    position = blocker.args[0]
+    assert position >= window.index.n and view.is_assembly(position)
+    frame_row = view.assembly_row(position)
+    ids = frame_row["assembly"].split("|")
+    members = [window.index.position(p) for p in ids]
+    # Map: the members are outlined, and the map is centred on them.
+    outline = window.scene.selection_item.path().boundingRect()
+    assert outline == window.scene.plot_rect(members)
+    centre = window.map.mapToScene(window.map.viewport().rect().center())
+    assert abs(centre.x() - outline.center().x()) < 3 * window.map.metres_per_pixel()
+    # Detail: members and the assembly's own verdicts (the combined plot's outcomes).
+    assert window.detail.member_ids() == ids
+    title = window.detail.title.text()
+    assert f"Assemblage de {len(ids)} terrains voisins" in title
+    assert " + ".join(ids) in title
+    for reason in frame_row["reasons"].split(" ; "):
+        if reason:
+            assert reason in title
+    shown = window.detail.verdict_rows()
+    criteria = list(view.result.criteria)
+    assert [r[0] for r in shown] == [foncier.criteria.LABELS[c] for c in criteria]
+    assert [r[1] for r in shown] == [frame_row[c] for c in criteria]
+    area = shown[criteria.index("area")]
+    assert area[1] == "pass"                         # together they reach the minimum area
+    assert area[2].startswith(foncier.criteria.fmt_number(frame_row["net_area_ha"], 2))
+    # Under each criterion, every member's own verdict (each member alone is too small).
+    tree = window.detail.verdicts
+    area_item = tree.topLevelItem(criteria.index("area"))
+    assert area_item.childCount() == len(ids)
+    for i, pid in enumerate(ids):
+        assert area_item.child(i).text(0).startswith(f"{pid} : Surface nette")
+        assert "demandés" in area_item.child(i).text(0)
+    assert window.detail.constraints.topLevelItemCount() == len(ids)
+
+
+def test_the_selected_assembly_stays_selected_after_a_filter_change(window, qtbot):
+    row = assembly_rows(window)[0]
+    window.table.selectRow(row)
+    pid = window.current.assembly_row(window.selected)["plot_id"]
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        window.filters.fields["motorway_max_km"].editor.setValue(6.0)
+    assert window.current.position_of_assembly(pid) == window.selected
+    current = window.table.selectionModel().currentIndex().row()
+    assert window.model.data(window.model.index(current, PLOT_COL)) == pid
+    assert pid.replace("+", " + ") in window.detail.title.text()
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        window.filters.fields["allow_assembly"].check.setChecked(False)
+    assert window.selected is None                       # no assemblies any more
+    assert window.model.rowCount() == window.index.n
+    assert "assemblage" not in window.counts_label.text()
+    assert window.scene.selection_item.path().isEmpty()

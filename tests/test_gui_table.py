@@ -86,3 +86,33 @@ def test_constraint_groups_match_the_library_without_computing_geometry(sample_i
 
     for inv in (sample_inventory, tiny_inventory):
         assert constraint_groups(inv.constraints) == inv.geometry.groups
+
+
+def test_view_lists_assemblies_ranked_with_the_plots(qtbot):
+    from foncier.assembly import assemble
+
+    layers = make_layers(plots=[
+        {"plot_id": "A", "geometry": shapely.box(0, 0, 100, 100), "price_eur_m2": 30.0},
+        {"plot_id": "B", "geometry": shapely.box(100, 0, 200, 100), "price_eur_m2": 12.0},
+        {"plot_id": "C", "geometry": shapely.box(0, 500, 150, 700), "price_eur_m2": 8.0},
+    ])
+    inventory = foncier.inventory_from_layers(layers)
+    brief = foncier.Brief(name="x", min_area_ha=2, allow_assembly=True)
+    index = plot_index_from_inventory(inventory)
+    view = view_from_match(index, brief, 1)
+    expected = assemble(foncier.match(inventory, brief))
+    assert view.columns["plot_id"].tolist() == expected["plot_id"].tolist()
+    assert view.n_assemblies == 1
+    row = view.columns["plot_id"].tolist().index("A+B")
+    position = int(view.columns["position"][row])
+    assert position == 3 and view.is_assembly(position)
+    assert view.members_of(position).tolist() == [0, 1]
+    assert view.columns["price"][row] == 30.0                # the members' weakest price
+    assert view.reasons_of([position]) == [expected.loc[row, "reasons"]]
+    model = ResultsModel()
+    model.set_view(view)
+    assert model.row_of_position(position) == row
+    assert model.data(model.index(row, COL["zone"])) == "Assemblage — ZAE test"
+    # Without allow_assembly: plots only.
+    plain = view_from_match(index, brief.replace(allow_assembly=False), 2)
+    assert plain.n_assemblies == 0 and len(plain.columns["plot_id"]) == 3
