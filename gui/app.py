@@ -6,7 +6,26 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "run", "build_window"]
+__all__ = ["main", "run", "build_window", "install_french"]
+
+_TRANSLATORS: list = []
+
+
+def install_french() -> None:
+    """French numbers (decimal comma) and dates by default, and Qt's own French texts (dialog
+    buttons, file dialogs, context menus) when Qt ships them. Call once a QApplication exists."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+    from PySide6.QtWidgets import QApplication
+
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    app = QApplication.instance()
+    if app is None or _TRANSLATORS:
+        return
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if translator.load("qtbase_fr", path):
+        app.installTranslator(translator)
+        _TRANSLATORS.append(translator)
 
 
 def build_window(inventory=None, project=None, *, delay_ms: int = 250):
@@ -19,6 +38,7 @@ def build_window(inventory=None, project=None, *, delay_ms: int = 250):
 
     from .mainwindow import MainWindow
 
+    install_french()
     win = MainWindow(delay_ms=delay_ms)
     if inventory is None or not win.open_inventory(inventory):
         win.set_inventory(foncier.open_inventory())

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QDate, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,8 +35,14 @@ from foncier.brief import WEIGHT_KEYS
 from foncier.criteria import ICPE_LABELS
 
 from .style import constraint_label
+from .text import UNIT_DECIMALS
 
-__all__ = ["FilterPanel", "SECTIONS_FR"]
+__all__ = ["FilterPanel", "SECTIONS_FR", "FRENCH", "DECIMALS"]
+
+#: Numbers are shown and typed the French way (decimal comma).
+FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
+#: Decimals shown per unit (a brief value with more decimals is kept exactly until edited).
+DECIMALS = UNIT_DECIMALS
 
 #: (group title, [(brief key, French label, editor kind, options)]) in DESIGN.md's order.
 SECTIONS_FR: list[tuple[str, list[tuple[str, str, str, dict]]]] = [
@@ -106,7 +112,8 @@ class _Field:
     def _make_editor(self, kind: str, opts: dict, on_change: Callable) -> QWidget:
         if kind == "number":
             w = QDoubleSpinBox()
-            w.setDecimals(3 if opts.get("suffix", "").strip() in ("ha", "km") else 2)
+            w.setLocale(FRENCH)
+            w.setDecimals(DECIMALS.get(opts.get("suffix", "").strip(), 2))
             w.setRange(0.0, 1e9)
             w.setSuffix(opts.get("suffix", ""))
             w.setValue(float(opts.get("default", 0)))
@@ -114,6 +121,7 @@ class _Field:
             w.valueChanged.connect(on_change)
         elif kind == "date":
             w = QDateEdit()
+            w.setLocale(FRENCH)
             w.setCalendarPopup(True)
             w.setDisplayFormat("dd/MM/yyyy")
             w.setDate(QDate.currentDate().addYears(1))
@@ -144,8 +152,8 @@ class _Field:
         if self.kind == "number":
             v = w.value()
             exact = self._exact
-            if exact is not None and round(exact, w.decimals()) == round(v, w.decimals()):
-                return exact
+            if exact is not None and abs(exact - v) <= 0.5 * 10.0 ** -w.decimals() + 1e-9:
+                return exact            # the spin box shows it rounded: keep the brief's value
             return float(v)
         if self.kind == "date":
             d = w.date()

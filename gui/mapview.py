@@ -49,6 +49,7 @@ from .style import (
     constraint_color,
     draw_infra_symbol,
 )
+from .text import scale_label
 
 __all__ = ["PlotLayer", "MapView", "MapScene"]
 
@@ -446,7 +447,7 @@ class MapView(QGraphicsView):
         exp = 10 ** math.floor(math.log10(target))
         nice = max(m for m in (1, 2, 5, 10) if m * exp <= target) * exp
         length_px = nice / mpp
-        label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
+        label = scale_label(nice)
         painter.save()
         painter.resetTransform()
         vp = self.viewport().rect()

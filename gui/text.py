@@ -21,7 +21,8 @@ import foncier
 from foncier.criteria import ICPE_LABELS, fmt_number
 
 __all__ = ["constraint_label", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
-           "format_required", "format_attribute", "brief_lines", "ATTRIBUTE_LABELS", "UNITS"]
+           "format_required", "format_attribute", "brief_lines", "ATTRIBUTE_LABELS", "UNITS",
+           "UNIT_DECIMALS", "scale_label"]
 
 _CONSTRAINT_NAMES = {
     "flood": "Inondation (PPRI)", "pprt": "Risque technologique (PPRT)", "seveso": "Seveso",
@@ -51,6 +52,14 @@ def constraint_label(kind: str, level: str | None = None) -> str:
 UNITS = {"area": "ha", "price": "€/m²", "height": "m", "housing": "m", "power": "MW",
          "water": "m³/j", "motorway": "km", "rail_freight": "km", "port": "km",
          "forbidden_constraints": "m²"}
+#: Decimals shown per unit: no more than the unit needs.
+UNIT_DECIMALS = {"ha": 2, "€/m²": 2, "MW": 1, "m³/j": 0, "m": 0, "km": 1, "m²": 0}
+_ATTRIBUTE_UNITS = {"price_eur_m2": "€/m²", "power_mw": "MW", "water_m3_day": "m³/j",
+                    "max_height_m": "m", "declared_area_ha": "ha", "area_ha": "ha"}
+
+
+def _decimals(criterion: str) -> int:
+    return UNIT_DECIMALS.get(UNITS.get(criterion, ""), 2)
 
 ATTRIBUTE_LABELS = {
     "plot_id": "Identifiant", "site_id": "Zone d'activité", "cadastral_refs":
@@ -91,7 +100,8 @@ def format_attribute(column: str, value: Any) -> str:
     if isinstance(value, dt.date | dt.datetime | pd.Timestamp | np.datetime64):
         return _date(value)
     if isinstance(value, float | np.floating):
-        return fmt_number(float(value), 2)
+        unit = _ATTRIBUTE_UNITS.get(column, "")
+        return fmt_number(float(value), UNIT_DECIMALS.get(unit, 2))
     return str(value)
 
 
@@ -106,9 +116,8 @@ def format_measured(criterion: str, value: Any) -> str:
     if criterion == "timing" or isinstance(value, dt.date | np.datetime64 | pd.Timestamp):
         return _date(value)
     if isinstance(value, int | float | np.integer | np.floating):
-        decimals = 0 if criterion in ("housing", "water", "forbidden_constraints") else 2
         unit = UNITS.get(criterion)
-        return fmt_number(float(value), decimals) + (f" {unit}" if unit else "")
+        return fmt_number(float(value), _decimals(criterion)) + (f" {unit}" if unit else "")
     return str(value)
 
 
@@ -129,8 +138,7 @@ def format_required(criterion: str, value: Any) -> str:
     if isinstance(value, int | float):
         unit = UNITS.get(criterion, "")
         sign = "≤" if criterion in ("price", "motorway", "rail_freight", "port") else "≥"
-        decimals = 0 if criterion in ("housing", "water") else 2
-        return f"{sign} {fmt_number(value, decimals)} {unit}".strip()
+        return f"{sign} {fmt_number(value, _decimals(criterion))} {unit}".strip()
     return str(value)
 
 
@@ -186,3 +194,16 @@ def brief_lines(brief: foncier.Brief) -> list[str]:
         if v is not None:
             out.append(f"{label} à moins de {fmt_number(v, 1)} km (à vol d'oiseau)")
     return out
+
+
+def scale_label(metres: float) -> str:
+    """A scale bar's length in French: ``500 m``, ``2 km``, ``0,5 km`` never (below 1 km: m).
+
+    Examples
+    --------
+    >>> scale_label(500), scale_label(2000), scale_label(2500)
+    ('500 m', '2 km', '2,5 km')
+    """
+    if metres >= 1000:
+        return f"{fmt_number(metres / 1000, 1)} km"
+    return f"{fmt_number(metres, 0)} m"

@@ -104,3 +104,34 @@ def test_an_invalid_combination_shows_the_library_message(panel, qtbot):
     assert blocker.args[0] == str(exc.value)
     assert not panel.error_label.isHidden()
     assert "supérieur" in panel.error_label.text()
+
+
+def test_numbers_are_shown_and_typed_with_a_decimal_comma(panel, qtbot):
+    panel.set_brief(foncier.Brief(name="x", min_area_ha=5, max_price_eur_m2=40,
+                                  power_mw=12.5, water_m3_day=300, motorway_max_km=7.5,
+                                  building_height_m=18))
+    shown = {key: panel.fields[key].editor.text() for key in
+             ("min_area_ha", "max_price_eur_m2", "power_mw", "water_m3_day", "motorway_max_km",
+              "building_height_m")}
+    assert shown == {"min_area_ha": "5,00 ha", "max_price_eur_m2": "40,00 €/m²",
+                     "power_mw": "12,5 MW", "water_m3_day": "300 m³/j",
+                     "motorway_max_km": "7,5 km", "building_height_m": "18 m"}
+    panel.show()
+    qtbot.waitExposed(panel)
+    editor = panel.fields["power_mw"].editor
+    panel.ensureWidgetVisible(editor)
+    editor.selectAll()
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        qtbot.keyClicks(editor, "8,5")
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert blocker.args[0].power_mw == 8.5
+    assert editor.text() == "8,5 MW"
+
+
+def test_a_value_with_more_decimals_than_shown_is_kept_until_edited(panel):
+    brief = foncier.Brief(name="x", min_area_ha=3.125, water_m3_day=120.4)
+    panel.set_brief(brief)
+    assert panel.fields["min_area_ha"].editor.text() == "3,13 ha"
+    assert panel.brief() == brief
+    panel.fields["water_m3_day"].editor.setValue(150)
+    assert panel.brief().water_m3_day == 150.0
