@@ -58,7 +58,7 @@ from .criteria import FAIL, UNKNOWN, asked_criteria, fmt_number
 from .errors import BriefError, OutputError
 from .inventory import Inventory
 from .matching import STATUS_LABELS, STATUSES, MatchResult, match
-from .store import atomic_path
+from .store import atomic_write
 
 __all__ = ["run_batch", "write_batch", "read_briefs", "Batch", "BriefOutcome", "sheet_names",
            "layer_names", "status_style_qml", "DEFAULT_MAX_ROWS", "BATCH_FORMATS"]
@@ -930,19 +930,12 @@ def write_batch(batch: Batch, path: str | os.PathLike, *, progress: Progress | N
     """
     path = Path(path)
     suffix = check_batch_suffix(path)
-    tmp, final = atomic_path(path)
-    try:
+    with atomic_write(path) as tmp:
         if suffix == ".xlsx":
             _write_xlsx(batch, tmp, progress)
         else:
             _write_gpkg(batch, tmp, progress)
-        os.replace(tmp, final)
-    except OSError as exc:
-        raise OutputError(f"{path}: écriture impossible ({exc.strerror or exc}).") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
+    return path
 
 
 def check_batch_suffix(path: Path) -> str:

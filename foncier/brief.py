@@ -378,12 +378,7 @@ def brief_to_toml(brief: Brief) -> str:
 
 def write_brief(brief: Brief, path: str | os.PathLike) -> None:
     """Write a brief as TOML, atomically."""
-    from .store import atomic_path
+    from .store import atomic_write
 
-    tmp, final = atomic_path(path)
-    try:
+    with atomic_write(path) as tmp:
         tmp.write_text(brief_to_toml(brief), encoding="utf-8")
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

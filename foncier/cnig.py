@@ -783,7 +783,7 @@ def write_cnig_csv(tables: Mapping[str, gpd.GeoDataFrame], folder: str | os.Path
 
     Each file is written atomically.
     """
-    from .store import atomic_path
+    from .store import atomic_write
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -791,15 +791,11 @@ def write_cnig_csv(tables: Mapping[str, gpd.GeoDataFrame], folder: str | os.Path
     for table in TABLES:
         if table not in tables:
             continue
-        tmp, final = atomic_path(folder / f"{table}.csv")
-        try:
+        final = folder / f"{table}.csv"
+        with atomic_write(final) as tmp:
             _csv_frame(table, tables[table]).to_csv(tmp, sep=";", index=False,
                                                     encoding="utf-8", quoting=csv.QUOTE_MINIMAL,
                                                     lineterminator="\n")
-            os.replace(tmp, final)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
         written.append(final)
     return written
 
@@ -848,10 +844,9 @@ def write_cnig_gpkg(tables: Mapping[str, gpd.GeoDataFrame], path: str | os.PathL
     as integers stay integers unless a value has decimals (the template's ``terr_m2_prix`` is an
     integer, which would truncate a price of 5.35 €/m²): then the column is real.
     """
-    from .store import atomic_path
+    from .store import atomic_write
 
-    tmp, final = atomic_path(path)
-    try:
+    with atomic_write(path) as tmp:
         for table in TABLES:
             frame = tables.get(table)
             if frame is None:
@@ -863,11 +858,7 @@ def write_cnig_gpkg(tables: Mapping[str, gpd.GeoDataFrame], path: str | os.PathL
                 gtype = "MultiPolygon"
             pyogrio.write_dataframe(gdf, tmp, layer=GPKG_LAYERS[table], driver="GPKG",
                                     geometry_type=gtype, promote_to_multi=False)
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
+    return Path(path)
 
 
 # --------------------------------------------------------------------------------------------

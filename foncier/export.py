@@ -15,7 +15,7 @@ import pyogrio
 
 from .errors import OutputError
 from .matching import MatchResult
-from .store import atomic_path
+from .store import atomic_write
 
 __all__ = ["write_results", "FORMATS", "write_table"]
 
@@ -39,8 +39,7 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
     """
     path = Path(path)
     suffix = _check_suffix(path)
-    tmp, final = atomic_path(path)
-    try:
+    with atomic_write(path) as tmp:
         if suffix in (".csv", ".xlsx"):
             frame = pd.DataFrame(table.drop(columns=table.geometry.name))
             if suffix == ".csv":
@@ -51,13 +50,7 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
             pyogrio.write_dataframe(table, tmp, layer=layer, driver="GPKG")
         else:
             pyogrio.write_dataframe(table.to_crs("EPSG:4326"), tmp, driver="GeoJSON")
-        os.replace(tmp, final)
-    except OSError as exc:
-        raise OutputError(f"{path}: écriture impossible ({exc.strerror or exc}).") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
+    return path
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:

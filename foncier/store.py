@@ -6,9 +6,10 @@ it, so an error never leaves a half-written GeoPackage.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,7 +18,7 @@ import pyogrio
 
 from .errors import InventoryError, OutputError, Problem
 
-__all__ = ["read_layers", "write_layers", "list_layers", "atomic_path"]
+__all__ = ["read_layers", "write_layers", "list_layers", "atomic_path", "atomic_write"]
 
 
 def _is_url(source: str | os.PathLike) -> bool:
@@ -76,6 +77,34 @@ def atomic_path(target: str | os.PathLike) -> tuple[Path, Path]:
     return Path(tmp), target
 
 
+@contextlib.contextmanager
+def atomic_write(target: str | os.PathLike) -> Iterator[Path]:
+    """Write a file whole or not at all: yield a temporary path beside ``target``.
+
+    When the ``with`` block ends normally the temporary file replaces ``target``; on any error
+    (or Ctrl-C) it is removed and ``target`` is left as it was. An :class:`OSError` becomes an
+    :class:`~foncier.errors.OutputError` naming the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with atomic_write(out) as tmp:
+    ...     _ = tmp.write_text("bonjour", encoding="utf-8")
+    >>> out.read_text(encoding="utf-8")
+    'bonjour'
+    """
+    tmp, final = atomic_path(target)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    except OSError as exc:
+        raise OutputError(f"{final}: écriture impossible ({exc.strerror or exc}).") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def _to_writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = frame.copy()
     for col in frame.columns:
@@ -98,12 +127,7 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: str | os.PathLi
 
         postgis.write_layers(layers, str(target))
         return
-    tmp, final = atomic_path(target)
-    try:
+    with atomic_write(target) as tmp:
         for name, frame in layers.items():
             pyogrio.write_dataframe(_to_writable(frame), tmp, layer=name, driver="GPKG",
                                     promote_to_multi=False)
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -12,7 +12,7 @@ import pytest
 import foncier
 
 MODULES = ["foncier", "foncier.brief", "foncier.inventory", "foncier.matching", "foncier.export",
-           "foncier.sample", "foncier.scoring", "foncier.criteria"]
+           "foncier.sample", "foncier.scoring", "foncier.criteria", "foncier.store"]
 
 
 def test_importing_foncier_does_not_import_qt():
