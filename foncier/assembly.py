@@ -48,9 +48,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .criteria import FAIL, OCCUPANCY_PASS, OUTCOMES, SALES_PASS, UNKNOWN, evaluate
+from .criteria import FAIL, OCCUPANCY_PASS, OUTCOMES, SALES_PASS, evaluate
 from .geometry import PlotGeometry, _ranges
-from .matching import BASE_COLUMNS, STATUSES, MatchResult
+from .matching import BASE_COLUMNS, STATUSES, MatchResult, join_reasons, status_codes
 from .schema import ICPE_REGIMES
 from .scoring import score_plots
 
@@ -320,19 +320,9 @@ def _assembly_frame(result: MatchResult, pos: np.ndarray, local: np.ndarray,
     cgeo = _combined_geometry(result.inventory.geometry, gpos, pad)
     net = np.where(pad, 0.0, result.net_area_ha[safe]).sum(axis=1)
     criteria = evaluate(frame, cgeo, brief, net)
-    any_fail = np.zeros(k, dtype=bool)
-    any_unknown = np.zeros(k, dtype=bool)
-    for c in criteria.values():
-        any_fail |= c.outcome == FAIL
-        any_unknown |= c.outcome == UNKNOWN
-    code = np.where(any_fail, 2, np.where(any_unknown, 1, 0))
+    code = status_codes(criteria, k)
     score = _scores(result, frame, cgeo, net, on)
     all_rows = np.arange(k)
-    parts: list[list[str]] = [[] for _ in range(k)]
-    for c in criteria.values():
-        hit = np.flatnonzero(c.outcome != 0)
-        for i, text in zip(hit, c.reasons(hit), strict=True):
-            parts[i].append(text)
     grid = np.where(pad, None, plots.geometry.to_numpy()[safe])
     data = {
         "rank": np.zeros(k, dtype=np.int64),
@@ -345,7 +335,7 @@ def _assembly_frame(result: MatchResult, pos: np.ndarray, local: np.ndarray,
     }
     for name, c in criteria.items():
         data[name] = OUTCOMES[c.outcome[all_rows]]
-    data["reasons"] = np.array([" ; ".join(p) for p in parts], dtype=object)
+    data["reasons"] = join_reasons(criteria, all_rows)
     data["assembly"] = np.array(["|".join(m) for m in member_ids], dtype=object)
     data["n_plots"] = (~pad).sum(axis=1)
     data["surplus_ha"] = np.round(net - brief.min_area_ha, 4)

@@ -54,7 +54,7 @@ import pyogrio
 
 from .assembly import find_assemblies
 from .brief import Brief, read_brief
-from .criteria import FAIL, UNKNOWN, asked_criteria, fmt_number
+from .criteria import asked_criteria, fmt_number
 from .errors import BriefError, OutputError
 from .inventory import Inventory
 from .matching import STATUS_LABELS, STATUSES, MatchResult, match
@@ -147,36 +147,15 @@ def _inventory_names(inventories: Sequence[Inventory], names: Sequence[str] | No
     return out
 
 
-def _status_codes(result: MatchResult) -> np.ndarray:
-    n = len(result.status)
-    fail = np.zeros(n, dtype=bool)
-    unknown = np.zeros(n, dtype=bool)
-    for c in result.criteria.values():
-        fail |= c.outcome == FAIL
-        unknown |= c.outcome == UNKNOWN
-    return np.where(fail, 2, np.where(unknown, 1, 0)).astype(np.int8)
-
-
 def _head_rows(result: MatchResult, positions: np.ndarray, name: str,
                with_assembly: bool) -> gpd.GeoDataFrame:
     """Result rows of some plots straight from the result arrays (no whole ``.table``)."""
-    plots = result.inventory.plots
-    data: dict[str, object] = {
-        "rank": np.zeros(len(positions), dtype=np.int64),
-        "plot_id": plots["plot_id"].to_numpy(dtype=object)[positions],
-        "site_id": plots["site_id"].to_numpy(dtype=object)[positions],
-        "status": result.status[positions],
-        "score": result.score[positions],
-        "area_ha": np.round(plots["area_ha"].to_numpy()[positions], 4),
-        "net_area_ha": np.round(result.net_area_ha[positions], 4),
-    }
-    for cname, c in result.criteria.items():
-        data[cname] = np.array(["pass", "fail", "unknown"], dtype=object)[c.outcome[positions]]
-    data["reasons"] = result.reasons(positions)
-    data["inventory"] = np.full(len(positions), name, dtype=object)
+    rows = result.rows(positions)
+    geometry = rows.pop("geometry")
+    rows["inventory"] = name
     if with_assembly:
-        data["assembly"] = np.full(len(positions), "", dtype=object)
-    return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[positions], crs=plots.crs)
+        rows["assembly"] = ""
+    return gpd.GeoDataFrame(rows, geometry=geometry.to_numpy(), crs=result.inventory.plots.crs)
 
 
 def _rank(frame: gpd.GeoDataFrame, max_rows: int | None) -> gpd.GeoDataFrame:
@@ -200,7 +179,7 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
     with_assembly = bool(brief.allow_assembly)
     for inv, name in zip(inventories, names, strict=True):
         result = match(inv, brief, on=on)
-        statuses.append(_status_codes(result))
+        statuses.append(result.status_code)
         scores.append(result.score)
         head = result.order if not max_rows else result.order[:max_rows]
         heads.append(_head_rows(result, head, name, with_assembly))

@@ -20,11 +20,39 @@ from .criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, evaluate, net_
 from .inventory import Inventory
 from .scoring import score_plots
 
-__all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS"]
+__all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS",
+           "status_codes", "join_reasons"]
 
 STATUSES = np.array(["match", "to_check", "no_match"], dtype=object)
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 BASE_COLUMNS = ["rank", "plot_id", "site_id", "status", "score", "area_ha", "net_area_ha"]
+
+
+def status_codes(criteria: dict[str, Criterion], n: int) -> np.ndarray:
+    """Status code per row from criterion outcomes: 0 match, 1 to_check, 2 no_match."""
+    any_fail = np.zeros(n, dtype=bool)
+    any_unknown = np.zeros(n, dtype=bool)
+    for c in criteria.values():
+        any_fail |= c.outcome == FAIL
+        any_unknown |= c.outcome == UNKNOWN
+    return np.where(any_fail, 2, np.where(any_unknown, 1, 0)).astype(np.int8)
+
+
+def join_reasons(criteria: dict[str, Criterion], positions: np.ndarray) -> np.ndarray:
+    """The reasons of the fails and unknowns of the rows at ``positions``, joined by `` ; ``."""
+    positions = np.asarray(positions, dtype=np.int64)
+    columns = []
+    for c in criteria.values():
+        codes = c.outcome[positions]
+        hit = np.flatnonzero((codes == FAIL) | (codes == UNKNOWN))
+        if len(hit):
+            column = np.full(len(positions), "", dtype=object)
+            column[hit] = c.reasons(positions[hit])
+            columns.append(column)
+    if not columns:
+        return np.full(len(positions), "", dtype=object)
+    return np.array([" ; ".join(filter(None, row)) for row in zip(*columns, strict=True)],
+                    dtype=object)
 
 
 @dataclass(frozen=True)
@@ -67,6 +95,8 @@ class MatchResult:
         The asked criteria, each with its outcome per plot (in the inventory's plot order).
     status : ndarray of str
         ``match``, ``to_check`` or ``no_match`` per plot (inventory order).
+    status_code : ndarray of int8
+        The same as 0, 1 or 2.
     score : ndarray of float
         Score from 0 to 100 per plot (inventory order).
     net_area_ha : ndarray of float
@@ -78,6 +108,7 @@ class MatchResult:
     brief: Brief
     criteria: dict[str, Criterion]
     status: np.ndarray
+    status_code: np.ndarray
     score: np.ndarray
     net_area_ha: np.ndarray
     order: np.ndarray
@@ -132,26 +163,18 @@ class MatchResult:
 
     def reasons(self, positions: np.ndarray | None = None) -> np.ndarray:
         """The reasons of the fails and unknowns of plots, joined by `` ; `` (inventory order)."""
-        n = len(self.status)
-        positions = np.arange(n) if positions is None else np.asarray(positions)
-        columns = []
-        for c in self.criteria.values():
-            codes = c.outcome[positions]
-            hit = np.flatnonzero((codes == FAIL) | (codes == UNKNOWN))
-            if len(hit):
-                column = np.full(len(positions), "", dtype=object)
-                column[hit] = c.reasons(positions[hit])
-                columns.append(column)
-        if not columns:
-            return np.full(len(positions), "", dtype=object)
-        return np.array([" ; ".join(filter(None, row)) for row in zip(*columns, strict=True)],
-                        dtype=object)
+        positions = np.arange(len(self.status)) if positions is None else positions
+        return join_reasons(self.criteria, positions)
 
-    def _build_table(self) -> gpd.GeoDataFrame:
+    def rows(self, positions: np.ndarray) -> gpd.GeoDataFrame:
+        """Result-table rows of the plots at ``positions``, in that order (``rank`` left 0).
+
+        Builds only those rows' reasons: cheaper than :attr:`table` for the head of a ranking.
+        """
         plots = self.inventory.plots
-        o = self.order
+        o = np.asarray(positions, dtype=np.int64)
         data: dict[str, Any] = {
-            "rank": np.arange(1, len(o) + 1),
+            "rank": np.zeros(len(o), dtype=np.int64),
             "plot_id": plots["plot_id"].to_numpy(dtype=object)[o],
             "site_id": plots["site_id"].to_numpy(dtype=object)[o],
             "status": self.status[o],
@@ -162,8 +185,12 @@ class MatchResult:
         for name, c in self.criteria.items():
             data[name] = OUTCOMES[c.outcome[o]]
         data["reasons"] = self.reasons(o)
-        return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o],
-                                crs=plots.crs)
+        return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o], crs=plots.crs)
+
+    def _build_table(self) -> gpd.GeoDataFrame:
+        table = self.rows(self.order)
+        table["rank"] = np.arange(1, len(table) + 1)
+        return table
 
 
 def _id_rank(plots: pd.DataFrame, geo) -> np.ndarray:
@@ -210,18 +237,14 @@ def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> M
     net = net_area_ha(geo, brief)
     criteria = evaluate(plots, geo, brief, net)
     n = len(plots)
-    any_fail = np.zeros(n, dtype=bool)
-    any_unknown = np.zeros(n, dtype=bool)
-    for c in criteria.values():
-        any_fail |= c.outcome == FAIL
-        any_unknown |= c.outcome == UNKNOWN
-    code = np.where(any_fail, 2, np.where(any_unknown, 1, 0))
+    code = status_codes(criteria, n).astype(np.int64)
     score = score_plots(plots, geo, brief, net, on=on)
     # One integer key (status, then score, then plot_id) sorts 3x faster than np.lexsort;
     # exact because score_plots rounds scores to 0.1 (0..1000 tenths).
     tenths = 1000 - np.rint(score * 10.0).astype(np.int64)
     order = np.argsort((code * 1001 + tenths) * n + _id_rank(plots, geo), kind="stable")
     return MatchResult(inventory=inventory, brief=brief, criteria=criteria, status=STATUSES[code],
+                       status_code=code.astype(np.int8),
                        score=score, net_area_ha=net, order=order)
 
 
