@@ -161,9 +161,16 @@ def _availability(plots, geo, brief) -> Criterion:
     return _cached(geo, "availability", lambda: _availability_of(plots))
 
 
+def _normal(value: object) -> str:
+    """An enumeration value compared leniently: case, spaces and typographic apostrophes."""
+    return " ".join(str(value).replace("\u2019", "'").lower().split())
+
+
 def _in(codes: np.ndarray, uniques: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
-    """``np.isin`` on a factorized column: tests the few unique values only (null: False)."""
-    return np.append(np.isin(uniques.astype(object), values), False)[codes]
+    """Membership on a factorized column: tests the few unique values only (null: False)."""
+    wanted = {_normal(v) for v in values}
+    hits = [_normal(u) in wanted for u in uniques]
+    return np.append(np.array(hits, dtype=bool), False)[codes]
 
 
 def _availability_of(plots) -> Criterion:

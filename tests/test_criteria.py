@@ -297,3 +297,13 @@ def test_equal_limits_pass_despite_float_noise():
     infra = [{"infra_id": "I", "kind": "port", "geometry": shapely.Point(200 + 300, 50)}]
     assert verdict("port", {"port_max_km": 0.3}, infrastructure=infra)[0] == "pass"
     assert verdict("port", {"port_max_km": 0.2999}, infrastructure=infra)[0] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("sales", "occupancy", "expected"),
+    [("En vente", "Inoccupé", "pass"), ("réservé par une délibération de l’EPCI", "vacant", "fail"),
+     (" en  vente ", "OCCUPÉ", "fail")],
+)
+def test_availability_reads_enumerations_leniently(sales, occupancy, expected):
+    assert verdict("availability", {}, {"sales_stage": sales, "occupancy": occupancy})[0] == \
+        expected
