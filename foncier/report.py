@@ -37,13 +37,29 @@ from .matching import STATUS_LABELS, MatchResult
 from .store import atomic_path
 
 __all__ = ["InvestorReport", "ReportPlot", "report_content", "brief_summary", "map_svg",
-           "report_html", "write_report_html", "STATUS_HEX"]
+           "report_html", "write_report_html", "STATUS_HEX", "constraint_label", "meta_line",
+           "TABLE_HEADERS", "ALL_PASS", "NO_CRITERIA", "FOOTER"]
 
 #: Status colours of the report (fill), as in the desktop app.
 STATUS_HEX = {"match": "#2ea043", "to_check": "#f0ad00", "no_match": "#a0a0a0"}
 _INFRA = {"motorway_interchange": ("A", "Échangeur autoroutier"),
           "rail_freight": ("F", "Gare de fret"), "port": ("P", "Port"),
           "airport": ("Av", "Aéroport"), "substation": ("É", "Poste électrique")}
+_CONSTRAINT_NAMES = {
+    "flood": "Inondation (PPRI)", "pprt": "Risque technologique (PPRT)", "seveso": "Seveso",
+    "natura2000": "Natura 2000", "znieff1": "ZNIEFF type 1", "znieff2": "ZNIEFF type 2",
+    "wetland": "Zone humide", "monument": "Abords de monument historique",
+    "littoral": "Loi Littoral", "archaeology": "Archéologie préventive",
+    "housing": "Zone d'habitat", "other": "Autre contrainte",
+}
+_LEVEL_NAMES = {"interdiction": "zone d'interdiction", "prescriptions": "zone de prescriptions"}
+#: The report's wording shared by every rendering (HTML here, PDF in ``gui/pdf.py``).
+TABLE_HEADERS = ("Rang", "Terrain", "Zone, commune", "Statut", "Score", "Chiffres clés",
+                 "Points à vérifier / motifs")
+ALL_PASS = "Tous les critères demandés sont respectés."
+NO_CRITERIA = "Aucun critère hormis la disponibilité."
+FOOTER = ("Distances à vol d'oiseau, en Lambert-93. Surfaces nettes : surface du terrain moins "
+          "les contraintes retirées. Document produit par foncier.")
 _UNITS = {"price": "€/m²", "height": "m", "housing": "m", "power": "MW", "water": "m³/j",
           "motorway": "km", "rail_freight": "km", "port": "km"}
 
@@ -117,6 +133,38 @@ class InvestorReport:
     layers: dict[str, list] = field(repr=False)
 
 
+def constraint_label(kind: str, level: str | None = None) -> str:
+    """French label of a constraint kind, or of one of its levels.
+
+    Examples
+    --------
+    >>> constraint_label("flood", "interdiction")
+    "Inondation (PPRI) — zone d'interdiction"
+    """
+    name = _CONSTRAINT_NAMES.get(kind, kind)
+    if level:
+        return f"{name} — {_LEVEL_NAMES.get(level, level)}"
+    return name
+
+
+def _selector_label(selector: str) -> str:
+    kind, _, level = selector.partition(":")
+    return constraint_label(kind, level or None)
+
+
+def meta_line(content: InvestorReport) -> str:
+    """The line under the title: source, plots studied, counts per status, date."""
+    c = content.counts
+
+    def n(count: int, word: str) -> str:
+        return f"{fmt_number(count, 0)} {word}{'s' if count > 1 else ''}"
+
+    return (f"{content.inventory} — {n(content.n_plots, 'terrain')} étudié"
+            f"{'s' if content.n_plots > 1 else ''} : {n(c['match'], 'compatible')}, "
+            f"{fmt_number(c['to_check'], 0)} à vérifier, {n(c['no_match'], 'incompatible')}"
+            f" — le {content.date:%d/%m/%Y}")
+
+
 def _required_text(name: str, required) -> str:
     if name == "area":
         return str(required)
@@ -127,7 +175,7 @@ def _required_text(name: str, required) -> str:
     if name in ("icpe", "brownfield"):
         return ICPE_LABELS.get(required, str(required))
     if name == "forbidden_constraints":
-        return ", ".join(required)
+        return ", ".join(_selector_label(x) for x in required)
     if isinstance(required, bool):
         return "exigé"
     if name in ("price", "motorway", "rail_freight", "port"):
@@ -151,7 +199,8 @@ def brief_summary(brief: Brief) -> list[str]:
     lines = [f"{LABELS[n]} : {_required_text(n, required[n])}"
              for n in asked_criteria(brief) if n != "availability"]
     if brief.excluded_constraints:
-        lines.append("Retirées de la surface : " + ", ".join(brief.excluded_constraints))
+        lines.append("Retirées de la surface : "
+                     + ", ".join(_selector_label(x) for x in brief.excluded_constraints))
     if brief.allow_assembly:
         gap = fmt_number(brief.assembly_max_gap_m or 0, 0)
         lines.append(f"Assemblage de terrains voisins accepté (écart ≤ {gap} m)")
@@ -398,12 +447,11 @@ tr:nth-child(even) td { background: #f1f3f8; }
 def report_html(content: InvestorReport) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG)."""
     e = html.escape
-    c = content.counts
-    lines = content.brief_lines or ["Aucun critère hormis la disponibilité."]
+    lines = content.brief_lines or [NO_CRITERIA]
     rows = []
     for p in content.plots:
         figs = "<br>".join(f"{e(k)} : {e(v)}" for k, v in p.figures)
-        why = "<br>".join(e(r) for r in p.reasons) or "Tous les critères demandés sont respectés."
+        why = "<br>".join(e(r) for r in p.reasons) or ALL_PASS
         rows.append(
             f"<tr><td>{p.rank}</td><td><b>{e(p.plot_id)}</b></td><td>{e(p.place)}</td>"
             f'<td><span class="dot" style="background:{STATUS_HEX[p.status]}"></span>'
@@ -414,17 +462,13 @@ def report_html(content: InvestorReport) -> str:
         '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
         f"<title>Terrains proposés — {e(content.title)}</title><style>{_CSS}</style></head>"
         f"<body><h1>Terrains proposés</h1><h2>Projet « {e(content.title)} »</h2>"
-        f'<div class="meta">{e(content.inventory)} — {fmt_number(content.n_plots, 0)} terrains '
-        f"étudiés : {c['match']} compatibles, {c['to_check']} à vérifier, "
-        f"{c['no_match']} incompatibles — le {content.date:%d/%m/%Y}</div>"
+        f'<div class="meta">{e(meta_line(content))}</div>'
         "<h2>Cahier des charges</h2><ul class=\"brief\">"
         + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>"
         + map_svg(content)
-        + "<table><thead><tr><th>Rang</th><th>Terrain</th><th>Zone, commune</th>"
-        "<th>Statut</th><th>Score</th><th>Chiffres clés</th><th>Points à vérifier / motifs</th>"
-        f"</tr></thead><tbody>{body}</tbody></table>"
-        '<div class="foot">Distances à vol d\'oiseau, en Lambert-93. Surfaces nettes : surface '
-        "du terrain moins les contraintes retirées. Document produit par foncier.</div>"
+        + "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in TABLE_HEADERS)
+        + f"</tr></thead><tbody>{body}</tbody></table>"
+        f'<div class="foot">{e(FOOTER)}</div>'
         "</body></html>\n")
 
 

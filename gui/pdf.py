@@ -1,5 +1,14 @@
 """The one-page investor PDF, drawn natively with QPdfWriter and QPainter.
 
+The page shows the library's :func:`foncier.report.report_content` (the brief in short, the
+counts, the best plots with their key figures and reasons, the map's extent and layers) with the
+report's shared wording, so the app's PDF, ``foncier report --out x.pdf`` and the HTML report say
+the same thing. Only the drawing is here: :func:`draw_report` paints the content on any
+QPainter (a PDF page, or an image in tests) and returns the texts it drew.
+
+The map's rank labels never overlap: plots closer than a label's size share one label
+("2 · 5 · 7"), and a label that would cover another is moved aside with a leader line to its plots.
+
 :func:`write_investor_pdf` needs only a QGuiApplication (it creates one when none exists), so the
 command line can call it without any window.
 """
@@ -28,21 +37,31 @@ from PySide6.QtGui import (
 )
 
 import foncier
-from foncier.criteria import fmt_number
 from foncier.errors import OutputError
 from foncier.matching import STATUS_LABELS
+from foncier.report import (
+    ALL_PASS,
+    FOOTER,
+    NO_CRITERIA,
+    TABLE_HEADERS,
+    InvestorReport,
+    meta_line,
+    report_content,
+)
 from foncier.store import atomic_path
 
-from .geom import path_from_geometries, path_from_rings, scene_rect_from_bounds
-from .model import STATUS_CODES, plot_index_from_inventory
+from .geom import path_from_geometries
+from .model import STATUS_CODES
 from .style import COMMUNE_FILL, COMMUNE_PEN, SITE_PEN, STATUS_COLORS, draw_infra_symbol
-from .text import INFRA_LABELS, brief_lines
+from .text import INFRA_LABELS, scale_label
 
-__all__ = ["write_investor_pdf"]
+__all__ = ["write_investor_pdf", "draw_report", "label_layout", "PAGE_SIZE"]
 
 _APP: QGuiApplication | None = None
-_PAGE_W, _PAGE_H = 595.0, 842.0          # A4 in points (resolution 72 dpi)
+PAGE_SIZE = QSizeF(595.0, 842.0)          # A4 in points (resolution 72 dpi)
 _MARGIN = 32.0
+_INK = QColor("#222222")
+_NAVY = QColor("#1a237e")
 
 
 def _ensure_app() -> None:
@@ -60,9 +79,10 @@ def _font(size: float, *, bold: bool = False) -> QFont:
 
 
 def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
-                       top: int = 10) -> Path:
+                       top: int = 10, today: dt.date | None = None) -> Path:
     """Write a one-page PDF for the investor: the brief in short, a map of the best plots, and
-    those plots with their key figures and reasons.
+    those plots with their key figures and reasons (the content of
+    :func:`foncier.report.report_content`).
 
     Parameters
     ----------
@@ -71,6 +91,8 @@ def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
         The PDF to write (atomically: a temporary file beside it, then renamed).
     top : int, default 10
         How many of the best-ranked plots to show.
+    today : date, optional
+        The report's date (today by default).
 
     Returns
     -------
@@ -90,6 +112,7 @@ def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
     path = Path(path)
     if not path.parent.is_dir():
         raise OutputError(f"{path}: le dossier {path.parent} n'existe pas.")
+    content = report_content(result, top=max(1, int(top)), today=today)
     tmp, final = atomic_path(path)
     try:
         writer = QPdfWriter(str(tmp))
@@ -97,14 +120,14 @@ def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                          QPageLayout.Orientation.Portrait,
                                          QMarginsF(0, 0, 0, 0)))
-        writer.setTitle(f"Terrains pour {result.brief.name}")
+        writer.setTitle(f"Terrains proposés — {content.title}")
         writer.setCreator("foncier")
         painter = QPainter()
         if not painter.begin(writer):
             raise OutputError(f"{path}: impossible d'écrire le PDF (dossier protégé ?).")
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            _draw_page(painter, result, max(1, int(top)))
+            draw_report(painter, content)
         finally:
             painter.end()
         del writer
@@ -115,178 +138,304 @@ def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
     return final
 
 
-def _draw_page(p: QPainter, result: foncier.MatchResult, top: int) -> None:
-    inv = result.inventory
-    index = plot_index_from_inventory(inv)
-    best = result.order[:top]
-    x0, width = _MARGIN, _PAGE_W - 2 * _MARGIN
+class _Page:
+    """A painter that remembers the texts it draws (what the page says, in order)."""
+
+    def __init__(self, painter: QPainter):
+        self.p = painter
+        self.texts: list[str] = []
+
+    def text(self, rect: QRectF, flags, text: str, *, size: float = 8, bold: bool = False,
+             color: QColor = _INK) -> None:
+        self.p.setFont(_font(size, bold=bold))
+        self.p.setPen(color)
+        self.p.drawText(rect, flags, text)
+        self.texts.append(text)
+
+
+def draw_report(painter: QPainter, content: InvestorReport) -> list[str]:
+    """Draw the one-page report on an A4 page in points (595 x 842); returns the texts drawn.
+
+    Examples
+    --------
+    >>> import foncier
+    >>> from PySide6.QtGui import QGuiApplication, QImage, QPainter
+    >>> from foncier.report import report_content
+    >>> app = QGuiApplication.instance() or QGuiApplication([])
+    >>> res = foncier.match(foncier.open_inventory(), foncier.Brief(name="Atelier",
+    ...                                                                min_area_ha=1))
+    >>> image = QImage(595, 842, QImage.Format.Format_RGB32)
+    >>> image.fill(0xFFFFFF)
+    >>> p = QPainter(image)
+    >>> texts = draw_report(p, report_content(res, top=3))
+    >>> p.end()
+    True
+    >>> texts[:2]
+    ['Terrains proposés', 'Projet « Atelier »']
+    """
+    page = _Page(painter)
+    left = Qt.AlignmentFlag.AlignLeft
+    x0, width = _MARGIN, PAGE_SIZE.width() - 2 * _MARGIN
     y = _MARGIN
-
-    # Title
-    p.setPen(QColor("#1a237e"))
-    p.setFont(_font(15, bold=True))
-    p.drawText(QRectF(x0, y, width, 22), Qt.AlignmentFlag.AlignLeft, "Terrains proposés")
-    p.setFont(_font(11, bold=True))
-    p.setPen(QColor("#222222"))
+    page.text(QRectF(x0, y, width, 22), left, "Terrains proposés", size=15, bold=True,
+              color=_NAVY)
     y += 22
-    p.drawText(QRectF(x0, y, width, 16), Qt.AlignmentFlag.AlignLeft,
-               result.brief.name)
+    page.text(QRectF(x0, y, width, 16), left, f"Projet « {content.title} »", size=11,
+              bold=True)
     y += 17
-    counts = result.counts
-    source = Path(inv.source).name if inv.source else "inventaire"
-    p.setFont(_font(8))
-    p.setPen(QColor("#555555"))
-    p.drawText(QRectF(x0, y, width, 12), Qt.AlignmentFlag.AlignLeft,
-               f"{source} — {fmt_number(len(result.status), 0)} terrains étudiés : "
-               f"{counts['match']} compatibles, {counts['to_check']} à vérifier, "
-               f"{counts['no_match']} incompatibles — le {dt.date.today():%d/%m/%Y}")
-    y += 18
+    wrap = left | Qt.TextFlag.TextWordWrap
+    meta = meta_line(content)
+    h = _wrapped_height(painter, meta, width, 8)
+    page.text(QRectF(x0, y, width, h), wrap, meta, size=8, color=QColor("#555555"))
+    y += h + 7
 
-    # Brief in short, two columns
-    lines = brief_lines(result.brief) or ["Aucun critère hormis la disponibilité."]
-    p.setPen(QColor("#222222"))
-    p.setFont(_font(9, bold=True))
-    p.drawText(QRectF(x0, y, width, 13), Qt.AlignmentFlag.AlignLeft, "Cahier des charges")
+    # The brief in short, in two columns (long lines wrap).
+    lines = content.brief_lines or [NO_CRITERIA]
+    page.text(QRectF(x0, y, width, 13), left, "Cahier des charges", size=9, bold=True)
     y += 14
-    p.setFont(_font(8))
     half = (len(lines) + 1) // 2
     col_w = width / 2
-    for i, line in enumerate(lines):
-        col, row = divmod(i, half)
-        p.drawText(QRectF(x0 + col * col_w, y + row * 11.5, col_w - 6, 11.5),
-                   Qt.AlignmentFlag.AlignLeft, "• " + _elide(p, line, col_w - 14))
-    y += half * 11.5 + 8
+    bottom = y
+    for col, chunk in enumerate((lines[:half], lines[half:])):
+        yy = y
+        for line in chunk:
+            text = "• " + line
+            h = _wrapped_height(painter, text, col_w - 8, 8)
+            page.text(QRectF(x0 + col * col_w, yy, col_w - 8, h), wrap, text, size=8)
+            yy += h + 1.5
+        bottom = max(bottom, yy)
+    y = bottom + 8
 
-    # Map
-    map_h = 300.0
-    map_rect = QRectF(x0, y, width, map_h)
-    _draw_map(p, result, index, best, map_rect)
+    # The table takes what its rows need; the map the rest.
+    footer_h = 16.0
+    table_h = 14.0 + 34.0 * max(1, len(content.plots))
+    map_h = max(180.0, min(320.0, PAGE_SIZE.height() - _MARGIN - footer_h - y - table_h - 10))
+    _draw_map(page, content, QRectF(x0, y, width, map_h))
     y += map_h + 10
-
-    # Table of the best plots
-    _draw_table(p, result, index, best, QRectF(x0, y, width, _PAGE_H - _MARGIN - y - 16))
-
-    p.setFont(_font(6.5))
-    p.setPen(QColor("#777777"))
-    p.drawText(QRectF(x0, _PAGE_H - _MARGIN - 8, width, 10), Qt.AlignmentFlag.AlignLeft,
-               "Distances à vol d'oiseau, en Lambert-93. Surfaces nettes : surface du terrain "
-               "moins les contraintes retirées. Document produit par foncier.")
+    _draw_table(page, content, QRectF(x0, y, width,
+                                      PAGE_SIZE.height() - _MARGIN - footer_h - y))
+    page.text(QRectF(x0, PAGE_SIZE.height() - _MARGIN - 8, width, 10), left, FOOTER, size=6.5,
+              color=QColor("#777777"))
+    return page.texts
 
 
-def _elide(p: QPainter, text: str, width: float) -> str:
-    return QFontMetricsF(p.font()).elidedText(text, Qt.TextElideMode.ElideRight, width)
+def _metrics(p: QPainter, font: QFont) -> QFontMetricsF:
+    """Font metrics on the painter's device (a PDF at 72 dpi is not the screen)."""
+    return QFontMetricsF(font, p.device())
 
 
-def _draw_map(p: QPainter, result, index, best: np.ndarray, rect: QRectF) -> None:
-    inv = result.inventory
-    plots = inv.plots.geometry.to_numpy()
-    bounds = np.array(shapely.total_bounds(plots[best]))
-    cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
-    span = max(bounds[2] - bounds[0], bounds[3] - bounds[1], 3_000.0) * 1.15
-    aspect = rect.width() / rect.height()
-    w, h = (span, span / aspect) if aspect >= 1 else (span * aspect, span)
-    if w < bounds[2] - bounds[0] or h < bounds[3] - bounds[1]:
-        w, h = max(w, (bounds[2] - bounds[0]) * 1.15), max(h, (bounds[3] - bounds[1]) * 1.15)
-        w, h = max(w, h * aspect), max(h, w / aspect)
-    extent = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-    scene = scene_rect_from_bounds(extent)
-    scale = rect.width() / scene.width()
+def _wrapped_height(p: QPainter, text: str, width: float, size: float) -> float:
+    fm = _metrics(p, _font(size))
+    return fm.boundingRect(QRectF(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap),
+                           text).height()
+
+
+def _map_transform(extent, rect: QRectF) -> tuple[QTransform, float]:
+    """Lambert-93 scene coordinates (y negated) to page points, centred, aspect kept."""
+    x0, y0, x1, y1 = extent
+    scale = min(rect.width() / max(x1 - x0, 1.0), rect.height() / max(y1 - y0, 1.0))
     t = QTransform()
-    t.translate(rect.left(), rect.top())
+    t.translate(rect.center().x(), rect.center().y())
     t.scale(scale, scale)
-    t.translate(-scene.left(), -scene.top())
-    box = shapely.box(*extent)
+    t.translate(-(x0 + x1) / 2, (y0 + y1) / 2)
+    return t, scale
 
+
+def _draw_map(page: _Page, content: InvestorReport, rect: QRectF) -> None:
+    p = page.p
+    t, scale = _map_transform(content.extent, rect)
+    layers = content.layers
     p.save()
     p.setClipRect(rect)
     p.fillRect(rect, QColor("#dfe8ec"))
     p.setTransform(t, True)
-    if inv.communes is not None and len(inv.communes):
-        geoms = inv.communes.geometry.to_numpy()
-        keep = shapely.intersects(geoms, box)
+    if layers["communes"]:
         pen = QPen(COMMUNE_PEN)
         pen.setCosmetic(True)
         p.setPen(pen)
         p.setBrush(COMMUNE_FILL)
-        p.drawPath(path_from_geometries(geoms[keep]))
-    sites = inv.sites.geometry.to_numpy()
-    pen = QPen(SITE_PEN)
-    pen.setCosmetic(True)
-    p.setPen(pen)
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawPath(path_from_geometries(sites[shapely.intersects(sites, box)]))
-    near = np.zeros(len(plots), dtype=bool)
-    near[index.tree.query(box, predicate="intersects")] = True
-    near[best] = False
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor("#d6d2c8"))
-    p.drawPath(path_from_rings(index.rings, near))
-    codes = np.array([STATUS_CODES[s] for s in result.status[best]])
-    for code in (2, 1, 0):
-        mask = np.zeros(len(plots), dtype=bool)
-        mask[best[codes == code]] = True
-        if mask.any():
-            pen = QPen(STATUS_COLORS[code].darker(160), 0.8)
-            pen.setCosmetic(True)
-            p.setPen(pen)
-            p.setBrush(QBrush(STATUS_COLORS[code]))
-            p.drawPath(path_from_rings(index.rings, mask))
+        p.drawPath(path_from_geometries(layers["communes"]))
+    if layers["sites"]:
+        pen = QPen(SITE_PEN)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path_from_geometries(layers["sites"]))
+    # Every plot of the extent, pale; the best ones in their status colour on top.
+    status = np.array([s for s, _ in layers["plots"]], dtype=object)
+    geoms = np.array([g for _, g in layers["plots"]], dtype=object)
+    best = np.array([b.geometry for b in content.plots], dtype=object)
+    best_status = np.array([b.status for b in content.plots], dtype=object)
+    for s in ("no_match", "to_check", "match"):
+        color = QColor(STATUS_COLORS[STATUS_CODES[s]])
+        color.setAlpha(90)
+        _fill(p, geoms[status == s] if len(geoms) else geoms, color, None)
+    for s in ("no_match", "to_check", "match"):
+        color = STATUS_COLORS[STATUS_CODES[s]]
+        _fill(p, best[best_status == s] if len(best) else best, color, _NAVY)
     p.restore()
+
     p.save()
     p.setClipRect(rect)
-
-    # Infrastructure symbols and rank labels, in page units.
-    infra = inv.infrastructure
-    shown_kinds = []
-    for geom, kind in zip(infra.geometry.to_numpy(), infra["kind"].tolist(), strict=True):
-        if shapely.intersects(geom, box):
-            draw_infra_symbol(p, kind, t.map(QPointF(geom.x, -geom.y)), 4.5)
-            if kind not in shown_kinds:
-                shown_kinds.append(kind)
-    p.setFont(_font(7, bold=True))
-    for rank, pos in enumerate(best, start=1):
-        at = t.map(QPointF(index.cx[pos], index.cy[pos]))
-        r = QRectF(at.x() - 7, at.y() - 7, 14, 14)
-        p.setPen(QPen(QColor("#1a237e"), 0.8))
-        p.setBrush(QColor(255, 255, 255, 230))
-        p.drawEllipse(r)
-        p.drawText(r, Qt.AlignmentFlag.AlignCenter, str(rank))
+    kinds: list[str] = []
+    for kind, _name, point in layers["infrastructure"]:
+        draw_infra_symbol(p, kind, t.map(QPointF(point.x, -point.y)), 4.5)
+        if kind not in kinds:
+            kinds.append(kind)
+    anchors = [t.map(QPointF(*_scene_xy(shapely.point_on_surface(b.geometry))))
+               for b in content.plots]
+    _draw_rank_labels(page, anchors, [b.rank for b in content.plots], rect)
     p.restore()
 
-    # Frame, scale bar, legend.
     p.setPen(QPen(QColor("#555555"), 0.8))
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawRect(rect)
-    _scale_bar(p, rect, 1.0 / scale)
-    _legend(p, rect, shown_kinds)
+    _scale_bar(page, rect, 1.0 / scale)
+    _legend(page, rect, kinds)
 
 
-def _scale_bar(p: QPainter, rect: QRectF, metres_per_unit: float) -> None:
+def _scene_xy(point) -> tuple[float, float]:
+    return float(point.x), -float(point.y)
+
+
+def _fill(p: QPainter, geoms: np.ndarray, fill: QColor, outline: QColor | None) -> None:
+    if not len(geoms):
+        return
+    if outline is None:
+        p.setPen(Qt.PenStyle.NoPen)
+    else:
+        pen = QPen(outline, 0.8)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+    p.setBrush(QBrush(fill))
+    p.drawPath(path_from_geometries(geoms))
+
+
+def label_layout(anchors: list[tuple[float, float]], ranks: list[int], *,
+                 size: float = 13.0, within: tuple[float, float, float, float] | None = None,
+                 char_w: float = 5.0) -> list[tuple[str, tuple[float, float, float, float],
+                                                   list[int]]]:
+    """Where to put the map's rank labels so that none overlaps another.
+
+    Plots whose anchors are closer than ``size`` share one label (their ranks joined by " · ");
+    a label that would overlap an earlier one is moved to the nearest free place around its
+    anchor (the caller draws a leader line).
+
+    Parameters
+    ----------
+    anchors : list of (x, y)
+        Each plot's anchor point, in page units, in rank order.
+    ranks : list of int
+    size : float
+        A label's height (and a single label's width).
+    within : (left, top, right, bottom), optional
+        Keep labels inside this box.
+    char_w : float
+        Width of one character of the label's text.
+
+    Returns
+    -------
+    list of (text, (x, y, w, h), indices)
+        One label per group: its text, its box, and the indices of its plots in ``anchors``.
+
+    Examples
+    --------
+    >>> [(t, i) for t, _, i in label_layout([(0, 0), (5, 0), (100, 0)], [1, 2, 3])]
+    [('1 · 2', [0, 1]), ('3', [2])]
+    """
+    groups: list[list[int]] = []
+    centres: list[tuple[float, float]] = []
+    for i, (x, y) in enumerate(anchors):
+        for g, (cx, cy) in enumerate(centres):
+            if abs(x - cx) < size and abs(y - cy) < size:
+                groups[g].append(i)
+                break
+        else:
+            groups.append([i])
+            centres.append((x, y))
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    step = size + 3
+    offsets = [(0.0, 0.0)] + [(dx * step, dy * step) for ring in (1, 2, 3)
+                              for dx, dy in ((0, -ring), (ring, 0), (0, ring), (-ring, 0),
+                                             (ring, -ring), (ring, ring), (-ring, ring),
+                                             (-ring, -ring))]
+    for members, (cx, cy) in zip(groups, centres, strict=True):
+        text = " · ".join(str(ranks[i]) for i in members)
+        w = max(size, char_w * len(text) + 6)
+        for dx, dy in offsets:
+            x, y = cx + dx - w / 2, cy + dy - size / 2
+            if within is not None:
+                x = min(max(x, within[0] + 1), within[2] - w - 1)
+                y = min(max(y, within[1] + 1), within[3] - size - 1)
+            box = (x, y, w, size)
+            if not any(_overlap(box, other) for other in placed):
+                break
+        placed.append(box)
+        out.append((text, box, members))
+    return out
+
+
+def _overlap(a, b, pad: float = 1.0) -> bool:
+    return (a[0] < b[0] + b[2] + pad and b[0] < a[0] + a[2] + pad
+            and a[1] < b[1] + b[3] + pad and b[1] < a[1] + a[3] + pad)
+
+
+def _draw_rank_labels(page: _Page, anchors: list[QPointF], ranks: list[int],
+                      rect: QRectF) -> None:
+    p = page.p
+    fm = _metrics(p, _font(7, bold=True))
+    layout = label_layout([(a.x(), a.y()) for a in anchors], ranks, size=13.0,
+                          within=(rect.left(), rect.top() + 18, rect.right(),
+                                  rect.bottom() - 26),
+                          char_w=fm.horizontalAdvance("0"))
+    for text, (x, y, w, h), members in layout:
+        box = QRectF(x, y, w, h)
+        for i in members:
+            a = anchors[i]
+            if not box.contains(a):
+                p.setPen(QPen(_NAVY, 0.7))
+                p.drawLine(a, _nearest_on(box, a))
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(_NAVY)
+            p.drawEllipse(a, 1.6, 1.6)
+        p.setPen(QPen(_NAVY, 0.8))
+        p.setBrush(QColor(255, 255, 255, 235))
+        p.drawRoundedRect(box, h / 2, h / 2)
+        page.text(box, Qt.AlignmentFlag.AlignCenter, text, size=7, bold=True, color=_NAVY)
+
+
+def _nearest_on(box: QRectF, a: QPointF) -> QPointF:
+    return QPointF(min(max(a.x(), box.left()), box.right()),
+                   min(max(a.y(), box.top()), box.bottom()))
+
+
+def _scale_bar(page: _Page, rect: QRectF, metres_per_unit: float) -> None:
+    p = page.p
     target = 90 * metres_per_unit
     exp = 10 ** np.floor(np.log10(target))
     nice = max(m for m in (1, 2, 5, 10) if m * exp <= target) * exp
     length = nice / metres_per_unit
     x, y = rect.left() + 10, rect.bottom() - 10
     p.fillRect(QRectF(x - 4, y - 16, length + 8, 20), QColor(255, 255, 255, 210))
-    p.setPen(QPen(QColor("#222222"), 1.5))
+    p.setPen(QPen(_INK, 1.5))
     p.drawLine(QPointF(x, y), QPointF(x + length, y))
     p.drawLine(QPointF(x, y - 3), QPointF(x, y + 2))
     p.drawLine(QPointF(x + length, y - 3), QPointF(x + length, y + 2))
-    p.setFont(_font(6.5))
-    label = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice:g} m"
-    p.drawText(QRectF(x, y - 15, length, 10), Qt.AlignmentFlag.AlignCenter, label)
-    p.drawText(QRectF(rect.right() - 24, rect.top() + 4, 20, 12), Qt.AlignmentFlag.AlignCenter,
-               "N ↑")
+    page.text(QRectF(x, y - 15, length, 10), Qt.AlignmentFlag.AlignCenter, scale_label(nice),
+              size=6.5)
+    page.text(QRectF(rect.right() - 24, rect.top() + 4, 20, 12), Qt.AlignmentFlag.AlignCenter,
+              "N ↑", size=7)
 
 
-def _legend(p: QPainter, rect: QRectF, kinds: list[str]) -> None:
+def _legend(page: _Page, rect: QRectF, kinds: list[str]) -> None:
+    p = page.p
     entries: list[tuple[str, object]] = [(STATUS_LABELS[s].capitalize(), STATUS_COLORS[c])
                                          for s, c in STATUS_CODES.items()]
     entries += [(INFRA_LABELS.get(k, k), k) for k in kinds]
     h = 10.0 * len(entries) + 6
     box = QRectF(rect.right() - 118, rect.bottom() - h - 4, 114, h)
     p.fillRect(box, QColor(255, 255, 255, 220))
-    p.setFont(_font(6.5))
     for i, (label, what) in enumerate(entries):
         yy = box.top() + 3 + i * 10
         if isinstance(what, QColor):
@@ -295,63 +444,56 @@ def _legend(p: QPainter, rect: QRectF, kinds: list[str]) -> None:
             p.drawRect(QRectF(box.left() + 4, yy + 1.5, 7, 7))
         else:
             draw_infra_symbol(p, what, QPointF(box.left() + 7.5, yy + 5), 3.5)
-        p.setPen(QColor("#222222"))
-        p.drawText(QRectF(box.left() + 15, yy, box.width() - 17, 10),
-                   Qt.AlignmentFlag.AlignVCenter, label)
+        page.text(QRectF(box.left() + 15, yy, box.width() - 17, 10),
+                  Qt.AlignmentFlag.AlignVCenter, label, size=6.5)
 
 
-def _draw_table(p: QPainter, result, index, best: np.ndarray, rect: QRectF) -> None:
-    cols = [("Rang", 24), ("Terrain", 74), ("Zone, commune", 106), ("Statut", 64),
-            ("Score", 28), ("Surface", 42), ("Prix", 36)]
-    fixed = sum(w for _, w in cols)
-    cols.append(("Points à vérifier / motifs", rect.width() - fixed))
+def _draw_table(page: _Page, content: InvestorReport, rect: QRectF) -> None:
+    p = page.p
+    widths = [25, 76, 84, 58, 26, 150]
+    cols = list(zip(TABLE_HEADERS, [*widths, rect.width() - sum(widths)], strict=True))
     header_h = 14.0
-    row_h = min(34.0, (rect.height() - header_h) / max(1, len(best)))
+    row_h = min(34.0, (rect.height() - header_h) / max(1, len(content.plots)))
+    p.fillRect(QRectF(rect.left(), rect.top(), rect.width(), header_h), _NAVY)
     x = rect.left()
-    p.fillRect(QRectF(rect.left(), rect.top(), rect.width(), header_h), QColor("#1a237e"))
-    p.setFont(_font(7, bold=True))
-    p.setPen(QColor("white"))
     for name, w in cols:
-        p.drawText(QRectF(x + 3, rect.top(), w - 4, header_h), Qt.AlignmentFlag.AlignVCenter,
-                   name)
+        page.text(QRectF(x + 3, rect.top(), w - 4, header_h), Qt.AlignmentFlag.AlignVCenter,
+                  name, size=7, bold=True, color=QColor("white"))
         x += w
-    reasons = result.reasons(best)
-    plots = result.inventory.plots
     y = rect.top() + header_h
-    for rank, (pos, why) in enumerate(zip(best.tolist(), reasons.tolist(), strict=True),
-                                      start=1):
-        if rank % 2 == 0:
+    for i, plot in enumerate(content.plots):
+        if i % 2 == 1:
             p.fillRect(QRectF(rect.left(), y, rect.width(), row_h), QColor("#f1f3f8"))
-        status = str(result.status[pos])
-        price = plots["price_eur_m2"].iloc[pos] if "price_eur_m2" in plots else None
-        commune = index.commune_names[pos]
-        cells = [str(rank), str(index.plot_ids[pos]),
-                 f"{index.zone_names[pos]}{', ' + commune if commune else ''}",
-                 STATUS_LABELS[status], fmt_number(result.score[pos], 0),
-                 f"{fmt_number(result.net_area_ha[pos], 1)} ha",
-                 "—" if price is None or price != price else f"{fmt_number(price, 1)} €",
-                 why or "Tous les critères demandés sont respectés."]
+        cells = [str(plot.rank), plot.plot_id, plot.place, plot.status_label,
+                 foncier.criteria.fmt_number(plot.score, 0),
+                 " · ".join(f"{k} : {_nobreak(v)}" for k, v in plot.figures),
+                 " ; ".join(plot.reasons) or ALL_PASS]
         x = rect.left()
-        for i, ((_, w), text) in enumerate(zip(cols, cells, strict=True)):
+        for j, ((_, w), text) in enumerate(zip(cols, cells, strict=True)):
             cell = QRectF(x + 3, y + 1, w - 5, row_h - 2)
-            if i == 3:
+            if j == 3:
                 p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(STATUS_COLORS[STATUS_CODES[status]])
+                p.setBrush(STATUS_COLORS[STATUS_CODES[plot.status]])
                 p.drawEllipse(QRectF(x + 3, y + row_h / 2 - 3, 6, 6))
                 cell.adjust(9, 0, 0, 0)
-            p.setPen(QColor("#222222"))
-            p.setFont(_font(6.5 if i == len(cols) - 1 else 7, bold=(i == 1)))
+            size = 6.5 if j >= 5 else 7
             flags = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
-            p.drawText(cell, flags, _fit(p, text, cell.size()))
+            p.setFont(_font(size, bold=(j == 1)))
+            page.text(cell, flags, _fit(p, text, cell.size()), size=size, bold=(j == 1))
             x += w
         y += row_h
     p.setPen(QPen(QColor("#bbbbbb"), 0.5))
     p.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
 
 
+def _nobreak(text: str) -> str:
+    """Keep a value and its unit ("19 €/m²") together."""
+    return text.replace(" ", "\u00a0")
+
+
 def _fit(p: QPainter, text: str, size: QSizeF) -> str:
     """Shorten wrapped text until it fits a cell (ending with an ellipsis)."""
-    fm = QFontMetricsF(p.font())
+    fm = _metrics(p, p.font())
     flags = int(Qt.TextFlag.TextWordWrap)
     box = QRectF(0, 0, size.width(), 10_000)
     if fm.boundingRect(box, flags, text).height() <= size.height():

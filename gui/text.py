@@ -1,10 +1,10 @@
-"""French wording shared by the detail panel and the investor PDF (no Qt here).
+"""French wording of the detail panel, the table and the map (no Qt here).
+
+The brief in short and the investor report's wording come from :mod:`foncier.report`, so the
+app's PDF and ``foncier report`` say the same thing.
 
 Examples
 --------
->>> import foncier
->>> brief_lines(foncier.Brief(name="Hub", min_area_ha=5, rail_siding=True))
-['Surface nette : ≥ 5 ha', 'Embranchement ferré : exigé']
 >>> format_measured("power", 12.5)
 '12,5 MW'
 """
@@ -17,21 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import foncier
 from foncier.criteria import ICPE_LABELS, fmt_number
+from foncier.report import constraint_label
 
 __all__ = ["constraint_label", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
-           "format_required", "format_attribute", "brief_lines", "ATTRIBUTE_LABELS", "UNITS",
+           "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
            "UNIT_DECIMALS", "scale_label"]
-
-_CONSTRAINT_NAMES = {
-    "flood": "Inondation (PPRI)", "pprt": "Risque technologique (PPRT)", "seveso": "Seveso",
-    "natura2000": "Natura 2000", "znieff1": "ZNIEFF type 1", "znieff2": "ZNIEFF type 2",
-    "wetland": "Zone humide", "monument": "Abords de monument historique",
-    "littoral": "Loi Littoral", "archaeology": "Archéologie préventive",
-    "housing": "Zone d'habitat", "other": "Autre contrainte",
-}
-_LEVEL_NAMES = {"interdiction": "zone d'interdiction", "prescriptions": "zone de prescriptions"}
 
 INFRA_LABELS = {
     "motorway_interchange": "Échangeur autoroutier", "rail_freight": "Gare de fret",
@@ -39,14 +30,6 @@ INFRA_LABELS = {
 }
 OUTCOME_LABELS = {"pass": "respecté", "fail": "non respecté", "unknown": "inconnu"}
 STATUS_NAMES = {0: "Compatible", 1: "À vérifier", 2: "Incompatible", 3: "Non évalué"}
-
-
-def constraint_label(kind: str, level: str | None = None) -> str:
-    """French label of a constraint kind, or of one of its levels."""
-    name = _CONSTRAINT_NAMES.get(kind, kind)
-    if level:
-        return f"{name} — {_LEVEL_NAMES.get(level, level)}"
-    return name
 
 
 UNITS = {"area": "ha", "price": "€/m²", "height": "m", "housing": "m", "power": "MW",
@@ -145,55 +128,6 @@ def format_required(criterion: str, value: Any) -> str:
 def _selector_label(selector: str) -> str:
     kind, _, level = selector.partition(":")
     return constraint_label(kind, level or None)
-
-
-def brief_lines(brief: foncier.Brief) -> list[str]:
-    """The brief in short, one French line per asked key."""
-    b = brief
-    out = []
-    if b.min_area_ha is not None and b.max_area_ha is not None:
-        out.append(f"Surface nette : {fmt_number(b.min_area_ha, 2)} à "
-                   f"{fmt_number(b.max_area_ha, 2)} ha")
-    elif b.min_area_ha is not None:
-        out.append(f"Surface nette : ≥ {fmt_number(b.min_area_ha, 2)} ha")
-    elif b.max_area_ha is not None:
-        out.append(f"Surface nette : ≤ {fmt_number(b.max_area_ha, 2)} ha")
-    if b.max_price_eur_m2 is not None:
-        out.append(f"Prix : ≤ {fmt_number(b.max_price_eur_m2, 2)} €/m²")
-    if b.available_by is not None:
-        out.append(f"Disponible au plus tard le {b.available_by.strftime('%d/%m/%Y')}")
-    if b.accepted_zones:
-        out.append("Zones PLU : " + ", ".join(b.accepted_zones))
-    if b.turnkey:
-        out.append("Clé en main : exigé")
-    if b.brownfield in ("required", "excluded"):
-        out.append("Friches : " + ("exigées" if b.brownfield == "required" else "exclues"))
-    if b.building_height_m is not None:
-        out.append(f"Hauteur de bâtiment : {fmt_number(b.building_height_m, 1)} m")
-    if b.icpe is not None:
-        out.append(f"Régime ICPE : {ICPE_LABELS.get(b.icpe, b.icpe)}")
-    if b.forbidden_constraints:
-        out.append("Contraintes interdites : "
-                   + ", ".join(_selector_label(s) for s in b.forbidden_constraints))
-    if b.excluded_constraints:
-        out.append("Retirées de la surface : "
-                   + ", ".join(_selector_label(s) for s in b.excluded_constraints))
-    if b.min_housing_distance_m is not None:
-        out.append(f"Habitations à plus de {fmt_number(b.min_housing_distance_m, 0)} m")
-    if b.power_mw is not None:
-        out.append(f"Puissance électrique : ≥ {fmt_number(b.power_mw, 1)} MW")
-    if b.water_m3_day is not None:
-        out.append(f"Eau : ≥ {fmt_number(b.water_m3_day, 0)} m³/j")
-    for key, label in (("gas", "Gaz"), ("fiber", "Fibre optique"),
-                       ("rail_siding", "Embranchement ferré")):
-        if getattr(b, key):
-            out.append(f"{label} : exigé")
-    for key, label in (("motorway_max_km", "Échangeur autoroutier"),
-                       ("rail_freight_max_km", "Gare de fret"), ("port_max_km", "Port")):
-        v = getattr(b, key)
-        if v is not None:
-            out.append(f"{label} à moins de {fmt_number(v, 1)} km (à vol d'oiseau)")
-    return out
 
 
 def scale_label(metres: float) -> str:

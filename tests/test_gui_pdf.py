@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
+from PySide6.QtGui import QImage, QPainter
 
 import foncier
 from foncier.errors import OutputError
-from gui.pdf import write_investor_pdf
+from foncier.report import (
+    ALL_PASS,
+    FOOTER,
+    TABLE_HEADERS,
+    brief_summary,
+    meta_line,
+    report_content,
+)
+from gui.pdf import PAGE_SIZE, draw_report, label_layout, write_investor_pdf
 
 
 def test_one_page_pdf_of_the_best_plots(qapp, tmp_path, sample_inventory):
@@ -46,3 +57,60 @@ def test_works_with_a_bare_gui_application_and_no_widgets(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) > 5_000
+
+
+def drawn_texts(content) -> list[str]:
+    """Draw the report on an A4 image (a real painter) and return the texts drawn."""
+    image = QImage(int(PAGE_SIZE.width()), int(PAGE_SIZE.height()),
+                   QImage.Format.Format_RGB32)
+    image.setDotsPerMeterX(2835)                    # 72 dpi: a point is a pixel, as in the PDF
+    image.setDotsPerMeterY(2835)
+    image.fill(0xFFFFFF)
+    painter = QPainter(image)
+    try:
+        return draw_report(painter, content)
+    finally:
+        painter.end()
+
+
+def test_the_pdf_says_what_the_library_report_says(qapp, sample_inventory):
+    brief = foncier.read_brief(next(p for p in foncier.sample_brief_paths()
+                                    if p.stem == "batteries"))
+    result = foncier.match(sample_inventory, brief)
+    content = report_content(result, top=10, today=dt.date(2026, 3, 2))
+    texts = drawn_texts(content)
+    assert texts[:3] == ["Terrains proposés", f"Projet « {brief.name} »", meta_line(content)]
+    assert [t[2:] for t in texts if t.startswith("• ")] == brief_summary(brief)
+    assert "Inondation (PPRI) — zone d'interdiction" in " ".join(texts)
+    assert set(TABLE_HEADERS) <= set(texts)
+    for plot in content.plots:
+        i = texts.index(plot.plot_id)                  # a row: rank, plot, place, status...
+        rank, place, status, score, figures, reasons = (texts[i - 1], *texts[i + 1:i + 6])
+        assert (rank, place, status) == (str(plot.rank), plot.place, plot.status_label)
+        assert score == foncier.criteria.fmt_number(plot.score, 0)
+        full = " · ".join(f"{k} : {v.replace(' ', chr(160))}" for k, v in plot.figures)
+        assert figures == full                          # the key figures fit their cell
+        why = " ; ".join(plot.reasons) or ALL_PASS
+        assert why.startswith(reasons.removesuffix(" …"))
+    assert texts[-1] == FOOTER
+
+
+def test_rank_labels_never_overlap_when_plots_are_spread_or_clustered():
+    rng = np.random.default_rng(1)
+    # Three clusters far apart (plots spread over the region) and some loners.
+    anchors = [(float(x), float(y)) for x, y in np.concatenate([
+        rng.normal((100, 100), 3, (4, 2)), rng.normal((100, 125), 1, (3, 2)),
+        rng.normal((400, 300), 2, (2, 2)), [(60, 60), (62, 75), (300, 50)]])]
+    ranks = list(range(1, len(anchors) + 1))
+    layout = label_layout(anchors, ranks, size=13, within=(0, 0, 500, 400))
+    shown = sorted(i for _, _, members in layout for i in members)
+    assert shown == list(range(len(anchors)))                    # every plot has a label
+    boxes = [box for _, box, _ in layout]
+    for i, a in enumerate(boxes):
+        assert 0 <= a[0] and a[0] + a[2] <= 500 and 0 <= a[1] and a[1] + a[3] <= 400
+        for b in boxes[i + 1:]:
+            overlap_x = a[0] < b[0] + b[2] and b[0] < a[0] + a[2]
+            overlap_y = a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+            assert not (overlap_x and overlap_y), (a, b)
+    texts = [t for t, _, _ in layout]
+    assert "1 · 2 · 3 · 4" in texts and "10" in texts

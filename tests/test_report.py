@@ -15,7 +15,7 @@ from conftest import make_layers
 
 import foncier
 from foncier.cli import main
-from foncier.report import brief_summary, map_svg, report_content, report_html
+from foncier.report import brief_summary, map_svg, meta_line, report_content, report_html
 
 DAY = dt.date(2026, 3, 2)
 
@@ -52,8 +52,28 @@ def test_brief_summary_names_every_asked_key():
                           assembly_max_gap_m=15)
     assert brief_summary(brief) == [
         "Surface : 10 à 40 ha", "Friche : friches exclues", "Régime ICPE : autorisation",
-        "Embranchement ferré : exigé", "Retirées de la surface : wetland",
+        "Embranchement ferré : exigé", "Retirées de la surface : Zone humide",
         "Assemblage de terrains voisins accepté (écart ≤ 15 m)"]
+
+
+def test_brief_summary_words_constraint_selectors_in_french():
+    brief = foncier.Brief(name="x", forbidden_constraints=["seveso", "flood:interdiction"],
+                          excluded_constraints=["pprt:prescriptions"])
+    assert brief_summary(brief) == [
+        "Contraintes interdites : Seveso, Inondation (PPRI) — zone d'interdiction",
+        "Retirées de la surface : Risque technologique (PPRT) — zone de prescriptions"]
+
+
+def test_meta_line_counts_with_singular_and_plural(result):
+    content = report_content(result, top=3, today=DAY)
+    c = result.counts
+    line = meta_line(content)
+    assert line.startswith(f"{content.inventory} — {len(result.status)} terrains étudiés : ")
+    assert f"{c['to_check']} à vérifier" in line and line.endswith("le 02/03/2026")
+    one = content.__class__(**{**content.__dict__, "counts": {"match": 1, "to_check": 0,
+                                                              "no_match": 2}, "n_plots": 3})
+    assert "1 compatible, 0 à vérifier, 2 incompatibles" in meta_line(one)
+    assert html.escape(line) in report_html(content)
 
 
 def test_html_has_the_brief_name_best_plots_and_an_svg_map(result):
