@@ -41,8 +41,8 @@ def _tree(headers: list[str]) -> QTreeWidget:
     t.setWordWrap(True)
     t.header().setStretchLastSection(True)
     t.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    t.setColumnWidth(0, 190)
-    t.setColumnWidth(1, 110)
+    t.setColumnWidth(0, 175)
+    t.setColumnWidth(1, 125)
     return t
 
 

@@ -62,7 +62,7 @@ SECTIONS_FR: list[tuple[str, list[tuple[str, str, str, dict]]]] = [
          {"suffix": " m", "default": 50}),
     ]),
     ("Réglementaire", [
-        ("icpe", "Régime ICPE du projet", "choice",
+        ("icpe", "Régime ICPE", "choice",
          {"choices": [(label, key) for key, label in ICPE_LABELS.items()]}),
         ("forbidden_constraints", "Contraintes interdites (aucun recouvrement toléré)",
          "selectors", {}),
@@ -137,6 +137,7 @@ class _Field:
             w.currentIndexChanged.connect(on_change)
         elif kind == "choice":
             w = QComboBox()
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             for text, value in opts["choices"]:
                 w.addItem(text, value)
             w.currentIndexChanged.connect(on_change)

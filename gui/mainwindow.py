@@ -102,11 +102,12 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((46, 120, 170, 120, 110, 56, 120, 86)):
+        for col, width in enumerate((44, 124, 140, 100, 100, 52, 120, 80)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
         self.counts_label = QLabel("Aucun résultat.")
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
+        self.counts_label.setWordWrap(True)          # the assemblies' count may need a line
         results = QWidget()
         lay = QVBoxLayout(results)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
-        split.setSizes([400, 760, 420])
+        split.setSizes([400, 740, 460])
         self.setCentralWidget(split)
 
         self.coords_label = QLabel("")
