@@ -1,8 +1,9 @@
 """The map: a native QGraphicsView of plots, zones, constraints, infrastructure and communes.
 
 Plots are not one item each: :class:`PlotLayer` paints pre-built painter paths, one per status and
-map tile, rebuilt with numpy only when statuses change, and draws points instead of polygons when
-plots are smaller than a few pixels (level of detail). Picking a plot uses the model's STRtree.
+map tile, rebuilt with numpy only when statuses change, and draws small squares instead of
+polygons when plots are smaller than a few pixels (level of detail), rasterised with numpy into one
+image that is kept until the view or the statuses change. Picking a plot uses the model's STRtree.
 Scene coordinates are Lambert-93 with the northing negated, so north is up.
 """
 
@@ -17,6 +18,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QImage,
     QPainter,
     QPainterPath,
     QPen,
@@ -35,7 +37,6 @@ from .geom import (
     path_from_arrays,
     path_from_geometries,
     path_from_rings,
-    polygon_from_xy,
 )
 from .model import NO_STATUS, PlotIndex, constraint_groups
 from .style import (
@@ -79,6 +80,9 @@ class PlotLayer(QGraphicsItem):
         self._vertex_plot = rings.owner[rings.ring]
         self._batches: list[tuple[int, QRectF, QPainterPath]] = []
         self._points: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._version = 0
+        self._raster_key: tuple | None = None
+        self._raster: QImage | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.rebuild()
 
@@ -101,6 +105,7 @@ class PlotLayer(QGraphicsItem):
         """Group vertices by (status, tile) and build one path and one point set per group."""
         idx = self.index
         self._batches = []
+        self._version += 1
         if not idx.n:
             return
         key_plot = self.code.astype(np.int64) * (_TILES * _TILES) + self._tile
@@ -151,28 +156,49 @@ class PlotLayer(QGraphicsItem):
         painter.restore()
 
     def _paint_points(self, painter: QPainter, exposed: QRectF) -> None:
-        """Zoomed out: one square per occupied pixel and status, mapped to pixels with numpy."""
+        """Zoomed out: each plot a small square of its status colour, rasterised with numpy
+        into one image (no per-point drawing), kept while the view and the statuses stay."""
         t = painter.worldTransform()
-        m11, m22, dx, dy = t.m11(), t.m22(), t.dx(), t.dy()
-        device = t.mapRect(exposed)
-        w, h = int(device.right()) + 2, int(device.bottom()) + 2
+        device = t.mapRect(exposed).toAlignedRect()
+        key = (t.m11(), t.m22(), t.dx(), t.dy(), device.x(), device.y(), device.width(),
+               device.height(), self._version)
+        if self._raster_key != key:
+            self._raster = self._points_image(t, device)
+            self._raster_key = key
         painter.save()
         painter.resetTransform()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.drawImage(device.topLeft(), self._raster)
+        painter.restore()
+
+    def _points_image(self, t, device) -> QImage:
+        w, h = max(device.width(), 1), max(device.height(), 1)
+        pixels = np.zeros((h, w), dtype=np.uint32)            # transparent ARGB
         for code, cx, cy in self._points:
-            ix = np.rint(cx * m11 + dx).astype(np.int64)
-            iy = np.rint(cy * m22 + dy).astype(np.int64)
-            keep = (ix >= device.left() - 3) & (ix < w + 3) & (iy >= device.top() - 3) & \
-                (iy < h + 3)
+            r = 1 if code >= 2 else 2                          # squares of 3 or 5 pixels
+            ix = np.rint(cx * t.m11() + t.dx()).astype(np.int64) - device.x() + r
+            iy = np.rint(cy * t.m22() + t.dy()).astype(np.int64) - device.y() + r
+            keep = (ix >= 0) & (ix < w + 2 * r) & (iy >= 0) & (iy < h + 2 * r)
             if not keep.any():
                 continue
-            pix = np.unique(ix[keep] * (h + 8) + iy[keep] + 4)
-            px, py = np.divmod(pix, h + 8)
-            pen = QPen(STATUS_COLORS[code], 3.0 if code >= 2 else 5.0)
-            pen.setCapStyle(Qt.PenCapStyle.SquareCap)
-            painter.setPen(pen)
-            painter.drawPoints(polygon_from_xy(px.astype(float), (py - 4).astype(float)))
-        painter.restore()
+            occupied = np.zeros((h + 2 * r, w + 2 * r), dtype=bool)
+            occupied[iy[keep], ix[keep]] = True
+            square = _dilate(occupied, r)[r:r + h, r:r + w]
+            pixels[square] = STATUS_COLORS[code].rgba()
+        image = QImage(pixels.data, w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        return image.copy()                    # own the pixels (the array is freed)
+
+
+def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
+    """Grow each True cell into a (2r + 1)-sided square (separable: rows, then columns)."""
+    out = mask.copy()
+    for k in range(1, r + 1):
+        out[:, k:] |= mask[:, :-k]
+        out[:, :-k] |= mask[:, k:]
+    rows = out.copy()
+    for k in range(1, r + 1):
+        out[k:, :] |= rows[:-k, :]
+        out[:-k, :] |= rows[k:, :]
+    return out
 
 
 class PolygonLayer(QGraphicsPathItem):

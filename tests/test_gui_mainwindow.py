@@ -454,3 +454,28 @@ def test_the_selected_assembly_stays_selected_after_a_filter_change(window, qtbo
     assert window.model.rowCount() == window.index.n
     assert "assemblage" not in window.counts_label.text()
     assert window.scene.selection_item.path().isEmpty()
+
+
+def test_zoomed_out_plots_are_painted_in_their_status_colour(window, qtbot):
+    from gui.style import STATUS_COLORS
+
+    for key in window.scene.layers:                       # nothing drawn over the plots
+        window.scene.set_layer_visible(key, key == "plots")
+    window.zoom_all()
+    view = window.map
+    assert window.index.typical_size_m / view.metres_per_pixel() < 3      # points, not polygons
+    position = int(np.flatnonzero(window.current.code == 0)[0])
+
+    def colours_around_the_plot():
+        image = view.viewport().grab().toImage()
+        at = view.mapFromScene(QPointF(window.index.cx[position], window.index.cy[position]))
+        return {image.pixelColor(at.x() + dx, at.y() + dy).name()
+                for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+
+    assert STATUS_COLORS[0].name() in colours_around_the_plot()
+    assert STATUS_COLORS[0].name() in colours_around_the_plot()      # repainted from the cache
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        window.filters.fields["min_area_ha"].editor.setValue(29.0)
+    assert window.current.code[position] == 2
+    shown = colours_around_the_plot()
+    assert STATUS_COLORS[2].name() in shown and STATUS_COLORS[0].name() not in shown
