@@ -132,7 +132,10 @@ def _outcome(passed: np.ndarray, unknown: np.ndarray) -> np.ndarray:
 
 
 def _values(plots: pd.DataFrame, col: str) -> np.ndarray:
-    return plots[col].to_numpy(dtype=object)
+    """A text column as an object array with None for missing values (never NaN)."""
+    values = plots[col].to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values
 
 
 def _float(plots: pd.DataFrame, col: str) -> np.ndarray:

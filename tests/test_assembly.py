@@ -153,3 +153,15 @@ def test_score_uses_the_same_rules_as_plots():
     found = find_assemblies(result, on=ON)
     single = result.score[result.position("S")]
     assert found.iloc[0]["score"] == pytest.approx(single)
+
+
+def test_unknown_text_values_read_as_not_given_in_reasons():
+    plots = [_square("A", 0), _square("B", 100, occupancy=None, plu_zone=None),
+             _square("C", 5000), _square("D", 5100)]       # a second, fully known assembly
+    brief = _brief(min_area_ha=2, accepted_zones=["UX"])
+    found = _assemblies(_inventory(plots), brief)
+    assert found["assembly"].tolist() == ["C|D", "A|B"]
+    row = found.iloc[1]
+    assert row["status"] == "to_check"
+    assert row["reasons"] == ("Disponibilité à vérifier : occupation non renseignée. ; "
+                              "Zone PLU non renseignée.")
