@@ -20,7 +20,7 @@ import pandas as pd
 
 from .brief import Brief
 from .geometry import OVERLAP_TOLERANCE_M2, PlotGeometry
-from .schema import ICPE_REGIMES
+from .schema import ICPE_REGIMES, constraint_label
 
 __all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "evaluate",
            "fmt_number"]
@@ -351,6 +351,7 @@ def _icpe(plots, geo, brief) -> Criterion:
 def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
     selectors = list(brief.forbidden_constraints)
     per_sel = {s: geo.max_overlap_for(geo.groups_for([s])) for s in selectors}
+    labels = {s: constraint_label(s) for s in selectors}
     worst = np.zeros(len(plots))
     for arr in per_sel.values():
         np.maximum(worst, arr, out=worst)
@@ -358,8 +359,8 @@ def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
 
     def reason(i: int, code: int) -> str:
         if code == PASS:
-            return f"Aucune contrainte interdite ({', '.join(selectors)})."
-        hits = [f"{s} ({fmt_number(a[i], 0)} m²)" for s, a in per_sel.items()
+            return f"Aucune contrainte interdite ({', '.join(labels.values())})."
+        hits = [f"{labels[s]} ({fmt_number(a[i], 0)} m²)" for s, a in per_sel.items()
                 if a[i] > OVERLAP_TOLERANCE_M2]
         return "Touche une contrainte interdite : " + ", ".join(hits) + "."
 

@@ -32,9 +32,9 @@ import shapely
 
 from .brief import Brief
 from .criteria import ICPE_LABELS, LABELS, asked_criteria, fmt_number
-from .errors import OutputError
 from .matching import STATUS_LABELS, MatchResult
-from .store import atomic_path
+from .schema import constraint_label
+from .store import atomic_write
 
 __all__ = ["InvestorReport", "ReportPlot", "report_content", "brief_summary", "map_svg",
            "report_html", "write_report_html", "STATUS_HEX", "constraint_label", "meta_line",
@@ -45,14 +45,6 @@ STATUS_HEX = {"match": "#2ea043", "to_check": "#f0ad00", "no_match": "#a0a0a0"}
 _INFRA = {"motorway_interchange": ("A", "Échangeur autoroutier"),
           "rail_freight": ("F", "Gare de fret"), "port": ("P", "Port"),
           "airport": ("Av", "Aéroport"), "substation": ("É", "Poste électrique")}
-_CONSTRAINT_NAMES = {
-    "flood": "Inondation (PPRI)", "pprt": "Risque technologique (PPRT)", "seveso": "Seveso",
-    "natura2000": "Natura 2000", "znieff1": "ZNIEFF type 1", "znieff2": "ZNIEFF type 2",
-    "wetland": "Zone humide", "monument": "Abords de monument historique",
-    "littoral": "Loi Littoral", "archaeology": "Archéologie préventive",
-    "housing": "Zone d'habitat", "other": "Autre contrainte",
-}
-_LEVEL_NAMES = {"interdiction": "zone d'interdiction", "prescriptions": "zone de prescriptions"}
 #: The report's wording shared by every rendering (HTML here, PDF in ``gui/pdf.py``).
 TABLE_HEADERS = ("Rang", "Terrain", "Zone, commune", "Statut", "Score", "Chiffres clés",
                  "Points à vérifier / motifs")
@@ -133,23 +125,8 @@ class InvestorReport:
     layers: dict[str, list] = field(repr=False)
 
 
-def constraint_label(kind: str, level: str | None = None) -> str:
-    """French label of a constraint kind, or of one of its levels.
-
-    Examples
-    --------
-    >>> constraint_label("flood", "interdiction")
-    "Inondation (PPRI) — zone d'interdiction"
-    """
-    name = _CONSTRAINT_NAMES.get(kind, kind)
-    if level:
-        return f"{name} — {_LEVEL_NAMES.get(level, level)}"
-    return name
-
-
 def _selector_label(selector: str) -> str:
-    kind, _, level = selector.partition(":")
-    return constraint_label(kind, level or None)
+    return constraint_label(selector)
 
 
 def meta_line(content: InvestorReport) -> str:
@@ -477,13 +454,6 @@ def write_report_html(result: MatchResult, path: str | os.PathLike, *, top: int 
     """Write the one-page investor report as HTML (atomically) and return its path."""
     path = Path(path)
     text = report_html(report_content(result, top=top, today=today))
-    tmp, final = atomic_path(path)
-    try:
+    with atomic_write(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, final)
-    except OSError as exc:
-        raise OutputError(f"{path}: écriture impossible ({exc.strerror or exc}).") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
+    return path

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from foncier.criteria import ICPE_LABELS, fmt_number
-from foncier.report import constraint_label
+from foncier.schema import constraint_label
 
 __all__ = ["constraint_label", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
            "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",

@@ -474,7 +474,7 @@ def build_sites_and_plots(rng, members, communes, brownfields):
 
 
 def brownfield_plots(brownfields, sites):
-    """Turn the real brownfields into plots (keeping their Cartofriches ``site_id``), in their zone if any."""
+    """Turn the real brownfields into plots (keeping their Cartofriches ids), in their zone."""
     stage = {"friche sans projet": "en vente avec contraintes", "friche potentielle": "inconnu",
              "friche avec projet": "non commercialisable"}
     owner = {"personne physique": "personne physique", "commune": "commune",

@@ -202,7 +202,7 @@ def test_forbidden_tolerance_of_one_square_metre():
     outcome, reason = verdict("forbidden_constraints", ask,
                               constraints=[_flood("prescriptions", (198, 0, 300, 1))])
     assert outcome == "fail"
-    assert reason == "Touche une contrainte interdite : flood (2 m²)."
+    assert reason == "Touche une contrainte interdite : Inondation (PPRI) (2 m²)."
 
 
 def test_forbidden_touching_only_passes():
