@@ -270,7 +270,8 @@ def report_content(result: MatchResult, *, top: int = 10,
     ----------
     result : MatchResult
     top : int, default 10
-        How many of the best-ranked plots to present.
+        How many of the best-ranked plots to present: the compatible plots and those to check;
+        incompatible ones only when there are none of those (to show the investor why).
     today : date, optional
         The report's date (today by default).
 
@@ -280,7 +281,8 @@ def report_content(result: MatchResult, *, top: int = 10,
     """
     inv = result.inventory
     plots = inv.plots
-    best = result.order[:top]
+    candidates = result.order[result.status_code[result.order] < 2]
+    best = (candidates if len(candidates) else result.order)[:top]
     reasons = result.reasons(best)
     places = _places(result, best)
     geoms = plots.geometry.to_numpy()

@@ -109,3 +109,15 @@ def sample_inventory():
     from foncier import open_inventory
 
     return open_inventory()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _widgets_application_first():
+    """Create the QApplication before any test writes a PDF in-process.
+
+    The PDF writer makes a bare QGuiApplication when none exists; widget tests run after it would
+    then have no QApplication. One QApplication for the whole session serves both.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    yield QApplication.instance() or QApplication([])

@@ -150,3 +150,15 @@ def test_library_modules_do_not_import_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_report_presents_candidates_and_incompatible_plots_only_when_none_fit(sample_inventory):
+    brief = foncier.read_brief(foncier.sample_brief_paths()[2])          # batteries: 1 + 3
+    res = foncier.match(sample_inventory, brief, on=DAY)
+    shown = report_content(res, top=10, today=DAY).plots
+    assert [p.status for p in shown] == ["match", "to_check", "to_check", "to_check"]
+    impossible = foncier.Brief(name="Impossible", min_area_ha=500)
+    res = foncier.match(sample_inventory, impossible, on=DAY)
+    shown = report_content(res, top=3, today=DAY).plots
+    assert [p.status for p in shown] == ["no_match"] * 3
+    assert all("< 500 ha demandés" in " ".join(p.reasons) for p in shown)
