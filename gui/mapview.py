@@ -3,8 +3,10 @@
 Plots are not one item each: :class:`PlotLayer` paints pre-built painter paths, one per status and
 map tile, rebuilt with numpy only when statuses change, and draws small squares instead of
 polygons when plots are smaller than a few pixels (level of detail), rasterised with numpy into one
-image that is kept until the view or the statuses change. Picking a plot uses the model's STRtree.
-Scene coordinates are Lambert-93 with the northing negated, so north is up.
+image that is kept until the view or the statuses change. The other layers are static: two
+:class:`~gui.maplayers.LayerGroup` (under and over the plots) paint them with level of detail
+and spatial tiles into a cached image (see :mod:`gui.maplayers`). Picking a plot uses the model's
+STRtree. Scene coordinates are Lambert-93 with the northing negated, so north is up.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -29,15 +31,16 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsView,
     QStyleOptionGraphicsItem,
+    QToolTip,
     QWidget,
 )
 
 from .geom import (
     l93_from_scene,
     path_from_arrays,
-    path_from_geometries,
     path_from_rings,
 )
+from .maplayers import BAND_TOLERANCES_M, InfraLayer, LayerGroup, PolygonLayer
 from .model import NO_STATUS, PlotIndex, constraint_groups
 from .style import (
     ASSEMBLY_COLOR,
@@ -48,7 +51,6 @@ from .style import (
     SITE_PEN,
     STATUS_COLORS,
     constraint_color,
-    draw_infra_symbol,
 )
 from .text import scale_label
 
@@ -201,43 +203,6 @@ def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
     return out
 
 
-class PolygonLayer(QGraphicsPathItem):
-    """Polygons of one layer as a single path; antialiased only when zoomed in enough to see it
-    (a few thousand antialiased outlines a few pixels wide cost most of a repaint)."""
-
-    def __init__(self, path: QPainterPath, *, typical_size: float):
-        super().__init__(path)
-        self.typical_size = typical_size
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.typical_size * lod > 40)
-        painter.setPen(self.pen())
-        painter.setBrush(self.brush())
-        painter.drawPath(self.path())
-
-
-class InfraSymbol(QGraphicsItem):
-    """One infrastructure feature, a fixed-size symbol whatever the zoom."""
-
-    SIZE = 9.0
-
-    def __init__(self, kind: str, name: str):
-        super().__init__()
-        self.kind = kind
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
-        self.setToolTip(name)
-
-    def boundingRect(self) -> QRectF:
-        s = self.SIZE + 2
-        return QRectF(-s, -s, 2 * s, 2 * s)
-
-    def paint(self, painter, option, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        draw_infra_symbol(painter, self.kind, QPointF(0, 0), self.SIZE)
-
-
 class MapScene(QGraphicsScene):
     """The map's layers for one inventory."""
 
@@ -246,15 +211,23 @@ class MapScene(QGraphicsScene):
         self.index = index
         inv = index.inventory
         self.setBackgroundBrush(QColor("#dfe8ec"))
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)   # a few big items
         self.layers: dict[str, list[QGraphicsItem]] = {}
+        self.background = LayerGroup()      # under the plots: communes, activity zones
+        self.overlay = LayerGroup()         # over the plots: constraints, infrastructure
+        self.background.setZValue(0)
+        self.overlay.setZValue(20)
+        self.addItem(self.background)
+        self.addItem(self.overlay)
         if inv.communes is not None and len(inv.communes):
-            item = self._polygons(inv.communes.geometry.to_numpy(), COMMUNE_PEN, COMMUNE_FILL, 0)
-            self.layers["communes"] = [item]
+            self._add("communes", self.background, 0, PolygonLayer(
+                inv.communes.geometry.to_numpy(), COMMUNE_PEN, COMMUNE_FILL))
         self.plot_layer = PlotLayer(index)
         self.plot_layer.setZValue(10)
         self.addItem(self.plot_layer)
         self.layers["plots"] = [self.plot_layer]
-        self.layers["sites"] = [self._polygons(inv.sites.geometry.to_numpy(), SITE_PEN, None, 5)]
+        self._add("sites", self.background, 5,
+                  PolygonLayer(inv.sites.geometry.to_numpy(), SITE_PEN, None))
         cons = inv.constraints
         kinds = cons["kind"].to_numpy(dtype=object)
         levels = cons["level"].to_numpy(dtype=object)
@@ -263,26 +236,20 @@ class MapScene(QGraphicsScene):
             mask = (kinds == kind) & np.array([(lv if isinstance(lv, str) else None) == level
                                                for lv in levels], dtype=bool)
             color = constraint_color(kind, level)
-            pen = QPen(color.darker(130), 1.0)
-            pen.setCosmetic(True)
             fill = QColor(color)
             fill.setAlpha(80)
-            self.layers[f"constraint:{kind}:{level or ''}"] = [
-                self._polygons(geoms[mask], pen, fill, 20)]
+            self._add(f"constraint:{kind}:{level or ''}", self.overlay, 0,
+                      PolygonLayer(geoms[mask], QPen(color.darker(130), 1.0), fill))
         infra = inv.infrastructure
         for kind in INFRA_COLORS:
             sel = infra[infra["kind"] == kind]
-            items = []
+            if not len(sel):
+                continue
             names = sel["name"].fillna(kind).astype(str).tolist() if "name" in sel else \
                 [kind] * len(sel)
-            for geom, name in zip(sel.geometry.to_numpy(), names, strict=True):
-                sym = InfraSymbol(kind, name)
-                sym.setPos(geom.x, -geom.y)
-                sym.setZValue(30)
-                self.addItem(sym)
-                items.append(sym)
-            if items:
-                self.layers[f"infra:{kind}"] = items
+            pts = sel.geometry.to_numpy()
+            self._add(f"infra:{kind}", self.overlay, 10,
+                      InfraLayer(kind, shapely.get_x(pts), -shapely.get_y(pts), names))
         self.selection_item = QGraphicsPathItem()
         pen = QPen(SELECTION_COLOR, 3.0)
         pen.setCosmetic(True)
@@ -296,17 +263,29 @@ class MapScene(QGraphicsScene):
         pad = max(rect.width(), rect.height())
         self.setSceneRect(rect.adjusted(-pad, -pad, pad, pad))
 
-    def _polygons(self, geoms, pen: QPen, fill: QColor | None, z: float) -> QGraphicsPathItem:
-        geoms = np.asarray(geoms, dtype=object)
-        size = float(np.sqrt(np.median(shapely.area(geoms)))) if len(geoms) else 1.0
-        item = PolygonLayer(path_from_geometries(geoms), typical_size=size)
-        pen = QPen(pen)
-        pen.setCosmetic(True)
-        item.setPen(pen)
-        item.setBrush(QBrush(fill) if fill is not None else Qt.BrushStyle.NoBrush)
-        item.setZValue(z)
-        self.addItem(item)
-        return item
+    def _add(self, key: str, group: LayerGroup, z: float, layer) -> None:
+        group.add_layer(layer, z)
+        self.layers[key] = [layer]
+
+    def prepare_next_band(self) -> bool:
+        """Build one band of detail not built yet (shown layers first, coarse bands first);
+        False when every band is built. Called in idle time by the view."""
+        polygons = [items[0] for items in self.layers.values()
+                    if isinstance(items[0], PolygonLayer)]
+        polygons.sort(key=lambda layer: not layer.isVisible())
+        for layer in polygons:
+            for band in reversed(range(len(BAND_TOLERANCES_M))):
+                if layer.prepare_band(band):
+                    return True
+        return False
+
+    def infra_name_at(self, point: QPointF, tolerance: float) -> str | None:
+        """The name of the shown infrastructure feature nearest a scene point, within
+        ``tolerance`` scene units (metres)."""
+        hits = [hit for items in self.layers.values() for layer in items
+                if isinstance(layer, InfraLayer) and layer.isVisible()
+                and (hit := layer.name_at(point, tolerance)) is not None]
+        return min(hits)[1] if hits else None
 
     def set_layer_visible(self, key: str, visible: bool) -> None:
         for item in self.layers.get(key, []):
@@ -372,6 +351,34 @@ class MapView(QGraphicsView):
         self._press: QPointF | None = None
         self._last: QPointF | None = None
         self._dragged = False
+        self._prepare = QTimer(self)         # bands of detail built ahead, in idle time
+        self._prepare.setInterval(25)
+        self._prepare.timeout.connect(self._prepare_next_band)
+
+    def setScene(self, scene) -> None:
+        super().setScene(scene)
+        if isinstance(scene, MapScene):
+            self._prepare.start()
+
+    def _prepare_next_band(self) -> None:
+        scene = self.scene()
+        if not isinstance(scene, MapScene) or not scene.prepare_next_band():
+            self._prepare.stop()
+
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:      # the infrastructure feature's name
+            scene = self.scene()
+            name = None
+            if isinstance(scene, MapScene):
+                name = scene.infra_name_at(self.mapToScene(event.pos()),
+                                           InfraLayer.SIZE * self.metres_per_pixel())
+            if name:
+                QToolTip.showText(event.globalPos(), name, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
 
     # -- navigation ------------------------------------------------------------------------
     def fit_rect(self, rect: QRectF, *, margin: float = 0.08) -> None:

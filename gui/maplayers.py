@@ -1,0 +1,374 @@
+"""Static map layers that stay fast at any zoom: level of detail, spatial tiles, one cached image.
+
+A layer of 20,000 irregular polygons drawn as one painter path costs its every vertex at every
+repaint, and 2,000 symbols drawn one item each cost a Python call per symbol. Here:
+
+- :class:`PolygonLayer` keeps, per *band* of scale, its polygons simplified to within about one
+  pixel at that scale (polygons smaller than that become their bounding box), split into a grid of
+  painter paths so that only the tiles in view are drawn. Bands are built once, lazily or ahead in
+  idle time (:meth:`PolygonLayer.prepare_band`).
+- :class:`InfraLayer` stamps one pre-rendered symbol image at each visible point (one symbol per
+  pixel), positions computed with numpy.
+- :class:`LayerGroup` paints its visible layers into one image covering the view plus a margin and
+  reuses it while the scale and the visible layers stay and the view stays inside the margin:
+  repaints for a new selection or new statuses, and small pans, only copy it.
+
+Only the plots change with a match; they are not in a group (see ``gui.mapview.PlotLayer``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from .geom import path_from_arrays, ring_data_from_geometries
+from .style import draw_infra_symbol
+
+__all__ = ["BAND_TOLERANCES_M", "band_for_scale", "simplified_geometries", "PathTiles",
+           "tiles_from_geometries", "PolygonLayer", "InfraLayer", "LayerGroup"]
+
+#: Simplification tolerance of each level-of-detail band, in metres (band 0: the geometries as
+#: they are). A band is drawn at scales of at least its tolerance per pixel: never off by more
+#: than a pixel.
+BAND_TOLERANCES_M = (0.0, 4.0, 16.0, 64.0, 256.0, 1024.0)
+_GRID = 16             # tiles per side of a layer's extent
+_AA_MIN_PX = 40        # antialiased outlines only for polygons at least this wide on screen
+
+
+def band_for_scale(metres_per_pixel: float, tolerances=BAND_TOLERANCES_M) -> int:
+    """The coarsest band whose tolerance is at most one pixel at this scale.
+
+    Examples
+    --------
+    >>> band_for_scale(1.0), band_for_scale(20.0), band_for_scale(400.0), band_for_scale(5000.0)
+    (0, 2, 4, 5)
+    """
+    return max(i for i, tol in enumerate(tolerances) if tol <= metres_per_pixel)
+
+
+def simplified_geometries(geoms, tolerance: float) -> np.ndarray:
+    """Polygons simplified to within ``tolerance`` metres, vectorized; those that would vanish
+    (smaller than the tolerance) become their bounding box, so they still show as a dot.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> circle = shapely.Point(0, 0).buffer(1000, quad_segs=16)
+    >>> tiny = shapely.Point(5000, 0).buffer(3, quad_segs=16)
+    >>> out = simplified_geometries([circle, tiny], 50.0)
+    >>> [int(n) for n in shapely.get_num_coordinates(out)]
+    [9, 5]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if tolerance <= 0 or not len(geoms):
+        return geoms
+    simple = shapely.simplify(geoms, tolerance, preserve_topology=False)
+    lost = shapely.is_empty(simple) | (shapely.area(simple) == 0)
+    if lost.any():
+        simple[lost] = shapely.envelope(geoms[lost])
+    return simple
+
+
+@dataclass(frozen=True)
+class PathTiles:
+    """A layer's polygons as painter paths, one per tile of a grid, with their extents.
+
+    Attributes
+    ----------
+    paths : list of QPainterPath
+    extents : ndarray of float, shape (n, 4)
+        Each path's (left, top, right, bottom) in scene coordinates.
+    vertices : int
+        Vertices over all the paths.
+    """
+
+    paths: list
+    extents: np.ndarray
+    vertices: int
+
+    def visible(self, rect: QRectF) -> list:
+        """The paths whose extent meets a scene rectangle."""
+        e = self.extents
+        hit = ((e[:, 0] <= rect.right()) & (e[:, 2] >= rect.left())
+               & (e[:, 1] <= rect.bottom()) & (e[:, 3] >= rect.top()))
+        return [self.paths[i] for i in np.flatnonzero(hit)]
+
+
+def tiles_from_geometries(geoms, *, grid: int = _GRID) -> PathTiles:
+    """Split (multi)polygons into a ``grid`` × ``grid`` set of paths by the centre of their
+    bounding box (a polygon lies whole in one path; the path's extent covers it).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> tiles = tiles_from_geometries([shapely.box(0, 0, 1, 1), shapely.box(99, 99, 100, 100)])
+    >>> len(tiles.paths), tiles.vertices
+    (2, 10)
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    rings = ring_data_from_geometries(geoms)
+    if not len(rings.x):
+        return PathTiles(paths=[], extents=np.zeros((0, 4)), vertices=0)
+    bounds = shapely.bounds(geoms)
+    cx = (bounds[:, 0] + bounds[:, 2]) / 2
+    cy = (bounds[:, 1] + bounds[:, 3]) / 2
+    tile = (_cells(cx, grid) + _cells(cy, grid) * grid)[rings.owner[rings.ring]]
+    order = np.argsort(tile, kind="stable")
+    keys, start = np.unique(tile[order], return_index=True)
+    end = np.append(start[1:], len(order))
+    x, y, st = rings.x[order], rings.y[order], rings.starts[order]
+    paths, extents = [], []
+    for a, b in zip(start.tolist(), end.tolist(), strict=True):
+        paths.append(path_from_arrays(x[a:b], y[a:b], st[a:b]))
+        extents.append((x[a:b].min(), y[a:b].min(), x[a:b].max(), y[a:b].max()))
+    return PathTiles(paths=paths, extents=np.array(extents, dtype=float), vertices=len(x))
+
+
+def _cells(v: np.ndarray, grid: int) -> np.ndarray:
+    lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+    span = max(hi - lo, 1e-9)
+    return np.clip(((v - lo) / span * grid).astype(np.int64), 0, grid - 1)
+
+
+class _GroupMember(QGraphicsItem):
+    """A layer painted by its :class:`LayerGroup` (its own paint draws nothing)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+    def paint(self, painter, option, widget=None) -> None:   # drawn by the group
+        pass
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemVisibleHasChanged:
+            group = self.parentItem()
+            if group is not None:
+                group.update()
+        return super().itemChange(change, value)
+
+    def draw(self, painter: QPainter, rect: QRectF, metres_per_pixel: float) -> None:
+        raise NotImplementedError
+
+
+class PolygonLayer(_GroupMember):
+    """The polygons of one layer, drawn from the band of detail that matches the scale and only
+    from the tiles in view; antialiased only when its polygons are large on screen."""
+
+    def __init__(self, geoms, pen: QPen, fill: QColor | None):
+        super().__init__()
+        self.geoms = np.asarray(geoms, dtype=object)
+        self.pen = QPen(pen)
+        self.pen.setCosmetic(True)
+        self.brush = QBrush(fill) if fill is not None else QBrush(Qt.BrushStyle.NoBrush)
+        self.typical_size = (float(np.sqrt(np.median(shapely.area(self.geoms))))
+                             if len(self.geoms) else 1.0)
+        self._bands: dict[int, PathTiles] = {}
+        if len(self.geoms):
+            x0, y0, x1, y1 = shapely.total_bounds(self.geoms)
+            self._bounds = QRectF(QPointF(x0, -y1), QPointF(x1, -y0))
+        else:
+            self._bounds = QRectF()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def band(self, index: int) -> PathTiles:
+        """The tiles of one band of detail, built on first use."""
+        tiles = self._bands.get(index)
+        if tiles is None:
+            tiles = tiles_from_geometries(
+                simplified_geometries(self.geoms, BAND_TOLERANCES_M[index]))
+            self._bands[index] = tiles
+        return tiles
+
+    def prepare_band(self, index: int) -> bool:
+        """Build a band ahead of use; False when it was already built."""
+        if index in self._bands:
+            return False
+        self.band(index)
+        return True
+
+    def draw(self, painter: QPainter, rect: QRectF, metres_per_pixel: float) -> None:
+        paths = self.band(band_for_scale(metres_per_pixel)).visible(rect)
+        if not paths:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing,
+                              self.typical_size / metres_per_pixel > _AA_MIN_PX)
+        painter.setPen(self.pen)
+        painter.setBrush(self.brush)
+        for path in paths:
+            painter.drawPath(path)
+
+
+class InfraLayer(_GroupMember):
+    """Infrastructure points of one kind, each a fixed-size symbol whatever the zoom."""
+
+    SIZE = 9.0
+
+    def __init__(self, kind: str, x: np.ndarray, y: np.ndarray, names: list[str]):
+        super().__init__()
+        self.kind = kind
+        self.x = np.asarray(x, dtype=float)            # scene coordinates (y negated)
+        self.y = np.asarray(y, dtype=float)
+        self.names = list(names)
+        self._symbols: dict[float, QImage] = {}
+        if len(self.x):
+            self._bounds = QRectF(QPointF(self.x.min(), self.y.min()),
+                                  QPointF(self.x.max(), self.y.max()))
+        else:
+            self._bounds = QRectF()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def symbol(self, dpr: float = 1.0) -> QImage:
+        """The symbol, rendered once per device pixel ratio."""
+        image = self._symbols.get(dpr)
+        if image is None:
+            side = math.ceil(2 * (self.SIZE + 2))
+            image = QImage(QSize(side, side) * dpr, QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(dpr)
+            image.fill(0)
+            p = QPainter(image)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            draw_infra_symbol(p, self.kind, QPointF(side / 2, side / 2), self.SIZE)
+            p.end()
+            self._symbols[dpr] = image
+        return image
+
+    def device_positions(self, t: QTransform, area: QRect) -> tuple[np.ndarray, np.ndarray]:
+        """Top-left device pixels of the symbols that show in a device area, at most one per
+        pixel, in drawing order."""
+        half = math.ceil(self.SIZE + 2)
+        px = self.x * t.m11() + self.y * t.m21() + t.dx()
+        py = self.x * t.m12() + self.y * t.m22() + t.dy()
+        ix = np.rint(px).astype(np.int64) - half
+        iy = np.rint(py).astype(np.int64) - half
+        keep = ((ix > area.left() - 2 * half) & (ix <= area.right())
+                & (iy > area.top() - 2 * half) & (iy <= area.bottom()))
+        ix, iy = ix[keep], iy[keep]
+        _, first = np.unique(np.stack([ix, iy]), axis=1, return_index=True)
+        first.sort()
+        return ix[first], iy[first]
+
+    def draw(self, painter: QPainter, rect: QRectF, metres_per_pixel: float) -> None:
+        t = painter.worldTransform()
+        device = painter.device()
+        dpr = device.devicePixelRatio()
+        area = QRect(0, 0, round(device.width() / dpr), round(device.height() / dpr))
+        ix, iy = self.device_positions(t, area)
+        image = self.symbol(dpr)
+        painter.resetTransform()
+        for a, b in zip(ix.tolist(), iy.tolist(), strict=True):
+            painter.drawImage(a, b, image)
+        painter.setWorldTransform(t)
+
+    def name_at(self, point: QPointF, tolerance: float) -> tuple[float, str] | None:
+        """(distance, name) of the nearest point within ``tolerance`` scene units, else None."""
+        if not len(self.x):
+            return None
+        d = np.hypot(self.x - point.x(), self.y - point.y())
+        i = int(np.argmin(d))
+        return (float(d[i]), self.names[i]) if d[i] <= tolerance else None
+
+
+@dataclass(frozen=True)
+class _Cache:
+    key: tuple
+    image: QImage
+    scene_rect: QRectF      # the area rendered, in scene coordinates
+    origin: QPointF         # the scene point at the image's top-left pixel
+
+
+class LayerGroup(QGraphicsItem):
+    """Layers painted together into one image, reused until the scale, the device pixel ratio or
+    the visible layers change, or the view leaves the rendered margin.
+
+    Attributes
+    ----------
+    renders : int
+        How many times the image was rendered (it is copied at every other repaint).
+    """
+
+    MARGIN_PX = 128
+
+    def __init__(self):
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self._cache: _Cache | None = None
+        self.renders = 0
+
+    def add_layer(self, layer: _GroupMember, z: float) -> None:
+        self.prepareGeometryChange()
+        layer.setZValue(z)
+        layer.setParentItem(self)
+
+    def boundingRect(self) -> QRectF:
+        return self.childrenBoundingRect()
+
+    def visible_layers(self) -> list[_GroupMember]:
+        """The layers shown, in drawing order."""
+        return [c for c in self.childItems() if c.isVisible()]
+
+    def invalidate(self) -> None:
+        """Forget the image (the next repaint renders the layers again)."""
+        self._cache = None
+        self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        layers = self.visible_layers()
+        if not layers:
+            return
+        t = painter.worldTransform()
+        dpr = painter.device().devicePixelRatio()
+        key = (t.m11(), t.m12(), t.m21(), t.m22(), dpr, tuple(id(c) for c in layers))
+        exposed = option.exposedRect
+        at = self._reusable(key, t, exposed)
+        if at is None:
+            self._cache = self._render(t, exposed, layers, key, dpr)
+            at = t.map(self._cache.origin).toPoint()
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(at, self._cache.image)
+        painter.restore()
+
+    def _reusable(self, key: tuple, t: QTransform, exposed: QRectF) -> QPoint | None:
+        """Where to copy the cached image, if it holds this view (same scale, inside the
+        rendered area, aligned on whole pixels)."""
+        c = self._cache
+        if c is None or c.key != key or not c.scene_rect.contains(exposed):
+            return None
+        p = t.map(c.origin)
+        if abs(p.x() - round(p.x())) > 1e-3 or abs(p.y() - round(p.y())) > 1e-3:
+            return None
+        return p.toPoint()
+
+    def _render(self, t: QTransform, exposed: QRectF, layers: list[_GroupMember], key: tuple,
+                dpr: float) -> _Cache:
+        m = self.MARGIN_PX
+        device = t.mapRect(exposed).toAlignedRect().adjusted(-m, -m, m, m)
+        device = device.intersected(
+            t.mapRect(self.boundingRect()).toAlignedRect().adjusted(-m, -m, m, m))
+        image = QImage(device.size() * dpr, QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(dpr)
+        image.fill(0)
+        inverse, _ = t.inverted()
+        scene_rect = inverse.mapRect(QRectF(device))
+        mpp = 1.0 / math.sqrt(abs(t.determinant()))
+        p = QPainter(image)
+        for layer in layers:
+            p.setWorldTransform(t * QTransform.fromTranslate(-device.x(), -device.y()))
+            layer.draw(p, scene_rect, mpp)
+        p.end()
+        self.renders += 1
+        return _Cache(key=key, image=image, scene_rect=scene_rect,
+                      origin=inverse.map(QPointF(device.topLeft())))
+
