@@ -4,7 +4,7 @@ A layer of 20,000 irregular polygons drawn as one painter path costs its every v
 repaint, and 2,000 symbols drawn one item each cost a Python call per symbol. Here:
 
 - :class:`PolygonLayer` keeps, per *band* of scale, its polygons simplified to within about one
-  pixel at that scale (polygons smaller than that become their bounding box), split into a grid of
+  pixel at that scale (polygons smaller than that become one-pixel dots), split into a grid of
   painter paths so that only the tiles in view are drawn. Bands are built once, lazily or ahead in
   idle time (:meth:`PolygonLayer.prepare_band`).
 - :class:`InfraLayer` stamps one pre-rendered symbol image at each visible point (one symbol per
@@ -27,11 +27,12 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from .geom import path_from_arrays, ring_data_from_geometries
+from .geom import path_from_arrays, polygon_from_xy, ring_data_from_geometries
 from .style import draw_infra_symbol
 
 __all__ = ["BAND_TOLERANCES_M", "band_for_scale", "simplified_geometries", "PathTiles",
-           "tiles_from_geometries", "PolygonLayer", "InfraLayer", "LayerGroup"]
+           "tiles_from_geometries", "dots_from_points", "Band", "band_from_geometries",
+           "PolygonLayer", "InfraLayer", "LayerGroup"]
 
 #: Simplification tolerance of each level-of-detail band, in metres (band 0: the geometries as
 #: they are). A band is drawn at scales of at least its tolerance per pixel: never off by more
@@ -54,16 +55,16 @@ def band_for_scale(metres_per_pixel: float, tolerances=BAND_TOLERANCES_M) -> int
 
 def simplified_geometries(geoms, tolerance: float) -> np.ndarray:
     """Polygons simplified to within ``tolerance`` metres, vectorized; those that would vanish
-    (smaller than the tolerance) become their bounding box, so they still show as a dot.
+    become their bounding box.
 
     Examples
     --------
     >>> import shapely
     >>> circle = shapely.Point(0, 0).buffer(1000, quad_segs=16)
-    >>> tiny = shapely.Point(5000, 0).buffer(3, quad_segs=16)
-    >>> out = simplified_geometries([circle, tiny], 50.0)
+    >>> thin = shapely.Polygon([(0, 0), (300, 0), (300, 1), (0, 1)]).buffer(1, quad_segs=8)
+    >>> out = simplified_geometries([circle, thin], 50.0)
     >>> [int(n) for n in shapely.get_num_coordinates(out)]
-    [9, 5]
+    [17, 5]
     """
     geoms = np.asarray(geoms, dtype=object)
     if tolerance <= 0 or not len(geoms):
@@ -77,27 +78,46 @@ def simplified_geometries(geoms, tolerance: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PathTiles:
-    """A layer's polygons as painter paths, one per tile of a grid, with their extents.
+    """Qt shapes (painter paths, or point sets) of a layer, one per tile of a grid, with their
+    extents.
 
     Attributes
     ----------
-    paths : list of QPainterPath
+    shapes : list of QPainterPath or QPolygonF
     extents : ndarray of float, shape (n, 4)
-        Each path's (left, top, right, bottom) in scene coordinates.
+        Each shape's (left, top, right, bottom) in scene coordinates.
     vertices : int
-        Vertices over all the paths.
+        Vertices (or points) over all the shapes.
     """
 
-    paths: list
+    shapes: list
     extents: np.ndarray
     vertices: int
 
     def visible(self, rect: QRectF) -> list:
-        """The paths whose extent meets a scene rectangle."""
+        """The shapes whose extent meets a scene rectangle."""
         e = self.extents
         hit = ((e[:, 0] <= rect.right()) & (e[:, 2] >= rect.left())
                & (e[:, 1] <= rect.bottom()) & (e[:, 3] >= rect.top()))
-        return [self.paths[i] for i in np.flatnonzero(hit)]
+        return [self.shapes[i] for i in np.flatnonzero(hit)]
+
+
+_NO_TILES = PathTiles(shapes=[], extents=np.zeros((0, 4)), vertices=0)
+
+
+def _tiles(cx: np.ndarray, cy: np.ndarray, grid: int):
+    """Order items by grid cell of (cx, cy): the order and each cell's [start, end) in it."""
+    cell = _cells(cx, grid) + _cells(cy, grid) * grid
+    order = np.argsort(cell, kind="stable")
+    _, start = np.unique(cell[order], return_index=True)
+    end = np.append(start[1:], len(order))
+    return order, zip(start.tolist(), end.tolist(), strict=True)
+
+
+def _cells(v: np.ndarray, grid: int) -> np.ndarray:
+    lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+    span = max(hi - lo, 1e-9)
+    return np.clip(((v - lo) / span * grid).astype(np.int64), 0, grid - 1)
 
 
 def tiles_from_geometries(geoms, *, grid: int = _GRID) -> PathTiles:
@@ -108,32 +128,76 @@ def tiles_from_geometries(geoms, *, grid: int = _GRID) -> PathTiles:
     --------
     >>> import shapely
     >>> tiles = tiles_from_geometries([shapely.box(0, 0, 1, 1), shapely.box(99, 99, 100, 100)])
-    >>> len(tiles.paths), tiles.vertices
+    >>> len(tiles.shapes), tiles.vertices
     (2, 10)
     """
     geoms = np.asarray(geoms, dtype=object)
     rings = ring_data_from_geometries(geoms)
     if not len(rings.x):
-        return PathTiles(paths=[], extents=np.zeros((0, 4)), vertices=0)
+        return _NO_TILES
     bounds = shapely.bounds(geoms)
-    cx = (bounds[:, 0] + bounds[:, 2]) / 2
-    cy = (bounds[:, 1] + bounds[:, 3]) / 2
-    tile = (_cells(cx, grid) + _cells(cy, grid) * grid)[rings.owner[rings.ring]]
-    order = np.argsort(tile, kind="stable")
-    keys, start = np.unique(tile[order], return_index=True)
-    end = np.append(start[1:], len(order))
+    owner = rings.owner[rings.ring]
+    order, cells = _tiles(((bounds[:, 0] + bounds[:, 2]) / 2)[owner],
+                          ((bounds[:, 1] + bounds[:, 3]) / 2)[owner], grid)
     x, y, st = rings.x[order], rings.y[order], rings.starts[order]
-    paths, extents = [], []
-    for a, b in zip(start.tolist(), end.tolist(), strict=True):
-        paths.append(path_from_arrays(x[a:b], y[a:b], st[a:b]))
+    shapes, extents = [], []
+    for a, b in cells:
+        shapes.append(path_from_arrays(x[a:b], y[a:b], st[a:b]))
         extents.append((x[a:b].min(), y[a:b].min(), x[a:b].max(), y[a:b].max()))
-    return PathTiles(paths=paths, extents=np.array(extents, dtype=float), vertices=len(x))
+    return PathTiles(shapes=shapes, extents=np.array(extents, dtype=float), vertices=len(x))
 
 
-def _cells(v: np.ndarray, grid: int) -> np.ndarray:
-    lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
-    span = max(hi - lo, 1e-9)
-    return np.clip(((v - lo) / span * grid).astype(np.int64), 0, grid - 1)
+def dots_from_points(x: np.ndarray, y: np.ndarray, *, grid: int = _GRID) -> PathTiles:
+    """Scene points as a ``grid`` × ``grid`` set of point sets (for ``QPainter.drawPoints``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dots = dots_from_points(np.array([0.0, 1.0, 500.0]), np.array([0.0, 0.0, -500.0]))
+    >>> len(dots.shapes), dots.vertices
+    (2, 3)
+    """
+    if not len(x):
+        return _NO_TILES
+    order, cells = _tiles(x, y, grid)
+    x, y = x[order], y[order]
+    shapes, extents = [], []
+    for a, b in cells:
+        shapes.append(polygon_from_xy(x[a:b], y[a:b]))
+        extents.append((x[a:b].min(), y[a:b].min(), x[a:b].max(), y[a:b].max()))
+    return PathTiles(shapes=shapes, extents=np.array(extents, dtype=float), vertices=len(x))
+
+
+@dataclass(frozen=True)
+class Band:
+    """A layer at one level of detail: its polygons, simplified, and as dots those smaller than
+    the tolerance (under a pixel wherever the band is drawn)."""
+
+    polygons: PathTiles
+    dots: PathTiles
+
+
+def band_from_geometries(geoms, tolerance: float, *, grid: int = _GRID) -> Band:
+    """Build one band of detail of a polygon layer.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> band = band_from_geometries([shapely.box(0, 0, 1000, 1000), shapely.box(5000, 0, 5010, 10)],
+    ...                             64.0)
+    >>> band.polygons.vertices, band.dots.vertices
+    (5, 1)
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if tolerance <= 0 or not len(geoms):
+        return Band(polygons=tiles_from_geometries(geoms, grid=grid), dots=_NO_TILES)
+    b = shapely.bounds(geoms)
+    small = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) < tolerance
+    return Band(
+        polygons=tiles_from_geometries(simplified_geometries(geoms[~small], tolerance),
+                                       grid=grid),
+        dots=dots_from_points((b[small, 0] + b[small, 2]) / 2, -(b[small, 1] + b[small, 3]) / 2,
+                              grid=grid))
 
 
 class _GroupMember(QGraphicsItem):
@@ -169,7 +233,7 @@ class PolygonLayer(_GroupMember):
         self.brush = QBrush(fill) if fill is not None else QBrush(Qt.BrushStyle.NoBrush)
         self.typical_size = (float(np.sqrt(np.median(shapely.area(self.geoms))))
                              if len(self.geoms) else 1.0)
-        self._bands: dict[int, PathTiles] = {}
+        self._bands: dict[int, Band] = {}
         if len(self.geoms):
             x0, y0, x1, y1 = shapely.total_bounds(self.geoms)
             self._bounds = QRectF(QPointF(x0, -y1), QPointF(x1, -y0))
@@ -179,14 +243,18 @@ class PolygonLayer(_GroupMember):
     def boundingRect(self) -> QRectF:
         return self._bounds
 
-    def band(self, index: int) -> PathTiles:
-        """The tiles of one band of detail, built on first use."""
-        tiles = self._bands.get(index)
-        if tiles is None:
-            tiles = tiles_from_geometries(
-                simplified_geometries(self.geoms, BAND_TOLERANCES_M[index]))
-            self._bands[index] = tiles
-        return tiles
+    @property
+    def bands_built(self) -> list[int]:
+        """The bands of detail built so far."""
+        return sorted(self._bands)
+
+    def band(self, index: int) -> Band:
+        """One band of detail, built on first use."""
+        band = self._bands.get(index)
+        if band is None:
+            band = band_from_geometries(self.geoms, BAND_TOLERANCES_M[index])
+            self._bands[index] = band
+        return band
 
     def prepare_band(self, index: int) -> bool:
         """Build a band ahead of use; False when it was already built."""
@@ -196,15 +264,15 @@ class PolygonLayer(_GroupMember):
         return True
 
     def draw(self, painter: QPainter, rect: QRectF, metres_per_pixel: float) -> None:
-        paths = self.band(band_for_scale(metres_per_pixel)).visible(rect)
-        if not paths:
-            return
+        band = self.band(band_for_scale(metres_per_pixel))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing,
                               self.typical_size / metres_per_pixel > _AA_MIN_PX)
         painter.setPen(self.pen)
         painter.setBrush(self.brush)
-        for path in paths:
+        for path in band.polygons.visible(rect):
             painter.drawPath(path)
+        for points in band.dots.visible(rect):   # polygons under a pixel: one pixel each
+            painter.drawPoints(points)
 
 
 class InfraLayer(_GroupMember):
@@ -283,7 +351,6 @@ class InfraLayer(_GroupMember):
 class _Cache:
     key: tuple
     image: QImage
-    scene_rect: QRectF      # the area rendered, in scene coordinates
     origin: QPointF         # the scene point at the image's top-left pixel
 
 
@@ -311,7 +378,13 @@ class LayerGroup(QGraphicsItem):
         layer.setParentItem(self)
 
     def boundingRect(self) -> QRectF:
-        return self.childrenBoundingRect()
+        """The layers' extent grown by its size (at least 1 km), so that fixed-size symbols at
+        its edge are painted too."""
+        if not self.childItems():
+            return QRectF()
+        r = self.childrenBoundingRect()
+        pad = max(r.width(), r.height(), 1000.0)
+        return r.adjusted(-pad, -pad, pad, pad)
 
     def visible_layers(self) -> list[_GroupMember]:
         """The layers shown, in drawing order."""
@@ -330,33 +403,41 @@ class LayerGroup(QGraphicsItem):
         t = painter.worldTransform()
         dpr = painter.device().devicePixelRatio()
         key = (t.m11(), t.m12(), t.m21(), t.m22(), dpr, tuple(id(c) for c in layers))
-        exposed = option.exposedRect
-        at = self._reusable(key, t, exposed)
+        needed = self._needed(t, option.exposedRect, 0)
+        if needed.isEmpty():
+            return
+        at = self._reusable(key, t, needed)
         if at is None:
-            self._cache = self._render(t, exposed, layers, key, dpr)
+            self._cache = self._render(t, self._needed(t, option.exposedRect, self.MARGIN_PX),
+                                       layers, key, dpr)
             at = t.map(self._cache.origin).toPoint()
         painter.save()
         painter.resetTransform()
         painter.drawImage(at, self._cache.image)
         painter.restore()
 
-    def _reusable(self, key: tuple, t: QTransform, exposed: QRectF) -> QPoint | None:
-        """Where to copy the cached image, if it holds this view (same scale, inside the
-        rendered area, aligned on whole pixels)."""
+    def _needed(self, t: QTransform, exposed: QRectF, margin: int) -> QRect:
+        """The device pixels to draw: the exposed area grown by a margin, within the layers'
+        extent grown by the symbols' half size."""
+        data = t.mapRect(self.childrenBoundingRect()).toAlignedRect()
+        s = math.ceil(InfraLayer.SIZE + 2)
+        return (t.mapRect(exposed).toAlignedRect().adjusted(-margin, -margin, margin, margin)
+                .intersected(data.adjusted(-s, -s, s, s)))
+
+    def _reusable(self, key: tuple, t: QTransform, needed: QRect) -> QPoint | None:
+        """Where to copy the cached image, if it holds this view (same scale and layers, the
+        needed pixels inside it, aligned on whole pixels)."""
         c = self._cache
-        if c is None or c.key != key or not c.scene_rect.contains(exposed):
+        if c is None or c.key != key:
             return None
         p = t.map(c.origin)
         if abs(p.x() - round(p.x())) > 1e-3 or abs(p.y() - round(p.y())) > 1e-3:
             return None
-        return p.toPoint()
+        at = p.toPoint()
+        return at if QRect(at, c.image.deviceIndependentSize().toSize()).contains(needed) else None
 
-    def _render(self, t: QTransform, exposed: QRectF, layers: list[_GroupMember], key: tuple,
+    def _render(self, t: QTransform, device: QRect, layers: list[_GroupMember], key: tuple,
                 dpr: float) -> _Cache:
-        m = self.MARGIN_PX
-        device = t.mapRect(exposed).toAlignedRect().adjusted(-m, -m, m, m)
-        device = device.intersected(
-            t.mapRect(self.boundingRect()).toAlignedRect().adjusted(-m, -m, m, m))
         image = QImage(device.size() * dpr, QImage.Format.Format_ARGB32_Premultiplied)
         image.setDevicePixelRatio(dpr)
         image.fill(0)
@@ -369,6 +450,4 @@ class LayerGroup(QGraphicsItem):
             layer.draw(p, scene_rect, mpp)
         p.end()
         self.renders += 1
-        return _Cache(key=key, image=image, scene_rect=scene_rect,
-                      origin=inverse.map(QPointF(device.topLeft())))
-
+        return _Cache(key=key, image=image, origin=inverse.map(QPointF(device.topLeft())))
