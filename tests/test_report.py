@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -141,15 +139,6 @@ def test_cli_report_pdf_is_one_page(tmp_path):
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)) == 1
-
-
-def test_library_modules_do_not_import_qt():
-    code = ("import sys, foncier.report, foncier.batch, foncier.assembly, foncier.cli_batch, "
-            "foncier.cli; foncier.cli.build_parser(); "
-            "print([m for m in sys.modules if m.startswith('PySide6')])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
 
 
 def test_report_presents_candidates_and_incompatible_plots_only_when_none_fit(sample_inventory):
