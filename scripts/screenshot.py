@@ -1,5 +1,5 @@
 """Write docs/screenshot.png: the main window on the bundled sample, with the logistics brief and
-its best assembly of neighbouring plots selected.
+its best plot selected, framed with its activity zone.
 
 Run: ``python scripts/screenshot.py [OUT.png]`` (offscreen: no display needed).
 """
@@ -32,14 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     win.open_brief(brief)
     QTimer.singleShot(20_000, loop.quit)
     loop.exec()
-    # Show the best-ranked assembly of neighbouring plots (the logistics brief allows them),
-    # else the best plot.
+    # Show the best plot, framed with its whole activity zone (and any assembly found there).
     view = win.current
-    rows = [r for r in range(win.model.rowCount())
-            if view.is_assembly(win.model.position_of_row(r))]
-    chosen = win.model.position_of_row(rows[0]) if rows else int(view.result.order[0])
+    chosen = int(view.result.order[0])
+    plots = view.result.inventory.plots
+    zone = plots["site_id"].iloc[chosen]
+    in_zone = [int(i) for i in (plots.index[plots["site_id"] == zone] if zone else [chosen])]
     win.select_plot(chosen)
-    win.map.fit_rect(win.scene.plot_rect(view.members_of(chosen)), margin=2.5)
+    win.map.fit_rect(win.scene.plot_rect(in_zone), margin=1.3)
     app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)
     if not win.grab().save(str(out)):
