@@ -35,10 +35,8 @@ interruption (Ctrl-C) never leaves a partial file.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import re
-import signal
 import sqlite3
 import tempfile
 import unicodedata
@@ -204,8 +202,7 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
 
 def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
               names: Sequence[str] | None = None, max_rows: int | None = DEFAULT_MAX_ROWS,
-              on: dt.date | None = None, progress: Progress | None = None,
-              workers: int | None = None) -> Batch:
+              on: dt.date | None = None, progress: Progress | None = None) -> Batch:
     """Match every brief against every plot of every inventory.
 
     Parameters
@@ -220,11 +217,7 @@ def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
         The day the score's timing component counts from (today by default).
     progress : callable, optional
         ``progress(done, total, brief_name)`` after each (brief, inventory) match; raising
-        ``KeyboardInterrupt`` from it stops the batch (and its worker processes).
-    workers : int, optional
-        Processes matching briefs at once. By default every core when the batch is large enough
-        (at least 2 briefs and 20,000 plots), else 1 (in this process). Workers are forked after
-        the inventories' geometry is computed, so they share it without recomputing it.
+        ``KeyboardInterrupt`` from it stops the batch.
 
     Returns
     -------
@@ -253,69 +246,12 @@ def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
             "area_ha": np.round(p["area_ha"].to_numpy(), 4),
         }))
     plots = pd.concat(frames, ignore_index=True)
-    for inv in inventories:
-        _ = inv.geometry        # computed once here, before any worker starts
-    jobs = _workers(workers, len(briefs), len(plots))
-    if jobs > 1:
-        outcomes = _parallel_outcomes(inventories, names, briefs, max_rows=max_rows or None,
-                                      on=on, progress=progress, workers=jobs)
-    else:
-        total = len(briefs) * len(inventories)
-        outcomes = [_brief_outcome(brief, inventories, names, max_rows=max_rows or None, on=on,
-                                   progress=progress, step=k * len(inventories), total=total)
-                    for k, brief in enumerate(briefs)]
+    total = len(briefs) * len(inventories)
+    outcomes = [_brief_outcome(brief, inventories, names, max_rows=max_rows or None, on=on,
+                               progress=progress, step=k * len(inventories), total=total)
+                for k, brief in enumerate(briefs)]
     return Batch(inventories=inventories, names=names, plots=plots, outcomes=outcomes,
                  max_rows=max_rows or None)
-
-
-#: Below this many plots x briefs, forking workers costs more than it saves.
-_PARALLEL_MIN_PLOTS = 20_000
-_SHARED: dict[str, object] = {}
-
-
-def _workers(asked: int | None, n_briefs: int, n_plots: int) -> int:
-    if asked is not None:
-        return max(1, min(asked, n_briefs))
-    if n_briefs < 2 or n_plots < _PARALLEL_MIN_PLOTS or "fork" not in \
-            multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(os.cpu_count() or 1, n_briefs))
-
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
-
-
-def _outcome_task(k: int) -> tuple[int, BriefOutcome]:
-    s = _SHARED
-    return k, _brief_outcome(s["briefs"][k], s["inventories"], s["names"],
-                             max_rows=s["max_rows"], on=s["on"], progress=None, step=0, total=0)
-
-
-def _parallel_outcomes(inventories, names, briefs, *, max_rows, on, progress,
-                       workers: int) -> list[BriefOutcome]:
-    """Briefs matched by forked worker processes (they inherit the inventories as they are)."""
-    _SHARED.update(inventories=inventories, names=names, briefs=list(briefs),
-                   max_rows=max_rows, on=on)
-    out: list[BriefOutcome | None] = [None] * len(briefs)
-    total = len(briefs) * len(inventories)
-    ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(workers, initializer=_ignore_sigint)
-    try:
-        done = 0
-        for k, outcome in pool.imap_unordered(_outcome_task, range(len(briefs))):
-            out[k] = outcome
-            done += len(inventories)
-            if progress is not None:
-                progress(done, total, briefs[k].name)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
-        _SHARED.clear()
-    return out
 
 
 def read_briefs(paths: Iterable[str | os.PathLike]) -> list[Brief]:

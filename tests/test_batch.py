@@ -266,24 +266,6 @@ def test_an_interrupted_matching_stops_at_once(sample_inventory, briefs):
     assert seen == [1]
 
 
-def test_worker_processes_give_the_same_batch(sample_inventory, briefs):
-    one = run_batch([sample_inventory], briefs, on=ON, workers=1)
-    two = run_batch([sample_inventory], briefs, on=ON, workers=2)
-    for a, b in zip(one.outcomes, two.outcomes, strict=True):
-        assert a.brief == b.brief
-        assert np.array_equal(a.status, b.status) and np.array_equal(a.score, b.score)
-        assert a.rows.drop(columns="geometry").equals(b.rows.drop(columns="geometry"))
-    seen = []
-
-    def stop(done, total, what):
-        seen.append(done)
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        run_batch([sample_inventory], briefs, on=ON, workers=2, progress=stop)
-    assert seen == [1]
-
-
 def test_sheet_and_layer_names_are_valid_and_unique():
     names = sheet_names(["a/b", "A/B", "Synthèse", "matrice", "x" * 40, "x" * 40, "'quoted'",
                          "[]:*?/\\"])
