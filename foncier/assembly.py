@@ -241,7 +241,7 @@ def _scores(result: MatchResult, frame: pd.DataFrame, cgeo: PlotGeometry,
         distance_m={k: np.r_[v, cgeo.distance_m[k]] for k, v in geo.distance_m.items()},
         nearest={}, housing_m=None)
     score = score_plots(both, joined, result.brief, np.r_[result.net_area_ha, net],
-                        on=on)
+                        on=on or result.on)
     return score[len(plots):]
 
 

@@ -102,6 +102,8 @@ class MatchResult:
     net_area_ha : ndarray of float
     order : ndarray of int
         Plot positions in rank order (``order[0]`` is the best plot).
+    on : date or None
+        The day the score's timing component counted from (None: the day of the match).
     """
 
     inventory: Inventory
@@ -112,6 +114,7 @@ class MatchResult:
     score: np.ndarray
     net_area_ha: np.ndarray
     order: np.ndarray
+    on: dt.date | None = None
     _table: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _positions: dict[str, int] | None = field(default=None, repr=False)
 
@@ -245,7 +248,7 @@ def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> M
     order = np.argsort((code * 1001 + tenths) * n + _id_rank(plots, geo), kind="stable")
     return MatchResult(inventory=inventory, brief=brief, criteria=criteria, status=STATUSES[code],
                        status_code=code.astype(np.int8),
-                       score=score, net_area_ha=net, order=order)
+                       score=score, net_area_ha=net, order=order, on=on)
 
 
 def result_frame(result: MatchResult) -> pd.DataFrame:

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import os
@@ -246,6 +247,33 @@ def _figures(result: MatchResult, pos: int) -> list[tuple[str, str]]:
     return figs
 
 
+def _assembly_rows(result: MatchResult, *, top: int) -> list[ReportPlot]:
+    """The best candidate assemblies of neighbouring plots, as report rows."""
+    from .assembly import find_assemblies
+
+    found = find_assemblies(result).head(top)
+    rows = []
+    for a in found.itertuples(index=False):
+        members = str(a.assembly).split("|")
+        first = result.position(members[0])
+        place = _places(result, np.array([first]))[0]
+        rows.append(ReportPlot(
+            rank=0, plot_id=str(a.plot_id), site_id=str(a.site_id or ""),
+            place=f"{place} — assemblage de {len(members)} terrains voisins",
+            status=str(a.status), status_label=STATUS_LABELS[str(a.status)],
+            score=float(a.score),
+            figures=[("Surface nette", f"{fmt_number(a.net_area_ha, 2)} ha"),
+                     ("Terrains", " + ".join(members))],
+            reasons=[r for r in str(a.reasons).split(" ; ") if r], geometry=a.geometry))
+    return rows
+
+
+def _ranked(rows: list[ReportPlot], *, top: int) -> list[ReportPlot]:
+    """Rows ranked as results are: status, then score (best first), then id."""
+    order = {"match": 0, "to_check": 1, "no_match": 2}
+    return sorted(rows, key=lambda r: (order[r.status], -r.score, r.plot_id))[:top]
+
+
 def _extent(geoms: np.ndarray, *, pad: float = 0.15, minimum: float = 1500.0
             ) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = shapely.total_bounds(geoms)
@@ -287,17 +315,20 @@ def report_content(result: MatchResult, *, top: int = 10,
     places = _places(result, best)
     geoms = plots.geometry.to_numpy()
     rows = []
-    for rank, (pos, why, place) in enumerate(zip(best.tolist(), reasons.tolist(), places,
-                                                 strict=True), start=1):
+    for pos, why, place in zip(best.tolist(), reasons.tolist(), places, strict=True):
         status = str(result.status[pos])
         site = plots["site_id"].iloc[pos]
         rows.append(ReportPlot(
-            rank=rank, plot_id=str(plots["plot_id"].iloc[pos]),
+            rank=0, plot_id=str(plots["plot_id"].iloc[pos]),
             site_id="" if site is None or site != site else str(site), place=place,
             status=status, status_label=STATUS_LABELS[status], score=float(result.score[pos]),
             figures=_figures(result, pos), reasons=[r for r in why.split(" ; ") if r],
             geometry=geoms[pos]))
-    extent = _extent(geoms[best]) if len(best) else tuple(shapely.total_bounds(geoms))
+    if result.brief.allow_assembly and len(candidates):
+        rows = _ranked(rows + _assembly_rows(result, top=top), top=top)
+    rows = [dataclasses.replace(r, rank=k) for k, r in enumerate(rows, start=1)]
+    shown = np.array([r.geometry for r in rows], dtype=object)
+    extent = _extent(shown) if len(shown) else tuple(shapely.total_bounds(geoms))
     box = shapely.box(*extent)
     in_plots = _inside(plots, box)
     layers = {

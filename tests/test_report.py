@@ -151,3 +151,18 @@ def test_report_presents_candidates_and_incompatible_plots_only_when_none_fit(sa
     shown = report_content(res, top=3, today=DAY).plots
     assert [p.status for p in shown] == ["no_match"] * 3
     assert all("< 500 ha demandés" in " ".join(p.reasons) for p in shown)
+
+
+def test_report_ranks_assemblies_with_the_plots_when_the_brief_allows_them(sample_inventory):
+    from foncier.assembly import assemble
+
+    brief = next(p for p in foncier.sample_brief_paths() if p.stem == "logistique")
+    res = foncier.match(sample_inventory, foncier.read_brief(brief), on=DAY)
+    table = assemble(res)                 # scores count from the match's day (DAY)
+    expected = table[table["status"] != "no_match"].head(10)
+    shown = report_content(res, top=10, today=DAY).plots
+    assert [p.plot_id for p in shown] == expected["plot_id"].tolist()
+    assert [p.rank for p in shown] == list(range(1, 11))
+    combined = [p for p in shown if "+" in p.plot_id]
+    assert combined and all("assemblage de" in p.place for p in combined)
+    assert all(p.figures[1][1] == p.plot_id.replace("+", " + ") for p in combined)
