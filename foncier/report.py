@@ -262,8 +262,8 @@ def _assembly_rows(result: MatchResult, *, top: int) -> list[ReportPlot]:
             place=f"{place} — assemblage de {len(members)} terrains voisins",
             status=str(a.status), status_label=STATUS_LABELS[str(a.status)],
             score=float(a.score),
-            figures=[("Surface nette", f"{fmt_number(a.net_area_ha, 2)} ha"),
-                     ("Terrains", " + ".join(members))],
+            figures=[("Surface nette", f"{fmt_number(a.net_area_ha, 2)} ha (somme)"),
+                     ("Terrains regroupés", str(len(members)))],
             reasons=[r for r in str(a.reasons).split(" ; ") if r], geometry=a.geometry))
     return rows
 

@@ -165,4 +165,5 @@ def test_report_ranks_assemblies_with_the_plots_when_the_brief_allows_them(sampl
     assert [p.rank for p in shown] == list(range(1, 11))
     combined = [p for p in shown if "+" in p.plot_id]
     assert combined and all("assemblage de" in p.place for p in combined)
-    assert all(p.figures[1][1] == p.plot_id.replace("+", " + ") for p in combined)
+    assert all(p.figures[1] == ("Terrains regroupés", str(p.plot_id.count("+") + 1))
+               for p in combined)
