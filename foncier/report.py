@@ -6,6 +6,11 @@ Lambert-93). :func:`report_html` renders that content as one self-contained HTML
 an inline SVG drawn from the geometries (pure Python, no Qt); :func:`write_report_html` writes it.
 The PDF version is drawn by the desktop app's ``gui/pdf.py`` (``foncier report --out x.pdf``).
 
+Both maps place the best plots' rank labels with :func:`label_layout`, so they never overlap and
+sit at the same places in the HTML and in the PDF: plots closer than a label share one label
+("2 · 6 · 7"), and a label that would cover another one (or another plot's anchor, or the scale
+bar) is moved to the nearest free place, with a leader line back to its plots.
+
 Examples
 --------
 >>> import foncier
@@ -39,7 +44,7 @@ from .store import atomic_write
 
 __all__ = ["InvestorReport", "ReportPlot", "report_content", "brief_summary", "map_svg",
            "report_html", "write_report_html", "STATUS_HEX", "constraint_label", "meta_line",
-           "TABLE_HEADERS", "ALL_PASS", "NO_CRITERIA", "FOOTER"]
+           "TABLE_HEADERS", "ALL_PASS", "NO_CRITERIA", "FOOTER", "MapLabel", "label_layout"]
 
 #: Status colours of the report (fill), as in the desktop app.
 STATUS_HEX = {"match": "#2ea043", "to_check": "#f0ad00", "no_match": "#a0a0a0"}
@@ -350,6 +355,161 @@ def report_content(result: MatchResult, *, top: int = 10,
         n_plots=len(result.status), plots=rows, extent=extent, layers=layers)
 
 
+# ----------------------------------------------------------------------------- rank labels
+
+#: What joins the ranks of plots sharing one label.
+RANK_SEP = " · "
+
+
+@dataclass(frozen=True)
+class MapLabel:
+    """A rank label of the map, in the map's own frame (page points or pixels, y down).
+
+    Attributes
+    ----------
+    text : str
+        The ranks it stands for, joined by ``" · "``.
+    box : (x, y, width, height)
+        Its box, ``x, y`` being the top-left corner.
+    members : tuple of int
+        The indices of its plots in the anchors given to :func:`label_layout`.
+    leaders : tuple of ((x0, y0), (x1, y1))
+        A line per member whose anchor lies outside the box: from the anchor to the nearest
+        point of the box's edge.
+    """
+
+    text: str
+    box: tuple[float, float, float, float]
+    members: tuple[int, ...]
+    leaders: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
+
+
+def label_layout(anchors, ranks, *, height: float = 13.0, char_width: float = 5.0,
+                 within: tuple[float, float, float, float] | None = None,
+                 avoid=(), clear=(), gap: float = 1.0) -> list[MapLabel]:
+    """Where to put the map's rank labels so that none overlaps another.
+
+    Anchors closer than ``height`` (on both axes) to a group's first anchor share its label,
+    their ranks joined by ``" · "``. Labels are placed in rank order, each centred on its
+    group's first anchor when that place is free, otherwise at the nearest free place of a grid
+    of half a label's height around it (nearest first, then clockwise from north), preferring
+    places that cover no other plot's anchor (nor a point of ``clear``); a moved label gets a
+    leader line to each of its anchors left outside it. Labels overlap only when ``within`` is
+    too small to hold them all.
+
+    Parameters
+    ----------
+    anchors : array-like, shape (n, 2)
+        Each plot's anchor point, in the map's frame (page points or pixels, y down), in rank
+        order (the first anchors get the best places).
+    ranks : sequence of int
+        The rank shown for each anchor.
+    height : float, default 13
+        A label's height (and the width of a one-character label).
+    char_width : float, default 5
+        The width of one character of a label's text (a digit, the widest), in the same units.
+    within : (left, top, right, bottom), optional
+        Keep every label inside this box.
+    avoid : sequence of (x, y, width, height), optional
+        Boxes already drawn that labels must not cover (a scale bar, a legend).
+    clear : sequence of (x, y), optional
+        Points a label should rather not cover (map symbols), as other plots' anchors.
+    gap : float, default 1
+        The least space kept between two labels, a label and a box to avoid, or a label and
+        another plot's anchor.
+
+    Returns
+    -------
+    list of MapLabel
+        One label per group, in rank order of their first plot.
+
+    Examples
+    --------
+    The second and third plots, closer than a label's height, share a label; centred on the
+    second one it would cover the first label, so it moves right and draws a leader line from
+    the third plot's anchor to its edge:
+
+    >>> labels = label_layout([(50, 50), (64, 52), (57, 64)], [1, 2, 3])
+    >>> [(lab.text, lab.members, lab.box) for lab in labels]
+    [('1', (0,), (43.5, 43.5, 13.0, 13.0)), ('2 · 3', (1, 2), (61.5, 45.5, 31.0, 13.0))]
+    >>> labels[1].leaders
+    (((57.0, 64.0), (61.5, 58.5)),)
+    """
+    xy = np.asarray(anchors, dtype=float).reshape(-1, 2)
+    if len(ranks) != len(xy):
+        raise ValueError(f"{len(xy)} anchors but {len(ranks)} ranks")
+    offsets = _label_offsets(height, within)
+    placed = np.asarray(list(avoid), dtype=float).reshape(-1, 4)
+    points = np.asarray(list(clear), dtype=float).reshape(-1, 2)
+    out = []
+    for members in _label_groups(xy, height):
+        text = RANK_SEP.join(str(ranks[i]) for i in members)
+        w = max(height, char_width * len(text) + 6.0)
+        corners = xy[members[0]] + offsets - (w / 2, height / 2)
+        if within is not None:
+            corners[:, 0] = np.clip(corners[:, 0], within[0] + gap, within[2] - w - gap)
+            corners[:, 1] = np.clip(corners[:, 1], within[1] + gap, within[3] - height - gap)
+        others = np.vstack([np.delete(xy, members, axis=0), points])
+        x, y = corners[_free_place(corners, (w, height), placed, others, gap)].tolist()
+        box = (x, y, w, height)
+        placed = np.vstack([placed, box])
+        out.append(MapLabel(text=text, box=box, members=tuple(members),
+                            leaders=_leaders(xy[members], box)))
+    return out
+
+
+def _label_groups(xy: np.ndarray, size: float) -> list[list[int]]:
+    """Anchors grouped greedily, in order, with the first anchor closer than ``size``."""
+    groups: list[list[int]] = []
+    firsts = np.empty((0, 2))
+    for i, point in enumerate(xy):
+        near = np.flatnonzero((np.abs(firsts - point) < size).all(axis=1))
+        if len(near):
+            groups[near[0]].append(i)
+        else:
+            groups.append([i])
+            firsts = np.vstack([firsts, point])
+    return groups
+
+
+def _label_offsets(height: float, within) -> np.ndarray:
+    """Candidate moves of a label: a grid of half its height, nearest first then clockwise
+    from north (y down), reaching across ``within`` (or ten labels away)."""
+    step = height / 2
+    reach = max(within[2] - within[0], within[3] - within[1]) if within is not None \
+        else 10 * height
+    k = np.arange(-np.ceil(reach / step), np.ceil(reach / step) + 1) * step
+    dx, dy = (a.ravel() for a in np.meshgrid(k, k))
+    clockwise = np.mod(np.arctan2(dx, -dy), 2 * np.pi)
+    order = np.lexsort((clockwise, np.round(np.hypot(dx, dy), 6)))
+    return np.column_stack([dx[order], dy[order]])
+
+
+def _free_place(corners: np.ndarray, size: tuple[float, float], placed: np.ndarray,
+                others: np.ndarray, gap: float) -> int:
+    """The first candidate box overlapping no placed box, covering no other anchor if it can."""
+    w, h = size
+    x, y = corners[:, :1], corners[:, 1:]
+    hits = ((x < placed[:, 0] + placed[:, 2] + gap) & (placed[:, 0] < x + w + gap)
+            & (y < placed[:, 1] + placed[:, 3] + gap) & (placed[:, 1] < y + h + gap))
+    free = ~hits.any(axis=1)
+    covers = ((others[:, 0] > x - gap) & (others[:, 0] < x + w + gap)
+              & (others[:, 1] > y - gap) & (others[:, 1] < y + h + gap)).any(axis=1)
+    for ok in (free & ~covers, free):
+        if ok.any():
+            return int(np.argmax(ok))
+    return 0
+
+
+def _leaders(points: np.ndarray, box: tuple[float, float, float, float]):
+    """Lines from the anchors outside ``box`` to the nearest point of its edge."""
+    x, y, w, h = box
+    near = np.column_stack([np.clip(points[:, 0], x, x + w), np.clip(points[:, 1], y, y + h)])
+    outside = (near != points).any(axis=1)
+    return tuple((tuple(a), tuple(b))
+                 for a, b in zip(points[outside].tolist(), near[outside].tolist(), strict=True))
+
+
 # ----------------------------------------------------------------------------- SVG map
 
 
@@ -383,7 +543,8 @@ def _path_d(geom, frame: _Frame) -> str:
 
 def map_svg(content: InvestorReport, *, width: int = 700, height: int = 380) -> str:
     """The report's map as an inline SVG: communes, zones, plots coloured by status, the best
-    plots outlined with their rank, infrastructure symbols and a scale bar."""
+    plots outlined, infrastructure symbols, the best plots' rank labels placed by
+    :func:`label_layout` (as in the PDF) and a scale bar."""
     frame = _Frame(content.extent, width, height)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" role="img" aria-label="Carte des terrains">',
@@ -401,24 +562,59 @@ def map_svg(content: InvestorReport, *, width: int = 700, height: int = 380) -> 
         out.append(f'<path d="{_path_d(p.geometry, frame)}" fill="{STATUS_HEX[p.status]}" '
                    'fill-opacity="0.9" stroke="#1a237e" stroke-width="1.4" '
                    f'fill-rule="evenodd"><title>{html.escape(p.plot_id)}</title></path>')
+    symbols = []
     for kind, name, point in content.layers["infrastructure"]:
         (x, y), = frame.xy(shapely.get_coordinates(point))
+        symbols.append((x, y))
         letter, label = _INFRA.get(kind, ("?", kind))
         out.append(f'<g><title>{html.escape(label)} {html.escape(name)}</title>'
                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#263238"/>'
                    f'<text x="{x:.1f}" y="{y + 3:.1f}" font-size="8" text-anchor="middle" '
                    f'fill="#fff">{html.escape(letter)}</text></g>')
-    for p in content.plots:
-        (x, y), = frame.xy(shapely.get_coordinates(shapely.point_on_surface(p.geometry)))
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="#fff" stroke="#1a237e"/>'
-                   f'<text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="9" font-weight="bold" '
-                   f'text-anchor="middle" fill="#1a237e">{p.rank}</text>')
-    out.append(_scale_bar(frame, width, height))
+    scale_svg, scale_box = _scale_bar(frame, width, height)
+    anchors = [frame.xy(shapely.get_coordinates(shapely.point_on_surface(p.geometry)))[0]
+               for p in content.plots]
+    out.append(_rank_labels_svg(anchors, [p.rank for p in content.plots], width=width,
+                                height=height, avoid=[scale_box], clear=symbols))
+    out.append(scale_svg)
     out.append("</svg>")
     return "".join(out)
 
 
-def _scale_bar(frame: _Frame, width: int, height: int) -> str:
+_LABEL_FONT_PX = 9.0
+_LABEL_HEIGHT_PX = 15.0
+_LABEL_DIGIT_PX = 0.7 * _LABEL_FONT_PX      # a bold digit's advance (DejaVu Sans: 0.696 em)
+_NAVY = "#1a237e"
+
+
+def _rank_labels_svg(anchors, ranks: list[int], *, width: float, height: float,
+                     avoid, clear) -> str:
+    """The rank labels placed by :func:`label_layout`: leader lines, anchor dots, then the
+    labels (rounded boxes, class ``rank``) on top."""
+    labels = label_layout(anchors, ranks, height=_LABEL_HEIGHT_PX, char_width=_LABEL_DIGIT_PX,
+                          within=(0, 0, width, height), avoid=avoid, clear=clear)
+    out = ['<g class="ranks">']
+    for lab in labels:
+        out.extend(f'<line class="leader" x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" '
+                   f'y2="{b[1]:.1f}" stroke="{_NAVY}" stroke-width="0.9"/>'
+                   for a, b in lab.leaders)
+    out.extend(f'<circle class="anchor" cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{_NAVY}"/>'
+               for x, y in anchors)
+    for lab in labels:
+        x, y, w, h = lab.box
+        out.append(f'<g class="rank"><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
+                   f'height="{h:.1f}" rx="{h / 2:.1f}" fill="#fff" fill-opacity="0.92" '
+                   f'stroke="{_NAVY}" stroke-width="1"/><text x="{x + w / 2:.1f}" '
+                   f'y="{y + h / 2 + 0.35 * _LABEL_FONT_PX:.1f}" font-size="{_LABEL_FONT_PX:g}" '
+                   f'font-weight="bold" text-anchor="middle" fill="{_NAVY}">'
+                   f"{html.escape(lab.text)}</text></g>")
+    out.append("</g>")
+    return "".join(out)
+
+
+def _scale_bar(frame: _Frame, width: int, height: int
+               ) -> tuple[str, tuple[float, float, float, float]]:
+    """The scale bar's SVG and its box (x, y, width, height)."""
     metres = (width * 0.2) / frame.scale
     nice = 10 ** np.floor(np.log10(metres))
     for m in (5, 2, 1):
@@ -428,10 +624,11 @@ def _scale_bar(frame: _Frame, width: int, height: int) -> str:
     px = nice * frame.scale
     label = f"{fmt_number(nice / 1000, 1)} km" if nice >= 1000 else f"{fmt_number(nice, 0)} m"
     x, y = 12, height - 14
-    return (f'<g><rect x="{x - 4}" y="{y - 14}" width="{px + 8:.1f}" height="22" fill="#fff" '
-            f'fill-opacity="0.8"/><line x1="{x}" y1="{y}" x2="{x + px:.1f}" y2="{y}" '
-            f'stroke="#222" stroke-width="2"/><text x="{x}" y="{y - 4}" font-size="9" '
-            f'fill="#222">{label}</text></g>')
+    box = (x - 4.0, y - 14.0, float(px) + 8.0, 22.0)
+    return (f'<g class="scale"><rect x="{box[0]:g}" y="{box[1]:g}" width="{box[2]:.1f}" '
+            f'height="{box[3]:g}" fill="#fff" fill-opacity="0.8"/><line x1="{x}" y1="{y}" '
+            f'x2="{x + px:.1f}" y2="{y}" stroke="#222" stroke-width="2"/><text x="{x}" '
+            f'y="{y - 4}" font-size="9" fill="#222">{label}</text></g>'), box
 
 
 # ----------------------------------------------------------------------------- HTML
