@@ -6,8 +6,9 @@ report's shared wording, so the app's PDF, ``foncier report --out x.pdf`` and th
 the same thing. Only the drawing is here: :func:`draw_report` paints the content on any
 QPainter (a PDF page, or an image in tests) and returns the texts it drew.
 
-The map's rank labels never overlap: plots closer than a label's size share one label
-("2 · 5 · 7"), and a label that would cover another is moved aside with a leader line to its plots.
+The map's rank labels are placed by the library's :func:`foncier.report.label_layout`, as on the
+HTML map: plots closer than a label's size share one label ("2 · 5 · 7"), and a label that would
+cover another one (or the legend) is moved aside with a leader line to its plots.
 
 :func:`write_investor_pdf` needs only a QGuiApplication (it creates one when none exists), so the
 command line can call it without any window.
@@ -45,6 +46,7 @@ from foncier.report import (
     NO_CRITERIA,
     TABLE_HEADERS,
     InvestorReport,
+    label_layout,
     meta_line,
     report_content,
 )
@@ -55,7 +57,7 @@ from .model import STATUS_CODES
 from .style import COMMUNE_FILL, COMMUNE_PEN, SITE_PEN, STATUS_COLORS, draw_infra_symbol
 from .text import INFRA_LABELS, scale_label
 
-__all__ = ["write_investor_pdf", "draw_report", "label_layout", "PAGE_SIZE"]
+__all__ = ["write_investor_pdf", "draw_report", "PAGE_SIZE"]
 
 _APP: QGuiApplication | None = None
 PAGE_SIZE = QSizeF(595.0, 842.0)          # A4 in points (resolution 72 dpi)
@@ -278,13 +280,16 @@ def _draw_map(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     p.save()
     p.setClipRect(rect)
     kinds: list[str] = []
+    symbols = []
     for kind, _name, point in layers["infrastructure"]:
-        draw_infra_symbol(p, kind, t.map(QPointF(point.x, -point.y)), 4.5)
+        symbols.append(t.map(QPointF(point.x, -point.y)))
+        draw_infra_symbol(p, kind, symbols[-1], 4.5)
         if kind not in kinds:
             kinds.append(kind)
     anchors = [t.map(QPointF(*_scene_xy(shapely.point_on_surface(b.geometry))))
                for b in content.plots]
-    _draw_rank_labels(page, anchors, [b.rank for b in content.plots], rect)
+    _draw_rank_labels(page, anchors, [b.rank for b in content.plots], rect,
+                      avoid=[_legend_rect(rect, kinds)], clear=symbols)
     p.restore()
 
     p.setPen(QPen(QColor("#555555"), 0.8))
@@ -311,103 +316,32 @@ def _fill(p: QPainter, geoms: np.ndarray, fill: QColor, outline: QColor | None) 
     p.drawPath(path_from_geometries(geoms))
 
 
-def label_layout(anchors: list[tuple[float, float]], ranks: list[int], *,
-                 size: float = 13.0, within: tuple[float, float, float, float] | None = None,
-                 char_w: float = 5.0) -> list[tuple[str, tuple[float, float, float, float],
-                                                   list[int]]]:
-    """Where to put the map's rank labels so that none overlaps another.
-
-    Plots whose anchors are closer than ``size`` share one label (their ranks joined by " · ");
-    a label that would overlap an earlier one is moved to the nearest free place around its
-    anchor (the caller draws a leader line).
-
-    Parameters
-    ----------
-    anchors : list of (x, y)
-        Each plot's anchor point, in page units, in rank order.
-    ranks : list of int
-    size : float
-        A label's height (and a single label's width).
-    within : (left, top, right, bottom), optional
-        Keep labels inside this box.
-    char_w : float
-        Width of one character of the label's text.
-
-    Returns
-    -------
-    list of (text, (x, y, w, h), indices)
-        One label per group: its text, its box, and the indices of its plots in ``anchors``.
-
-    Examples
-    --------
-    >>> [(t, i) for t, _, i in label_layout([(0, 0), (5, 0), (100, 0)], [1, 2, 3])]
-    [('1 · 2', [0, 1]), ('3', [2])]
-    """
-    groups: list[list[int]] = []
-    centres: list[tuple[float, float]] = []
-    for i, (x, y) in enumerate(anchors):
-        for g, (cx, cy) in enumerate(centres):
-            if abs(x - cx) < size and abs(y - cy) < size:
-                groups[g].append(i)
-                break
-        else:
-            groups.append([i])
-            centres.append((x, y))
-    placed: list[tuple[float, float, float, float]] = []
-    out = []
-    step = size + 3
-    offsets = [(0.0, 0.0)] + [(dx * step, dy * step) for ring in (1, 2, 3)
-                              for dx, dy in ((0, -ring), (ring, 0), (0, ring), (-ring, 0),
-                                             (ring, -ring), (ring, ring), (-ring, ring),
-                                             (-ring, -ring))]
-    for members, (cx, cy) in zip(groups, centres, strict=True):
-        text = " · ".join(str(ranks[i]) for i in members)
-        w = max(size, char_w * len(text) + 6)
-        for dx, dy in offsets:
-            x, y = cx + dx - w / 2, cy + dy - size / 2
-            if within is not None:
-                x = min(max(x, within[0] + 1), within[2] - w - 1)
-                y = min(max(y, within[1] + 1), within[3] - size - 1)
-            box = (x, y, w, size)
-            if not any(_overlap(box, other) for other in placed):
-                break
-        placed.append(box)
-        out.append((text, box, members))
-    return out
-
-
-def _overlap(a, b, pad: float = 1.0) -> bool:
-    return (a[0] < b[0] + b[2] + pad and b[0] < a[0] + a[2] + pad
-            and a[1] < b[1] + b[3] + pad and b[1] < a[1] + a[3] + pad)
-
-
-def _draw_rank_labels(page: _Page, anchors: list[QPointF], ranks: list[int],
-                      rect: QRectF) -> None:
+def _draw_rank_labels(page: _Page, anchors: list[QPointF], ranks: list[int], rect: QRectF,
+                      *, avoid: list[QRectF], clear: list[QPointF]) -> None:
+    """Rank labels placed by the library's :func:`foncier.report.label_layout` (as in the HTML
+    map): leader lines and anchor dots, then the labels on top."""
     p = page.p
     fm = _metrics(p, _font(7, bold=True))
-    layout = label_layout([(a.x(), a.y()) for a in anchors], ranks, size=13.0,
+    labels = label_layout([(a.x(), a.y()) for a in anchors], ranks, height=13.0,
+                          char_width=fm.horizontalAdvance("0"),
                           within=(rect.left(), rect.top() + 18, rect.right(),
                                   rect.bottom() - 26),
-                          char_w=fm.horizontalAdvance("0"))
-    for text, (x, y, w, h), members in layout:
-        box = QRectF(x, y, w, h)
-        for i in members:
-            a = anchors[i]
-            if not box.contains(a):
-                p.setPen(QPen(_NAVY, 0.7))
-                p.drawLine(a, _nearest_on(box, a))
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(_NAVY)
-            p.drawEllipse(a, 1.6, 1.6)
+                          avoid=[(r.x(), r.y(), r.width(), r.height()) for r in avoid],
+                          clear=[(c.x(), c.y()) for c in clear])
+    p.setPen(QPen(_NAVY, 0.7))
+    for lab in labels:
+        for a, b in lab.leaders:
+            p.drawLine(QPointF(*a), QPointF(*b))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(_NAVY)
+    for a in anchors:
+        p.drawEllipse(a, 1.6, 1.6)
+    for lab in labels:
+        box = QRectF(*lab.box)
         p.setPen(QPen(_NAVY, 0.8))
         p.setBrush(QColor(255, 255, 255, 235))
-        p.drawRoundedRect(box, h / 2, h / 2)
-        page.text(box, Qt.AlignmentFlag.AlignCenter, text, size=7, bold=True, color=_NAVY)
-
-
-def _nearest_on(box: QRectF, a: QPointF) -> QPointF:
-    return QPointF(min(max(a.x(), box.left()), box.right()),
-                   min(max(a.y(), box.top()), box.bottom()))
+        p.drawRoundedRect(box, box.height() / 2, box.height() / 2)
+        page.text(box, Qt.AlignmentFlag.AlignCenter, lab.text, size=7, bold=True, color=_NAVY)
 
 
 def _scale_bar(page: _Page, rect: QRectF, metres_per_unit: float) -> None:
@@ -428,13 +362,18 @@ def _scale_bar(page: _Page, rect: QRectF, metres_per_unit: float) -> None:
               "N ↑", size=7)
 
 
+def _legend_rect(rect: QRectF, kinds: list[str]) -> QRectF:
+    """The legend's box at the map's bottom right: the statuses, then the infrastructure kinds."""
+    h = 10.0 * (len(STATUS_CODES) + len(kinds)) + 6
+    return QRectF(rect.right() - 118, rect.bottom() - h - 4, 114, h)
+
+
 def _legend(page: _Page, rect: QRectF, kinds: list[str]) -> None:
     p = page.p
     entries: list[tuple[str, object]] = [(STATUS_LABELS[s].capitalize(), STATUS_COLORS[c])
                                          for s, c in STATUS_CODES.items()]
     entries += [(INFRA_LABELS.get(k, k), k) for k in kinds]
-    h = 10.0 * len(entries) + 6
-    box = QRectF(rect.right() - 118, rect.bottom() - h - 4, 114, h)
+    box = _legend_rect(rect, kinds)
     p.fillRect(box, QColor(255, 255, 255, 220))
     for i, (label, what) in enumerate(entries):
         yy = box.top() + 3 + i * 10

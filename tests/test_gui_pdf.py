@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 from PySide6.QtGui import QImage, QPainter
 
@@ -21,7 +21,7 @@ from foncier.report import (
     meta_line,
     report_content,
 )
-from gui.pdf import PAGE_SIZE, draw_report, label_layout, write_investor_pdf
+from gui.pdf import PAGE_SIZE, draw_report, write_investor_pdf
 
 
 def test_one_page_pdf_of_the_best_plots(qapp, tmp_path, sample_inventory):
@@ -95,22 +95,14 @@ def test_the_pdf_says_what_the_library_report_says(qapp, sample_inventory):
     assert texts[-1] == FOOTER
 
 
-def test_rank_labels_never_overlap_when_plots_are_spread_or_clustered():
-    rng = np.random.default_rng(1)
-    # Three clusters far apart (plots spread over the region) and some loners.
-    anchors = [(float(x), float(y)) for x, y in np.concatenate([
-        rng.normal((100, 100), 3, (4, 2)), rng.normal((100, 125), 1, (3, 2)),
-        rng.normal((400, 300), 2, (2, 2)), [(60, 60), (62, 75), (300, 50)]])]
-    ranks = list(range(1, len(anchors) + 1))
-    layout = label_layout(anchors, ranks, size=13, within=(0, 0, 500, 400))
-    shown = sorted(i for _, _, members in layout for i in members)
-    assert shown == list(range(len(anchors)))                    # every plot has a label
-    boxes = [box for _, box, _ in layout]
-    for i, a in enumerate(boxes):
-        assert 0 <= a[0] and a[0] + a[2] <= 500 and 0 <= a[1] and a[1] + a[3] <= 400
-        for b in boxes[i + 1:]:
-            overlap_x = a[0] < b[0] + b[2] and b[0] < a[0] + a[2]
-            overlap_y = a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-            assert not (overlap_x and overlap_y), (a, b)
-    texts = [t for t, _, _ in layout]
-    assert "1 · 2 · 3 · 4" in texts and "10" in texts
+@pytest.mark.parametrize("stem", ["logistique", "atelier"])
+def test_the_map_labels_every_shown_plot_once_grouping_close_ones(qapp, sample_inventory, stem):
+    brief = foncier.read_brief(next(p for p in foncier.sample_brief_paths() if p.stem == stem))
+    content = report_content(foncier.match(sample_inventory, brief), top=10,
+                             today=dt.date(2026, 3, 2))
+    texts = drawn_texts(content)
+    on_map = texts[texts.index("• " + brief_summary(brief)[-1]) + 1:texts.index(TABLE_HEADERS[0])]
+    labels = [t for t in on_map if re.fullmatch(r"\d+( · \d+)*", t)]
+    ranks = sorted(int(r) for t in labels for r in t.split(" · "))
+    assert ranks == [p.rank for p in content.plots]
+    assert any(" · " in t for t in labels)          # the sample's close plots share a label
