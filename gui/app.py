@@ -31,17 +31,15 @@ def install_french() -> None:
 def build_window(inventory=None, project=None, *, delay_ms: int = 250):
     """The main window on an inventory (the bundled sample by default) and an optional brief.
 
+    The inventory opens off the GUI thread (the window shows at once, busy until it is read).
     A bad inventory or brief file shows the library's message in a dialog; the window then opens
     on the sample inventory (or the default brief) and stays usable.
     """
-    import foncier
-
     from .mainwindow import MainWindow
 
     install_french()
     win = MainWindow(delay_ms=delay_ms)
-    if inventory is None or not win.open_inventory(inventory):
-        win.set_inventory(foncier.open_inventory())
+    win.open_inventory(inventory, or_sample=True)
     if project:
         win.open_brief(project)
     return win

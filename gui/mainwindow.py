@@ -32,14 +32,17 @@ from .detail import DetailPanel
 from .filters import FilterPanel
 from .layers import LayerList
 from .mapview import MapScene, MapView
-from .model import MatchView, PlotIndex, constraint_groups, plot_index_from_inventory
+from .model import MatchView, PlotIndex, plot_index_from_inventory
 from .style import STATUS_COLORS
 from .table import ResultsModel
-from .worker import MatchRunner
+from .worker import InventoryOpener, MatchRunner
 
 __all__ = ["MainWindow", "DEFAULT_BRIEF"]
 
 DEFAULT_BRIEF = foncier.Brief(name="Nouveau projet", min_area_ha=5.0)
+
+#: Menu actions that need the shown inventory to stay: disabled while another one opens.
+NEEDS_INVENTORY = ("open_brief", "export_table", "export_pdf", "zoom_results", "zoom_selection")
 
 
 class MainWindow(QMainWindow):
@@ -53,11 +56,15 @@ class MainWindow(QMainWindow):
         The selected plot's position (-1 when none).
     errorShown(str)
         An error dialog opened with that message.
+    inventoryShown(object)
+        The map, layer list and filter panel show a new inventory (its
+        :class:`~gui.model.PlotIndex`); its first match follows.
     """
 
     viewUpdated = Signal(object)
     selectionChanged = Signal(int)
     errorShown = Signal(str)
+    inventoryShown = Signal(object)
 
     def __init__(self, inventory: foncier.Inventory | None = None, *,
                  brief: foncier.Brief | None = None, delay_ms: int = 250):
@@ -74,6 +81,12 @@ class MainWindow(QMainWindow):
         self.runner.resultReady.connect(self._on_result)
         self.runner.failed.connect(lambda msg: self.show_error("Calcul impossible", msg))
         self.runner.busyChanged.connect(self._on_busy)
+        self.opener = InventoryOpener(self)
+        self.opener.opened.connect(self._on_opened)
+        self.opener.failed.connect(self._on_open_failed)
+        self.opener.busyChanged.connect(self._on_busy)
+        self._opening: str | None = None       # the name of the inventory being opened
+        self._or_sample = False
 
         self.filters = FilterPanel()
         self.filters.briefChanged.connect(self._on_brief_changed)
@@ -241,15 +254,44 @@ class MainWindow(QMainWindow):
         self.errorShown.emit(message)
         return box
 
-    def open_inventory(self, source) -> bool:
-        """Open an inventory (GeoPackage path or URL); a bad one shows the library's message."""
-        try:
-            inv = foncier.open_inventory(source)
-        except foncier.FoncierError as exc:
-            self.show_error("Inventaire illisible", str(exc))
-            return False
-        self.set_inventory(inv)
-        return True
+    def open_inventory(self, source, *, or_sample: bool = False) -> int:
+        """Open an inventory (GeoPackage path, URL, or None for the bundled sample) off the GUI
+        thread; returns the request's number.
+
+        The window stays responsive meanwhile: busy indicator, "Ouverture de …" in the status
+        bar, the filter panel and the menus that need an inventory disabled. The new inventory
+        replaces the shown one when it is read (:attr:`inventoryShown`), then is matched. A
+        newer request supersedes this one. A bad source shows the library's message in a
+        dialog (:attr:`errorShown`) and the shown inventory stays; with ``or_sample`` the
+        bundled sample opens instead when none is shown.
+        """
+        name = "l'inventaire d'exemple" if source is None else _source_name(source)
+        self._opening = name
+        self._or_sample = or_sample and source is not None
+        generation = self.opener.request(source)
+        self._set_opening(True)
+        self.statusBar().showMessage(f"Ouverture de {name}…")
+        return generation
+
+    def _set_opening(self, opening: bool) -> None:
+        self.filters.setEnabled(not opening)
+        for key in NEEDS_INVENTORY:
+            self.actions[key].setEnabled(not opening)
+        self._on_busy()
+
+    def _on_opened(self, index: PlotIndex) -> None:
+        name, self._opening = self._opening, None
+        self._set_opening(False)
+        self.statusBar().showMessage(f"Inventaire ouvert : {name}", 5000)
+        self._show_index(index)
+
+    def _on_open_failed(self, message: str) -> None:
+        self._opening = None
+        self._set_opening(False)
+        self.statusBar().clearMessage()
+        self.show_error("Inventaire illisible", message)
+        if self._or_sample and self.index is None:
+            self.open_inventory(None)
 
     def open_brief(self, path) -> bool:
         """Read a brief into the filter panel and match it; a bad one shows the message."""
@@ -314,8 +356,20 @@ class MainWindow(QMainWindow):
 
     # -- inventory and matching -------------------------------------------------------------
     def set_inventory(self, inventory: foncier.Inventory) -> None:
-        """Show an inventory: map layers, constraint selectors, then match the current brief."""
-        self.index = plot_index_from_inventory(inventory)
+        """Show an inventory already in memory (its views' data computed on the GUI thread):
+        map layers, constraint selectors, then match the current brief. Supersedes any
+        inventory being opened."""
+        if self.opener.busy:
+            self.opener.cancel()
+            self._opening = None
+            self._set_opening(False)
+            self.statusBar().clearMessage()
+        self._show_index(plot_index_from_inventory(inventory))
+
+    def _show_index(self, index: PlotIndex) -> None:
+        """Show an inventory's views' data: map layers, constraint selectors, then match."""
+        inventory = index.inventory
+        self.index = index
         self.current = None
         self.model.set_view(None)
         self.selected = None
@@ -326,12 +380,13 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.deleteLater()
         self.layer_list.set_scene(self.scene)
-        self.filters.set_groups(constraint_groups(inventory.constraints))
+        self.filters.set_groups(index.groups)
         self.runner.set_index(self.index)
         self.zoom_all()
-        name = Path(inventory.source).name if inventory.source else "inventaire en mémoire"
+        name = _source_name(inventory.source) if inventory.source else "inventaire en mémoire"
         self.setWindowTitle(f"Foncier — {name}")
-        self.counts_label.setText(f"{self.index.n} terrains — calcul en cours…")
+        self.counts_label.setText(f"{fmt_number(self.index.n, 0)} terrains — calcul en cours…")
+        self.inventoryShown.emit(index)
         try:
             brief = self.filters.brief()
         except foncier.BriefError:
@@ -342,7 +397,10 @@ class MainWindow(QMainWindow):
         if self.index is not None:
             self.runner.request(brief, immediate=immediate)
 
-    def _on_busy(self, busy: bool) -> None:
+    def _on_busy(self, *_) -> None:
+        opening = self.opener.busy
+        busy = opening or self.runner.busy
+        self.busy_label.setText("Ouverture en cours…" if opening else "Calcul en cours…")
         self.busy.setVisible(busy)
         self.busy_label.setVisible(busy)
 
@@ -470,7 +528,19 @@ class MainWindow(QMainWindow):
             self.map.fit_rect(self.scene.plot_rect(self._members(self.selected)), margin=1.5)
 
     def closeEvent(self, event) -> None:
+        self.opener.shutdown()
         self.runner.shutdown()
         if self.error_box is not None:
             self.error_box.close()
         super().closeEvent(event)
+
+
+def _source_name(source) -> str:
+    """A file's name, or a database URL without its password."""
+    text = str(source)
+    if "://" in text:
+        scheme, rest = text.split("://", 1)
+        if "@" in rest:
+            rest = rest.split("@", 1)[1]
+        return f"{scheme}://{rest}"
+    return Path(text).name

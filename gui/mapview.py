@@ -41,7 +41,7 @@ from .geom import (
     path_from_rings,
 )
 from .maplayers import BAND_TOLERANCES_M, InfraLayer, LayerGroup, PolygonLayer
-from .model import NO_STATUS, PlotIndex, constraint_groups
+from .model import NO_STATUS, PlotIndex
 from .style import (
     ASSEMBLY_COLOR,
     COMMUNE_FILL,
@@ -230,11 +230,10 @@ class MapScene(QGraphicsScene):
                   PolygonLayer(inv.sites.geometry.to_numpy(), SITE_PEN, None))
         cons = inv.constraints
         kinds = cons["kind"].to_numpy(dtype=object)
-        levels = cons["level"].to_numpy(dtype=object)
+        levels = cons["level"].map(lambda v: v if isinstance(v, str) else "").to_numpy(dtype=object)
         geoms = cons.geometry.to_numpy()
-        for kind, level in constraint_groups(cons):
-            mask = (kinds == kind) & np.array([(lv if isinstance(lv, str) else None) == level
-                                               for lv in levels], dtype=bool)
+        for kind, level in index.groups:
+            mask = (kinds == kind) & (levels == (level or ""))
             color = constraint_color(kind, level)
             fill = QColor(color)
             fill.setAlpha(80)

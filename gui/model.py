@@ -7,6 +7,7 @@ worker thread runs for each brief: the library's match plus the table's columns.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -22,7 +23,7 @@ from foncier.schema import CONSTRAINT_KINDS
 from .geom import RingData, ring_data_from_geometries
 
 __all__ = ["PlotIndex", "MatchView", "view_from_match", "STATUS_CODES", "STATUS_ORDER",
-           "plot_index_from_inventory", "constraint_groups"]
+           "plot_index_from_inventory", "plot_index_from_source", "constraint_groups"]
 
 STATUS_ORDER = ("match", "to_check", "no_match")
 STATUS_CODES = {s: i for i, s in enumerate(STATUS_ORDER)}
@@ -47,6 +48,10 @@ class PlotIndex:
         Each plot's representative point in scene coordinates (y negated).
     tree : shapely.STRtree
         Over the plot geometries, for picking.
+    typical_size_m : float
+        The median plot's side.
+    groups : list of (str, str or None)
+        The constraint (kind, level) groups (:func:`constraint_groups`).
     """
 
     inventory: foncier.Inventory
@@ -59,11 +64,19 @@ class PlotIndex:
     cy: np.ndarray
     tree: shapely.STRtree
     typical_size_m: float
+    groups: list[tuple[str, str | None]] = field(default_factory=list)
     _positions: dict[str, int] | None = field(default=None, repr=False)
+    _geometry_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.plot_ids)
+
+    def ensure_geometry(self):
+        """The inventory's plot geometry, computed at most once even when two threads ask at
+        the same time (the opening worker precomputes it while a match may already wait)."""
+        with self._geometry_lock:
+            return self.inventory.geometry
 
     def position(self, plot_id: str) -> int:
         """The position of a plot in the inventory."""
@@ -143,7 +156,17 @@ def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
         cy=-xy[:, 1] if len(xy) else np.zeros(0),
         tree=shapely.STRtree(geoms),
         typical_size_m=float(np.sqrt(np.median(area))) if len(area) else 1.0,
+        groups=constraint_groups(inventory.constraints),
     )
+
+
+def plot_index_from_source(source) -> PlotIndex:
+    """Open an inventory (GeoPackage path, ``postgresql://`` URL, or None for the bundled
+    sample) and compute the views' data: what a worker thread runs to open an inventory.
+
+    Raises the library's :class:`foncier.FoncierError` for a bad source.
+    """
+    return plot_index_from_inventory(foncier.open_inventory(source))
 
 
 @dataclass(eq=False)
@@ -259,6 +282,7 @@ def _with_assemblies(index: PlotIndex, columns: dict[str, np.ndarray], frame: gp
 def view_from_match(index: PlotIndex, brief: foncier.Brief, generation: int) -> MatchView:
     """Match an inventory (and find assemblies when the brief allows them) and lay out the
     table's columns: the worker's pure function."""
+    index.ensure_geometry()
     result = foncier.match(index.inventory, brief)
     code = np.select([result.status == "match", result.status == "to_check"], [0, 1], 2)
     code = code.astype(np.int8)

@@ -1,9 +1,15 @@
-"""Matching off the GUI thread: debounced requests, numbered runs, stale results dropped.
+"""Work off the GUI thread: opening inventories and matching, stale results dropped.
 
-Each request gets a generation number. A single-shot timer waits for the filters to settle
-(``delay_ms``), then one worker of a QThreadPool runs :func:`gui.model.view_from_match`. While a
-worker runs, newer requests wait (only the latest is kept); a result whose generation is older than
-the latest request is dropped, so the view never goes back in time.
+:class:`MatchRunner`: each request gets a generation number. A single-shot timer waits for the
+filters to settle (``delay_ms``), then one worker of a QThreadPool runs
+:func:`gui.model.view_from_match`. While a worker runs, newer requests wait (only the latest is
+kept); a result whose generation is older than the latest request is dropped, so the view never
+goes back in time.
+
+:class:`InventoryOpener`: each open request gets a generation number too. A worker opens the
+inventory and computes the views' data (:func:`gui.model.plot_index_from_source`), hands it over,
+then precomputes the plot geometry the first match needs. A newer request supersedes an older
+one: the older job stops at its next step and its result is never handed over.
 """
 
 from __future__ import annotations
@@ -14,9 +20,9 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 import foncier
 
-from .model import MatchView, PlotIndex, view_from_match
+from .model import MatchView, PlotIndex, plot_index_from_source, view_from_match
 
-__all__ = ["MatchRunner"]
+__all__ = ["MatchRunner", "InventoryOpener"]
 
 
 class _Signals(QObject):
@@ -138,4 +144,134 @@ class MatchRunner(QObject):
         self._closed = True
         self._timer.stop()
         self._pending = None
+        self._pool.waitForDone()
+
+
+class _OpenSignals(QObject):
+    opened = Signal(int, object)
+    failed = Signal(int, str)
+    geometryReady = Signal(int)
+
+
+class _OpenJob(QRunnable):
+    def __init__(self, source, generation: int, opener: InventoryOpener):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._source = source
+        self._generation = generation
+        self._opener = opener               # read only (its latest generation) from this thread
+        self._signals = opener._signals
+
+    def _superseded(self) -> bool:
+        return self._opener.generation != self._generation or self._opener.closed
+
+    def run(self) -> None:  # runs in a pool thread
+        generation = self._generation
+        if self._superseded():              # a newer request came while this one waited
+            return
+        try:
+            index = plot_index_from_source(self._source)
+        except foncier.FoncierError as exc:
+            self._signals.failed.emit(generation, str(exc))
+            return
+        except Exception:  # a bug must reach the user, not kill the thread silently
+            self._signals.failed.emit(generation, traceback.format_exc())
+            return
+        if self._superseded():
+            return
+        self._signals.opened.emit(generation, index)
+        try:
+            index.ensure_geometry()
+        except Exception:  # noqa: BLE001 - the first match computes it again and reports it
+            return
+        self._signals.geometryReady.emit(generation)
+
+
+class InventoryOpener(QObject):
+    """Opens inventories in the background, the latest request only.
+
+    Signals
+    -------
+    opened(object)
+        The :class:`~gui.model.PlotIndex` of the latest request's inventory.
+    failed(str)
+        The latest request's error message (the library's, for a bad source).
+    geometryReady(object)
+        The plot geometry of that inventory is computed (the first match needs it).
+    busyChanged(bool)
+        True from a request until its inventory is opened or has failed.
+    """
+
+    opened = Signal(object)
+    failed = Signal(str)
+    geometryReady = Signal(object)
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _OpenSignals(self)
+        self._signals.opened.connect(self._on_opened)
+        self._signals.failed.connect(self._on_failed)
+        self._signals.geometryReady.connect(self._on_geometry)
+        self.generation = 0
+        self.closed = False
+        self._waiting: int | None = None        # the generation not opened yet
+        self._index: PlotIndex | None = None    # the latest opened, until its geometry is ready
+
+    @property
+    def busy(self) -> bool:
+        return self._waiting is not None
+
+    def request(self, source) -> int:
+        """Open ``source`` (None for the bundled sample) in the background; returns the
+        request's generation number. Any earlier request is superseded."""
+        self.generation += 1
+        was_busy = self.busy
+        self._waiting = self.generation
+        self._index = None
+        self._pool.start(_OpenJob(source, self.generation, self))
+        if not was_busy:
+            self.busyChanged.emit(True)
+        return self.generation
+
+    def cancel(self) -> None:
+        """Drop every request made so far (their results will not be handed over)."""
+        self.generation += 1
+        self._index = None
+        self._set_done()
+
+    def _set_done(self) -> None:
+        if self._waiting is not None:
+            self._waiting = None
+            self.busyChanged.emit(False)
+
+    def _latest(self, generation: int) -> bool:
+        return generation == self.generation and not self.closed
+
+    def _on_opened(self, generation: int, index: PlotIndex) -> None:
+        if self._latest(generation):
+            self._index = index
+            self._set_done()
+            self.opened.emit(index)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if self._latest(generation):
+            self._set_done()
+            self.failed.emit(message)
+
+    def _on_geometry(self, generation: int) -> None:
+        if self._latest(generation) and self._index is not None:
+            index, self._index = self._index, None
+            self.geometryReady.emit(index)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Wait for the running job (if any) to finish."""
+        return self._pool.waitForDone(msecs)
+
+    def shutdown(self) -> None:
+        """Drop every request and wait for the running job (on window close)."""
+        self.closed = True
+        self.cancel()
         self._pool.waitForDone()

@@ -31,8 +31,14 @@ def test_a_bad_inventory_on_the_command_line_falls_back_to_the_sample(qtbot, tmp
     bad.write_bytes(b"")
     win = build_window(bad, foncier.sample_brief_paths()[0], delay_ms=10)
     qtbot.addWidget(win)
+    assert win.index is None and win.opener.busy         # opening off the GUI thread
+    with qtbot.waitSignals([win.errorShown, win.inventoryShown], order="strict",
+                           timeout=30_000):
+        pass
     assert win.error_box is not None and "vide.gpkg" in win.error_box.text()
     assert len(win.index.plot_ids) == len(foncier.open_inventory().plots)
+    assert win.index.inventory.source == str(foncier.sample_inventory_path())
     assert win.filters.brief() == foncier.read_brief(foncier.sample_brief_paths()[0])
     qtbot.waitUntil(lambda: win.current is not None, timeout=30_000)
+    assert win.current.result.brief == win.filters.brief()
     win.close()

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from PySide6.QtCore import QPointF, Qt
+import shapely
+from conftest import make_layers
+from PySide6.QtCore import QPointF, Qt, QTimer
 
 import foncier
 from foncier.assembly import assemble
@@ -301,12 +303,16 @@ def test_a_bad_geopackage_shows_the_library_message_and_the_app_stays_usable(
     bad.write_text("ceci n'est pas un GeoPackage", encoding="utf-8")
     with pytest.raises(foncier.InventoryError) as exc:
         foncier.open_inventory(bad)
-    with qtbot.waitSignal(window.errorShown) as blocker:
-        assert not window.open_inventory(bad)
+    with qtbot.waitSignal(window.errorShown, timeout=TIMEOUT) as blocker:
+        window.open_inventory(bad)
+        assert not window.filters.isEnabled()                 # while it opens
+        assert not window.actions["export_table"].isEnabled()
     assert blocker.args[0] == str(exc.value)
     assert window.error_box.isVisible()
     assert window.error_box.text() == str(exc.value)
     assert window.index.inventory is sample_inventory
+    assert window.filters.isEnabled() and window.actions["export_table"].isEnabled()
+    assert window.busy.isHidden()
     window.error_box.close()
     with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
         window.filters.fields["max_price_eur_m2"].editor.setValue(25.0)
@@ -318,8 +324,8 @@ def test_a_geopackage_without_plots_is_refused(window, qtbot, tmp_path, sample_i
     pyogrio.write_dataframe(sample_inventory.sites, path, layer="sites")
     with pytest.raises(foncier.InventoryError, match="plots") as exc:
         foncier.open_inventory(path)
-    with qtbot.waitSignal(window.errorShown):
-        assert not window.open_inventory(path)
+    with qtbot.waitSignal(window.errorShown, timeout=TIMEOUT):
+        window.open_inventory(path)
     assert window.error_box.text() == str(exc.value)
     assert window.model.rowCount() == len(sample_inventory.plots) + window.current.n_assemblies
     assert window.index.inventory is sample_inventory
@@ -479,3 +485,117 @@ def test_zoomed_out_plots_are_painted_in_their_status_colour(window, qtbot):
     assert window.current.code[position] == 2
     shown = colours_around_the_plot()
     assert STATUS_COLORS[2].name() in shown and STATUS_COLORS[0].name() not in shown
+
+
+# -- opening an inventory off the GUI thread ----------------------------------------------------
+
+def test_opening_the_sample_in_the_background_fills_the_map_and_table(qtbot, sample_inventory):
+    brief = foncier.read_brief(next(p for p in foncier.sample_brief_paths()
+                                    if p.stem == "logistique"))
+    win = MainWindow(brief=brief, delay_ms=50)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.opener.geometryReady, timeout=TIMEOUT) as geometry:
+        with qtbot.waitSignal(win.inventoryShown, timeout=TIMEOUT) as shown:
+            win.open_inventory(foncier.sample_inventory_path())
+            # The call returns at once: nothing read yet, the window says it is opening.
+            assert win.index is None
+            assert win.statusBar().currentMessage() == "Ouverture de normandie.gpkg…"
+            assert win.busy.isVisible() and win.busy_label.text() == "Ouverture en cours…"
+            assert not win.filters.isEnabled()
+            assert not win.actions["open_brief"].isEnabled()
+            assert not win.actions["export_pdf"].isEnabled()
+            assert win.actions["open_inventory"].isEnabled()
+    index = shown.args[0]
+    assert win.index is index and win.scene.index is index
+    assert win.filters.isEnabled() and win.actions["export_pdf"].isEnabled()
+    assert win.statusBar().currentMessage() == "Inventaire ouvert : normandie.gpkg"
+    assert win.windowTitle() == "Foncier — normandie.gpkg"
+    assert geometry.args[0] is index                    # precomputed by the opening worker
+    assert index.groups == sample_inventory.geometry.groups
+    assert win.layer_list.item_for("constraint:flood:interdiction") is not None
+    assert win.filters.selector_list("excluded_constraints").count() > 0
+    qtbot.waitUntil(lambda: win.current is not None, timeout=TIMEOUT)
+    assert win.current.result.inventory is index.inventory
+    assert shown_statuses(win) == library_statuses(sample_inventory, brief)
+    expected = foncier.match(sample_inventory, brief).status
+    codes = np.array(["match", "to_check", "no_match"], dtype=object)[win.scene.plot_layer.code]
+    assert (codes == expected).all()
+    qtbot.waitUntil(lambda: win.busy.isHidden(), timeout=TIMEOUT)
+    win.close()
+
+
+def test_the_gui_thread_processes_events_while_an_inventory_opens(window, qtbot):
+    previous = window.index
+    seen = []                                   # (opening, shown index, map repainted) per tick
+
+    def tick():
+        if window.opener.busy:
+            window.map.viewport().repaint()     # the old map still paints meanwhile
+        seen.append((window.opener.busy, window.index))
+
+    timer = QTimer()
+    timer.setInterval(2)
+    timer.timeout.connect(tick)
+    timer.start()
+    with qtbot.waitSignal(window.inventoryShown, timeout=TIMEOUT):
+        window.open_inventory(foncier.sample_inventory_path())
+    timer.stop()
+    during = [idx for busy, idx in seen if busy]
+    assert during, "no timer tick while the inventory was being opened"
+    assert all(idx is previous for idx in during)          # the old inventory stays shown
+    assert window.index is not previous
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        pass
+
+
+def test_a_geopackage_without_crs_keeps_the_previous_inventory(window, qtbot, tmp_path,
+                                                               sample_inventory):
+    path = tmp_path / "sans_crs.gpkg"
+    for name, layer in sample_inventory.layers().items():
+        if name == "plots":
+            layer = layer.drop(columns="area_ha").set_crs(None, allow_override=True)
+            with pytest.warns(UserWarning, match="crs"):      # pyogrio's, on writing
+                pyogrio.write_dataframe(layer, path, layer=name)
+        else:
+            pyogrio.write_dataframe(layer, path, layer=name)
+    with pytest.raises(foncier.InventoryError, match="plots: aucun système de coordonnées"):
+        foncier.open_inventory(path)
+    before = shown_statuses(window)
+    with qtbot.waitSignal(window.errorShown, timeout=TIMEOUT) as blocker:
+        window.open_inventory(path)
+    assert "plots: aucun système de coordonnées" in blocker.args[0]
+    assert window.error_box.text() == blocker.args[0]
+    assert window.index.inventory is sample_inventory
+    assert shown_statuses(window) == before
+    assert window.windowTitle() != "Foncier — sans_crs.gpkg"
+
+
+def test_quick_opens_show_only_the_last_inventory(window, qtbot, tmp_path):
+    small = tmp_path / "petit.gpkg"
+    foncier.write_inventory(foncier.inventory_from_layers(make_layers(plots=[
+        {"plot_id": "A1", "geometry": shapely.box(0, 0, 300, 300)},
+        {"plot_id": "A2", "geometry": shapely.box(400, 0, 700, 300)},
+    ])), small)
+    bad = tmp_path / "cassé.gpkg"
+    bad.write_text("pas un GeoPackage", encoding="utf-8")
+    shown, errors = [], []
+    window.inventoryShown.connect(shown.append)
+    window.errorShown.connect(errors.append)
+    window.open_inventory(foncier.sample_inventory_path())
+    window.open_inventory(bad)
+    last = window.open_inventory(small)
+    assert last == window.opener.generation
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        pass
+    qtbot.waitUntil(lambda: not window.opener.busy and not window.runner.busy, timeout=TIMEOUT)
+    assert window.opener.wait(TIMEOUT)              # the superseded jobs have ended...
+    qtbot.wait(0)                                   # ... and anything they sent is delivered
+    assert [idx.plot_ids.tolist() for idx in shown] == [["A1", "A2"]]
+    assert errors == []
+    assert window.index is shown[0]
+    assert window.model.rowCount() == 2
+    assert sorted(shown_statuses(window)) == sorted(
+        library_statuses(shown[0].inventory, window.filters.brief()))
+    assert window.windowTitle() == "Foncier — petit.gpkg"
