@@ -54,7 +54,7 @@ def read_layers(source: str | os.PathLike, names: list[str] | tuple[str, ...]
         if name not in present:
             continue
         try:
-            frame = pyogrio.read_dataframe(source, layer=name)
+            frame = _read_layer(source, name)
         except Exception as exc:
             raise InventoryError([Problem(name, None, f"couche illisible ({exc}).")],
                                  source=str(source)) from None
@@ -62,6 +62,22 @@ def read_layers(source: str | os.PathLike, names: list[str] | tuple[str, ...]
             frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
         out[name] = frame
     return out
+
+
+#: Large layers are read in chunks of this many features: pyogrio holds the interpreter lock while
+#: it reads, and chunks let other threads (the desktop app's window) run in between.
+READ_CHUNK = 25_000
+
+
+def _read_layer(source: str | os.PathLike, name: str) -> gpd.GeoDataFrame:
+    count = pyogrio.read_info(source, layer=name).get("features", -1)
+    if count <= READ_CHUNK:
+        return pyogrio.read_dataframe(source, layer=name)
+    parts = [pyogrio.read_dataframe(source, layer=name, skip_features=start,
+                                    max_features=READ_CHUNK)
+             for start in range(0, count, READ_CHUNK)]
+    frame = pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry=parts[0].geometry.name, crs=parts[0].crs)
 
 
 def atomic_path(target: str | os.PathLike) -> tuple[Path, Path]:

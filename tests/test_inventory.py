@@ -195,3 +195,18 @@ def test_write_inventory_is_atomic(tmp_path, tiny_inventory):
         write_inventory(broken, path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inv.gpkg"]
+
+
+def test_large_layers_read_in_chunks_come_back_whole(tmp_path, tiny_inventory, monkeypatch):
+    import foncier.store
+
+    path = tmp_path / "inv.gpkg"
+    write_inventory(tiny_inventory, path)
+    whole = open_inventory(path)
+    monkeypatch.setattr(foncier.store, "READ_CHUNK", 1)       # one feature per chunk
+    chunked = open_inventory(path)
+    for name, frame in whole.layers().items():
+        other = chunked.layers()[name]
+        assert frame.drop(columns="geometry").equals(other.drop(columns="geometry")), name
+        assert frame.geometry.geom_equals(other.geometry).all(), name
+        assert other.crs == frame.crs
