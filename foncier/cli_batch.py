@@ -7,7 +7,6 @@ Registered on the ``foncier`` command by :func:`register`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -108,15 +107,6 @@ def _batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ensure_qt_app() -> None:
-    """A QGuiApplication for the PDF writer (offscreen when there is no display)."""
-    from PySide6.QtGui import QGuiApplication
-
-    if QGuiApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _ensure_qt_app.app = QGuiApplication([])  # keep a reference for the process' life
-
-
 def _report(args: argparse.Namespace) -> int:
     from .brief import read_brief
     from .errors import OutputError
@@ -134,7 +124,8 @@ def _report(args: argparse.Namespace) -> int:
     brief = read_brief(args.project)
     result = match(open_inventory(args.inventory), brief)
     if suffix == ".pdf":
-        _ensure_qt_app()
+        # The PDF is drawn by the desktop app's renderer (Qt, offscreen); only this branch
+        # loads it, so the library itself never imports Qt.
         from gui.pdf import write_investor_pdf
 
         written = write_investor_pdf(result, path, top=args.top)
