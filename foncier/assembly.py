@@ -50,7 +50,15 @@ import shapely
 
 from .criteria import FAIL, OCCUPANCY_PASS, OUTCOMES, SALES_PASS, evaluate
 from .geometry import PlotGeometry, _ranges
-from .matching import BASE_COLUMNS, STATUSES, MatchResult, join_reasons, status_codes
+from .matching import (
+    BASE_COLUMNS,
+    STATUS_CODES,
+    STATUSES,
+    MatchResult,
+    join_reasons,
+    rank_order,
+    status_codes,
+)
 from .schema import ICPE_REGIMES
 from .scoring import score_plots
 
@@ -350,7 +358,7 @@ def _assembly_frame(result: MatchResult, pos: np.ndarray, local: np.ndarray,
 
 def _status_key(s: pd.Series) -> pd.Series:
     if s.name == "status":
-        return s.map({"match": 0, "to_check": 1, "no_match": 2})
+        return s.map(STATUS_CODES)
     if s.name == "score":
         return s.astype(float)
     return s
@@ -380,9 +388,6 @@ def assemble(result: MatchResult, *, max_plots: int = DEFAULT_MAX_PLOTS,
     if len(found):
         extra = found[list(table.columns)]
         table = pd.concat([table, extra], ignore_index=True)
-        code = table["status"].map({"match": 0, "to_check": 1, "no_match": 2}).to_numpy()
-        order = np.lexsort((table["plot_id"].to_numpy(dtype=str),
-                            -table["score"].to_numpy(dtype=float), code))
-        table = table.iloc[order].reset_index(drop=True)
+        table = table.iloc[rank_order(table)].reset_index(drop=True)
         table["rank"] = np.arange(1, len(table) + 1)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=result.inventory.plots.crs)

@@ -55,7 +55,7 @@ from .brief import Brief, read_brief
 from .criteria import asked_criteria, fmt_number
 from .errors import BriefError, OutputError
 from .inventory import Inventory
-from .matching import STATUS_LABELS, STATUSES, MatchResult, match
+from .matching import STATUS_CODES, STATUS_LABELS, STATUSES, MatchResult, match, rank_order
 from .store import atomic_write
 
 __all__ = ["run_batch", "write_batch", "read_briefs", "Batch", "BriefOutcome", "sheet_names",
@@ -157,10 +157,7 @@ def _head_rows(result: MatchResult, positions: np.ndarray, name: str,
 
 
 def _rank(frame: gpd.GeoDataFrame, max_rows: int | None) -> gpd.GeoDataFrame:
-    code = frame["status"].map({"match": 0, "to_check": 1, "no_match": 2}).to_numpy()
-    order = np.lexsort((frame["inventory"].to_numpy(dtype=str),
-                        frame["plot_id"].to_numpy(dtype=str),
-                        -frame["score"].to_numpy(dtype=float), code))
+    order = rank_order(frame, ties=("plot_id", "inventory"))
     if max_rows:
         order = order[:max_rows]
     out = frame.iloc[order].reset_index(drop=True)
@@ -572,7 +569,7 @@ _CHUNK = 5000
 def _table_chunks(rows: pd.DataFrame, columns: Sequence[str], outcome_cols: set[str]
                   ) -> Iterable[str]:
     """A brief's ranked rows as XML, the row's fill following its status."""
-    status = rows["status"].map({"match": 0, "to_check": 1, "no_match": 2}).to_numpy()
+    status = rows["status"].map(STATUS_CODES).to_numpy()
     for start in range(0, len(rows), _CHUNK):
         part = rows.iloc[start:start + _CHUNK]
         styles = _style_attrs(status[start:start + _CHUNK])

@@ -30,16 +30,20 @@ def _print_problems(problems, *, limit: int = 50) -> None:
         print(f"  … et {len(shown) - limit} autres.", file=sys.stderr)
 
 
+def _print_deviations(problems, *, despite: str) -> None:
+    """The deviations from the standard of a command that went ahead anyway, on stderr."""
+    if problems:
+        print(f"{len(problems)} écart(s) au standard {despite} :", file=sys.stderr)
+        _print_problems(problems)
+
+
 def _import_cnig(args: argparse.Namespace) -> int:
     from .cnig import import_cnig
 
     inv, problems = import_cnig(args.sources, args.out, repair=args.repair)
     print(f"{len(inv.sites)} zone(s) et {len(inv.plots)} terrain(s) importés dans "
           f"{_shown(args.out)}.")
-    if problems:
-        print(f"{len(problems)} écart(s) au standard (import effectué quand même) :",
-              file=sys.stderr)
-        _print_problems(problems)
+    _print_deviations(problems, despite="(import effectué quand même)")
     return 0
 
 
@@ -49,10 +53,7 @@ def _export_cnig(args: argparse.Namespace) -> int:
     problems = export_cnig(args.inventory, csv_dir=args.csv, gpkg=args.gpkg, force=args.force)
     where = " et ".join(str(p) for p in (args.csv, args.gpkg) if p)
     print(f"Inventaire exporté au standard CNIG Sites Économiques : {where}.")
-    if problems:
-        print(f"{len(problems)} écart(s) au standard écrits quand même (--force) :",
-              file=sys.stderr)
-        _print_problems(problems)
+    _print_deviations(problems, despite="écrits quand même (--force)")
     return 0
 
 

@@ -38,7 +38,7 @@ import shapely
 
 from .brief import Brief
 from .criteria import ICPE_LABELS, LABELS, asked_criteria, fmt_number
-from .matching import STATUS_LABELS, MatchResult
+from .matching import STATUS_CODES, STATUS_LABELS, MatchResult
 from .schema import constraint_label
 from .store import atomic_write
 
@@ -275,8 +275,7 @@ def _assembly_rows(result: MatchResult, *, top: int) -> list[ReportPlot]:
 
 def _ranked(rows: list[ReportPlot], *, top: int) -> list[ReportPlot]:
     """Rows ranked as results are: status, then score (best first), then id."""
-    order = {"match": 0, "to_check": 1, "no_match": 2}
-    return sorted(rows, key=lambda r: (order[r.status], -r.score, r.plot_id))[:top]
+    return sorted(rows, key=lambda r: (STATUS_CODES[r.status], -r.score, r.plot_id))[:top]
 
 
 def _extent(geoms: np.ndarray, *, pad: float = 0.15, minimum: float = 1500.0

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from foncier.criteria import LABELS, fmt_number
+from foncier.matching import STATUS_CODES
 
 from .model import MatchView, PlotIndex
 from .style import STATUS_COLORS, outcome_icon
@@ -153,7 +154,7 @@ class DetailPanel(QWidget):
         result = view.result
         inv = index.inventory
         ids = [str(index.plot_ids[m]) for m in members]
-        code = {"match": 0, "to_check": 1, "no_match": 2}[row["status"]]
+        code = STATUS_CODES[row["status"]]
         color = STATUS_COLORS[code].name()
         zone = index.zone_names[members[0]]
         commune = index.commune_names[members[0]]

@@ -17,7 +17,7 @@ import shapely
 
 import foncier
 from foncier.assembly import find_assemblies
-from foncier.matching import STATUS_LABELS
+from foncier.matching import STATUS_CODES, STATUS_LABELS, STATUSES
 from foncier.schema import CONSTRAINT_KINDS
 
 from .geom import RingData, ring_data_from_geometries
@@ -25,8 +25,7 @@ from .geom import RingData, ring_data_from_geometries
 __all__ = ["PlotIndex", "MatchView", "view_from_match", "STATUS_CODES", "STATUS_ORDER",
            "plot_index_from_inventory", "plot_index_from_source", "constraint_groups"]
 
-STATUS_ORDER = ("match", "to_check", "no_match")
-STATUS_CODES = {s: i for i, s in enumerate(STATUS_ORDER)}
+STATUS_ORDER = tuple(STATUSES)
 #: Code of a plot before any match has run.
 NO_STATUS = 3
 
@@ -284,8 +283,7 @@ def view_from_match(index: PlotIndex, brief: foncier.Brief, generation: int) -> 
     table's columns: the worker's pure function."""
     index.ensure_geometry()
     result = foncier.match(index.inventory, brief)
-    code = np.select([result.status == "match", result.status == "to_check"], [0, 1], 2)
-    code = code.astype(np.int8)
+    code = result.status_code
     o = result.order
     labels = np.array([STATUS_LABELS[s] for s in STATUS_ORDER], dtype=object)
     columns = {
