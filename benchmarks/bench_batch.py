@@ -7,8 +7,8 @@ allow assemblies), then times and prints, with peak memory:
 - opening the inventory and the one-off geometry precomputation (shared by every brief);
 - one brief: ``match()`` plus the whole ``.table`` (100 000 French reasons strings) against
   ``match()`` plus the rows a batch writes (reasons of the first ``--max-rows`` plots only);
-- plot assembly for one brief (:func:`foncier.assembly.find_assemblies`), target <= 2 s;
-- :func:`foncier.batch.run_batch` for the 200 briefs, then :func:`~foncier.batch.write_batch`
+- plot assembly for one brief (:func:`foncier.analysis.assembly.find_assemblies`), target <= 2 s;
+- :func:`foncier.analysis.batch.run_batch` for the 200 briefs, then ``write_batch``
   to XLSX and to GeoPackage; the totals "batch + XLSX" and "batch + GPKG" have a 60 s target.
 
 Usage::
@@ -38,8 +38,8 @@ from bench_core import (  # noqa: E402
 )
 
 import foncier  # noqa: E402
-from foncier.assembly import find_assemblies  # noqa: E402
-from foncier.batch import run_batch, write_batch  # noqa: E402
+from foncier.analysis.assembly import find_assemblies  # noqa: E402
+from foncier.analysis.batch import run_batch, write_batch  # noqa: E402
 
 TARGET_S = {"total": 60.0, "assembly": 2.0}
 

@@ -41,8 +41,8 @@ import numpy as np
 import shapely
 
 import foncier
-from foncier.brief import BROWNFIELD_CHOICES, WEIGHT_KEYS
-from foncier.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, ICPE_REGIMES
+from foncier.core.brief import BROWNFIELD_CHOICES, WEIGHT_KEYS
+from foncier.core.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, ICPE_REGIMES
 
 HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE / "out"
@@ -186,7 +186,7 @@ def random_brief(rng: np.random.Generator, number: int) -> foncier.Brief:
     if asked(0.2):
         kw["port_max_km"] = round(float(rng.uniform(10, 120)), 1)
     if asked(0.5):
-        # Weighting "area" without an area key crashes foncier.scoring (reported to the lead).
+        # Weighting "area" without an area key crashes foncier.core.scoring (reported to the lead).
         weighable = WEIGHT_KEYS if ("min_area_ha" in kw or "max_area_ha" in kw) else \
             tuple(k for k in WEIGHT_KEYS if k != "area")
         keys = _subset(rng, weighable, 4)

@@ -89,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plots", type=int, default=100_000)
     args = parser.parse_args(argv)
 
+    from foncier_gui.mainwindow import MainWindow
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     import foncier
-    from gui.mainwindow import MainWindow
 
     app = QApplication.instance() or QApplication([])
     t0 = time.perf_counter()

@@ -7,7 +7,7 @@ seed and without a per-feature Python loop on the geometry:
 - activity zones (about one per 25 plots) scattered over a Lambert-93 extent the size of Normandy
   (x 330 000 to 620 000, y 6 800 000 to 6 990 000), denser around a few towns;
 - plots: rectangles of 0.2 to 30 ha packed in rows inside their zone, every plot column filled with
-  CNIG enumeration values (:mod:`foncier.schema`) and about 10 % nulls (unknown);
+  CNIG enumeration values (:mod:`foncier.core.schema`) and about 10 % nulls (unknown);
 - constraint polygons (24-vertex irregular shapes of 1 to 200 ha) of every kind and level, 80 % of
   them near the zones so that they overlap plots and each other (flood prescriptions around flood
   interdiction zones, 500 m monument perimeters, ...);
@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from foncier import write_inventory
-from foncier.schema import (
+from foncier.core.schema import (
     CRS,
     ICPE_REGIMES,
     LAND_CONTROLS,

@@ -20,18 +20,25 @@ True
 ('motorway', True)
 """
 
-from .brief import Brief, brief_to_toml, read_brief, write_brief
-from .errors import BriefError, FoncierError, FoncierWarning, InventoryError, OutputError, Problem
-from .export import write_results
-from .inventory import (
+from foncier.core.brief import Brief, brief_to_toml, read_brief, write_brief
+from foncier.core.inventory import (
     Inventory,
     inventory_from_layers,
     open_inventory,
     validate_inventory,
     write_inventory,
 )
-from .matching import MatchResult, Verdict, match
-from .sample import sample_brief_paths, sample_inventory_path
+from foncier.core.matching import MatchResult, Verdict, match
+from foncier.errors import (
+    BriefError,
+    FoncierError,
+    FoncierWarning,
+    InventoryError,
+    OutputError,
+    Problem,
+)
+from foncier.io.results import write_results
+from foncier.io.sample import sample_brief_paths, sample_inventory_path
 
 __version__ = "0.1.0"
 

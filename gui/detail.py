@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foncier.criteria import LABELS, fmt_number
-from foncier.matching import STATUS_CODES
+from foncier.core.criteria import LABELS, fmt_number
+from foncier.core.matching import STATUS_CODES
 
 from .model import MatchView, PlotIndex
 from .style import STATUS_COLORS, outcome_icon
@@ -143,7 +143,7 @@ class DetailPanel(QWidget):
         """Fill the panel for an assembly (position ``n + k``): judged as one combined plot.
 
         Each criterion shows the assembly's outcome (the outcome columns of
-        :func:`foncier.assembly.find_assemblies`), its members' measured values, what the brief
+        ``find_assemblies``), its members' measured values, what the brief
         asks, and under it each member's own verdict and reason; the assembly's reasons (fails
         and unknowns of the combined plot) are under the title. The attributes and constraints
         tabs list them per member.

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 import foncier
-from foncier.brief import WEIGHT_KEYS
-from foncier.criteria import ICPE_LABELS
+from foncier.core.brief import WEIGHT_KEYS
+from foncier.core.criteria import ICPE_LABELS
 
 from .style import constraint_label
 from .text import UNIT_DECIMALS

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 import foncier
-from foncier.assembly import assemble
-from foncier.criteria import fmt_number
-from foncier.export import write_table
+from foncier.analysis.assembly import assemble
+from foncier.core.criteria import fmt_number
+from foncier.io.results import write_table
 
 from .detail import DetailPanel
 from .filters import FilterPanel

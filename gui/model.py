@@ -16,9 +16,9 @@ import pandas as pd
 import shapely
 
 import foncier
-from foncier.assembly import find_assemblies
-from foncier.matching import STATUS_CODES, STATUS_LABELS, STATUSES
-from foncier.schema import CONSTRAINT_KINDS
+from foncier.analysis.assembly import find_assemblies
+from foncier.core.matching import STATUS_CODES, STATUS_LABELS, STATUSES
+from foncier.core.schema import CONSTRAINT_KINDS
 
 from .geom import RingData, ring_data_from_geometries
 
@@ -187,7 +187,7 @@ class MatchView:
         The table's columns in rank order (``position`` maps a row to a plot or an assembly;
         ``assembly`` is True on assembly rows).
     assemblies : GeoDataFrame
-        :func:`foncier.assembly.find_assemblies` of the result (empty without ``allow_assembly``):
+        ``find_assemblies`` of the result (empty without ``allow_assembly``):
         per-criterion outcome columns, ``reasons``, ``assembly`` (member ids joined by ``|``).
     members : list of ndarray
         The member plot positions of each assembly.
@@ -253,7 +253,7 @@ def _assembly_members(index: PlotIndex, frame: gpd.GeoDataFrame) -> list[np.ndar
 def _with_assemblies(index: PlotIndex, columns: dict[str, np.ndarray], frame: gpd.GeoDataFrame,
                      members: list[np.ndarray], labels: np.ndarray) -> dict[str, np.ndarray]:
     """The plot columns with the assembly rows merged in, ranked as
-    :func:`foncier.assembly.assemble` ranks them (status, then score, then ``plot_id``)."""
+    :func:`foncier.analysis.assembly.assemble` ranks them (status, then score, then ``plot_id``)."""
     n = index.n
     first = np.array([m[0] for m in members], dtype=np.int64)
     code = frame["status"].map(STATUS_CODES).to_numpy(dtype=np.int8)

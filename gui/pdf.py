@@ -1,12 +1,12 @@
 """The one-page investor PDF, drawn natively with QPdfWriter and QPainter.
 
-The page shows the library's :func:`foncier.report.report_content` (the brief in short, the
+The page shows the library's :func:`foncier.report.content.report_content` (the brief in short, the
 counts, the best plots with their key figures and reasons, the map's extent and layers) with the
 report's shared wording, so the app's PDF, ``foncier report --out x.pdf`` and the HTML report say
 the same thing. Only the drawing is here: :func:`draw_report` paints the content on any
 QPainter (a PDF page, or an image in tests) and returns the texts it drew.
 
-The map's rank labels are placed by the library's :func:`foncier.report.label_layout`, as on the
+The map's rank labels are placed by the library's ``label_layout``, as on the
 HTML map: plots closer than a label's size share one label ("2 · 5 · 7"), and a label that would
 cover another one (or the legend) is moved aside with a leader line to its plots.
 
@@ -38,9 +38,10 @@ from PySide6.QtGui import (
 )
 
 import foncier
+from foncier.core.matching import STATUS_LABELS
 from foncier.errors import OutputError
-from foncier.matching import STATUS_LABELS
-from foncier.report import (
+from foncier.io.store import atomic_path
+from foncier.report.content import (
     ALL_PASS,
     FOOTER,
     NO_CRITERIA,
@@ -50,7 +51,6 @@ from foncier.report import (
     meta_line,
     report_content,
 )
-from foncier.store import atomic_path
 
 from .geom import path_from_geometries
 from .model import STATUS_CODES
@@ -84,7 +84,7 @@ def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
                        top: int = 10, today: dt.date | None = None) -> Path:
     """Write a one-page PDF for the investor: the brief in short, a map of the best plots, and
     those plots with their key figures and reasons (the content of
-    :func:`foncier.report.report_content`).
+    :func:`foncier.report.content.report_content`).
 
     Parameters
     ----------
@@ -162,7 +162,7 @@ def draw_report(painter: QPainter, content: InvestorReport) -> list[str]:
     --------
     >>> import foncier
     >>> from PySide6.QtGui import QGuiApplication, QImage, QPainter
-    >>> from foncier.report import report_content
+    >>> from foncier.report.content import report_content
     >>> app = QGuiApplication.instance() or QGuiApplication([])
     >>> res = foncier.match(foncier.open_inventory(), foncier.Brief(name="Atelier",
     ...                                                                min_area_ha=1))
@@ -318,7 +318,7 @@ def _fill(p: QPainter, geoms: np.ndarray, fill: QColor, outline: QColor | None) 
 
 def _draw_rank_labels(page: _Page, anchors: list[QPointF], ranks: list[int], rect: QRectF,
                       *, avoid: list[QRectF], clear: list[QPointF]) -> None:
-    """Rank labels placed by the library's :func:`foncier.report.label_layout` (as in the HTML
+    """Rank labels placed by the library's ``label_layout`` (as in the HTML
     map): leader lines and anchor dots, then the labels on top."""
     p = page.p
     fm = _metrics(p, _font(7, bold=True))
@@ -404,7 +404,7 @@ def _draw_table(page: _Page, content: InvestorReport, rect: QRectF) -> None:
         if i % 2 == 1:
             p.fillRect(QRectF(rect.left(), y, rect.width(), row_h), QColor("#f1f3f8"))
         cells = [str(plot.rank), plot.plot_id, plot.place, plot.status_label,
-                 foncier.criteria.fmt_number(plot.score, 0),
+                 foncier.core.criteria.fmt_number(plot.score, 0),
                  " · ".join(f"{k} : {_nobreak(v)}" for k, v in plot.figures),
                  " ; ".join(plot.reasons) or ALL_PASS]
         x = rect.left()

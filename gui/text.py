@@ -1,6 +1,6 @@
 """French wording of the detail panel, the table and the map (no Qt here).
 
-The brief in short and the investor report's wording come from :mod:`foncier.report`, so the
+The brief in short and the investor report's wording come from :mod:`foncier.report.content`, so the
 app's PDF and ``foncier report`` say the same thing.
 
 Examples
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from foncier.criteria import ICPE_LABELS, fmt_number
-from foncier.schema import constraint_label
+from foncier.core.criteria import ICPE_LABELS, fmt_number
+from foncier.core.schema import constraint_label
 
 __all__ = ["constraint_label", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
            "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",

@@ -644,12 +644,12 @@ def write_gpkg(layers, path):
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     try:
-        from foncier.inventory import write_inventory
+        from foncier.core.inventory import write_inventory
     except ImportError:
         write_inventory = None
     if write_inventory is not None:
         write_inventory(layers, path)
-        return "foncier.inventory.write_inventory"
+        return "foncier.core.inventory.write_inventory"
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
     if tmp.exists():
         tmp.unlink()

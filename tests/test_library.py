@@ -11,8 +11,9 @@ import pytest
 
 import foncier
 
-MODULES = ["foncier", "foncier.brief", "foncier.inventory", "foncier.matching", "foncier.export",
-           "foncier.sample", "foncier.scoring", "foncier.criteria", "foncier.store"]
+MODULES = ["foncier", "foncier.core.brief", "foncier.core.inventory", "foncier.core.matching",
+           "foncier.io.results", "foncier.io.sample", "foncier.core.scoring",
+           "foncier.core.criteria", "foncier.io.store"]
 
 
 def test_importing_foncier_does_not_import_qt():

@@ -1,0 +1,166 @@
+"""Sub-commands for analysts: ``foncier batch`` (many briefs, many inventories) and
+``foncier report`` (the one-page investor report as HTML or PDF).
+
+Registered on the ``foncier`` command by :func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+__all__ = ["register", "TerminalProgress"]
+
+
+class TerminalProgress:
+    """A plain-text progress bar on a stream (stderr by default).
+
+    On a terminal the bar is redrawn in place (at most ten times a second); elsewhere (a log
+    file, a pipe) only each phase's final line is written.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, width: int = 30):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.phase = ""
+        self._start = time.perf_counter()
+        self._last = 0.0
+
+    def start(self, phase: str) -> None:
+        self.phase = phase
+        self._start = time.perf_counter()
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int, what: str = "") -> None:
+        now = time.perf_counter()
+        final = done >= total
+        if self.tty and (final or now - self._last >= 0.1):
+            self._last = now
+            filled = int(self.width * done / max(total, 1))
+            bar = "#" * filled + "." * (self.width - filled)
+            label = what if len(what) <= 40 else what[:39] + "…"
+            self.stream.write(f"\r{self.phase} [{bar}] {done}/{total} {label}".ljust(100)[:100])
+            self.stream.flush()
+        if final:
+            elapsed = f"{now - self._start:.1f}".replace(".", ",")
+            line = f"{self.phase} : {done}/{total} en {elapsed} s"
+            self.stream.write(("\r" + line.ljust(100) if self.tty else line) + "\n")
+            self.stream.flush()
+
+
+def _open_inventories(sources: list[str] | None):
+    from foncier.core.inventory import open_inventory
+    from foncier.errors import InventoryError
+
+    if not sources:
+        return [open_inventory()]
+    out, problems = [], []
+    for src in sources:
+        try:
+            out.append(open_inventory(src))
+        except InventoryError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise InventoryError("\n".join(problems))
+    return out
+
+
+def _check_target(out: str) -> Path:
+    from foncier.errors import OutputError
+
+    path = Path(out)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: dossier introuvable : {parent}. Créez-le ou choisissez un "
+                          "autre chemin.")
+    return path
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from foncier.analysis.batch import check_batch_suffix, read_briefs, run_batch, write_batch
+
+    path = _check_target(args.out)
+    check_batch_suffix(path)
+    if args.max_rows < 0:
+        from foncier.errors import OutputError
+
+        raise OutputError(f"--max-rows {args.max_rows} : un nombre positif (ou 0 pour tout) est "
+                          "attendu.")
+    briefs = read_briefs(args.briefs)
+    inventories = _open_inventories(args.inventory)
+    bar = TerminalProgress()
+    n_plots = sum(len(inv.plots) for inv in inventories)
+    bar.start(f"Correspondance ({len(briefs)} projets x {n_plots} terrains)")
+    batch = run_batch(inventories, briefs, max_rows=args.max_rows, progress=bar)
+    bar.start(f"Écriture de {path.name}")
+    written = write_batch(batch, path, progress=bar)
+    for o in batch.outcomes:
+        c = o.counts
+        extra = f", {o.n_assemblies} assemblages" if o.brief.allow_assembly else ""
+        print(f"{o.brief.name} : {c['match']} compatibles, {c['to_check']} à vérifier, "
+              f"{c['no_match']} incompatibles{extra}")
+    print(f"\n{len(batch.outcomes)} projets x {n_plots} terrains écrits dans {written}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from foncier.core.brief import read_brief
+    from foncier.core.inventory import open_inventory
+    from foncier.core.matching import match
+    from foncier.errors import OutputError
+    from foncier.report.content import write_report_html
+
+    path = _check_target(args.out)
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise OutputError(f"{path}: format de rapport inconnu « {path.suffix or '(aucun)'} » : "
+                          "choisissez .pdf ou .html.")
+    if args.top < 1:
+        raise OutputError(f"--top {args.top} : au moins 1 terrain est attendu.")
+    brief = read_brief(args.project)
+    result = match(open_inventory(args.inventory), brief)
+    if suffix == ".pdf":
+        # The PDF is drawn by the desktop app's renderer (Qt, offscreen); only this branch
+        # loads it, so the library itself never imports Qt.
+        from foncier_gui.pdf import write_investor_pdf
+
+        written = write_investor_pdf(result, path, top=args.top)
+    else:
+        written = write_report_html(result, path, top=args.top)
+    print(f"Rapport « {brief.name} » écrit dans {written}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``batch`` and ``report`` to the ``foncier`` command's sub-parsers."""
+    p = subparsers.add_parser(
+        "batch", help="confronter plusieurs cahiers des charges à un ou plusieurs inventaires",
+        description="Classe les terrains de chaque inventaire pour chaque projet et écrit un "
+                    "classeur Excel (.xlsx : synthèse, une feuille par projet, matrice terrains x "
+                    "projets) ou un GeoPackage (.gpkg : une couche par projet, stylée pour "
+                    "QGIS).")
+    p.add_argument("--inventory", action="append", metavar="INVENTAIRE",
+                   help="GeoPackage ou URL postgresql:// ; répétez l'option pour plusieurs "
+                        "inventaires (par défaut : l'exemple normand)")
+    p.add_argument("--briefs", nargs="+", required=True, metavar="BRIEF",
+                   help="cahiers des charges (.toml) ou dossiers qui en contiennent")
+    p.add_argument("--out", required=True, metavar="FICHIER", help="fichier .xlsx ou .gpkg")
+    p.add_argument("--max-rows", type=int, default=2000, metavar="N",
+                   help="lignes par projet dans sa feuille et sa couche (2000 par défaut ; 0 : "
+                        "tous les terrains) ; la matrice garde toujours tous les terrains")
+    p.set_defaults(handler=_batch)
+
+    p = subparsers.add_parser(
+        "report", help="écrire le rapport d'une page pour l'investisseur (PDF ou HTML)")
+    p.add_argument("--project", required=True, metavar="BRIEF.toml",
+                   help="cahier des charges de l'investisseur (TOML)")
+    p.add_argument("--inventory", metavar="INVENTAIRE",
+                   help="GeoPackage ou URL postgresql:// (par défaut : l'exemple normand)")
+    p.add_argument("--out", required=True, metavar="RAPPORT", help="fichier .pdf ou .html")
+    p.add_argument("--top", type=int, default=10, metavar="N",
+                   help="nombre de terrains présentés (10 par défaut)")
+    p.set_defaults(handler=_report)

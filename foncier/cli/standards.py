@@ -1,0 +1,166 @@
+"""Sub-commands for the national standards and public layers.
+
+``foncier import-cnig``, ``export-cnig``, ``validate-cnig``, ``import-friches`` and ``add-layer``
+(registered on the ``foncier`` command by :func:`register`). Every inventory argument accepts a
+GeoPackage path or a ``postgresql://`` URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["register"]
+
+INVENTORY_HELP = "GeoPackage ou URL postgresql://"
+
+
+def _shown(target) -> str:
+    """A target for messages: a URL loses its password."""
+    from foncier.io.postgis import safe_url
+
+    return safe_url(str(target))
+
+
+def _print_problems(problems, *, limit: int = 50) -> None:
+    shown = [p for p in problems if p.severity != "info"]
+    for p in shown[:limit]:
+        print(f"  {p}", file=sys.stderr)
+    if len(shown) > limit:
+        print(f"  … et {len(shown) - limit} autres.", file=sys.stderr)
+
+
+def _print_deviations(problems, *, despite: str) -> None:
+    """The deviations from the standard of a command that went ahead anyway, on stderr."""
+    if problems:
+        print(f"{len(problems)} écart(s) au standard {despite} :", file=sys.stderr)
+        _print_problems(problems)
+
+
+def _import_cnig(args: argparse.Namespace) -> int:
+    from foncier.standards.cnig import import_cnig
+
+    inv, problems = import_cnig(args.sources, args.out, repair=args.repair)
+    print(f"{len(inv.sites)} zone(s) et {len(inv.plots)} terrain(s) importés dans "
+          f"{_shown(args.out)}.")
+    _print_deviations(problems, despite="(import effectué quand même)")
+    return 0
+
+
+def _export_cnig(args: argparse.Namespace) -> int:
+    from foncier.standards.cnig import export_cnig
+
+    problems = export_cnig(args.inventory, csv_dir=args.csv, gpkg=args.gpkg, force=args.force)
+    where = " et ".join(str(p) for p in (args.csv, args.gpkg) if p)
+    print(f"Inventaire exporté au standard CNIG Sites Économiques : {where}.")
+    _print_deviations(problems, despite="écrits quand même (--force)")
+    return 0
+
+
+def _validate_cnig(args: argparse.Namespace) -> int:
+    from foncier.standards.cnig import validate_cnig
+
+    problems = validate_cnig(args.sources, repair=args.repair)
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        print(str(p))
+    if errors:
+        print(f"\n{len(errors)} violation(s) du standard CNIG Sites Économiques.",
+              file=sys.stderr)
+        return 1
+    print("Conforme au standard CNIG Sites Économiques (schémas et listes de valeurs).")
+    return 0
+
+
+def _import_friches(args: argparse.Namespace) -> int:
+    from foncier.standards.friches import import_friches
+
+    added, replaced, problems = import_friches(args.file, args.into)
+    print(f"{added} friche(s) ajoutée(s), {replaced} mise(s) à jour dans {_shown(args.into)}.")
+    if problems:
+        print(f"{len(problems)} remarque(s) :", file=sys.stderr)
+        _print_problems(problems)
+    return 0
+
+
+def _add_layer(args: argparse.Namespace) -> int:
+    from foncier.standards.public_layers import add_layer
+
+    report = add_layer(args.inventory, kind=args.kind, source=args.source,
+                       mapping=args.mapping, layer=args.layer, crs=args.crs,
+                       id_field=args.id_field, name_field=args.name_field, level=args.level,
+                       level_field=args.level_field, capacity_field=args.capacity_field,
+                       zone_field=args.zone_field)
+    report.target = _shown(report.target)
+    print(report)
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the standards' sub-commands to the ``foncier`` parser."""
+    p = subparsers.add_parser(
+        "import-cnig", help="importer un inventaire au standard CNIG Sites Économiques",
+        description="Lit un GeoPackage (couches du modèle officiel) ou des CSV site-eco, "
+                    "terrain-eco (et pole-eco, etablissement) et écrit un inventaire foncier.")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="GeoPackage, fichiers CSV ou dossier de CSV")
+    p.add_argument("--out", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
+    p.add_argument("--repair", action="store_true",
+                   help="réparer une valeur coupée par un « ; » non protégé")
+    p.set_defaults(handler=_import_cnig)
+
+    p = subparsers.add_parser(
+        "export-cnig", help="exporter un inventaire au standard CNIG Sites Économiques",
+        description="Écrit des CSV conformes aux schémas (--csv DOSSIER) et/ou un GeoPackage "
+                    "au modèle officiel (--gpkg FICHIER.gpkg).")
+    p.add_argument("inventory", metavar="INVENTAIRE", help=INVENTORY_HELP)
+    p.add_argument("--csv", metavar="DOSSIER", help="dossier des CSV site-eco, terrain-eco...")
+    p.add_argument("--gpkg", metavar="FICHIER.gpkg", help="GeoPackage au modèle officiel")
+    p.add_argument("--force", action="store_true",
+                   help="écrire même si des champs ne respectent pas le standard")
+    p.set_defaults(handler=_export_cnig)
+
+    p = subparsers.add_parser(
+        "validate-cnig", help="vérifier des fichiers au standard CNIG Sites Économiques",
+        description="Liste chaque violation des schémas (y compris les listes de valeurs) "
+                    "avec sa table, sa ligne et son champ.")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="GeoPackage, fichiers CSV ou dossier de CSV")
+    p.add_argument("--repair", action="store_true",
+                   help="réparer une valeur coupée par un « ; » non protégé")
+    p.set_defaults(handler=_validate_cnig)
+
+    p = subparsers.add_parser(
+        "import-friches", help="ajouter des friches (standard CNIG Friches) comme terrains",
+        description="Ajoute les friches d'un CSV CNIG Friches (export Cartofriches) à un "
+                    "inventaire, comme terrains en friche, en gardant leurs identifiants.")
+    p.add_argument("file", metavar="FICHIER.csv", help="CSV au standard CNIG Friches")
+    p.add_argument("--into", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
+    p.set_defaults(handler=_import_friches)
+
+    p = subparsers.add_parser(
+        "add-layer", help="ajouter une couche publique (contraintes, infrastructures, PLU)",
+        description="Charge un fichier vectoriel (GeoPackage, Shapefile, GeoJSON ; tout CRS, "
+                    "reprojeté en Lambert-93) dans les contraintes ou les infrastructures, ou "
+                    "écrit la zone du PLU sur les terrains (--kind plu).")
+    p.add_argument("inventory", metavar="INVENTAIRE", help=INVENTORY_HELP)
+    p.add_argument("--kind", required=True, metavar="TYPE",
+                   help="flood, pprt, natura2000, znieff1, znieff2, wetland..., une "
+                        "infrastructure (substation, port...) ou plu")
+    p.add_argument("--from", required=True, dest="source", metavar="FICHIER",
+                   help="fichier vectoriel")
+    p.add_argument("--mapping", default="auto",
+                   choices=("auto", "ppr", "natura2000", "znieff", "gpu", "none"),
+                   help="correspondance des champs (auto : d'après les colonnes)")
+    p.add_argument("--layer", help="couche à lire dans un fichier à plusieurs couches")
+    p.add_argument("--crs", metavar="EPSG:XXXX",
+                   help="CRS du fichier quand il n'en déclare pas")
+    p.add_argument("--id-field", metavar="COLONNE", help="colonne des identifiants")
+    p.add_argument("--name-field", metavar="COLONNE", help="colonne des noms")
+    p.add_argument("--level", help="niveau de toutes les zones (interdiction, prescriptions)")
+    p.add_argument("--level-field", metavar="COLONNE", help="colonne des niveaux")
+    p.add_argument("--capacity-field", metavar="COLONNE",
+                   help="colonne de la puissance en MW (postes électriques)")
+    p.add_argument("--zone-field", metavar="COLONNE",
+                   help="colonne de la zone du PLU (défaut : libelle)")
+    p.set_defaults(handler=_add_layer)

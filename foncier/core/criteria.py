@@ -1,0 +1,506 @@
+"""The verdict rules of DESIGN.md, one vectorized function per criterion.
+
+Each function takes the inventory's plots (and its precomputed
+:class:`~foncier.core.geometry.PlotGeometry`) and the brief, and returns a :class:`Criterion`: an
+outcome code per plot (``PASS``, ``FAIL`` or ``UNKNOWN``), the measured value per plot, the
+required value, and a way to write the French reason of any plot. Outcomes are computed over whole
+columns; reasons are written only for the plots that need them (a table's fails and unknowns, or
+one plot's explanation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foncier.core.brief import Brief
+from foncier.core.geometry import OVERLAP_TOLERANCE_M2, PlotGeometry
+from foncier.core.schema import ICPE_REGIMES, constraint_label
+
+__all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "evaluate",
+           "fmt_number"]
+
+PASS, FAIL, UNKNOWN = 0, 1, 2
+
+#: Equal-to-limit values pass: areas and distances computed from geometries carry float noise
+#: (a 1.5 ha net area may come out as 1.4999999999), so limits are compared with these margins.
+AREA_EPS_HA = 1e-9
+DISTANCE_EPS_M = 1e-6
+OUTCOMES = np.array(["pass", "fail", "unknown"], dtype=object)
+
+#: Every criterion, in the order of DESIGN.md's verdict table (the result table's column order).
+CRITERIA = ("availability", "area", "price", "timing", "zoning", "turnkey", "brownfield", "height",
+            "icpe", "forbidden_constraints", "housing", "power", "water", "gas", "fiber",
+            "rail_siding", "motorway", "rail_freight", "port")
+
+LABELS = {
+    "availability": "Disponibilité", "area": "Surface", "price": "Prix", "timing": "Délai",
+    "zoning": "Zonage PLU", "turnkey": "Clé en main", "brownfield": "Friche",
+    "height": "Hauteur", "icpe": "Régime ICPE", "forbidden_constraints": "Contraintes interdites",
+    "housing": "Distance aux habitations", "power": "Puissance électrique", "water": "Eau",
+    "gas": "Gaz", "fiber": "Fibre optique", "rail_siding": "Embranchement ferré",
+    "motorway": "Échangeur autoroutier", "rail_freight": "Gare fret", "port": "Port",
+}
+
+SALES_PASS = ("en vente", "en vente avec contraintes")
+SALES_FAIL = ("vendu, commercialisation achevée", "réservé par option de réservation",
+              "réservé par une délibération de l'EPCI", "non commercialisable")
+OCCUPANCY_PASS = ("inoccupé", "vacant", "friche", "occupation transitoire")
+OCCUPANCY_FAIL = ("occupé",)
+ICPE_RANK = {r: i for i, r in enumerate(ICPE_REGIMES)}
+ICPE_LABELS = {"none": "aucun", "declaration": "déclaration", "enregistrement": "enregistrement",
+               "autorisation": "autorisation", "seveso_seuil_bas": "Seveso seuil bas",
+               "seveso_seuil_haut": "Seveso seuil haut"}
+INFRA_LABELS = {"motorway": ("motorway_interchange", "échangeur autoroutier"),
+                "rail_freight": ("rail_freight", "gare de fret"),
+                "port": ("port", "port")}
+
+
+def fmt_number(value: float, decimals: int = 1) -> str:
+    """A number the French way: ``12,5``; whole numbers without decimals; thin groups."""
+    if value is None or value != value:
+        return "?"
+    rounded = round(float(value), decimals)
+    if rounded == int(rounded):
+        text = f"{int(rounded):,}".replace(",", "\u202f")
+    else:
+        text = f"{rounded:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def _date(value: Any) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "?"
+    return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+@dataclass
+class Criterion:
+    """One criterion's verdicts over every plot.
+
+    Attributes
+    ----------
+    name : str
+        The criterion's name (a result-table column).
+    outcome : ndarray of int8
+        ``PASS`` (0), ``FAIL`` (1) or ``UNKNOWN`` (2) per plot.
+    measured : ndarray
+        The plot's measured value (float, text or None when unknown).
+    required : object
+        What the brief asks.
+    write_reason : callable
+        ``write_reason(position, outcome) -> str``: the French one-line reason for one plot.
+    """
+
+    name: str
+    outcome: np.ndarray
+    measured: np.ndarray
+    required: Any
+    write_reason: Callable[[int, int], str]
+    reason_key: np.ndarray | None = None
+
+    def reasons(self, positions: np.ndarray) -> np.ndarray:
+        """French reasons of the plots at ``positions`` (an object array of str).
+
+        When the criterion has a ``reason_key`` (numbers per plot such that plots with equal keys
+        and outcomes have the same reason), each distinct reason is written once and spread.
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        codes = self.outcome[positions]
+        if self.reason_key is None or len(positions) < 64:
+            return np.array([self.write_reason(int(p), int(c)) for p, c in
+                             zip(positions, codes, strict=True)], dtype=object)
+        group = codes.astype(np.int64)
+        for column in self.reason_key[positions].reshape(len(positions), -1).T:
+            sub, uniques = pd.factorize(column)          # hash-based; NaN gets -1
+            group = pd.factorize(group * (len(uniques) + 1) + (sub + 1))[0]
+        _, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+        texts = np.array([self.write_reason(int(positions[f]), int(codes[f])) for f in first],
+                         dtype=object)
+        return texts[inverse]
+
+
+def _outcome(passed: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    out = np.where(passed, PASS, FAIL).astype(np.int8)
+    out[unknown] = UNKNOWN
+    return out
+
+
+def _values(plots: pd.DataFrame, col: str) -> np.ndarray:
+    """A text column as an object array with None for missing values (never NaN)."""
+    values = plots[col].to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values
+
+
+def _float(plots: pd.DataFrame, col: str) -> np.ndarray:
+    return plots[col].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _bool(plots: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+    s = plots[col].astype("boolean")
+    return s.fillna(False).to_numpy(dtype=bool), s.isna().to_numpy()
+
+
+def _cached(geo: PlotGeometry, key: object, make: Callable[[], Any]) -> Any:
+    """A brief-independent value derived from the plots, computed once per PlotGeometry."""
+    cache = geo._column_cache
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _codes(plots, geo: PlotGeometry, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a text column (codes, -1 for null; unique values), cached."""
+    return _cached(geo, ("codes", col), lambda: pd.factorize(plots[col].to_numpy(dtype=object)))
+
+
+def _availability(plots, geo, brief) -> Criterion:
+    return _cached(geo, "availability", lambda: _availability_of(plots))
+
+
+def _normal(value: object) -> str:
+    """An enumeration value compared leniently: case, spaces and typographic apostrophes."""
+    return " ".join(str(value).replace("\u2019", "'").lower().split())
+
+
+def _in(codes: np.ndarray, uniques: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
+    """Membership on a factorized column: tests the few unique values only (null: False)."""
+    wanted = {_normal(v) for v in values}
+    hits = [_normal(u) in wanted for u in uniques]
+    return np.append(np.array(hits, dtype=bool), False)[codes]
+
+
+def _availability_of(plots) -> Criterion:
+    sales = _values(plots, "sales_stage")
+    occ = _values(plots, "occupancy")
+    sc, su = pd.factorize(sales)
+    oc, ou = pd.factorize(occ)
+    s_pass, s_fail = _in(sc, su, SALES_PASS), _in(sc, su, SALES_FAIL)
+    o_pass, o_fail = _in(oc, ou, OCCUPANCY_PASS), _in(oc, ou, OCCUPANCY_FAIL)
+    fail = s_fail | o_fail
+    passed = s_pass & o_pass
+    unknown = ~fail & ~passed
+    # "sales / occupancy" for each of the few distinct pairs, then spread to the plots.
+    s_text = np.append(su.astype(object), "inconnu")  # code -1 (null) picks "inconnu"
+    o_text = np.append(ou.astype(object), "inconnu")
+    width = len(ou) + 1
+    pair = (sc + 1) * width + (oc + 1)
+    pairs, inverse = np.unique(pair, return_inverse=True)
+    labels = np.array([f"{s_text[p // width - 1]} / {o_text[p % width - 1]}" for p in pairs],
+                      dtype=object)
+    measured = labels[inverse]
+
+    def reason(i: int, code: int) -> str:
+        s, o = sales[i], occ[i]
+        if code == PASS:
+            return f"Disponible : « {s} », « {o} »."
+        if code == FAIL:
+            parts = []
+            if s_fail[i]:
+                parts.append(f"stade de commercialisation « {s} »")
+            if o_fail[i]:
+                parts.append(f"terrain « {o} »")
+            return "Non disponible : " + " et ".join(parts) + "."
+        parts = []
+        if not s_pass[i]:
+            parts.append("stade de commercialisation " + (f"« {s} »" if s else "non renseigné"))
+        if not o_pass[i]:
+            parts.append("occupation " + (f"« {o} »" if o else "non renseignée"))
+        return "Disponibilité à vérifier : " + " ; ".join(parts) + "."
+
+    return Criterion("availability", _outcome(passed, unknown), measured,
+                     "en vente, inoccupé", reason, pair.astype(np.float64))
+
+
+def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
+    lo, hi = brief.min_area_ha, brief.max_area_ha
+    passed = np.ones(len(net_ha), dtype=bool)
+    if lo is not None:
+        passed &= net_ha >= lo - AREA_EPS_HA
+    if hi is not None:
+        passed &= net_ha <= hi + AREA_EPS_HA
+    gross = plots["area_ha"].to_numpy()
+    if lo is not None and hi is not None:
+        required = f"{fmt_number(lo, 2)} à {fmt_number(hi, 2)} ha"
+    elif lo is not None:
+        required = f"≥ {fmt_number(lo, 2)} ha"
+    else:
+        required = f"≤ {fmt_number(hi, 2)} ha"
+    excluded = bool(brief.excluded_constraints)
+
+    def reason(i: int, code: int) -> str:
+        net = net_ha[i]
+        what = f"Surface nette {fmt_number(net, 2)} ha"
+        if excluded and gross[i] - net > 1e-6:
+            what += f" (brute {fmt_number(gross[i], 2)} ha, moins les contraintes exclues)"
+        if code == PASS:
+            return f"{what}, conforme à la demande ({required})."
+        if lo is not None and net < lo:
+            return f"{what} < {fmt_number(lo, 2)} ha demandés."
+        return f"{what} > {fmt_number(hi, 2)} ha maximum."
+
+    key = np.column_stack([np.round(net_ha, 2), np.round(gross, 2)])
+    return Criterion("area", _outcome(passed, np.zeros(len(net_ha), bool)), net_ha, required,
+                     reason, key)
+
+
+def _threshold(name: str, values: np.ndarray, required: float, *, higher_is_better: bool,
+               label: str, unit: str, missing: str, decimals: int = 1) -> Criterion:
+    unknown = np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        passed = values >= required if higher_is_better else values <= required
+    sign_fail = "<" if higher_is_better else ">"
+    sign_pass = "≥" if higher_is_better else "≤"
+    wanted = "demandés" if higher_is_better else "maximum"
+
+    def reason(i: int, code: int) -> str:
+        if code == UNKNOWN:
+            return missing
+        v = f"{label} {fmt_number(values[i], decimals)} {unit}"
+        sign = sign_pass if code == PASS else sign_fail
+        return f"{v} {sign} {fmt_number(required, decimals)} {unit} {wanted}."
+
+    return Criterion(name, _outcome(passed, unknown), values, required, reason,
+                     np.round(values, decimals))
+
+
+def _timing(plots, geo, brief) -> Criterion:
+    avail = plots["available_from"].to_numpy(dtype="datetime64[s]")
+    limit = np.datetime64(brief.available_by, "s")
+    unknown = np.isnat(avail)
+    passed = avail <= limit
+
+    def reason(i: int, code: int) -> str:
+        if code == UNKNOWN:
+            return "Date de disponibilité non renseignée."
+        if code == PASS:
+            return (f"Disponible le {_date(avail[i])}, avant le {_date(brief.available_by)} "
+                    "demandé.")
+        return f"Disponible le {_date(avail[i])}, après le {_date(brief.available_by)} demandé."
+
+    key = np.where(unknown, np.nan, avail.astype("datetime64[D]").astype(np.int64))
+    return Criterion("timing", _outcome(passed, unknown), avail, brief.available_by, reason,
+                     key.astype(np.float64))
+
+
+def _zoning(plots, geo, brief) -> Criterion:
+    codes, uniques = _codes(plots, geo, "plu_zone")
+    unknown = codes < 0
+    accepted = tuple(z.upper() for z in brief.accepted_zones)
+    ok = [str(u).strip().upper().startswith(accepted) for u in uniques] + [False]
+    passed = np.array(ok, dtype=bool)[codes]
+    raw = _cached(geo, ("values", "plu_zone"), lambda: _values(plots, "plu_zone"))
+    shown = ", ".join(brief.accepted_zones)
+
+    def reason(i: int, code: int) -> str:
+        if code == UNKNOWN:
+            return "Zone PLU non renseignée."
+        if code == PASS:
+            return f"Zone PLU « {raw[i]} » acceptée ({shown})."
+        return f"Zone PLU « {raw[i]} » hors des zones acceptées ({shown})."
+
+    return Criterion("zoning", _outcome(passed, unknown), raw, list(brief.accepted_zones), reason,
+                     codes.astype(np.float64))
+
+
+def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no: str,
+          missing: str) -> Criterion:
+    value, unknown = _bool(plots, col)
+    passed = value == want
+    measured = plots[col].astype("boolean").to_numpy(dtype=object, na_value=None)
+
+    def reason(i: int, code: int) -> str:
+        if code == UNKNOWN:
+            return missing
+        return yes if value[i] else no
+
+    return Criterion(name, _outcome(passed, unknown), measured, want, reason,
+                     np.where(unknown, -1.0, value.astype(np.float64)))
+
+
+def _icpe(plots, geo, brief) -> Criterion:
+    raw = _cached(geo, ("values", "icpe_max"), lambda: _values(plots, "icpe_max"))
+    rank = _cached(geo, "icpe_rank", lambda: plots["icpe_max"].map(ICPE_RANK).fillna(-1)
+                   .to_numpy(dtype=np.int64))
+    need = ICPE_RANK[brief.icpe]
+    unknown = rank < 0
+    passed = rank >= need
+    want = ICPE_LABELS[brief.icpe]
+
+    def reason(i: int, code: int) -> str:
+        if code == UNKNOWN:
+            if raw[i] is None:
+                return "Régime ICPE admis par le règlement de zone non renseigné."
+            return f"Régime ICPE admis « {raw[i]} » non reconnu."
+        have = ICPE_LABELS[raw[i]]
+        if code == PASS:
+            return f"Régime ICPE admis « {have} », compatible avec « {want} »."
+        return f"Régime ICPE admis « {have} », inférieur au régime du projet « {want} »."
+
+    codes = _codes(plots, geo, "icpe_max")[0]
+    return Criterion("icpe", _outcome(passed, unknown), raw, brief.icpe, reason,
+                     codes.astype(np.float64))
+
+
+def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
+    selectors = list(brief.forbidden_constraints)
+    per_sel = {s: geo.max_overlap_for(geo.groups_for([s])) for s in selectors}
+    labels = {s: constraint_label(s) for s in selectors}
+    worst = np.zeros(len(plots))
+    for arr in per_sel.values():
+        np.maximum(worst, arr, out=worst)
+    passed = worst <= OVERLAP_TOLERANCE_M2
+
+    def reason(i: int, code: int) -> str:
+        if code == PASS:
+            return f"Aucune contrainte interdite ({', '.join(labels.values())})."
+        hits = [f"{labels[s]} ({fmt_number(a[i], 0)} m²)" for s, a in per_sel.items()
+                if a[i] > OVERLAP_TOLERANCE_M2]
+        return "Touche une contrainte interdite : " + ", ".join(hits) + "."
+
+    key = np.column_stack([np.round(a) for a in per_sel.values()])
+    return Criterion("forbidden_constraints", _outcome(passed, np.zeros(len(plots), bool)),
+                     worst, selectors, reason, key)
+
+
+def _housing(plots, geo: PlotGeometry, brief) -> Criterion:
+    req = brief.min_housing_distance_m
+    n = len(plots)
+    if geo.housing_m is None:
+        return Criterion("housing", np.full(n, UNKNOWN, np.int8), np.full(n, np.nan), req,
+                         lambda i, c: "Aucune zone d'habitat dans l'inventaire : distance aux "
+                                      "habitations inconnue.")
+    d = geo.housing_m
+    passed = d >= req - DISTANCE_EPS_M
+
+    def reason(i: int, code: int) -> str:
+        sign = "≥" if code == PASS else "<"
+        return (f"Habitations à {fmt_number(d[i], 0)} m à vol d'oiseau {sign} "
+                f"{fmt_number(req, 0)} m demandés.")
+
+    return Criterion("housing", _outcome(passed, np.zeros(n, bool)), d, req, reason, np.round(d))
+
+
+def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
+    kind, label = INFRA_LABELS[name]
+    n = len(plots)
+    if kind not in geo.distance_m:
+        return Criterion(name, np.full(n, UNKNOWN, np.int8), np.full(n, np.nan), max_km,
+                         lambda i, c: f"Aucun {label} dans l'inventaire : distance inconnue.")
+    km = geo.distance_m[kind] / 1000.0
+    passed = geo.distance_m[kind] <= max_km * 1000.0 + DISTANCE_EPS_M
+
+    def reason(i: int, code: int) -> str:
+        sign = "≤" if code == PASS else ">"
+        return (f"{label.capitalize()} le plus proche à {fmt_number(km[i], 1)} km à vol "
+                f"d'oiseau {sign} {fmt_number(max_km, 1)} km maximum.")
+
+    return Criterion(name, _outcome(passed, np.zeros(n, bool)), km, max_km, reason,
+                     np.round(km, 1))
+
+
+def asked_criteria(brief: Brief) -> list[str]:
+    """Names of the criteria a brief asks, in table order (availability is always asked)."""
+    asked = {
+        "availability": True,
+        "area": brief.min_area_ha is not None or brief.max_area_ha is not None,
+        "price": brief.max_price_eur_m2 is not None,
+        "timing": brief.available_by is not None,
+        "zoning": bool(brief.accepted_zones),
+        "turnkey": brief.turnkey is True,
+        "brownfield": brief.brownfield in ("required", "excluded"),
+        "height": brief.building_height_m is not None,
+        "icpe": brief.icpe is not None,
+        "forbidden_constraints": bool(brief.forbidden_constraints),
+        "housing": brief.min_housing_distance_m is not None,
+        "power": brief.power_mw is not None,
+        "water": brief.water_m3_day is not None,
+        "gas": brief.gas is True,
+        "fiber": brief.fiber is True,
+        "rail_siding": brief.rail_siding is True,
+        "motorway": brief.motorway_max_km is not None,
+        "rail_freight": brief.rail_freight_max_km is not None,
+        "port": brief.port_max_km is not None,
+    }
+    return [c for c in CRITERIA if asked[c]]
+
+
+def net_area_ha(geo: PlotGeometry, brief: Brief) -> np.ndarray:
+    """Plot area minus its overlap with the union of the brief's excluded constraints, in ha."""
+    if brief.excluded_constraints:
+        cut = geo.excluded_area(geo.groups_for(list(brief.excluded_constraints)))
+        return (geo.area_m2 - cut) / 10_000.0
+    return geo.area_m2 / 10_000.0
+
+
+def evaluate(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief,
+             net_ha: np.ndarray) -> dict[str, Criterion]:
+    """Every criterion the brief asks, evaluated over every plot."""
+    out: dict[str, Criterion] = {}
+    for name in asked_criteria(brief):
+        if name == "availability":
+            c = _availability(plots, geo, brief)
+        elif name == "area":
+            c = _area(plots, geo, brief, net_ha)
+        elif name == "price":
+            c = _threshold("price", _float(plots, "price_eur_m2"), brief.max_price_eur_m2,
+                           higher_is_better=False, label="Prix", unit="€/m²",
+                           missing="Prix non renseigné.", decimals=2)
+        elif name == "timing":
+            c = _timing(plots, geo, brief)
+        elif name == "zoning":
+            c = _zoning(plots, geo, brief)
+        elif name == "turnkey":
+            c = _flag("turnkey", plots, "turnkey", want=True, yes="Terrain clé en main.",
+                      no="Terrain non clé en main (clé en main demandé).",
+                      missing="Statut « clé en main » non renseigné.")
+        elif name == "brownfield":
+            required = brief.brownfield == "required"
+            c = _flag("brownfield", plots, "brownfield", want=required,
+                      yes="Friche (friches " + ("exigées)." if required else "exclues)."),
+                      no="Pas une friche (" + ("friche exigée)." if required
+                                               else "friches exclues)."),
+                      missing="Statut de friche non renseigné.")
+        elif name == "height":
+            c = _threshold("height", _float(plots, "max_height_m"), brief.building_height_m,
+                           higher_is_better=True, label="Hauteur autorisée", unit="m",
+                           missing="Hauteur maximale autorisée non renseignée.")
+        elif name == "icpe":
+            c = _icpe(plots, geo, brief)
+        elif name == "forbidden_constraints":
+            c = _forbidden(plots, geo, brief)
+        elif name == "housing":
+            c = _housing(plots, geo, brief)
+        elif name == "power":
+            c = _threshold("power", _float(plots, "power_mw"), brief.power_mw,
+                           higher_is_better=True, label="Puissance disponible", unit="MW",
+                           missing="Puissance électrique disponible non renseignée.")
+        elif name == "water":
+            c = _threshold("water", _float(plots, "water_m3_day"), brief.water_m3_day,
+                           higher_is_better=True, label="Eau disponible", unit="m³/j",
+                           missing="Capacité en eau non renseignée.", decimals=0)
+        elif name == "gas":
+            c = _flag("gas", plots, "gas", want=True, yes="Desserte gaz.",
+                      no="Pas de desserte gaz.", missing="Desserte gaz non renseignée.")
+        elif name == "fiber":
+            c = _flag("fiber", plots, "fiber", want=True, yes="Fibre optique.",
+                      no="Pas de fibre optique.", missing="Desserte en fibre non renseignée.")
+        elif name == "rail_siding":
+            c = _flag("rail_siding", plots, "rail_siding", want=True,
+                      yes="Embranchement ferré.", no="Pas d'embranchement ferré.",
+                      missing="Embranchement ferré non renseigné.")
+        else:
+            c = _access(name, plots, geo, getattr(brief, f"{name}_max_km"))
+        out[name] = c
+    return out
+
+
+def today() -> dt.date:
+    """Today's date (a function so that callers can pass a fixed date instead)."""
+    return dt.date.today()

@@ -1,0 +1,228 @@
+"""Heavy geometry computed once per inventory: constraint overlaps and access distances.
+
+For every plot this module measures, with shapely 2 STRtree queries and vectorized calls:
+
+- the overlap with every constraint it intersects (the intersection geometry and its area), grouped
+  by constraint *group*, a ``(kind, level)`` pair;
+- the largest single-constraint overlap per group (for forbidden constraints and their 1 m²
+  tolerance);
+- the straight-line distance to the nearest infrastructure of each kind and to the nearest
+  ``housing`` constraint.
+
+A brief's net area needs the union of the constraints its ``excluded_constraints`` selects; the
+overlap with that union is computed per selection (plots touching one selected constraint take the
+precomputed area; the others union their pieces with one vectorized ``union_all(axis=1)``) and
+cached, so briefs that share a selection share the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from foncier.core.schema import CONSTRAINT_KINDS, INFRA_KINDS
+
+if TYPE_CHECKING:
+    from foncier.core.inventory import Inventory
+
+__all__ = ["PlotGeometry", "compute_plot_geometry", "Group"]
+
+Group = tuple[str, str | None]
+
+#: Overlaps at or below this area (m²) are ignored: they are drawing noise, not constraints.
+OVERLAP_TOLERANCE_M2 = 1.0
+
+
+@dataclass(eq=False)
+class PlotGeometry:
+    """Precomputed geometry of an inventory's plots (positions follow ``inventory.plots``).
+
+    Attributes
+    ----------
+    area_m2 : ndarray
+        Plot areas in m².
+    groups : list of (kind, level)
+        Constraint groups present in the inventory.
+    pair_plot, pair_constraint, pair_group : ndarray of int
+        One entry per (plot, constraint) pair that overlaps by more than 0 m².
+    pair_geometry : ndarray of shapely geometries
+        Intersection of the plot and the constraint.
+    pair_area : ndarray of float
+        Area of that intersection in m².
+    max_overlap : ndarray, shape (n_groups, n_plots)
+        Largest single-constraint overlap of each group with each plot, in m².
+    distance_m : dict of str to ndarray
+        Distance in metres from each plot to the nearest infrastructure of a kind; only kinds the
+        inventory has.
+    nearest : dict of str to ndarray of int
+        Position (in ``inventory.infrastructure``) of that nearest feature.
+    housing_m : ndarray or None
+        Distance to the nearest ``housing`` constraint, or None when the inventory has none.
+    """
+
+    area_m2: np.ndarray
+    groups: list[Group]
+    pair_plot: np.ndarray
+    pair_constraint: np.ndarray
+    pair_group: np.ndarray
+    pair_geometry: np.ndarray
+    pair_area: np.ndarray
+    max_overlap: np.ndarray
+    distance_m: dict[str, np.ndarray]
+    nearest: dict[str, np.ndarray]
+    housing_m: np.ndarray | None
+    _excluded_cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    #: Brief-independent encodings of the plots' columns (criteria.py), computed on first use.
+    _column_cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_plots(self) -> int:
+        return len(self.area_m2)
+
+    def groups_for(self, selectors: list[str] | tuple[str, ...]) -> tuple[int, ...]:
+        """Indices of the groups a list of selectors (``kind`` or ``kind:level``) picks."""
+        picked = set()
+        for sel in selectors:
+            kind, _, level = sel.partition(":")
+            for i, (gk, gl) in enumerate(self.groups):
+                if gk == kind and (not level or gl == level):
+                    picked.add(i)
+        return tuple(sorted(picked))
+
+    def max_overlap_for(self, group_ids: tuple[int, ...]) -> np.ndarray:
+        """Largest single-constraint overlap (m²) among the given groups, per plot."""
+        if not group_ids:
+            return np.zeros(self.n_plots)
+        return self.max_overlap[list(group_ids)].max(axis=0)
+
+    def excluded_area(self, group_ids: tuple[int, ...]) -> np.ndarray:
+        """Area (m²) of each plot covered by the union of the constraints of the given groups."""
+        key = tuple(sorted(group_ids))
+        cached = self._excluded_cache.get(key)
+        if cached is not None:
+            return cached
+        out = np.zeros(self.n_plots)
+        if key:
+            mask = np.isin(self.pair_group, key)
+            plots = self.pair_plot[mask]
+            if len(plots):
+                geoms = self.pair_geometry[mask]
+                areas = self.pair_area[mask]
+                order = np.argsort(plots, kind="stable")
+                plots, geoms, areas = plots[order], geoms[order], areas[order]
+                uniq, start, counts = np.unique(plots, return_index=True, return_counts=True)
+                single = counts == 1
+                out[uniq[single]] = areas[start[single]]
+                multi = ~single
+                if multi.any():
+                    width = int(counts[multi].max())
+                    idx = _ranges(start[multi], counts[multi])
+                    rows = np.repeat(np.arange(int(multi.sum())), counts[multi])
+                    cols = idx - np.repeat(start[multi], counts[multi])
+                    grid = np.full((int(multi.sum()), width), None, dtype=object)
+                    grid[rows, cols] = geoms[idx]
+                    merged = shapely.union_all(grid, axis=1)
+                    out[uniq[multi]] = shapely.area(merged)
+        np.minimum(out, self.area_m2, out=out)
+        out.flags.writeable = False
+        self._excluded_cache[key] = out
+        return out
+
+    def constraints_of(self, position: int) -> pd.DataFrame:
+        """The constraints a plot touches: positions in the constraint layer and overlap areas."""
+        mask = self.pair_plot == position
+        return pd.DataFrame({
+            "constraint": self.pair_constraint[mask],
+            "overlap_m2": self.pair_area[mask],
+        }).sort_values("overlap_m2", ascending=False, ignore_index=True)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenate ``arange(s, s + c)`` for every (s, c), vectorized."""
+    total = int(counts.sum())
+    offsets = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + (np.arange(total) - offsets)
+
+
+def _nearest(plot_geoms: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    tree = shapely.STRtree(targets)
+    (src, dst), dist = tree.query_nearest(plot_geoms, return_distance=True, all_matches=False)
+    order = np.argsort(src, kind="stable")
+    src, dst, dist = src[order], dst[order], dist[order]
+    out_d = np.full(len(plot_geoms), np.nan)
+    out_i = np.full(len(plot_geoms), -1, dtype=np.int64)
+    out_d[src] = dist
+    out_i[src] = dst
+    return out_d, out_i
+
+
+def compute_plot_geometry(inventory: Inventory) -> PlotGeometry:
+    """Measure every plot against the inventory's constraints and infrastructure.
+
+    Parameters
+    ----------
+    inventory : Inventory
+
+    Returns
+    -------
+    PlotGeometry
+    """
+    plot_geoms = inventory.plots.geometry.to_numpy()
+    n = len(plot_geoms)
+    area = shapely.area(plot_geoms)
+
+    cons = inventory.constraints
+    kinds = cons["kind"].to_numpy(dtype=object)
+    levels = cons["level"].to_numpy(dtype=object)
+    levels = np.array([None if (lv is None or lv != lv) else lv for lv in levels], dtype=object)
+    order = {k: i for i, k in enumerate(CONSTRAINT_KINDS)}
+    groups = sorted({(k, lv) for k, lv in zip(kinds, levels, strict=True)},
+                    key=lambda g: (order.get(g[0], 99), g[0], g[1] or ""))
+    gindex = {g: i for i, g in enumerate(groups)}
+    cons_group = np.array([gindex[(k, lv)] for k, lv in zip(kinds, levels, strict=True)],
+                          dtype=np.int64)
+    cons_geoms = cons.geometry.to_numpy()
+
+    if len(cons_geoms) and n:
+        tree = shapely.STRtree(cons_geoms)
+        pi, ci = tree.query(plot_geoms, predicate="intersects")
+        shapely.prepare(plot_geoms)
+        inter = shapely.intersection(plot_geoms[pi], cons_geoms[ci])
+        inter_area = shapely.area(inter)
+        keep = inter_area > 0
+        pi, ci, inter, inter_area = pi[keep], ci[keep], inter[keep], inter_area[keep]
+    else:
+        pi = ci = np.zeros(0, dtype=np.int64)
+        inter = np.zeros(0, dtype=object)
+        inter_area = np.zeros(0)
+    pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)
+
+    max_overlap = np.zeros((len(groups), n))
+    if len(pi):
+        np.maximum.at(max_overlap, (pg, pi), inter_area)
+
+    distance_m: dict[str, np.ndarray] = {}
+    nearest: dict[str, np.ndarray] = {}
+    infra = inventory.infrastructure
+    infra_kinds = infra["kind"].to_numpy(dtype=object)
+    infra_geoms = infra.geometry.to_numpy()
+    for kind in INFRA_KINDS:
+        pos = np.flatnonzero(infra_kinds == kind)
+        if len(pos) and n:
+            d, i = _nearest(plot_geoms, infra_geoms[pos])
+            distance_m[kind] = d
+            nearest[kind] = np.where(i >= 0, pos[np.clip(i, 0, None)], -1)
+
+    housing_pos = np.flatnonzero(kinds == "housing")
+    housing_m = _nearest(plot_geoms, cons_geoms[housing_pos])[0] if len(housing_pos) and n \
+        else None
+
+    return PlotGeometry(
+        area_m2=area, groups=groups, pair_plot=pi, pair_constraint=ci, pair_group=pg,
+        pair_geometry=inter, pair_area=inter_area, max_overlap=max_overlap,
+        distance_m=distance_m, nearest=nearest, housing_m=housing_m,
+    )

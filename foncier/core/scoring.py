@@ -1,0 +1,123 @@
+"""The score: how well a plot fits, from 0 to 100, to rank plots within a status.
+
+The score is a weighted mean of components, each from 0 (worst) to 1 (best), times 100:
+
+========== ============================================================ =====================
+component  value                                                         default weight
+========== ============================================================ =====================
+area       ``1 / (1 + |net area - target| / target)``; target is         1 when area is asked
+           ``min_area_ha`` (else ``max_area_ha``): nearer the request
+price      ``1 - price / reference``; reference is ``max_price_eur_m2``  1
+           (else the inventory's highest price): cheaper is better
+timing     ``1 - days until available / horizon``; horizon is the days   1
+           until ``available_by`` (else 730): sooner is better
+motorway,  ``1 - distance / reference``; reference is the brief's         1 when asked
+rail_      maximum (else 50 km): closer is better
+freight,
+port
+power,     ``value / (2 x requirement)`` capped at 1 (else value /        1 when asked
+water      inventory's highest): more headroom is better
+========== ============================================================ =====================
+
+Components are clipped to [0, 1]; an unknown value scores 0. The brief's ``[weights]`` table
+overrides the default weights (``weights.price = 3`` makes price count three times as much; a weight
+of 0 drops a component). With no weighted component the score is 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from foncier.core.brief import Brief
+from foncier.core.geometry import PlotGeometry
+
+__all__ = ["score_plots", "score_weights"]
+
+_DEFAULT_REF_KM = 50.0
+_DEFAULT_HORIZON_DAYS = 730.0
+
+
+def score_weights(brief: Brief) -> dict[str, float]:
+    """The weight of each score component for a brief (defaults, then ``[weights]``)."""
+    w = {
+        "area": 1.0 if (brief.min_area_ha or brief.max_area_ha) else 0.0,
+        "price": 1.0,
+        "timing": 1.0,
+        "motorway": 1.0 if brief.motorway_max_km is not None else 0.0,
+        "rail_freight": 1.0 if brief.rail_freight_max_km is not None else 0.0,
+        "port": 1.0 if brief.port_max_km is not None else 0.0,
+        "power": 1.0 if brief.power_mw is not None else 0.0,
+        "water": 1.0 if brief.water_m3_day is not None else 0.0,
+    }
+    w.update(brief.weight_map)
+    if not (brief.min_area_ha or brief.max_area_ha):
+        w["area"] = 0.0  # no area asked: nothing to be near (a weight alone would crash)
+    return w
+
+
+def _clip(values: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.0)
+
+
+def _headroom(values: np.ndarray, required: float | None) -> np.ndarray:
+    if required:
+        return _clip(values / (2.0 * required))
+    top = np.nanmax(values) if np.isfinite(values).any() else 0.0
+    return _clip(values / top) if top > 0 else np.zeros(len(values))
+
+
+def score_plots(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np.ndarray, *,
+                on: dt.date | None = None) -> np.ndarray:
+    """Score every plot from 0 to 100 (see the module's docstring).
+
+    Parameters
+    ----------
+    plots : DataFrame
+        The inventory's plots.
+    geo : PlotGeometry
+    brief : Brief
+    net_ha : ndarray
+        Net area of each plot in ha.
+    on : date, optional
+        The day the timing component counts from (today by default).
+    """
+    weights = score_weights(brief)
+    total = sum(weights.values())
+    n = len(plots)
+    if total <= 0 or n == 0:
+        return np.zeros(n)
+    on = on or dt.date.today()
+    acc = np.zeros(n)
+    if weights["area"]:
+        target = brief.min_area_ha or brief.max_area_ha
+        acc += weights["area"] * (1.0 / (1.0 + np.abs(net_ha - target) / target))
+    if weights["price"]:
+        price = plots["price_eur_m2"].to_numpy(dtype="float64", na_value=np.nan)
+        ref = brief.max_price_eur_m2 or (np.nanmax(price) if np.isfinite(price).any() else 0)
+        if ref:
+            acc += weights["price"] * _clip(1.0 - price / ref)
+    if weights["timing"]:
+        avail = plots["available_from"].to_numpy(dtype="datetime64[D]")
+        start = np.datetime64(on, "D")
+        days = np.maximum((avail - start).astype("float64"), 0.0)
+        days[np.isnat(avail)] = np.nan
+        horizon = _DEFAULT_HORIZON_DAYS
+        if brief.available_by is not None:
+            horizon = max(float((np.datetime64(brief.available_by, "D") - start)
+                                .astype("float64")), 1.0)
+        acc += weights["timing"] * _clip(1.0 - days / horizon)
+    for comp, kind in (("motorway", "motorway_interchange"), ("rail_freight", "rail_freight"),
+                       ("port", "port")):
+        if weights[comp] and kind in geo.distance_m:
+            ref = getattr(brief, f"{comp}_max_km") or _DEFAULT_REF_KM
+            acc += weights[comp] * _clip(1.0 - geo.distance_m[kind] / (ref * 1000.0))
+    if weights["power"]:
+        acc += weights["power"] * _headroom(
+            plots["power_mw"].to_numpy(dtype="float64", na_value=np.nan), brief.power_mw)
+    if weights["water"]:
+        acc += weights["water"] * _headroom(
+            plots["water_m3_day"].to_numpy(dtype="float64", na_value=np.nan), brief.water_m3_day)
+    return np.round(100.0 * acc / total, 1)

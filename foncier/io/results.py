@@ -1,0 +1,85 @@
+"""Write a result table to CSV, XLSX, GeoPackage or GeoJSON, chosen by the file's suffix.
+
+Every writer writes to a temporary file beside the target and renames it at the end, so an error
+(or an interruption) never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from foncier.core.matching import MatchResult
+from foncier.errors import OutputError
+from foncier.io.store import atomic_write
+
+__all__ = ["write_results", "FORMATS", "write_table"]
+
+FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".gpkg": "GeoPackage", ".geojson": "GeoJSON"}
+
+
+def _check_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise OutputError(f"{path}: format de sortie inconnu « {path.suffix or '(aucun)'} » : "
+                          f"choisissez {', '.join(FORMATS)}.")
+    return suffix
+
+
+def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str = "results",
+                sheet: str = "Résultats") -> Path:
+    """Write a table with a geometry column to a file chosen by its suffix (atomic).
+
+    CSV (comma-separated, UTF-8) and XLSX leave the geometry out; GeoPackage keeps Lambert-93;
+    GeoJSON is written in WGS84 (RFC 7946).
+    """
+    path = Path(path)
+    suffix = _check_suffix(path)
+    with atomic_write(path) as tmp:
+        if suffix in (".csv", ".xlsx"):
+            frame = pd.DataFrame(table.drop(columns=table.geometry.name))
+            if suffix == ".csv":
+                frame.to_csv(tmp, index=False, encoding="utf-8")
+            else:
+                _write_xlsx(frame, tmp, sheet)
+        elif suffix == ".gpkg":
+            pyogrio.write_dataframe(table, tmp, layer=layer, driver="GPKG")
+        else:
+            pyogrio.write_dataframe(table.to_crs("EPSG:4326"), tmp, driver="GeoJSON")
+    return path
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
+    from openpyxl.utils import get_column_letter
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet, index=False)
+        ws = writer.sheets[sheet]
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        for i, col in enumerate(frame.columns, start=1):
+            width = 60 if col == "reasons" else max(8, min(30, len(str(col)) + 2))
+            ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
+    """Write a match's whole ranked table; the format follows the suffix.
+
+    Columns: ``rank, plot_id, site_id, status, score, area_ha, net_area_ha``, one column per asked
+    criterion (``pass``/``fail``/``unknown``), then ``reasons``; GeoPackage and GeoJSON add the
+    plot geometry.
+
+    Examples
+    --------
+    >>> import foncier, tempfile, pathlib
+    >>> res = foncier.match(foncier.open_inventory(), foncier.Brief(name="x", min_area_ha=1))
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "résultats.csv"
+    >>> write_results(res, out).name
+    'résultats.csv'
+    """
+    _check_suffix(Path(path))
+    return write_table(result.table, path)

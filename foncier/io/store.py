@@ -1,0 +1,149 @@
+"""Read and write inventory layers from a store: a GeoPackage file (the default).
+
+Writes are atomic: layers are written to a temporary file beside the target, which then replaces
+it, so an error never leaves a half-written GeoPackage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from foncier.errors import InventoryError, OutputError, Problem
+
+__all__ = ["read_layers", "write_layers", "list_layers", "atomic_path", "atomic_write"]
+
+
+def _is_url(source: str | os.PathLike) -> bool:
+    return isinstance(source, str) and source.startswith(("postgresql://", "postgres://"))
+
+
+def list_layers(source: str | os.PathLike) -> list[str]:
+    """Names of the layers (tables) a store holds."""
+    if _is_url(source):
+        from foncier.io import postgis
+
+        return postgis.list_layers(str(source))
+    path = Path(source)
+    if not path.exists():
+        raise InventoryError(f"fichier introuvable : {path}. Vérifiez le chemin.", source=str(path))
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise InventoryError(f"ce fichier n'est pas un GeoPackage lisible ({exc}).",
+                             source=str(path)) from None
+
+
+def read_layers(source: str | os.PathLike, names: list[str] | tuple[str, ...]
+                ) -> dict[str, gpd.GeoDataFrame]:
+    """Read the named layers that exist in a store (missing ones are left out)."""
+    if _is_url(source):
+        from foncier.io import postgis
+
+        return postgis.read_layers(str(source), names)
+    present = set(list_layers(source))
+    out = {}
+    for name in names:
+        if name not in present:
+            continue
+        try:
+            frame = _read_layer(source, name)
+        except Exception as exc:
+            raise InventoryError([Problem(name, None, f"couche illisible ({exc}).")],
+                                 source=str(source)) from None
+        if not isinstance(frame, gpd.GeoDataFrame):
+            frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
+        out[name] = frame
+    return out
+
+
+#: Large layers are read in chunks of this many features: pyogrio holds the interpreter lock while
+#: it reads, and chunks let other threads (the desktop app's window) run in between.
+READ_CHUNK = 25_000
+
+
+def _read_layer(source: str | os.PathLike, name: str) -> gpd.GeoDataFrame:
+    count = pyogrio.read_info(source, layer=name).get("features", -1)
+    if count <= READ_CHUNK:
+        return pyogrio.read_dataframe(source, layer=name)
+    parts = [pyogrio.read_dataframe(source, layer=name, skip_features=start,
+                                    max_features=READ_CHUNK)
+             for start in range(0, count, READ_CHUNK)]
+    frame = pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry=parts[0].geometry.name, crs=parts[0].crs)
+
+
+def atomic_path(target: str | os.PathLike) -> tuple[Path, Path]:
+    """A temporary path beside ``target`` (same suffix) to write to before renaming."""
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: dossier introuvable : {parent}. Créez-le ou choisissez "
+                          "un autre chemin.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=parent)
+    os.close(fd)
+    os.unlink(tmp)
+    return Path(tmp), target
+
+
+@contextlib.contextmanager
+def atomic_write(target: str | os.PathLike) -> Iterator[Path]:
+    """Write a file whole or not at all: yield a temporary path beside ``target``.
+
+    When the ``with`` block ends normally the temporary file replaces ``target``; on any error
+    (or Ctrl-C) it is removed and ``target`` is left as it was. An :class:`OSError` becomes an
+    :class:`~foncier.errors.OutputError` naming the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with atomic_write(out) as tmp:
+    ...     _ = tmp.write_text("bonjour", encoding="utf-8")
+    >>> out.read_text(encoding="utf-8")
+    'bonjour'
+    """
+    tmp, final = atomic_path(target)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    except OSError as exc:
+        raise OutputError(f"{final}: écriture impossible ({exc.strerror or exc}).") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _to_writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = frame.copy()
+    for col in frame.columns:
+        if col == frame.geometry.name:
+            continue
+        dtype = frame[col].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            frame[col] = frame[col].dt.strftime("%Y-%m-%d").astype(object)
+            frame.loc[frame[col].isna(), col] = None
+    return frame
+
+
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: str | os.PathLike) -> None:
+    """Write layers to a store; a GeoPackage is written whole, atomically.
+
+    Dates are written as ISO text (``AAAA-MM-JJ``), booleans as GeoPackage booleans.
+    """
+    if _is_url(target):
+        from foncier.io import postgis
+
+        postgis.write_layers(layers, str(target))
+        return
+    with atomic_write(target) as tmp:
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(_to_writable(frame), tmp, layer=name, driver="GPKG",
+                                    promote_to_multi=False)

@@ -1,0 +1,333 @@
+"""Add public constraint and infrastructure layers to an inventory.
+
+:func:`add_layer` loads a vector file (GeoPackage, Shapefile, GeoJSON; any CRS, reprojected to
+Lambert-93) into the ``constraints`` or ``infrastructure`` layer, or writes ``plu_zone`` onto the
+plots from a zoning layer. Ready mappings (``mapping="auto"`` picks one from the columns):
+
+``ppr``
+    A risk-plan ``zonereglementaireurba`` layer (COVADIS/GASPAR standard): ``typereglement``
+    ``03`` and ``04`` -> level ``interdiction``, ``02`` -> ``prescriptions``; other codes are kept
+    with no level. Kind ``flood`` (PPRI) or ``pprt``. Id from ``idzone``/``codezone``, name from
+    ``nom``/``libelle``.
+``natura2000``
+    INPN Natura 2000 layers (SIC/ZSC, ZPS): id ``sitecode``, name ``sitename``.
+``znieff``
+    INPN ZNIEFF layers (type 1 or 2, chosen by ``kind``): id ``id_mnhn``, name ``nom``
+    (or ``nm_sffzn``).
+``gpu``
+    Géoportail de l'urbanisme ``zone_urba`` (kind ``plu``): each plot's ``plu_zone`` becomes the
+    ``libelle`` of the zone it overlaps most; plots overlapping none keep their value.
+``none``
+    Generic: ``id_field``, ``name_field``, ``level`` / ``level_field`` and, for substations,
+    ``capacity_field`` name the columns to use.
+
+Re-adding a layer replaces the constraints (or infrastructure) with the same ids.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from foncier.core.schema import CONSTRAINT_KINDS, CRS, INFRA_KINDS
+from foncier.errors import InventoryError, Problem
+
+__all__ = ["add_layer", "update_inventory", "read_vector", "MAPPINGS", "AddLayerReport",
+           "PPR_LEVELS", "plu_zone_by_overlap"]
+
+MAPPINGS = ("auto", "ppr", "natura2000", "znieff", "gpu", "none")
+#: typereglement of a PPR zonereglementaireurba -> constraint level.
+PPR_LEVELS = {"03": "interdiction", "04": "interdiction", "02": "prescriptions"}
+_ID_FIELDS = {"ppr": ("idzone", "codezone", "id"), "natura2000": ("sitecode",),
+              "znieff": ("id_mnhn", "nm_regznf", "id")}
+_NAME_FIELDS = {"ppr": ("nom", "libelle", "lib_zone", "codezone"),
+                "natura2000": ("sitename", "nom"), "znieff": ("nom", "nm_sffzn", "lb_zn")}
+
+
+class LayerError(InventoryError):
+    """A layer file cannot be added: the message says which file, column or row, and the fix."""
+
+
+@dataclass
+class AddLayerReport:
+    """What :func:`add_layer` did."""
+
+    target: str
+    kind: str
+    mapping: str
+    added: int = 0
+    replaced: int = 0
+    notes: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if self.kind == "plu":
+            head = f"{self.added} terrain(s) ont reçu leur zone du PLU (plu_zone)"
+        else:
+            head = (f"{self.added} entité(s) « {self.kind} » ajoutée(s), {self.replaced} "
+                    f"remplacée(s) (correspondance {self.mapping})")
+        return "\n".join([f"{self.target} : {head}.", *(str(n) for n in self.notes)])
+
+
+def read_vector(path: str | os.PathLike, *, layer: str | None = None, crs: str | None = None
+                ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Read a vector file and reproject it to Lambert-93.
+
+    A file with no CRS is refused unless ``crs`` declares it (e.g. ``"EPSG:2154"``).
+    Column names are lower-cased.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LayerError(f"fichier introuvable : {path}. Vérifiez le chemin.")
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer)
+    except Exception as exc:
+        raise LayerError(f"{path}: fichier vectoriel illisible ({exc}). Formats lus : "
+                         "GeoPackage, Shapefile, GeoJSON.") from None
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise LayerError(f"{path}: couche sans géométrie.")
+    notes = []
+    if frame.crs is None:
+        if crs is None:
+            raise LayerError(f"{path}: aucun système de coordonnées (CRS). Indiquez-le avec "
+                             "--crs EPSG:XXXX (par exemple --crs EPSG:2154 pour du Lambert-93, "
+                             "--crs EPSG:4326 pour du GPS), ou définissez-le dans QGIS "
+                             "(« Définir la projection de la couche ») ; pour un Shapefile, il "
+                             "manque le fichier .prj.")
+        frame = frame.set_crs(crs)
+    if not frame.crs.equals(CRS):
+        src = frame.crs.to_string()
+        frame = frame.to_crs(CRS)
+        notes.append(Problem(path.name, None, f"reprojetée de {src} vers Lambert-93 "
+                             "(EPSG:2154).", "info"))
+    frame.columns = [c if c == frame.geometry.name else str(c).lower() for c in frame.columns]
+    return frame, notes
+
+
+def _detect(frame: pd.DataFrame, kind: str) -> str:
+    cols = set(frame.columns)
+    if kind == "plu":
+        return "gpu"
+    if "typereglement" in cols:
+        return "ppr"
+    if "sitecode" in cols:
+        return "natura2000"
+    if "id_mnhn" in cols or "nm_sffzn" in cols:
+        return "znieff"
+    return "none"
+
+
+def _pick(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], what: str,
+          path: Path) -> pd.Series | None:
+    if wanted:
+        col = wanted.lower()
+        if col not in frame.columns:
+            present = ", ".join(c for c in frame.columns if c != "geometry")
+            raise LayerError(f"{path.name}: colonne « {wanted} » ({what}) absente ; colonnes "
+                             f"présentes : {present}.")
+        return frame[col]
+    for col in candidates:
+        if col in frame.columns:
+            return frame[col]
+    return None
+
+
+def _text(series: pd.Series | None, n: int) -> np.ndarray:
+    if series is None:
+        return np.full(n, None, dtype=object)
+    return np.array([None if pd.isna(v) else str(v).strip() for v in series], dtype=object)
+
+
+def _unique_ids(prefix: str, raw: np.ndarray) -> np.ndarray:
+    base = pd.Series([f"{prefix}-{v}" if v else f"{prefix}-{i + 1}" for i, v in enumerate(raw)])
+    rank = base.groupby(base).cumcount()
+    dup = base.duplicated(keep=False)
+    return np.where(dup, base + "-" + (rank + 1).astype(str), base).astype(object)
+
+
+def _ppr_levels(frame: pd.DataFrame, path: Path, notes: list[Problem]) -> np.ndarray:
+    if "typereglement" not in frame.columns:
+        raise LayerError(f"{path.name}: colonne typereglement absente : ce n'est pas une couche "
+                         "zonereglementaireurba de PPR (utilisez --mapping none et --level).")
+    codes = frame["typereglement"].map(lambda v: None if pd.isna(v) else str(v).strip().zfill(2))
+    levels = codes.map(PPR_LEVELS).to_numpy(dtype=object)
+    other = codes[codes.notna() & ~codes.isin(list(PPR_LEVELS))]
+    if len(other):
+        notes.append(Problem(path.name, None, f"{len(other)} zone(s) de typereglement "
+                             f"{', '.join(sorted(set(other)))} gardée(s) sans niveau (seuls 03 "
+                             "et 04 -> interdiction, 02 -> prescriptions).", "warning"))
+    return np.where(pd.isna(levels), None, levels)
+
+
+def _polygons_only(frame: gpd.GeoDataFrame, path: Path) -> None:
+    types = shapely.get_type_id(frame.geometry.to_numpy())
+    bad = np.flatnonzero(~np.isin(types, (3, 6)))
+    if len(bad):
+        rows = ", ".join(str(i + 1) for i in bad[:10])
+        raise LayerError(f"{path.name}: {len(bad)} entité(s) non surfacique(s) (entités {rows}) : "
+                         "une contrainte est un polygone.")
+
+
+def constraints_from_frame(frame: gpd.GeoDataFrame, *, kind: str, mapping: str, path: Path,
+                           id_field=None, name_field=None, level=None, level_field=None,
+                           notes: list[Problem]) -> gpd.GeoDataFrame:
+    """Rows of the ``constraints`` layer from a mapped public layer."""
+    _polygons_only(frame, path)
+    n = len(frame)
+    ids = _text(_pick(frame, id_field, _ID_FIELDS.get(mapping, ("id",)), "identifiant", path), n)
+    names = _text(_pick(frame, name_field, _NAME_FIELDS.get(mapping, ("nom", "name")), "nom",
+                        path), n)
+    if mapping == "ppr":
+        levels = _ppr_levels(frame, path, notes)
+    elif level_field:
+        levels = _text(_pick(frame, level_field, (), "niveau", path), n)
+    else:
+        levels = np.full(n, level, dtype=object)
+    return gpd.GeoDataFrame({
+        "constraint_id": _unique_ids(kind, ids), "kind": kind, "level": levels,
+        "name": names, "source": f"{path.name} ({mapping})",
+    }, geometry=frame.geometry.to_numpy(), crs=CRS)
+
+
+def infrastructure_from_frame(frame: gpd.GeoDataFrame, *, kind: str, path: Path, id_field=None,
+                              name_field=None, capacity_field=None) -> gpd.GeoDataFrame:
+    """Rows of the ``infrastructure`` layer (points) from a public layer."""
+    types = shapely.get_type_id(frame.geometry.to_numpy())
+    bad = np.flatnonzero(types != 0)
+    if len(bad):
+        raise LayerError(f"{path.name}: {len(bad)} entité(s) non ponctuelle(s) (entités "
+                         f"{', '.join(str(i + 1) for i in bad[:10])}) : une infrastructure est "
+                         "un point.")
+    n = len(frame)
+    ids = _text(_pick(frame, id_field, ("id",), "identifiant", path), n)
+    cap = _pick(frame, capacity_field, (), "puissance", path) if capacity_field else None
+    return gpd.GeoDataFrame({
+        "infra_id": _unique_ids(kind, ids), "kind": kind,
+        "name": _text(_pick(frame, name_field, ("nom", "name", "libelle"), "nom", path), n),
+        "capacity_mw": (pd.to_numeric(cap, errors="coerce").to_numpy() if cap is not None
+                        else np.full(n, np.nan)),
+    }, geometry=frame.geometry.to_numpy(), crs=CRS)
+
+
+def plu_zone_by_overlap(plots: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
+                        labels: np.ndarray) -> np.ndarray:
+    """For each plot, the label of the zone it overlaps most (None where it overlaps none).
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> plots = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10)], crs=CRS)
+    >>> zones = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 3, 10), shapely.box(3, 0, 10, 10)],
+    ...                          crs=CRS)
+    >>> plu_zone_by_overlap(plots, zones, np.array(["UA", "UX"], dtype=object)).tolist()
+    ['UX']
+    """
+    pgeoms, zgeoms = plots.geometry.to_numpy(), zones.geometry.to_numpy()
+    tree = shapely.STRtree(zgeoms)
+    pi, zi = tree.query(pgeoms, predicate="intersects")
+    out = np.full(len(plots), None, dtype=object)
+    if len(pi) == 0:
+        return out
+    area = shapely.area(shapely.intersection(pgeoms[pi], zgeoms[zi]))
+    keep = area > 0
+    pi, zi, area = pi[keep], zi[keep], area[keep]
+    order = np.lexsort((-area, pi))              # per plot, the largest overlap first
+    pi, zi = pi[order], zi[order]
+    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.array([], bool)
+    out[pi[first]] = labels[zi[first]]
+    return out
+
+
+def update_inventory(target: str | os.PathLike, changes: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Rewrite an inventory with some layers replaced, keeping every other layer it holds.
+
+    The layers are checked as :func:`foncier.open_inventory` does before anything is written.
+    """
+    from foncier.core.inventory import inventory_from_layers, write_inventory
+    from foncier.io.store import list_layers, read_layers
+
+    names = list_layers(target)
+    layers = read_layers(target, names)
+    layers.update(changes)
+    core = {k: v for k, v in layers.items()
+            if k in ("sites", "plots", "constraints", "infrastructure", "communes")}
+    inv = inventory_from_layers(core, source=str(target))
+    out = {**layers, **inv.layers()}
+    write_inventory(out, target)
+
+
+def add_layer(target: str | os.PathLike, *, kind: str, source: str | os.PathLike,
+              mapping: str = "auto", layer: str | None = None, crs: str | None = None,
+              id_field: str | None = None, name_field: str | None = None,
+              level: str | None = None, level_field: str | None = None,
+              capacity_field: str | None = None, zone_field: str | None = None
+              ) -> AddLayerReport:
+    """Load a public layer into an inventory (GeoPackage path or ``postgresql://`` URL).
+
+    Parameters
+    ----------
+    target : path or URL
+        The inventory, rewritten atomically (GeoPackage) or in one transaction (PostGIS).
+    kind : str
+        A constraint kind (``flood``, ``pprt``, ``natura2000``, ``znieff1``...), an
+        infrastructure kind (``substation``, ``port``...) or ``plu`` (zoning onto the plots).
+    source : path
+        The vector file; ``layer`` picks a layer of a multi-layer file, ``crs`` declares the CRS
+        of a file that has none.
+    mapping : {"auto", "ppr", "natura2000", "znieff", "gpu", "none"}
+        See the module's documentation.
+
+    Returns
+    -------
+    AddLayerReport
+    """
+    from foncier.core.inventory import open_inventory
+
+    kinds = (*CONSTRAINT_KINDS, *INFRA_KINDS, "plu")
+    if kind not in kinds:
+        raise LayerError(f"type « {kind} » inconnu ; types admis : {', '.join(kinds)}.")
+    if mapping not in MAPPINGS:
+        raise LayerError(f"correspondance « {mapping} » inconnue ; admises : "
+                         f"{', '.join(MAPPINGS)}.")
+    path = Path(source)
+    frame, notes = read_vector(path, layer=layer, crs=crs)
+    mapping = _detect(frame, kind) if mapping == "auto" else mapping
+    inv = open_inventory(target)
+    report = AddLayerReport(str(target), kind, mapping, notes=notes)
+    if kind == "plu":
+        labels = _text(_pick(frame, zone_field, ("libelle", "libelong", "typezone"),
+                             "zone", path), len(frame))
+        zones = plu_zone_by_overlap(inv.plots, frame, labels)
+        plots = inv.plots.copy()
+        hit = np.array([z is not None for z in zones], dtype=bool)
+        plots.loc[hit, "plu_zone"] = zones[hit]
+        report.added = int(hit.sum())
+        if (~hit).any():
+            report.notes.append(Problem("plots", None, f"{int((~hit).sum())} terrain(s) hors de "
+                                        "toute zone du fichier : plu_zone inchangée.", "info"))
+        update_inventory(target, {"plots": plots})
+        return report
+    if kind in INFRA_KINDS:
+        rows = infrastructure_from_frame(frame, kind=kind, path=path, id_field=id_field,
+                                         name_field=name_field, capacity_field=capacity_field)
+        name, id_col, current = "infrastructure", "infra_id", inv.infrastructure
+    else:
+        if mapping == "gpu":
+            raise LayerError("la correspondance gpu (zone_urba) s'utilise avec --kind plu.")
+        rows = constraints_from_frame(frame, kind=kind, mapping=mapping, path=path,
+                                      id_field=id_field, name_field=name_field, level=level,
+                                      level_field=level_field, notes=report.notes)
+        name, id_col, current = "constraints", "constraint_id", inv.constraints
+    replaced = current[id_col].isin(set(rows[id_col]))
+    report.replaced = int(replaced.sum())
+    report.added = len(rows) - report.replaced
+    merged = pd.concat([current.loc[~replaced], rows], ignore_index=True)
+    update_inventory(target, {name: gpd.GeoDataFrame(merged, geometry="geometry", crs=CRS)})
+    return report

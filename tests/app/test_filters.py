@@ -1,0 +1,137 @@
+"""The filter panel bound to the brief (gui.filters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from foncier_gui.filters import FilterPanel
+from PySide6.QtCore import Qt
+
+import foncier
+
+
+@pytest.fixture
+def panel(qtbot, sample_inventory):
+    p = FilterPanel()
+    p.set_groups(sample_inventory.geometry.groups)
+    qtbot.addWidget(p)
+    return p
+
+
+@pytest.mark.parametrize("path", foncier.sample_brief_paths(), ids=lambda p: p.stem)
+def test_every_sample_brief_reads_back_identically(panel, path):
+    brief = foncier.read_brief(path)
+    panel.set_brief(brief)
+    assert panel.brief() == brief
+
+
+def test_a_full_brief_reads_back_identically_with_orders_kept(panel):
+    brief = foncier.Brief(
+        name="Projet complet", min_area_ha=3.25, max_area_ha=40, max_price_eur_m2=35.5,
+        available_by=dt.date(2027, 6, 30), accepted_zones=("1AUX", "UX"), turnkey=True,
+        brownfield="excluded", building_height_m=18, allow_assembly=False,
+        assembly_max_gap_m=25, icpe="seveso_seuil_bas",
+        forbidden_constraints=("seveso", "flood:interdiction"),
+        excluded_constraints=("wetland", "flood"), min_housing_distance_m=200, power_mw=12,
+        water_m3_day=300, gas=False, fiber=True, motorway_max_km=10, rail_siding=True,
+        rail_freight_max_km=25, port_max_km=60, weights=(("motorway", 2.0), ("price", 0.5)))
+    panel.set_brief(brief)
+    assert panel.brief() == brief
+
+
+def test_selectors_are_offered_from_the_inventory_groups(panel, sample_inventory):
+    items = panel.selector_list("forbidden_constraints")
+    offered = [items.item(i).data(Qt.ItemDataRole.UserRole) for i in range(items.count())]
+    for kind, level in sample_inventory.geometry.groups:
+        assert (f"{kind}:{level}" if level else kind) in offered
+    assert "flood" in offered                                # every level of a kind
+    assert "monument:interdiction" not in offered            # no invented levels
+
+
+def test_a_selector_missing_from_the_inventory_is_kept(qtbot):
+    p = FilterPanel()
+    qtbot.addWidget(p)
+    p.set_groups([("flood", "interdiction")])
+    brief = foncier.Brief(name="x", forbidden_constraints=("seveso", "flood:interdiction"))
+    p.set_brief(brief)
+    assert p.brief() == brief
+
+
+def test_switching_a_criterion_on_and_off_emits_the_brief(panel, qtbot):
+    panel.set_brief(foncier.Brief(name="Atelier"))
+    panel.show()
+    qtbot.waitExposed(panel)
+    field = panel.fields["power_mw"]
+    panel.ensureWidgetVisible(field.check)
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        qtbot.mouseClick(field.check, Qt.MouseButton.LeftButton)
+    assert field.editor.isEnabled()
+    assert blocker.args[0].power_mw == field.editor.value()
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        field.editor.setValue(12.5)
+    assert blocker.args[0].power_mw == 12.5
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        qtbot.mouseClick(field.check, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].power_mw is None
+    assert not field.editor.isEnabled()
+
+
+def test_ticking_selectors_keeps_their_order(panel, qtbot):
+    panel.set_brief(foncier.Brief(name="x"))
+    panel.fields["excluded_constraints"].check.setChecked(True)
+    lst = panel.selector_list("excluded_constraints")
+    lst.set_checked("wetland", True)
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        lst.set_checked("flood:interdiction", True)
+    assert blocker.args[0].excluded_constraints == ("wetland", "flood:interdiction")
+
+
+def test_weights_keep_the_order_they_were_switched_on(panel):
+    panel.set_brief(foncier.Brief(name="x"))
+    panel.weights["port"].check.setChecked(True)
+    panel.weights["area"].check.setChecked(True)
+    panel.weights["area"].editor.setValue(3)
+    assert panel.brief().weights == (("port", 1.0), ("area", 3.0))
+
+
+def test_an_invalid_combination_shows_the_library_message(panel, qtbot):
+    panel.set_brief(foncier.Brief(name="x", min_area_ha=10, max_area_ha=20))
+    with qtbot.waitSignal(panel.invalidBrief) as blocker:
+        panel.fields["max_area_ha"].editor.setValue(5)
+    with pytest.raises(foncier.BriefError, match="min_area_ha") as exc:
+        panel.brief()
+    assert blocker.args[0] == str(exc.value)
+    assert not panel.error_label.isHidden()
+    assert "supérieur" in panel.error_label.text()
+
+
+def test_numbers_are_shown_and_typed_with_a_decimal_comma(panel, qtbot):
+    panel.set_brief(foncier.Brief(name="x", min_area_ha=5, max_price_eur_m2=40,
+                                  power_mw=12.5, water_m3_day=300, motorway_max_km=7.5,
+                                  building_height_m=18))
+    shown = {key: panel.fields[key].editor.text() for key in
+             ("min_area_ha", "max_price_eur_m2", "power_mw", "water_m3_day", "motorway_max_km",
+              "building_height_m")}
+    assert shown == {"min_area_ha": "5,00 ha", "max_price_eur_m2": "40,00 €/m²",
+                     "power_mw": "12,5 MW", "water_m3_day": "300 m³/j",
+                     "motorway_max_km": "7,5 km", "building_height_m": "18 m"}
+    panel.show()
+    qtbot.waitExposed(panel)
+    editor = panel.fields["power_mw"].editor
+    panel.ensureWidgetVisible(editor)
+    editor.selectAll()
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        qtbot.keyClicks(editor, "8,5")
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert blocker.args[0].power_mw == 8.5
+    assert editor.text() == "8,5 MW"
+
+
+def test_a_value_with_more_decimals_than_shown_is_kept_until_edited(panel):
+    brief = foncier.Brief(name="x", min_area_ha=3.125, water_m3_day=120.4)
+    panel.set_brief(brief)
+    assert panel.fields["min_area_ha"].editor.text() == "3,13 ha"
+    assert panel.brief() == brief
+    panel.fields["water_m3_day"].editor.setValue(150)
+    assert panel.brief().water_m3_day == 150.0

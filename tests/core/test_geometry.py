@@ -1,0 +1,76 @@
+"""Precomputed geometry: overlaps by group, union (not sum) of excluded constraints, distances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from builders import make_layers
+
+from foncier import Brief, inventory_from_layers, match
+from foncier.core.criteria import net_area_ha
+
+
+def test_groups_and_pairs(tiny_inventory):
+    geo = tiny_inventory.geometry
+    assert geo.groups == [("flood", "interdiction"), ("flood", "prescriptions"),
+                          ("wetland", None), ("housing", None)]
+    pairs = sorted(zip(geo.pair_plot.tolist(), geo.pair_constraint.tolist(),
+                       geo.pair_area.round(3).tolist(), strict=True))
+    # P2 x C1 (100x500), P2 x C2 (100x500), P3 x C3 (100x300)
+    assert pairs == [(1, 0, 50_000.0), (1, 1, 50_000.0), (2, 2, 30_000.0)]
+    assert geo.groups_for(["flood"]) == (0, 1)
+    assert geo.groups_for(["flood:prescriptions", "wetland"]) == (1, 2)
+
+
+def test_net_area_is_the_union_not_the_sum(tiny_inventory):
+    """P2 (10 ha) is crossed by two flood zones that overlap: 5 ha + 5 ha, union 7.5 ha."""
+    geo = tiny_inventory.geometry
+    net = net_area_ha(geo, Brief(name="t", excluded_constraints=["flood"]))
+    assert net.round(6).tolist() == [2.0, 2.5, 9.0]            # the sum would leave 0 ha
+    net = net_area_ha(geo, Brief(name="t", excluded_constraints=["flood:interdiction"]))
+    assert net.round(6).tolist() == [2.0, 5.0, 9.0]
+    net = net_area_ha(geo, Brief(name="t", excluded_constraints=["flood", "wetland"]))
+    assert net.round(6).tolist() == [2.0, 2.5, 6.0]
+
+
+def test_union_of_many_overlapping_constraints():
+    plot = shapely.box(0, 0, 100, 100)
+    cons = [{"constraint_id": f"C{i}", "kind": "wetland", "level": None,
+             "geometry": shapely.box(10 * i, 0, 10 * i + 30, 100)} for i in range(5)]
+    inv = inventory_from_layers(make_layers([{"plot_id": "P", "geometry": plot}],
+                                            constraints=cons))
+    # union covers x 0..70: 7,000 m² of 10,000 m²
+    assert net_area_ha(inv.geometry, Brief(name="t", excluded_constraints=["wetland"]))[0] == \
+        pytest.approx(0.3)
+
+
+def test_excluded_area_is_cached_per_selection(tiny_inventory):
+    geo = tiny_inventory.geometry
+    a = geo.excluded_area(geo.groups_for(["flood"]))
+    b = geo.excluded_area(geo.groups_for(["flood:prescriptions", "flood:interdiction"]))
+    assert a is b
+    assert len(geo._excluded_cache) == 1
+
+
+def test_geometry_is_computed_once_per_inventory(tiny_inventory):
+    first = tiny_inventory.geometry
+    match(tiny_inventory, Brief(name="a", min_area_ha=1))
+    match(tiny_inventory, Brief(name="b", motorway_max_km=3))
+    assert tiny_inventory.geometry is first
+
+
+def test_distances_by_kind(tiny_inventory):
+    geo = tiny_inventory.geometry
+    assert sorted(geo.distance_m) == ["motorway_interchange", "rail_freight"]
+    # P1 box(0,0,200,100) to Point(0, 5100): 5000 m; P3 box(600..900) to Point(1900, 0): 1000 m
+    assert geo.distance_m["motorway_interchange"][0] == pytest.approx(5000.0)
+    assert geo.distance_m["rail_freight"][2] == pytest.approx(1000.0)
+    assert geo.housing_m.tolist() == pytest.approx([900.0, np.hypot(100, 500), np.hypot(400, 700)])
+
+
+def test_constraints_of_a_plot(tiny_inventory):
+    touched = tiny_inventory.geometry.constraints_of(1)
+    assert touched.constraint.tolist() == [0, 1]
+    assert touched.overlap_m2.tolist() == [50_000.0, 50_000.0]
+    assert tiny_inventory.geometry.constraints_of(0).empty
