@@ -14,20 +14,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from foncier.core.criteria import LABELS, fmt_number
+from foncier.core.criteria import LABELS
 from foncier.core.matching import STATUS_CODES
-
-from .model import MatchView, PlotIndex
-from .style import STATUS_COLORS, outcome_icon
-from .text import (
+from foncier.wording import (
     ATTRIBUTE_LABELS,
     OUTCOME_LABELS,
     STATUS_NAMES,
     constraint_label,
+    fmt_number,
     format_attribute,
     format_measured,
     format_required,
 )
+
+from .model import MatchView, PlotIndex
+from .style import STATUS_COLORS, outcome_icon
 
 __all__ = ["DetailPanel"]
 

@@ -32,10 +32,7 @@ from PySide6.QtWidgets import (
 
 import foncier
 from foncier.core.brief import WEIGHT_KEYS
-from foncier.core.criteria import ICPE_LABELS
-
-from .style import constraint_label
-from .text import UNIT_DECIMALS
+from foncier.wording import ICPE_LABELS, UNIT_DECIMALS, constraint_label
 
 __all__ = ["FilterPanel", "SECTIONS_FR", "FRENCH", "DECIMALS"]
 

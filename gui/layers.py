@@ -6,6 +6,8 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
 
+from foncier.wording import INFRA_LABELS, STATUS_NAMES, constraint_label
+
 from .mapview import MapScene
 from .style import (
     COMMUNE_FILL,
@@ -16,7 +18,6 @@ from .style import (
     infra_icon,
     swatch_icon,
 )
-from .text import INFRA_LABELS, STATUS_NAMES, constraint_label
 
 __all__ = ["LayerList"]
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 import foncier
 from foncier.analysis.assembly import assemble
-from foncier.core.criteria import fmt_number
 from foncier.io.results import write_table
+from foncier.wording import fmt_number
 
 from .detail import DetailPanel
 from .filters import FilterPanel

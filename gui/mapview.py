@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foncier.wording import scale_label
+
 from .geom import (
     l93_from_scene,
     path_from_arrays,
@@ -52,7 +54,6 @@ from .style import (
     STATUS_COLORS,
     constraint_color,
 )
-from .text import scale_label
 
 __all__ = ["PlotLayer", "MapView", "MapScene"]
 

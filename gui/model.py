@@ -17,8 +17,9 @@ import shapely
 
 import foncier
 from foncier.analysis.assembly import find_assemblies
-from foncier.core.matching import STATUS_CODES, STATUS_LABELS, STATUSES
+from foncier.core.matching import STATUS_CODES, STATUSES
 from foncier.core.schema import CONSTRAINT_KINDS
+from foncier.wording import STATUS_LABELS
 
 from .geom import RingData, ring_data_from_geometries
 

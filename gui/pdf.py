@@ -38,7 +38,6 @@ from PySide6.QtGui import (
 )
 
 import foncier
-from foncier.core.matching import STATUS_LABELS
 from foncier.errors import OutputError
 from foncier.io.store import atomic_path
 from foncier.report.content import (
@@ -51,11 +50,11 @@ from foncier.report.content import (
     meta_line,
     report_content,
 )
+from foncier.wording import INFRA_LABELS, STATUS_LABELS, scale_label
 
 from .geom import path_from_geometries
 from .model import STATUS_CODES
 from .style import COMMUNE_FILL, COMMUNE_PEN, SITE_PEN, STATUS_COLORS, draw_infra_symbol
-from .text import INFRA_LABELS, scale_label
 
 __all__ = ["write_investor_pdf", "draw_report", "PAGE_SIZE"]
 

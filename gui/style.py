@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
-from .text import INFRA_LABELS, STATUS_NAMES, constraint_label
+from foncier.wording import INFRA_LABELS, STATUS_NAMES, constraint_label
 
 __all__ = ["STATUS_COLORS", "STATUS_NAMES", "constraint_color", "constraint_label",
            "INFRA_COLORS", "INFRA_LABELS", "draw_infra_symbol", "outcome_icon", "swatch_icon",

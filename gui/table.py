@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from foncier.core.criteria import fmt_number
+from foncier.wording import fmt_number
 
 from .model import MatchView
 from .style import STATUS_COLORS, assembly_icon, swatch_icon

@@ -52,18 +52,12 @@ import pyogrio
 
 from foncier.analysis.assembly import find_assemblies
 from foncier.core.brief import Brief, read_brief
-from foncier.core.criteria import asked_criteria, fmt_number
+from foncier.core.criteria import asked_criteria
 from foncier.core.inventory import Inventory
-from foncier.core.matching import (
-    STATUS_CODES,
-    STATUS_LABELS,
-    STATUSES,
-    MatchResult,
-    match,
-    rank_order,
-)
+from foncier.core.matching import STATUS_CODES, STATUSES, MatchResult, match, rank_order
 from foncier.errors import BriefError, OutputError
 from foncier.io.store import atomic_write
+from foncier.wording import STATUS_LABELS, fmt_number
 
 __all__ = ["run_batch", "write_batch", "read_briefs", "Batch", "BriefOutcome", "sheet_names",
            "layer_names", "status_style_qml", "DEFAULT_MAX_ROWS", "BATCH_FORMATS"]

@@ -49,8 +49,7 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
 
     ``table`` defaults to ``result.table`` (pass the table with assemblies to show them).
     """
-    from foncier.core.criteria import fmt_number
-    from foncier.core.matching import STATUS_LABELS
+    from foncier.wording import STATUS_LABELS, fmt_number
 
     width = width or shutil.get_terminal_size((120, 24)).columns
     table = result.table if table is None else table

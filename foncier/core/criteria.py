@@ -20,7 +20,8 @@ import pandas as pd
 
 from foncier.core.brief import Brief
 from foncier.core.geometry import OVERLAP_TOLERANCE_M2, PlotGeometry
-from foncier.core.schema import ICPE_REGIMES, constraint_label
+from foncier.core.schema import ICPE_REGIMES
+from foncier.wording import ICPE_LABELS, constraint_label, fmt_number
 
 __all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "evaluate",
            "fmt_number"]
@@ -53,24 +54,9 @@ SALES_FAIL = ("vendu, commercialisation achevée", "réservé par option de rés
 OCCUPANCY_PASS = ("inoccupé", "vacant", "friche", "occupation transitoire")
 OCCUPANCY_FAIL = ("occupé",)
 ICPE_RANK = {r: i for i, r in enumerate(ICPE_REGIMES)}
-ICPE_LABELS = {"none": "aucun", "declaration": "déclaration", "enregistrement": "enregistrement",
-               "autorisation": "autorisation", "seveso_seuil_bas": "Seveso seuil bas",
-               "seveso_seuil_haut": "Seveso seuil haut"}
 INFRA_LABELS = {"motorway": ("motorway_interchange", "échangeur autoroutier"),
                 "rail_freight": ("rail_freight", "gare de fret"),
                 "port": ("port", "port")}
-
-
-def fmt_number(value: float, decimals: int = 1) -> str:
-    """A number the French way: ``12,5``; whole numbers without decimals; thin groups."""
-    if value is None or value != value:
-        return "?"
-    rounded = round(float(value), decimals)
-    if rounded == int(rounded):
-        text = f"{int(rounded):,}".replace(",", "\u202f")
-    else:
-        text = f"{rounded:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return text
 
 
 def _date(value: Any) -> str:

@@ -19,12 +19,12 @@ from foncier.core.brief import Brief
 from foncier.core.criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, evaluate, net_area_ha
 from foncier.core.inventory import Inventory
 from foncier.core.scoring import score_plots
+from foncier.wording import STATUS_LABELS
 
 __all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS",
            "status_codes", "join_reasons", "STATUS_CODES", "rank_order"]
 
 STATUSES = np.array(["match", "to_check", "no_match"], dtype=object)
-STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 #: Status -> code, in rank order: match 0, to_check 1, no_match 2.
 STATUS_CODES = {s: i for i, s in enumerate(STATUSES)}
 BASE_COLUMNS = ["rank", "plot_id", "site_id", "status", "score", "area_ha", "net_area_ha"]

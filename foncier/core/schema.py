@@ -21,9 +21,6 @@ __all__ = [
     "CONSTRAINT_LEVELS",
     "INFRA_KINDS",
     "ENUMS",
-    "CONSTRAINT_LABELS",
-    "LEVEL_LABELS",
-    "constraint_label",
 ]
 
 #: Every layer is stored in RGF93 / Lambert-93.
@@ -203,31 +200,3 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("constraints", "kind"): CONSTRAINT_KINDS,
     ("infrastructure", "kind"): INFRA_KINDS,
 }
-
-#: French names of the constraint kinds and levels, for reasons, reports and the app.
-CONSTRAINT_LABELS = {
-    "flood": "Inondation (PPRI)", "pprt": "Risque technologique (PPRT)", "seveso": "Seveso",
-    "natura2000": "Natura 2000", "znieff1": "ZNIEFF type 1", "znieff2": "ZNIEFF type 2",
-    "wetland": "Zone humide", "monument": "Abords de monument historique",
-    "littoral": "Loi Littoral", "archaeology": "Archéologie préventive",
-    "housing": "Zone d'habitat", "other": "Autre contrainte",
-}
-LEVEL_LABELS = {"interdiction": "zone d'interdiction", "prescriptions": "zone de prescriptions"}
-
-
-def constraint_label(kind: str, level: str | None = None) -> str:
-    """French label of a constraint kind, or of one of its levels, or of a ``kind:level`` selector.
-
-    Examples
-    --------
-    >>> constraint_label("flood", "interdiction")
-    "Inondation (PPRI) — zone d'interdiction"
-    >>> constraint_label("seveso")
-    'Seveso'
-    """
-    if level is None and ":" in kind:
-        kind, _, level = kind.partition(":")
-    name = CONSTRAINT_LABELS.get(kind, kind)
-    if level:
-        return f"{name} — {LEVEL_LABELS.get(level, level)}"
-    return name

@@ -37,10 +37,10 @@ import pandas as pd
 import shapely
 
 from foncier.core.brief import Brief
-from foncier.core.criteria import ICPE_LABELS, LABELS, asked_criteria, fmt_number
-from foncier.core.matching import STATUS_CODES, STATUS_LABELS, MatchResult
-from foncier.core.schema import constraint_label
+from foncier.core.criteria import LABELS, asked_criteria
+from foncier.core.matching import STATUS_CODES, MatchResult
 from foncier.io.store import atomic_write
+from foncier.wording import ICPE_LABELS, STATUS_LABELS, constraint_label, fmt_number
 
 __all__ = ["InvestorReport", "ReportPlot", "report_content", "brief_summary", "map_svg",
            "report_html", "write_report_html", "STATUS_HEX", "constraint_label", "meta_line",

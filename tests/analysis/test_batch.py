@@ -15,6 +15,7 @@ import shapely
 from builders import make_layers
 
 import foncier
+import foncier.wording
 from foncier.analysis.batch import (
     DEFAULT_MAX_ROWS,
     layer_names,
@@ -234,7 +235,7 @@ def test_several_inventories_are_ranked_together(tmp_path):
     assert [r[:2] for r in _rows(wb["Matrice"])[1:]] == [("caux", "P1"), ("caux", "P2"),
                                                          ("bayeux", "P1")]
     assert _rows(wb["Synthèse"])[1][7] == "P1 (caux) — compatible — " + \
-        foncier.core.criteria.fmt_number(rows["score"].iloc[0], 1)
+        foncier.wording.fmt_number(rows["score"].iloc[0], 1)
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".gpkg"])

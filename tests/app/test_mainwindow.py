@@ -13,8 +13,9 @@ from foncier_gui.table import COLUMNS
 from PySide6.QtCore import QPointF, Qt, QTimer
 
 import foncier
+import foncier.wording
 from foncier.analysis.assembly import assemble
-from foncier.core.matching import STATUS_LABELS
+from foncier.wording import STATUS_LABELS
 
 STATUS_COL = [k for k, _ in COLUMNS].index("status")
 PLOT_COL = [k for k, _ in COLUMNS].index("plot_id")
@@ -389,8 +390,8 @@ def test_assemblies_are_ranked_among_the_plots_as_the_library_ranks_them(window,
     shown = [(r + 1, m.data(m.index(r, PLOT_COL)), m.data(m.index(r, STATUS_COL)),
               m.data(m.index(r, col["score"])), m.data(m.index(r, col["net_area_ha"])))
              for r in rows]
-    assert shown == [(rank, pid, STATUS_LABELS[s], foncier.core.criteria.fmt_number(score, 1),
-                      foncier.core.criteria.fmt_number(net, 2))
+    assert shown == [(rank, pid, STATUS_LABELS[s], foncier.wording.fmt_number(score, 1),
+                      foncier.wording.fmt_number(net, 2))
                      for rank, pid, s, score, net in zip(
                          expected["rank"], expected["plot_id"], expected["status"],
                          expected["score"], expected["net_area_ha"], strict=True)]
@@ -433,7 +434,7 @@ def test_selecting_an_assembly_outlines_its_members_and_shows_its_verdicts(windo
     assert [r[1] for r in shown] == [frame_row[c] for c in criteria]
     area = shown[criteria.index("area")]
     assert area[1] == "pass"                         # together they reach the minimum area
-    assert area[2].startswith(foncier.core.criteria.fmt_number(frame_row["net_area_ha"], 2))
+    assert area[2].startswith(foncier.wording.fmt_number(frame_row["net_area_ha"], 2))
     # Under each criterion, every member's own verdict (each member alone is too small).
     tree = window.detail.verdicts
     area_item = tree.topLevelItem(criteria.index("area"))

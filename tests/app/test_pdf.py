@@ -13,6 +13,7 @@ from foncier_gui.pdf import PAGE_SIZE, draw_report, write_investor_pdf
 from PySide6.QtGui import QImage, QPainter
 
 import foncier
+import foncier.wording
 from foncier.errors import OutputError
 from foncier.report.content import (
     ALL_PASS,
@@ -87,7 +88,7 @@ def test_the_pdf_says_what_the_library_report_says(qapp, sample_inventory):
         i = texts.index(plot.plot_id)                  # a row: rank, plot, place, status...
         rank, place, status, score, figures, reasons = (texts[i - 1], *texts[i + 1:i + 6])
         assert (rank, place, status) == (str(plot.rank), plot.place, plot.status_label)
-        assert score == foncier.core.criteria.fmt_number(plot.score, 0)
+        assert score == foncier.wording.fmt_number(plot.score, 0)
         full = " · ".join(f"{k} : {v.replace(' ', chr(160))}" for k, v in plot.figures)
         assert figures == full                          # the key figures fit their cell
         why = " ; ".join(plot.reasons) or ALL_PASS

@@ -1,12 +1,14 @@
-"""French wording of the detail panel, the table and the map (no Qt here).
+"""French wording shared by the library, the command line, the reports, the batch files and the app.
 
-The brief in short and the investor report's wording come from :mod:`foncier.report.content`, so the
-app's PDF and ``foncier report`` say the same thing.
+One home for what people read: status and outcome names, constraint and infrastructure labels,
+units and the decimals each unit shows, numbers and dates the French way. No Qt here.
 
 Examples
 --------
 >>> format_measured("power", 12.5)
 '12,5 MW'
+>>> fmt_number(1234.5, 1)
+'1\u202f234,5'
 """
 
 from __future__ import annotations
@@ -17,12 +19,57 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from foncier.core.criteria import ICPE_LABELS, fmt_number
-from foncier.core.schema import constraint_label
-
-__all__ = ["constraint_label", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
+__all__ = ["constraint_label", "fmt_number", "ICPE_LABELS", "STATUS_LABELS", "CONSTRAINT_LABELS",
+           "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
            "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
            "UNIT_DECIMALS", "scale_label"]
+
+STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
+
+ICPE_LABELS = {"none": "aucun", "declaration": "déclaration", "enregistrement": "enregistrement",
+               "autorisation": "autorisation", "seveso_seuil_bas": "Seveso seuil bas",
+               "seveso_seuil_haut": "Seveso seuil haut"}
+
+#: French names of the constraint kinds and levels, for reasons, reports and the app.
+CONSTRAINT_LABELS = {
+    "flood": "Inondation (PPRI)", "pprt": "Risque technologique (PPRT)", "seveso": "Seveso",
+    "natura2000": "Natura 2000", "znieff1": "ZNIEFF type 1", "znieff2": "ZNIEFF type 2",
+    "wetland": "Zone humide", "monument": "Abords de monument historique",
+    "littoral": "Loi Littoral", "archaeology": "Archéologie préventive",
+    "housing": "Zone d'habitat", "other": "Autre contrainte",
+}
+LEVEL_LABELS = {"interdiction": "zone d'interdiction", "prescriptions": "zone de prescriptions"}
+
+
+def constraint_label(kind: str, level: str | None = None) -> str:
+    """French label of a constraint kind, or of one of its levels, or of a ``kind:level`` selector.
+
+    Examples
+    --------
+    >>> constraint_label("flood", "interdiction")
+    "Inondation (PPRI) — zone d'interdiction"
+    >>> constraint_label("seveso")
+    'Seveso'
+    """
+    if level is None and ":" in kind:
+        kind, _, level = kind.partition(":")
+    name = CONSTRAINT_LABELS.get(kind, kind)
+    if level:
+        return f"{name} — {LEVEL_LABELS.get(level, level)}"
+    return name
+
+
+def fmt_number(value: float, decimals: int = 1) -> str:
+    """A number the French way: ``12,5``; whole numbers without decimals; thin groups."""
+    if value is None or value != value:
+        return "?"
+    rounded = round(float(value), decimals)
+    if rounded == int(rounded):
+        text = f"{int(rounded):,}".replace(",", "\u202f")
+    else:
+        text = f"{rounded:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return text
+
 
 INFRA_LABELS = {
     "motorway_interchange": "Échangeur autoroutier", "rail_freight": "Gare de fret",

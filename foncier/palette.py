@@ -1,0 +1,55 @@
+"""The colours of foncier, in one place: the map, the legend, the PDF and HTML reports, the XLSX
+workbooks and the QGIS styles all read them from here (hex strings; no Qt).
+
+Examples
+--------
+>>> STATUS_HEX["match"], STATUS_HEX_BY_CODE[0]
+('#2e9e44', '#2e9e44')
+>>> rgb("#2e9e44")
+(46, 158, 68)
+"""
+
+from __future__ import annotations
+
+__all__ = ["STATUS_HEX", "STATUS_HEX_BY_CODE", "STATUS_TINT", "NOT_MATCHED_HEX", "OUTCOME_HEX",
+           "CONSTRAINT_HEX", "INFRA_HEX", "SELECTION_HEX", "ASSEMBLY_HEX", "SITE_HEX",
+           "COMMUNE_LINE_HEX", "COMMUNE_FILL_HEX", "BACKGROUND_HEX", "INK_HEX", "NAVY_HEX",
+           "MUTED_HEX", "ZEBRA_HEX", "rgb"]
+
+#: Fill of a plot by status (map, legend, reports, QGIS styles).
+STATUS_HEX = {"match": "#2e9e44", "to_check": "#f0a020", "no_match": "#a3a3a3"}
+#: A plot that has not been matched yet (the app before the first run).
+NOT_MATCHED_HEX = "#c9c4b8"
+#: The same by status code (0 match, 1 to_check, 2 no_match, 3 not matched).
+STATUS_HEX_BY_CODE = {0: STATUS_HEX["match"], 1: STATUS_HEX["to_check"],
+                      2: STATUS_HEX["no_match"], 3: NOT_MATCHED_HEX}
+#: Light tints of the status colours, for table rows and spreadsheet cells (text stays legible).
+STATUS_TINT = {"match": "#c6efce", "to_check": "#ffe699", "no_match": "#d9d9d9"}
+#: Text colour of a criterion's outcome.
+OUTCOME_HEX = {"pass": "#1b5e20", "fail": "#b71c1c", "unknown": "#8a5a00"}
+
+CONSTRAINT_HEX = {
+    "flood": "#1e6fd9", "pprt": "#8e24aa", "seveso": "#d32f2f", "natura2000": "#2e7d32",
+    "znieff1": "#7cb342", "znieff2": "#c0ca33", "wetland": "#00897b", "monument": "#6d4c41",
+    "littoral": "#00acc1", "archaeology": "#ef6c00", "housing": "#ec407a", "other": "#607d8b",
+}
+INFRA_HEX = {
+    "motorway_interchange": "#c62828", "rail_freight": "#37474f", "port": "#0d47a1",
+    "airport": "#6a1b9a", "substation": "#f9a825",
+}
+SELECTION_HEX = "#1565c0"
+ASSEMBLY_HEX = "#6a1b9a"
+SITE_HEX = "#6d4c2f"
+COMMUNE_LINE_HEX = "#b5ad9c"
+COMMUNE_FILL_HEX = "#f6f2e8"
+BACKGROUND_HEX = "#dfe8ec"
+INK_HEX = "#222222"
+NAVY_HEX = "#1a237e"
+MUTED_HEX = "#555555"
+ZEBRA_HEX = "#f1f3f8"
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    """The (red, green, blue) of a ``#rrggbb`` colour."""
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
