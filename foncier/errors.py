@@ -17,6 +17,10 @@ __all__ = [
     "GeometryRepairWarning",
     "ReprojectionWarning",
     "OutputError",
+    "StandardsError",
+    "CnigError",
+    "FricheError",
+    "LayerError",
 ]
 
 
@@ -90,3 +94,28 @@ class InventoryError(_ProblemsError):
 
 class OutputError(FoncierError, ValueError):
     """An output file cannot be written (unknown format, missing folder...)."""
+
+
+class StandardsError(InventoryError):
+    """A file of a national standard or a public layer cannot be used.
+
+    Built from a bare message with no ``source``, its text is the message alone (no empty
+    location in front of it).
+    """
+
+    def __init__(self, problems: list[Problem] | str, *, source: str | None = None):
+        super().__init__(problems, source=source)
+        if isinstance(problems, str) and source is None:
+            self.args = (problems,)
+
+
+class CnigError(StandardsError):
+    """A CNIG Sites Économiques file cannot be read or written: problems name table, row, field."""
+
+
+class FricheError(StandardsError):
+    """A CNIG Friches file cannot be read: every problem names its line and field."""
+
+
+class LayerError(StandardsError):
+    """A layer file cannot be added: the message says which file, column or row, and the fix."""

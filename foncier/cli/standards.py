@@ -3,14 +3,64 @@
 ``foncier import-cnig``, ``export-cnig``, ``validate-cnig``, ``import-friches`` and ``add-layer``
 (registered on the ``foncier`` command by :func:`register`). Every inventory argument accepts a
 GeoPackage path or a ``postgresql://`` URL.
+
+The library's messages name its parameters (« le paramètre `repair=True` »); every message these
+commands print names the command-line option instead (:func:`as_flags`).
+
+Examples
+--------
+>>> as_flags("relancez avec le paramètre `repair=True`.")
+"relancez avec l'option --repair."
+>>> as_flags("déclarez-le (paramètre `crs`, par exemple « EPSG:2154 »)")
+'déclarez-le (option --crs, par exemple « EPSG:2154 »)'
+>>> as_flags("le paramètre `crs='EPSG:2154'`")
+"l'option --crs EPSG:2154"
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import re
 import sys
 
-__all__ = ["register"]
+from foncier.errors import FoncierError
+
+__all__ = ["register", "as_flags", "FLAGS"]
+
+#: Library parameter -> the option of these commands that sets it.
+FLAGS = {"repair": "--repair", "force": "--force", "crs": "--crs", "csv_dir": "--csv",
+         "gpkg": "--gpkg", "kind": "--kind", "mapping": "--mapping", "layer": "--layer",
+         "level": "--level", "level_field": "--level-field", "id_field": "--id-field",
+         "name_field": "--name-field", "capacity_field": "--capacity-field",
+         "zone_field": "--zone-field", "source": "--from", "target": "--into"}
+_PARAM = re.compile(r"(le )?paramètre `(\w+)(?:=([^`]*))?`")
+
+
+def as_flags(text: str) -> str:
+    """``text`` with every library parameter hint rewritten as the command-line option."""
+    def option(m: re.Match) -> str:
+        flag = FLAGS.get(m[2])
+        if flag is None:
+            return m[0]
+        value = (m[3] or "").strip("'\"")
+        said = flag if value in ("", "True") else f"{flag} {value}"
+        return ("l'option " if m[1] else "option ") + said
+
+    return _PARAM.sub(option, text)
+
+
+def _speaks_flags(handler):
+    """Run a command; a FoncierError's message names the options, not the parameters."""
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except FoncierError as exc:
+            if exc.args and isinstance(exc.args[0], str):
+                exc.args = (as_flags(exc.args[0]), *exc.args[1:])
+            raise
+    return run
 
 INVENTORY_HELP = "GeoPackage ou URL postgresql://"
 
@@ -25,7 +75,7 @@ def _shown(target) -> str:
 def _print_problems(problems, *, limit: int = 50) -> None:
     shown = [p for p in problems if p.severity != "info"]
     for p in shown[:limit]:
-        print(f"  {p}", file=sys.stderr)
+        print(f"  {as_flags(str(p))}", file=sys.stderr)
     if len(shown) > limit:
         print(f"  … et {len(shown) - limit} autres.", file=sys.stderr)
 
@@ -63,7 +113,7 @@ def _validate_cnig(args: argparse.Namespace) -> int:
     problems = validate_cnig(args.sources, repair=args.repair)
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
-        print(str(p))
+        print(as_flags(str(p)))
     if errors:
         print(f"\n{len(errors)} violation(s) du standard CNIG Sites Économiques.",
               file=sys.stderr)
@@ -107,7 +157,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
     p.add_argument("--repair", action="store_true",
                    help="réparer une valeur coupée par un « ; » non protégé")
-    p.set_defaults(handler=_import_cnig)
+    p.set_defaults(handler=_speaks_flags(_import_cnig))
 
     p = subparsers.add_parser(
         "export-cnig", help="exporter un inventaire au standard CNIG Sites Économiques",
@@ -118,7 +168,7 @@ def register(subparsers) -> None:
     p.add_argument("--gpkg", metavar="FICHIER.gpkg", help="GeoPackage au modèle officiel")
     p.add_argument("--force", action="store_true",
                    help="écrire même si des champs ne respectent pas le standard")
-    p.set_defaults(handler=_export_cnig)
+    p.set_defaults(handler=_speaks_flags(_export_cnig))
 
     p = subparsers.add_parser(
         "validate-cnig", help="vérifier des fichiers au standard CNIG Sites Économiques",
@@ -128,7 +178,7 @@ def register(subparsers) -> None:
                    help="GeoPackage, fichiers CSV ou dossier de CSV")
     p.add_argument("--repair", action="store_true",
                    help="réparer une valeur coupée par un « ; » non protégé")
-    p.set_defaults(handler=_validate_cnig)
+    p.set_defaults(handler=_speaks_flags(_validate_cnig))
 
     p = subparsers.add_parser(
         "import-friches", help="ajouter des friches (standard CNIG Friches) comme terrains",
@@ -136,7 +186,7 @@ def register(subparsers) -> None:
                     "inventaire, comme terrains en friche, en gardant leurs identifiants.")
     p.add_argument("file", metavar="FICHIER.csv", help="CSV au standard CNIG Friches")
     p.add_argument("--into", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
-    p.set_defaults(handler=_import_friches)
+    p.set_defaults(handler=_speaks_flags(_import_friches))
 
     p = subparsers.add_parser(
         "add-layer", help="ajouter une couche publique (contraintes, infrastructures, PLU)",
@@ -163,4 +213,4 @@ def register(subparsers) -> None:
                    help="colonne de la puissance en MW (postes électriques)")
     p.add_argument("--zone-field", metavar="COLONNE",
                    help="colonne de la zone du PLU (défaut : libelle)")
-    p.set_defaults(handler=_add_layer)
+    p.set_defaults(handler=_speaks_flags(_add_layer))

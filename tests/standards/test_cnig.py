@@ -73,7 +73,7 @@ def test_enumerations_beside_constraints_are_read():
 
 def test_broken_official_line_is_an_error_naming_the_line(official):
     with pytest.raises(CnigError, match=r"site_vocadomi\[ligne 2\].*entrepôts.*logistique.*"
-                                        r"--repair"):
+                                        r"`repair=True`"):
         read_cnig_csv(official / "site-eco.csv")
 
 

@@ -1,0 +1,234 @@
+"""CNIG tables <-> foncier inventory layers, and the site figures computed from the plots.
+
+:func:`layers_from_tables` maps the standard onto foncier's inventory (DESIGN.md); every
+standard field foncier has no column for is kept as an extra column prefixed ``cnig_``; POLE-ECO
+and ETABLISSEMENT are kept as layers ``cnig_pole_eco`` and ``cnig_etablissement``.
+:func:`tables_from_inventory` goes back, computing ``site_uf_nbre``, ``site_uf_vacant_nbre``,
+``site_taux_vacance`` and ``site_surf_comm_dispo`` from the plots.
+
+Examples
+--------
+>>> import shapely
+>>> plots = pd.DataFrame({"site_id": ["S1", "S1"], "area_ha": [1.0, 2.0],
+...                       "occupancy": ["vacant", "occupé"], "sales_stage": ["en vente", None]})
+>>> _site_figures(plots).loc["S1"].tolist()
+[2.0, 1.0, 50.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from foncier.core.missing import missing_mask
+from foncier.core.schema import CRS
+from foncier.standards.cnig.schema import (
+    COMPUTED,
+    EXTRA_LAYERS,
+    FOR_SALE,
+    GEOMETRY_FIELDS,
+    KEYS,
+    NETWORKS,
+    PLOT_MAP,
+    PREFIX,
+    SITE_MAP,
+    VACANT,
+    _fields,
+    _fmt_geopoint,
+    _fmt_number,
+    _names,
+    _text_series,
+    schema_fields,
+)
+
+__all__ = ["layers_from_tables", "tables_from_inventory"]
+
+
+
+def _typed(table: str, frame: pd.DataFrame, name: str) -> pd.Series:
+    if _fields(table)[name].type == "number":
+        return pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    return frame[name].astype(object)
+
+
+def _oui_non(values: pd.Series) -> pd.Series:
+    mapped = values.map({"oui": True, "non": False})
+    return pd.Series(pd.array(mapped.tolist(), dtype="boolean"), index=values.index)
+
+
+def _extras(table: str, frame: pd.DataFrame, mapped: Iterable[str]) -> dict[str, pd.Series]:
+    skip = set(mapped) | {GEOMETRY_FIELDS[table]}
+    return {PREFIX + f.column: _typed(table, frame, f.name).to_numpy()
+            for f in schema_fields(table) if f.name not in skip}
+
+
+def layers_from_tables(tables: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """Map CNIG tables onto inventory layers (``sites``, ``plots`` and ``cnig_*`` layers).
+
+    Mapped fields (DESIGN.md): site_nom -> name, site_epci_siren/_nom -> epci_siren/epci_name,
+    site_comm_insee -> commune_insee, site_vocadomi -> vocation; terr_id -> plot_id, terr_refcad
+    -> cadastral_refs, terr_stade_comm -> sales_stage, terr_etat_occup -> occupancy,
+    terr_stade_amngt -> servicing_stage, terr_maitrise_fonc -> land_control, terr_cle_en_main ->
+    turnkey, terr_m2_prix -> price_eur_m2, terr_surf_brute (ha) -> declared_area_ha. The site's
+    reseau_gaz / reseau_fibre_optique / reseau_fret_ferroviaire give each plot's gas / fiber /
+    rail_siding; a plot whose occupancy is ``friche`` is a brownfield. Everything else the
+    standard holds is kept in ``cnig_<field>`` columns; what it lacks stays null (unknown).
+    """
+    empty_site = pd.DataFrame({n: [] for n in _names("site-eco")}, dtype=object)
+    empty_terr = pd.DataFrame({n: [] for n in _names("terrain-eco")}, dtype=object)
+    site = tables.get("site-eco")
+    terr = tables.get("terrain-eco")
+    site = site if site is not None else gpd.GeoDataFrame(empty_site, geometry=[], crs=CRS)
+    terr = terr if terr is not None else gpd.GeoDataFrame(empty_terr, geometry=[], crs=CRS)
+
+    sites = {col: site[f].astype(object).to_numpy() for f, col in SITE_MAP.items()}
+    sites.update(_extras("site-eco", site, SITE_MAP))
+    out = {"sites": gpd.GeoDataFrame(sites, geometry=site.geometry.to_numpy(), crs=CRS)}
+
+    plots = {col: terr[f].astype(object).to_numpy() for f, col in PLOT_MAP.items()}
+    plots["turnkey"] = _oui_non(terr["terr_cle_en_main"]).to_numpy()
+    plots["price_eur_m2"] = _typed("terrain-eco", terr, "terr_m2_prix").to_numpy()
+    plots["declared_area_ha"] = _typed("terrain-eco", terr, "terr_surf_brute").to_numpy()
+    nets = site.set_index("site_id")[list(NETWORKS)] if len(site) else None
+    for cnig_col, col in NETWORKS.items():
+        per_site = (terr["site_id"].map(nets[cnig_col]) if nets is not None
+                    else pd.Series([None] * len(terr), index=terr.index))
+        plots[col] = _oui_non(per_site).to_numpy()
+    occ = terr["terr_etat_occup"]
+    plots["brownfield"] = pd.array([True if v == "friche" else None for v in occ],
+                                   dtype="boolean")
+    plots.update(_extras("terrain-eco", terr, PLOT_MAP))
+    out["plots"] = gpd.GeoDataFrame(plots, geometry=terr.geometry.to_numpy(), crs=CRS)
+
+    for table, layer in EXTRA_LAYERS.items():
+        frame = tables.get(table)
+        if frame is None:
+            continue
+        cols = {f.column: _typed(table, frame, f.name).to_numpy() for f in schema_fields(table)
+                if f.name != GEOMETRY_FIELDS[table] or f.type == "geopoint"}
+        out[layer] = gpd.GeoDataFrame(cols, geometry=frame.geometry.to_numpy(), crs=CRS)
+    return out
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def _fill(values: pd.Series, default) -> pd.Series:
+    default = default if isinstance(default, pd.Series) else pd.Series(default,
+                                                                       index=values.index)
+    return values.where(~missing_mask(values), default)
+
+
+def _site_figures(plots: pd.DataFrame) -> pd.DataFrame:
+    """Per site: number of plots, vacant ones, vacancy rate (%), area for sale (ha)."""
+    area = _fill(pd.to_numeric(_column(plots, "declared_area_ha"), errors="coerce"),
+                 plots["area_ha"])
+    frame = pd.DataFrame({
+        "site_id": plots["site_id"],
+        "n": 1,
+        "vacant": _column(plots, "occupancy").isin(VACANT).astype(int),
+        "sale": area.where(_column(plots, "sales_stage").isin(FOR_SALE), 0.0),
+    })
+    g = frame.dropna(subset=["site_id"]).groupby("site_id")
+    out = pd.DataFrame({"site_uf_nbre": g["n"].sum(), "site_uf_vacant_nbre": g["vacant"].sum()})
+    out["site_taux_vacance"] = (out["site_uf_vacant_nbre"] / out["site_uf_nbre"] * 100).round(1)
+    out["site_surf_comm_dispo"] = g["sale"].sum().round(2)
+    return out
+
+
+def _networks_from_plots(plots: pd.DataFrame, col: str) -> pd.Series:
+    v = _column(plots, col)
+    known = pd.DataFrame({"site_id": plots["site_id"], "yes": v.eq(True).fillna(False),
+                          "known": ~missing_mask(v)})
+    g = known.dropna(subset=["site_id"]).groupby("site_id")
+    any_yes, all_known = g["yes"].any(), g["known"].all()
+    return pd.Series(np.where(any_yes, "oui", np.where(all_known, "non", None)),
+                     index=any_yes.index, dtype=object)
+
+
+def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | None = None, *,
+                          today: dt.date | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """CNIG tables (text, as the CSV spells it) from an inventory and its ``cnig_*`` layers.
+
+    Standard fields come from the mapped foncier columns, then from the ``cnig_*`` columns. The
+    four figures ``site_uf_nbre``, ``site_uf_vacant_nbre`` (occupancy ``vacant`` or ``friche``),
+    ``site_taux_vacance`` (vacant ÷ total × 100) and ``site_surf_comm_dispo`` (ha of the plots
+    ``en vente`` or ``en vente avec contraintes``, declared area else geometry area) are computed
+    from the plots of each site that has plots. Required fields foncier cannot know are filled
+    with the standard's own « inconnu » (enumerations), the geometry's area (surfaces), the
+    commune's name from the ``communes`` layer, and today's date (identification and update
+    dates) when empty. Plots outside every activity zone (no ``site_id``, e.g. brownfields) are
+    left out: the standard ties each terrain to a site.
+    """
+    today = (today or dt.date.today()).isoformat()
+    extra = dict(extra or {})
+    sites = inventory.sites
+    plots = inventory.plots[~missing_mask(inventory.plots["site_id"])].reset_index(drop=True)
+    out: dict[str, gpd.GeoDataFrame] = {}
+
+    def build(table, frame, mapping, defaults):
+        cols = {}
+        for f in schema_fields(table):
+            src = mapping.get(f.name)
+            if f.name == GEOMETRY_FIELDS[table]:
+                continue
+            values = _column(frame, src) if src else _column(frame, PREFIX + f.column)
+            values = _text_series(values)
+            if f.name in defaults:
+                values = _fill(values, defaults[f.name])
+            cols[f.name] = values.to_numpy(dtype=object)
+        key = cols[KEYS[table]]
+        cols["_row"] = [k if k is not None else f"ligne {i + 2}" for i, k in enumerate(key)]
+        return gpd.GeoDataFrame(cols, geometry=frame.geometry.to_numpy(), crs=CRS)
+
+    figures = _site_figures(plots)
+    sid = sites["site_id"]
+    site_area = pd.Series((sites.geometry.area / 10_000).round(2).to_numpy(), index=sites.index)
+    useful = sid.map(plots.groupby("site_id")["area_ha"].sum().round(2))
+    names = {}
+    if inventory.communes is not None and len(inventory.communes):
+        names = dict(zip(inventory.communes["insee"], inventory.communes["name"], strict=False))
+    site_defaults = {
+        "site_type": "inconnu", "site_etat": "inconnu", "site_moa_type": "inconnu",
+        "site_surf_brute": site_area.map(_fmt_number),
+        "site_surf_utile": _fill(useful, site_area).map(_fmt_number),
+        "site_identif_date": today, "site_actu_date": today,
+        "site_comm_nom": _column(sites, "commune_insee").map(names),
+        "site_geompoint": _fmt_geopoint(sites.geometry),
+    }
+    for cnig_col, col in NETWORKS.items():
+        site_defaults[cnig_col] = sid.map(_networks_from_plots(plots, col))
+    site = build("site-eco", sites, SITE_MAP, site_defaults)
+    has = sid.isin(figures.index).to_numpy()
+    for name in COMPUTED:
+        computed = sid.map(figures[name]).map(_fmt_number).to_numpy(dtype=object)
+        site[name] = np.where(has, computed, site[name].to_numpy(dtype=object))
+    out["site-eco"] = site
+
+    terr_area = _fill(pd.to_numeric(_column(plots, "declared_area_ha"), errors="coerce"),
+                      plots["area_ha"].round(2))
+    terr_defaults = {
+        "terr_surf_brute": terr_area.map(_fmt_number),
+        "terr_identif_date": today, "terr_actu_date": today,
+        "terr_maitrise_fonc": "inconnu", "terr_stade_amngt": "inconnu",
+        "terr_stade_comm": "inconnu", "terr_etat_occup": "inconnu", "terr_usage": "inconnu",
+    }
+    out["terrain-eco"] = build("terrain-eco", plots, PLOT_MAP, terr_defaults)
+    for table, layer in EXTRA_LAYERS.items():
+        frame = extra.get(layer)
+        if frame is None:
+            continue
+        cols = {f.name: _text_series(_column(frame, f.column)).to_numpy(dtype=object)
+                for f in schema_fields(table) if f.name != GEOMETRY_FIELDS[table]
+                or f.type == "geopoint"}
+        out[table] = gpd.GeoDataFrame(cols, geometry=frame.geometry.to_numpy(), crs=CRS)
+    return out
+
+

@@ -1,0 +1,93 @@
+"""Whole CNIG operations: import CNIG files into an inventory, export an inventory to the standard.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> export_cnig(None, csv_dir=pathlib.Path(tempfile.mkdtemp()) / "csv", force=True)[0].where
+'site-eco.pole_id'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from foncier.errors import CnigError, OutputError, Problem
+from foncier.standards.cnig.convert import layers_from_tables, tables_from_inventory
+from foncier.standards.cnig.read import read_cnig
+from foncier.standards.cnig.schema import EXTRA_LAYERS, PREFIX
+from foncier.standards.cnig.validate import validate_tables
+from foncier.standards.cnig.write import write_cnig_csv, write_cnig_gpkg
+
+__all__ = ["import_cnig", "export_cnig"]
+
+
+def import_cnig(sources, target: str | os.PathLike, *, repair: bool = False):
+    """Import CNIG files (GeoPackage or CSV) into a new foncier inventory at ``target``.
+
+    Returns the :class:`~foncier.core.inventory.Inventory` and the non-fatal problems (violations of
+    the standard, repairs), which are reported but do not stop the import. Raises
+    :class:`CnigError` when a file cannot be read, and
+    :class:`~foncier.errors.InventoryError` when the result is not a usable inventory (a terrain
+    whose site is missing...); nothing is written then.
+    """
+    from foncier.core.inventory import _display, inventory_from_layers, write_inventory
+
+    tables, notes = read_cnig(sources, repair=repair)
+    if "site-eco" not in tables and "terrain-eco" not in tables:
+        raise CnigError([Problem("import", None, "ni sites (SITE-ECO) ni terrains (TERRAIN-ECO) "
+                                 "parmi les fichiers donnés : rien à importer ; donnez les "
+                                 "fichiers site-eco et terrain-eco.")])
+    if "site-eco" not in tables and len(tables["terrain-eco"]):
+        raise CnigError([Problem("terrain-eco", None, "des terrains (TERRAIN-ECO) sans leurs "
+                                 "sites (SITE-ECO) : le standard rattache chaque terrain à un "
+                                 "site ; donnez aussi le fichier site-eco (ou la couche "
+                                 "site_eco du GeoPackage).")])
+    problems = notes + validate_tables(tables)
+    layers = layers_from_tables(tables)
+    base = {k: v for k, v in layers.items() if k in ("sites", "plots")}
+    inv = inventory_from_layers(base, source=_display(str(target)))
+    out = inv.layers()
+    out.update({k: v for k, v in layers.items() if k.startswith(PREFIX)})
+    write_inventory(out, target)
+    inv.location = str(target)
+    inv.source = _display(str(target))
+    return inv, [p if p.severity != "error" else Problem(p.where, p.row, p.message, "warning")
+                 for p in problems]
+
+
+def export_cnig(source, *, csv_dir: str | os.PathLike | None = None,
+                gpkg: str | os.PathLike | None = None, force: bool = False,
+                today: dt.date | None = None) -> list[Problem]:
+    """Export an inventory in the CNIG standard: CSV files in ``csv_dir`` and/or a GeoPackage.
+
+    The tables are validated before anything is written: with violations of the standard,
+    :class:`CnigError` lists them all (table, row, field) and nothing is written, unless
+    ``force`` (then they are returned). ``source`` is a path, a ``postgresql://`` URL or an
+    :class:`~foncier.core.inventory.Inventory`.
+    """
+    from foncier.core.inventory import Inventory, open_inventory
+    from foncier.io.store import read_layers
+
+    if csv_dir is None and gpkg is None:
+        raise OutputError("indiquez où écrire : un dossier de CSV (paramètre `csv_dir=`) "
+                          "et/ou un GeoPackage (paramètre `gpkg=`).")
+    if gpkg is not None and Path(gpkg).suffix.lower() != ".gpkg":
+        raise OutputError(f"{gpkg} : le nom du GeoPackage doit finir par .gpkg.")
+    inv = source if isinstance(source, Inventory) else open_inventory(source)
+    where = inv.location or inv.source
+    extra = read_layers(where, tuple(EXTRA_LAYERS.values())) if where else {}
+    tables = tables_from_inventory(inv, extra, today=today)
+    problems = validate_tables(tables)
+    if problems and not force:
+        raise CnigError(problems + [Problem("export", None, "rien n'a été écrit : corrigez "
+                                            "l'inventaire, ou forcez l'export (paramètre "
+                                            "`force=True`).")],
+                        source=inv.source)
+    if csv_dir is not None:
+        write_cnig_csv(tables, csv_dir)
+    if gpkg is not None:
+        write_cnig_gpkg(tables, gpkg)
+    return problems
+
