@@ -13,12 +13,28 @@
 - every field of the standard is kept in a ``friche_<field>`` column.
 
 A friche with neither polygon nor (point and surface) cannot become a plot: it is reported and
-left out.
+left out. Values nothing can mean (a surface of ``inf``, coordinates that are not finite or
+out of range) are refused, naming the line and field; so is a file the reader cannot parse
+consistently (a row with more or fewer values than the header, an unclosed quote, an empty file).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "friches.csv"
+>>> _ = path.write_text("site_id;geompoint;unite_fonciere_surface\\n"
+...                     "F1;POINT (-1.45 48.97);10000\\nF2;POINT (-1.4 48.9);inf\\n",
+...                     encoding="utf-8")
+>>> plots_from_friches(read_friches(path))        # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+FricheError: unite_fonciere_surface[ligne 3]: « inf » n'est pas une surface possible
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,8 +42,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from foncier.core.crs import to_lambert93
+from foncier.core.missing import missing_mask
 from foncier.core.schema import CRS
-from foncier.errors import InventoryError, Problem
+from foncier.errors import FricheError, Problem
+from foncier.standards.checks import implausible, shown
 
 __all__ = ["read_friches", "plots_from_friches", "import_friches", "FricheError"]
 
@@ -36,30 +55,76 @@ REQUIRED = ("site_id", "geompoint", "unite_fonciere_surface")
 PREFIX = "friche_"
 
 
-class FricheError(InventoryError):
-    """A CNIG Friches file cannot be read: every problem names its row and field."""
+def _text_of(path: Path) -> str:
+    if path.is_dir():
+        raise FricheError([Problem(path.name, None, "c'est un dossier : donnez le fichier CSV "
+                                   "des friches.")])
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FricheError([Problem(path.name, None, f"fichier introuvable ({path}) : vérifiez "
+                                   "le chemin.")]) from None
+    except UnicodeDecodeError:
+        raise FricheError([Problem(path.name, None, "le fichier n'est pas en UTF-8 : "
+                                   "réenregistrez-le en UTF-8.")]) from None
+
+
+def _csv_rows(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and every (line, values) row; an unparsable file is refused naming the line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        header = next(reader, None)
+        for row in reader:
+            if row:
+                rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise FricheError([Problem(name, f"ligne {reader.line_num}", f"CSV illisible ({exc}) : "
+                                   "un guillemet non refermé, ou un guillemet au milieu d'une "
+                                   "valeur ; corrigez la ligne.")]) from None
+    finally:
+        csv.field_size_limit(old)
+    if not header:
+        raise FricheError([Problem(name, None, "fichier vide : ce n'est pas un fichier du "
+                                   "standard CNIG Friches.")])
+    return header, rows
 
 
 def read_friches(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CNIG Friches CSV as text (missing values as None), with a ``_row`` line label."""
+    """Read a CNIG Friches CSV as text (missing values as None), with a ``_row`` line label.
+
+    Raises
+    ------
+    FricheError
+        Not a file, not UTF-8, empty, a required column missing or given twice, a row whose
+        number of values differs from the header's, an unclosed quote: every problem names
+        its line.
+    """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise FricheError(f"fichier introuvable : {path}. Vérifiez le chemin.") from None
-    except UnicodeDecodeError:
-        raise FricheError(f"{path}: le fichier n'est pas en UTF-8 : réenregistrez-le en "
-                          "UTF-8.") from None
-    except pd.errors.ParserError as exc:
-        raise FricheError(f"{path}: CSV illisible ({exc}) ; séparateur « ; » attendu.") from None
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    header, rows = _csv_rows(_text_of(path), path.name)
+    problems = []
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise FricheError(f"{path}: colonnes {', '.join(missing)} absentes : ce n'est pas un "
-                          "fichier du standard CNIG Friches (séparateur « ; »).")
-    frame = frame.astype(object)
-    frame = frame.where(~frame.isin(MISSING) & frame.notna(), None)
-    frame.insert(0, "_row", [f"ligne {i + 2}" for i in range(len(frame))])
+        problems.append(Problem(path.name, None, f"colonnes {', '.join(missing)} absentes : "
+                                "ce n'est pas un fichier du standard CNIG Friches (séparateur "
+                                "« ; »)."))
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        problems.append(Problem(path.name, "ligne 1", f"colonne(s) {', '.join(map(shown, twice))} "
+                                "en double dans l'en-tête : gardez-en une seule."))
+    n = len(header)
+    for line, row in rows:
+        if len(row) != n:
+            problems.append(Problem(path.name, f"ligne {line}", f"{len(row)} valeurs pour {n} "
+                                    "colonnes : un « ; » non protégé par des guillemets, ou un "
+                                    "champ en trop ou manquant ; corrigez la ligne."))
+    if problems:
+        raise FricheError(problems)
+    frame = pd.DataFrame([r for _, r in rows], columns=header, dtype=object)
+    frame = frame.where(~frame.isin(MISSING), None)
+    frame.insert(0, "_row", [f"ligne {line}" for line, _ in rows])
     return frame
 
 
@@ -74,8 +139,28 @@ def _to_lambert(geoms: np.ndarray) -> np.ndarray:
         return geoms
     x0, y0, x1, y1 = shapely.total_bounds(present)
     if -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90:    # WGS84, as Cartofriches exports
-        return gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(CRS).to_numpy()
+        frame = gpd.GeoDataFrame(geometry=list(geoms), crs="EPSG:4326")
+        return to_lambert93(frame, where="friches", problems=[]).geometry.to_numpy()
     return geoms
+
+
+def _impossible(frame: pd.DataFrame, surface: np.ndarray, geoms: dict[str, np.ndarray],
+                source: str) -> list[Problem]:
+    """Surfaces and coordinates nothing can mean, naming line and field."""
+    out = []
+    raw = frame["unite_fonciere_surface"]
+    with np.errstate(invalid="ignore"):
+        wrong = np.isinf(surface) | (surface < 0)
+    for pos in np.flatnonzero(wrong):
+        out.append(Problem(f"{source}.unite_fonciere_surface", frame["_row"].iloc[pos],
+                           f"« {shown(raw.iloc[pos])} » n'est pas une surface possible : "
+                           "nombre de m² fini et positif attendu."))
+    for field, values in geoms.items():
+        for pos in np.flatnonzero(implausible(values, lambert93=False)):
+            out.append(Problem(f"{source}.{field}", frame["_row"].iloc[pos], "coordonnées non "
+                               f"finies ou démesurées « {shown(frame[field].iloc[pos])} » : "
+                               "corrigez la géométrie (WKT en WGS84)."))
+    return out
 
 
 def plots_from_friches(frame: pd.DataFrame, *, source: str = "friches"
@@ -94,10 +179,15 @@ def plots_from_friches(frame: pd.DataFrame, *, source: str = "friches"
     """
     problems: list[Problem] = []
     surface = pd.to_numeric(frame["unite_fonciere_surface"], errors="coerce").to_numpy(float)
-    bad_surface = frame["unite_fonciere_surface"].notna().to_numpy() & np.isnan(surface)
-    polys = _to_lambert(_wkt(frame["geomsurf"] if "geomsurf" in frame.columns
-                             else pd.Series([None] * len(frame), dtype=object)))
-    points = _to_lambert(_wkt(frame["geompoint"]))
+    bad_surface = ~missing_mask(frame["unite_fonciere_surface"]) & missing_mask(surface)
+    raw = {"geompoint": _wkt(frame["geompoint"])}
+    if "geomsurf" in frame.columns:
+        raw["geomsurf"] = _wkt(frame["geomsurf"])
+    impossible = _impossible(frame, surface, raw, source)
+    if impossible:
+        raise FricheError(impossible)
+    polys = _to_lambert(raw.get("geomsurf", np.full(len(frame), None, dtype=object)))
+    points = _to_lambert(raw["geompoint"])
     has_poly = ~shapely.is_missing(polys) & np.isin(shapely.get_type_id(polys), (3, 6))
     can_buffer = ~has_poly & ~shapely.is_missing(points) & (surface > 0)
     radius = np.sqrt(np.where(can_buffer, surface, 0) / np.pi)
@@ -110,16 +200,16 @@ def plots_from_friches(frame: pd.DataFrame, *, source: str = "friches"
     ids = frame["site_id"]
     for pos in np.flatnonzero(bad_surface):
         problems.append(Problem(f"{source}.unite_fonciere_surface", frame["_row"].iloc[pos],
-                                f"surface « {frame['unite_fonciere_surface'].iloc[pos]} » : "
+                                f"surface « {shown(frame['unite_fonciere_surface'].iloc[pos])} » : "
                                 "nombre de m² attendu.", "warning"))
     for pos in np.flatnonzero(~has_poly & ~can_buffer):
-        problems.append(Problem(source, frame["_row"].iloc[pos], f"friche {ids.iloc[pos]} "
+        problems.append(Problem(source, frame["_row"].iloc[pos], f"friche {shown(ids.iloc[pos])} "
                                 "ni polygone (geomsurf) ni point avec surface "
                                 "(geompoint, unite_fonciere_surface) : ignorée.", "warning"))
-    for pos in np.flatnonzero(ids.isna().to_numpy()):
+    for pos in np.flatnonzero(missing_mask(ids)):
         problems.append(Problem(f"{source}.site_id", frame["_row"].iloc[pos],
                                 "identifiant vide : friche ignorée.", "warning"))
-    keep = (has_poly | can_buffer) & ids.notna().to_numpy()
+    keep = (has_poly | can_buffer) & ~missing_mask(ids)
     extras = {PREFIX + c: frame[c].to_numpy(dtype=object) for c in frame.columns
               if c not in ("_row",)}
     plots = gpd.GeoDataFrame({
@@ -137,7 +227,7 @@ def plots_from_friches(frame: pd.DataFrame, *, source: str = "friches"
 
 
 def _fmt_m2(v: float) -> str:
-    return "?" if np.isnan(v) else f"{v:.0f}"
+    return "?" if missing_mask([v])[0] else f"{v:.0f}"
 
 
 def _zone_of(plots: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> np.ndarray:
@@ -169,7 +259,7 @@ def import_friches(path: str | os.PathLike, target: str | os.PathLike):
     new, problems = plots_from_friches(frame, source=Path(path).name)
     dup = new["plot_id"].duplicated()
     for pid in new.loc[dup, "plot_id"]:
-        problems.append(Problem(Path(path).name, pid, "friche en double dans le fichier : "
+        problems.append(Problem(Path(path).name, shown(pid), "friche en double dans le fichier : "
                                 "seule la première est gardée.", "warning"))
     new = new.loc[~dup]
     inv = open_inventory(target)

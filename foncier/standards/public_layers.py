@@ -21,7 +21,17 @@ plots from a zoning layer. Ready mappings (``mapping="auto"`` picks one from the
     Generic: ``id_field``, ``name_field``, ``level`` / ``level_field`` and, for substations,
     ``capacity_field`` name the columns to use.
 
-Re-adding a layer replaces the constraints (or infrastructure) with the same ids.
+Re-adding a layer replaces the constraints (or infrastructure) with the same ids. For the
+``flood`` and ``pprt`` kinds a level is ``interdiction`` or ``prescriptions`` (DESIGN.md): any
+other ``level`` (or value of ``level_field``) is refused.
+
+Examples
+--------
+>>> _check_level("flood", "moyen")                  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+LayerError: niveau « moyen » inconnu pour flood
+>>> _check_level("natura2000", "moyen") is None
+True
 """
 
 from __future__ import annotations
@@ -37,8 +47,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from foncier.core.schema import CONSTRAINT_KINDS, CRS, INFRA_KINDS
-from foncier.errors import InventoryError, Problem
+from foncier.core.crs import NO_CRS_HINT, to_lambert93
+from foncier.core.missing import is_missing
+from foncier.core.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, CRS, INFRA_KINDS
+from foncier.errors import LayerError, Problem
+from foncier.standards.checks import implausible, shown
 
 __all__ = ["add_layer", "update_inventory", "read_vector", "MAPPINGS", "AddLayerReport",
            "PPR_LEVELS", "plu_zone_by_overlap"]
@@ -52,8 +65,8 @@ _NAME_FIELDS = {"ppr": ("nom", "libelle", "lib_zone", "codezone"),
                 "natura2000": ("sitename", "nom"), "znieff": ("nom", "nm_sffzn", "lb_zn")}
 
 
-class LayerError(InventoryError):
-    """A layer file cannot be added: the message says which file, column or row, and the fix."""
+#: Constraint kinds whose level is one of CONSTRAINT_LEVELS.
+PLANNED_KINDS = ("flood", "pprt")
 
 
 @dataclass
@@ -85,28 +98,28 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None, crs: str |
     """
     path = Path(path)
     if not path.exists():
-        raise LayerError(f"fichier introuvable : {path}. Vérifiez le chemin.")
+        raise LayerError([Problem(path.name, None, f"fichier introuvable ({path}) : vérifiez "
+                                  "le chemin.")])
     try:
         frame = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:
-        raise LayerError(f"{path}: fichier vectoriel illisible ({exc}). Formats lus : "
-                         "GeoPackage, Shapefile, GeoJSON.") from None
+        raise LayerError([Problem(path.name, None, f"fichier vectoriel illisible "
+                                  f"({shown(exc, 200)}). Formats lus : GeoPackage, Shapefile, "
+                                  "GeoJSON.")]) from None
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise LayerError(f"{path}: couche sans géométrie.")
-    notes = []
-    if frame.crs is None:
-        if crs is None:
-            raise LayerError(f"{path}: aucun système de coordonnées (CRS). Indiquez-le avec "
-                             "--crs EPSG:XXXX (par exemple --crs EPSG:2154 pour du Lambert-93, "
-                             "--crs EPSG:4326 pour du GPS), ou définissez-le dans QGIS "
-                             "(« Définir la projection de la couche ») ; pour un Shapefile, il "
-                             "manque le fichier .prj.")
-        frame = frame.set_crs(crs)
-    if not frame.crs.equals(CRS):
-        src = frame.crs.to_string()
-        frame = frame.to_crs(CRS)
-        notes.append(Problem(path.name, None, f"reprojetée de {src} vers Lambert-93 "
-                             "(EPSG:2154).", "info"))
+        raise LayerError([Problem(path.name, None, "couche sans géométrie.")])
+    notes: list[Problem] = []
+    out = to_lambert93(frame, where=path.name, problems=notes, declared=crs)
+    if out is None:
+        raise LayerError([Problem(path.name, None, "aucun système de coordonnées (CRS) : "
+                                  + NO_CRS_HINT + " Pour un Shapefile, il manque le fichier "
+                                  ".prj.")])
+    frame = out
+    bad = np.flatnonzero(implausible(frame.geometry.to_numpy(), lambert93=False))
+    if len(bad):
+        rows = ", ".join(str(i + 1) for i in bad[:10])
+        raise LayerError([Problem(path.name, None, f"{len(bad)} entité(s) aux coordonnées non "
+                                  f"finies ou démesurées (entités {rows}) : corrigez-les.")])
     frame.columns = [c if c == frame.geometry.name else str(c).lower() for c in frame.columns]
     return frame, notes
 
@@ -130,8 +143,8 @@ def _pick(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], 
         col = wanted.lower()
         if col not in frame.columns:
             present = ", ".join(c for c in frame.columns if c != "geometry")
-            raise LayerError(f"{path.name}: colonne « {wanted} » ({what}) absente ; colonnes "
-                             f"présentes : {present}.")
+            raise LayerError([Problem(path.name, None, f"colonne « {shown(wanted)} » ({what}) "
+                                      f"absente ; colonnes présentes : {shown(present, 200)}.")])
         return frame[col]
     for col in candidates:
         if col in frame.columns:
@@ -142,7 +155,7 @@ def _pick(frame: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], 
 def _text(series: pd.Series | None, n: int) -> np.ndarray:
     if series is None:
         return np.full(n, None, dtype=object)
-    return np.array([None if pd.isna(v) else str(v).strip() for v in series], dtype=object)
+    return np.array([None if is_missing(v) else str(v).strip() for v in series], dtype=object)
 
 
 def _unique_ids(prefix: str, raw: np.ndarray) -> np.ndarray:
@@ -155,8 +168,10 @@ def _unique_ids(prefix: str, raw: np.ndarray) -> np.ndarray:
 def _ppr_levels(frame: pd.DataFrame, path: Path, notes: list[Problem]) -> np.ndarray:
     if "typereglement" not in frame.columns:
         raise LayerError(f"{path.name}: colonne typereglement absente : ce n'est pas une couche "
-                         "zonereglementaireurba de PPR (utilisez --mapping none et --level).")
-    codes = frame["typereglement"].map(lambda v: None if pd.isna(v) else str(v).strip().zfill(2))
+                         "zonereglementaireurba de PPR (utilisez le paramètre `mapping=none` et le "
+                         "paramètre `level=`).")
+    codes = frame["typereglement"].map(lambda v: None if is_missing(v)
+                                       else str(v).strip().zfill(2))
     levels = codes.map(PPR_LEVELS).to_numpy(dtype=object)
     other = codes[codes.notna() & ~codes.isin(list(PPR_LEVELS))]
     if len(other):
@@ -164,6 +179,24 @@ def _ppr_levels(frame: pd.DataFrame, path: Path, notes: list[Problem]) -> np.nda
                              f"{', '.join(sorted(set(other)))} gardée(s) sans niveau (seuls 03 "
                              "et 04 -> interdiction, 02 -> prescriptions).", "warning"))
     return np.where(pd.isna(levels), None, levels)
+
+
+def _check_level(kind: str, level: str | None) -> None:
+    """Refuse a ``level`` that is not one of the contract's for a flood or pprt constraint."""
+    if level is not None and kind in PLANNED_KINDS and level not in CONSTRAINT_LEVELS:
+        raise LayerError(f"niveau « {shown(level)} » inconnu pour {kind} : niveaux admis "
+                         f"{', '.join(CONSTRAINT_LEVELS)} (paramètre `level=`).")
+
+
+def _check_field_levels(kind: str, levels: np.ndarray, field_name: str, path: Path) -> None:
+    if kind not in PLANNED_KINDS:
+        return
+    problems = [Problem(f"{path.name}.{field_name}", f"entité {pos + 1}", f"niveau "
+                        f"« {shown(v)} » inconnu pour {kind} : niveaux admis "
+                        f"{', '.join(CONSTRAINT_LEVELS)}.")
+                for pos, v in enumerate(levels) if v is not None and v not in CONSTRAINT_LEVELS]
+    if problems:
+        raise LayerError(problems)
 
 
 def _polygons_only(frame: gpd.GeoDataFrame, path: Path) -> None:
@@ -188,6 +221,7 @@ def constraints_from_frame(frame: gpd.GeoDataFrame, *, kind: str, mapping: str, 
         levels = _ppr_levels(frame, path, notes)
     elif level_field:
         levels = _text(_pick(frame, level_field, (), "niveau", path), n)
+        _check_field_levels(kind, levels, level_field, path)
     else:
         levels = np.full(n, level, dtype=object)
     return gpd.GeoDataFrame({
@@ -296,6 +330,7 @@ def add_layer(target: str | os.PathLike, *, kind: str, source: str | os.PathLike
     if mapping not in MAPPINGS:
         raise LayerError(f"correspondance « {mapping} » inconnue ; admises : "
                          f"{', '.join(MAPPINGS)}.")
+    _check_level(kind, level)
     path = Path(source)
     frame, notes = read_vector(path, layer=layer, crs=crs)
     mapping = _detect(frame, kind) if mapping == "auto" else mapping
@@ -320,7 +355,8 @@ def add_layer(target: str | os.PathLike, *, kind: str, source: str | os.PathLike
         name, id_col, current = "infrastructure", "infra_id", inv.infrastructure
     else:
         if mapping == "gpu":
-            raise LayerError("la correspondance gpu (zone_urba) s'utilise avec --kind plu.")
+            raise LayerError("la correspondance gpu (zone_urba) s'utilise avec le paramètre "
+                             "`kind=plu`.")
         rows = constraints_from_frame(frame, kind=kind, mapping=mapping, path=path,
                                       id_field=id_field, name_field=name_field, level=level,
                                       level_field=level_field, notes=report.notes)

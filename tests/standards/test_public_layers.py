@@ -59,7 +59,7 @@ def test_natura2000_shapefile_in_wgs84_is_reprojected(tmp_path, inventory):
                  poly.to_numpy(), crs="EPSG:4326")
     report = add_layer(inventory, kind="natura2000", source=path)
     assert report.mapping == "natura2000"
-    assert "reprojetée de EPSG:4326 vers Lambert-93" in str(report)
+    assert "reprojetée de EPSG:4326 vers EPSG:2154 (Lambert-93)" in str(report)
     cons = open_inventory(inventory).constraints
     row = cons.iloc[0]
     assert (row["constraint_id"], row["name"]) == ("natura2000-FR2510048", "Marais du Cotentin")
@@ -96,12 +96,16 @@ def test_substations_with_capacity(tmp_path, inventory):
         "substation-S1", "Poste de Périers", 90.0]
 
 
-def test_file_without_crs_is_refused_with_how_to_set_one(tmp_path, inventory):
+def test_file_without_crs_is_refused_with_how_to_set_one(tmp_path, inventory, capsys):
     path = tmp_path / "sans_crs.shp"
     with pytest.warns(UserWarning, match="'crs' was not provided"):
         gpd.GeoDataFrame({"nom": ["zone humide"]}, geometry=[BOX(0, 0, 10, 10)]).to_file(path)
-    with pytest.raises(LayerError, match="aucun système de coordonnées.*--crs EPSG:XXXX"):
+    with pytest.raises(LayerError,
+                       match=r"sans_crs\.shp: aucun système de coordonnées.*paramètre `crs`"):
         add_layer(inventory, kind="wetland", source=path)
+    assert main(["add-layer", str(inventory), "--kind", "wetland", "--from", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "option --crs" in err and "`crs`" not in err
     add_layer(inventory, kind="wetland", source=path, crs="EPSG:2154")
     assert open_inventory(inventory).constraints.iloc[0]["kind"] == "wetland"
 

@@ -18,9 +18,11 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = (folder / "pole.csv").write_text(
-...     "pole_id;pole_nom;pole_surface;pole_geompoint\\nP1;Pôle;12;2.35, 48.85\\n",
-...     encoding="utf-8")
+>>> names = _names("pole-eco")
+>>> row = ["P1" if n == "pole_id" else "2.35, 48.85" if n == "pole_geompoint" else ""
+...        for n in names]
+>>> _ = (folder / "pole.csv").write_text(";".join(names) + "\\n" + ";".join(row) + "\\n",
+...                                      encoding="utf-8")
 >>> table, frame, notes = read_cnig_csv(folder / "pole.csv")
 >>> table, frame.loc[0, "pole_id"], frame.loc[0, "_row"], frame.crs.to_epsg()
 ('pole-eco', 'P1', 'ligne 2', 2154)
@@ -34,6 +36,7 @@ import io
 import json
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -80,7 +83,9 @@ def _looks_geographic(geoms: np.ndarray) -> bool:
 def _lenient_geojson(text: str):
     """A GeoJSON geometry GEOS refuses (an unclosed ring), read with shapely.geometry.shape."""
     try:
-        geom = shapely.geometry.shape(json.loads(text))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geom = shapely.geometry.shape(json.loads(text))
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError,
             shapely.errors.GEOSException):
         return None
