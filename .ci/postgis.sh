@@ -3,8 +3,10 @@
 #
 # Idempotent: installs the packages when missing, creates (once) a cluster "foncier" on port
 # $FONCIER_PG_PORT (55432), starts it, creates the database foncier_test with the postgis
-# extension, then prints the line to source and writes it to $FONCIER_PG_ENV_FILE
-# (default /tmp/foncier-postgis.env):
+# extension, gives the role the right to create databases and creates the template database
+# foncier_template_gis (PostGIS installed in its schema "gis", not "public"), from which the tests
+# copy throwaway databases without being superuser; then prints the line to source and writes it
+# to $FONCIER_PG_ENV_FILE (default /tmp/foncier-postgis.env):
 #   export FONCIER_TEST_PG=postgresql://foncier:foncier@127.0.0.1:55432/foncier_test
 # No stdin is read; safe with CI=true.
 set -euo pipefail
@@ -60,6 +62,17 @@ if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_database WHERE datname='$DB'\"")" !=
     psql_admin "-c \"CREATE DATABASE $DB OWNER $ROLE\""
 fi
 psql_admin "-d $DB -c \"CREATE EXTENSION IF NOT EXISTS postgis\""
+
+# 4. For the tests of PostGIS in another schema and of a database without PostGIS: the role may
+#    create (and drop) its own databases, copied from a template where PostGIS lives in "gis".
+TEMPLATE=foncier_template_gis
+psql_admin "-c \"ALTER ROLE $ROLE CREATEDB\""
+if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_database WHERE datname='$TEMPLATE'\"")" != "1" ]; then
+    log "création de la base modèle $TEMPLATE (PostGIS dans le schéma gis)"
+    psql_admin "-c \"CREATE DATABASE $TEMPLATE OWNER $ROLE IS_TEMPLATE true\""
+    psql_admin "-d $TEMPLATE -c \"CREATE SCHEMA gis\" -c \"CREATE EXTENSION postgis SCHEMA gis\""
+fi
+psql_admin "-d $TEMPLATE -c \"GRANT USAGE ON SCHEMA gis TO PUBLIC\""
 
 URL="postgresql://$ROLE:$PASSWORD@127.0.0.1:$PORT/$DB"
 echo "export FONCIER_TEST_PG=$URL" > "$ENV_FILE"

@@ -186,7 +186,36 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         mod.register(sub)
+    for command in sub.choices.values():
+        if _store_args(command):
+            command.set_defaults(store_args=_store_args(command))
+            command.add_argument("--schema", metavar="SCHÉMA",
+                                 help="schéma de la base PostGIS qui porte l'inventaire (par "
+                                      "défaut : le premier du search_path de l'URL, sinon public)")
     return parser
+
+
+def _store_args(parser: argparse.ArgumentParser) -> list[str]:
+    """The arguments of a command that name an inventory (a GeoPackage or a database URL)."""
+    return [a.dest for a in parser._actions
+            if a.dest in ("inventory", "out", "into") and a.metavar == "INVENTAIRE"]
+
+
+def _apply_schema(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``--schema`` goes into every ``postgresql://`` URL of the command's inventories."""
+    from foncier.io.postgis import with_schema
+
+    found = False
+    for dest in args.store_args:
+        value = getattr(args, dest)
+        values = value if isinstance(value, list) else [value]
+        urls = [with_schema(v, args.schema) if isinstance(v, str)
+                and v.startswith(("postgresql://", "postgres://")) else v for v in values]
+        found = found or urls != values
+        setattr(args, dest, urls if isinstance(value, list) else urls[0])
+    if not found:
+        parser.error("--schema ne vaut que pour un inventaire en base PostGIS "
+                     "(URL postgresql://...)")
 
 
 #: Modules that add sub-commands: each has ``register(subparsers)``, and each parser it adds sets
@@ -201,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
+    if getattr(args, "schema", None):
+        _apply_schema(parser, args)
     handler = _COMMANDS.get(args.command) or getattr(args, "handler", None)
     try:
         return handler(args)

@@ -20,7 +20,7 @@ import geopandas as gpd
 from foncier.core.schema import REQUIRED_LAYERS
 from foncier.core.validation import check_layers
 from foncier.errors import GeometryRepairWarning, InventoryError, Problem, ReprojectionWarning
-from foncier.io.store import read_layers, write_layers
+from foncier.io.store import list_layers, read_layers, write_layers
 
 if TYPE_CHECKING:
     from foncier.core.geometry import PlotGeometry
@@ -116,17 +116,23 @@ def inventory_from_layers(layers: Mapping[str, gpd.GeoDataFrame], *, source: str
     )
 
 
-def _resolve(source: str | os.PathLike | None) -> str:
+def _resolve(source: str | os.PathLike | None, schema: str | None = None) -> str:
+    """The store's location; ``schema`` goes into a database URL (a file refuses it)."""
+    if isinstance(source, str) and source.startswith(("postgresql://", "postgres://")):
+        from foncier.io.postgis import with_schema
+
+        return with_schema(source, schema)
     if source is None:
         from foncier.io.sample import sample_inventory_path
 
-        return str(sample_inventory_path())
-    if isinstance(source, str) and source.startswith(("postgresql://", "postgres://")):
-        return source
+        source = sample_inventory_path()
+    if schema is not None:
+        list_layers(source, schema=schema)      # raises: schema= is for databases only
     return str(Path(source))
 
 
-def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = True) -> Inventory:
+def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = True,
+                   schema: str | None = None) -> Inventory:
     """Open an inventory.
 
     Parameters
@@ -136,6 +142,9 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
         Normandy sample inventory.
     repair : bool, default True
         Repair invalid geometries (each repair is reported with a :class:`GeometryRepairWarning`).
+    schema : str, optional
+        PostGIS only: the schema holding the inventory; by default the first schema of the URL's
+        ``search_path``, else ``public``. Tables of other schemas are never read.
 
     Returns
     -------
@@ -153,7 +162,7 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     >>> len(inv.plots) >= 300
     True
     """
-    src = _resolve(source)
+    src = _resolve(source, schema)
     names = tuple(REQUIRED_LAYERS) + ("communes",)
     layers = read_layers(src, names)
     inv = inventory_from_layers(layers, source=_display(src), repair=repair, require_all=True)
@@ -171,12 +180,13 @@ def _display(source: str) -> str:
 
 
 def validate_inventory(
-    source: str | os.PathLike | Inventory | Mapping[str, gpd.GeoDataFrame] | None = None,
+    source: str | os.PathLike | Inventory | Mapping[str, gpd.GeoDataFrame] | None = None, *,
+    schema: str | None = None,
 ) -> list[Problem]:
     """Every problem of an inventory (errors, warnings and infos), without raising.
 
     ``source`` is a store (path or URL; None for the sample), an :class:`Inventory` or a mapping of
-    layers.
+    layers; ``schema`` as in :func:`open_inventory`.
 
     Examples
     --------
@@ -188,16 +198,18 @@ def validate_inventory(
     elif isinstance(source, Mapping):
         layers = dict(source)
     else:
-        layers = read_layers(_resolve(source), tuple(REQUIRED_LAYERS) + ("communes",))
+        layers = read_layers(_resolve(source, schema), tuple(REQUIRED_LAYERS) + ("communes",))
     _, problems = check_layers(layers)
     return problems
 
 
 def write_inventory(inventory: Inventory | Mapping[str, gpd.GeoDataFrame],
-                    target: str | os.PathLike) -> None:
+                    target: str | os.PathLike, *, schema: str | None = None) -> None:
     """Write an inventory (or its layers) to a GeoPackage or PostGIS URL, atomically.
 
-    The computed ``area_ha`` column is not stored.
+    The computed ``area_ha`` column is not stored. For PostGIS, ``schema`` names the schema the
+    layers replace (created when missing); by default the first schema of the URL's
+    ``search_path``, else ``public``. Other schemas are never touched.
     """
     layers = inventory.layers() if isinstance(inventory, Inventory) else dict(inventory)
     clean = {}
@@ -205,4 +217,4 @@ def write_inventory(inventory: Inventory | Mapping[str, gpd.GeoDataFrame],
         if name == "plots" and "area_ha" in frame.columns:
             frame = frame.drop(columns="area_ha")
         clean[name] = frame
-    write_layers(clean, target)
+    write_layers(clean, target, schema=schema)

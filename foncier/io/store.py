@@ -1,7 +1,20 @@
-"""Read and write inventory layers from a store: a GeoPackage file (the default).
+"""Read and write inventory layers from a store: a GeoPackage file (the default) or PostGIS.
 
 Writes are atomic: layers are written to a temporary file beside the target, which then replaces
-it, so an error never leaves a half-written GeoPackage.
+it, so an error never leaves a half-written GeoPackage. A ``postgresql://`` URL goes to
+:mod:`foncier.io.postgis`, which works in one schema (``schema=``, else the first of the URL's
+``search_path``, else ``public``) and writes in one transaction.
+
+Examples
+--------
+>>> from foncier.io.sample import sample_inventory_path
+>>> sorted(list_layers(sample_inventory_path()))[:2]
+['communes', 'constraints']
+>>> try:
+...     list_layers(sample_inventory_path(), schema="epci_a")
+... except InventoryError as exc:
+...     print(str(exc).split(': ', 1)[1][:48])
+schema= ne vaut que pour une base PostGIS (URL p
 """
 
 from __future__ import annotations
@@ -25,12 +38,23 @@ def _is_url(source: str | os.PathLike) -> bool:
     return isinstance(source, str) and source.startswith(("postgresql://", "postgres://"))
 
 
-def list_layers(source: str | os.PathLike) -> list[str]:
-    """Names of the layers (tables) a store holds."""
+def _no_schema(source, schema, error=InventoryError) -> None:
+    if schema is None or _is_url(source):
+        return
+    message = ("schema= ne vaut que pour une base PostGIS (URL postgresql://...) ; ce fichier "
+               "n'a pas de schémas : retirez schema= ou donnez l'URL de la base.")
+    if error is InventoryError:
+        raise InventoryError([Problem(str(source), None, message)])
+    raise error(f"{source} : {message}")
+
+
+def list_layers(source: str | os.PathLike, *, schema: str | None = None) -> list[str]:
+    """Names of the layers (tables) a store holds (for PostGIS: in the target ``schema``)."""
+    _no_schema(source, schema)
     if _is_url(source):
         from foncier.io import postgis
 
-        return postgis.list_layers(str(source))
+        return postgis.list_layers(str(source), schema=schema)
     path = Path(source)
     if not path.exists():
         raise InventoryError(f"fichier introuvable : {path}. Vérifiez le chemin.", source=str(path))
@@ -41,13 +65,18 @@ def list_layers(source: str | os.PathLike) -> list[str]:
                              source=str(path)) from None
 
 
-def read_layers(source: str | os.PathLike, names: list[str] | tuple[str, ...]
-                ) -> dict[str, gpd.GeoDataFrame]:
-    """Read the named layers that exist in a store (missing ones are left out)."""
+def read_layers(source: str | os.PathLike, names: list[str] | tuple[str, ...], *,
+                schema: str | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """Read the named layers that exist in a store (missing ones are left out).
+
+    ``schema`` (PostGIS only) names the schema to read; by default the URL's ``search_path``
+    decides, else ``public``.
+    """
+    _no_schema(source, schema)
     if _is_url(source):
         from foncier.io import postgis
 
-        return postgis.read_layers(str(source), names)
+        return postgis.read_layers(str(source), names, schema=schema)
     present = set(list_layers(source))
     out = {}
     for name in names:
@@ -133,15 +162,19 @@ def _to_writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: str | os.PathLike) -> None:
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: str | os.PathLike, *,
+                 schema: str | None = None) -> None:
     """Write layers to a store; a GeoPackage is written whole, atomically.
 
-    Dates are written as ISO text (``AAAA-MM-JJ``), booleans as GeoPackage booleans.
+    Dates are written as ISO text (``AAAA-MM-JJ``), booleans as GeoPackage booleans. For PostGIS,
+    the given layers replace those of the target ``schema`` (default: the URL's
+    ``search_path``, else ``public``) in one transaction; other schemas are never touched.
     """
+    _no_schema(target, schema, OutputError)
     if _is_url(target):
         from foncier.io import postgis
 
-        postgis.write_layers(layers, str(target))
+        postgis.write_layers(layers, str(target), schema=schema)
         return
     with atomic_write(target) as tmp:
         for name, frame in layers.items():
