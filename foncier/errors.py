@@ -64,6 +64,8 @@ class Problem:
     def __str__(self) -> str:
         loc = self.where if self.row is None else f"{self.where}[{self.row}]"
         tag = " (avertissement)" if self.severity == "warning" else ""
+        if not loc:  # a problem about nothing in particular: the message alone, no empty location
+            return f"Avertissement : {self.message}" if tag else self.message
         return f"{loc}{tag}: {self.message}"
 
 
