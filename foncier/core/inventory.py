@@ -13,17 +13,14 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from foncier.core.geometry import PlotGeometry, compute_plot_geometry
 from foncier.core.schema import REQUIRED_LAYERS
 from foncier.core.validation import check_layers
 from foncier.errors import GeometryRepairWarning, InventoryError, Problem, ReprojectionWarning
 from foncier.io.store import read_layers, write_layers
-
-if TYPE_CHECKING:
-    from foncier.core.geometry import PlotGeometry
 
 __all__ = ["Inventory", "open_inventory", "inventory_from_layers", "write_inventory",
            "validate_inventory"]
@@ -63,9 +60,8 @@ class Inventory:
     def geometry(self) -> PlotGeometry:
         """The precomputed plot geometry (overlaps and distances), built on first access."""
         if self._geometry is None:
-            from foncier.core.geometry import compute_plot_geometry
-
-            self._geometry = compute_plot_geometry(self)
+            self._geometry = compute_plot_geometry(self.plots, self.constraints,
+                                                   self.infrastructure)
         return self._geometry
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
