@@ -6,6 +6,19 @@ outcome code per plot (``PASS``, ``FAIL`` or ``UNKNOWN``), the measured value pe
 required value, and a way to write the French reason of any plot. Outcomes are computed over whole
 columns; reasons are written only for the plots that need them (a table's fails and unknowns, or
 one plot's explanation).
+
+Examples
+--------
+>>> import foncier
+>>> inv = foncier.open_inventory()
+>>> brief = foncier.Brief(name="Usine", min_area_ha=2, fiber=True)
+>>> asked_criteria(brief)
+['availability', 'area', 'fiber']
+>>> done = evaluate(inv.plots, inv.geometry, brief, net_area_ha(inv.geometry, brief))
+>>> area = done["area"]
+>>> first_fail = int((area.outcome == FAIL).nonzero()[0][0])
+>>> area.reasons([first_fail])[0]                          # doctest: +ELLIPSIS
+'Surface nette ... ha < 2 ha demandés.'
 """
 
 from __future__ import annotations

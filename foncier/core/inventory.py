@@ -4,6 +4,16 @@ Open one with :func:`open_inventory` (a GeoPackage path, a ``postgresql://`` URL
 the bundled Normandy sample). The heavy geometry every brief needs (plot x constraint overlaps by
 kind and level, distances to each infrastructure kind) is computed once, on first use, and cached
 on the inventory (:attr:`Inventory.geometry`).
+
+Examples
+--------
+>>> inv = open_inventory()                          # the bundled Normandy sample
+>>> inv                                             # doctest: +ELLIPSIS
+Inventory(...normandie.gpkg: ... zones, ... terrains, ... contraintes, ... infrastructures)
+>>> sorted(inv.layers()) == ["communes", "constraints", "infrastructure", "plots", "sites"]
+True
+>>> inv.geometry is inv.geometry                    # measured once, on first use
+True
 """
 
 from __future__ import annotations

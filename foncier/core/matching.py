@@ -3,6 +3,17 @@
 A plot's status is ``match`` (no fail, no unknown), ``to_check`` (no fail, at least one unknown) or
 ``no_match`` (at least one fail). Plots are ranked by status (match, to_check, no_match), then by
 score (best first), then by ``plot_id``.
+
+Examples
+--------
+>>> import foncier
+>>> res = match(foncier.open_inventory(), foncier.Brief(name="Atelier", max_area_ha=1))
+>>> res.table.columns[:len(BASE_COLUMNS)].tolist() == BASE_COLUMNS
+True
+>>> sorted(res.counts) == sorted(STATUSES), sum(res.counts.values()) == len(res.table)
+(True, True)
+>>> res.table["status"].map(STATUS_CODES).is_monotonic_increasing      # ranked by status
+True
 """
 
 from __future__ import annotations
