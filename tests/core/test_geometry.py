@@ -95,4 +95,3 @@ def test_criteria_and_matching_share_the_per_inventory_cache(tiny_inventory):
 
     assert geo.cached(("codes", "plu_zone"), rebuilt)[0].shape == (3,)
     assert sorted(geo.cached("id_rank", rebuilt).tolist()) == [0, 1, 2]
-    match(tiny_inventory, Brief(name="b", accepted_zones=["AUX"]))   # reuses them
