@@ -6,6 +6,19 @@ outcome code per plot (``PASS``, ``FAIL`` or ``UNKNOWN``), the measured value pe
 required value, and a way to write the French reason of any plot. Outcomes are computed over whole
 columns; reasons are written only for the plots that need them (a table's fails and unknowns, or
 one plot's explanation).
+
+Examples
+--------
+>>> import foncier
+>>> inv = foncier.open_inventory()
+>>> brief = foncier.Brief(name="Usine", min_area_ha=2, fiber=True)
+>>> asked_criteria(brief)
+['availability', 'area', 'fiber']
+>>> done = evaluate(inv.plots, inv.geometry, brief, net_area_ha(inv.geometry, brief))
+>>> area = done["area"]
+>>> first_fail = int((area.outcome == FAIL).nonzero()[0][0])
+>>> area.reasons([first_fail])[0]                          # doctest: +ELLIPSIS
+'Surface nette ... ha < 2 ha demandés.'
 """
 
 from __future__ import annotations
@@ -133,21 +146,13 @@ def _bool(plots: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
     return s.fillna(False).to_numpy(dtype=bool), s.isna().to_numpy()
 
 
-def _cached(geo: PlotGeometry, key: object, make: Callable[[], Any]) -> Any:
-    """A brief-independent value derived from the plots, computed once per PlotGeometry."""
-    cache = geo._column_cache
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
-
-
 def _codes(plots, geo: PlotGeometry, col: str) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of a text column (codes, -1 for null; unique values), cached."""
-    return _cached(geo, ("codes", col), lambda: pd.factorize(plots[col].to_numpy(dtype=object)))
+    return geo.cached(("codes", col), lambda: pd.factorize(plots[col].to_numpy(dtype=object)))
 
 
 def _availability(plots, geo, brief) -> Criterion:
-    return _cached(geo, "availability", lambda: _availability_of(plots))
+    return geo.cached("availability", lambda: _availability_of(plots))
 
 
 def _normal(value: object) -> str:
@@ -281,7 +286,7 @@ def _zoning(plots, geo, brief) -> Criterion:
     accepted = tuple(z.upper() for z in brief.accepted_zones)
     ok = [str(u).strip().upper().startswith(accepted) for u in uniques] + [False]
     passed = np.array(ok, dtype=bool)[codes]
-    raw = _cached(geo, ("values", "plu_zone"), lambda: _values(plots, "plu_zone"))
+    raw = geo.cached(("values", "plu_zone"), lambda: _values(plots, "plu_zone"))
     shown = ", ".join(brief.accepted_zones)
 
     def reason(i: int, code: int) -> str:
@@ -311,8 +316,8 @@ def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no:
 
 
 def _icpe(plots, geo, brief) -> Criterion:
-    raw = _cached(geo, ("values", "icpe_max"), lambda: _values(plots, "icpe_max"))
-    rank = _cached(geo, "icpe_rank", lambda: plots["icpe_max"].map(ICPE_RANK).fillna(-1)
+    raw = geo.cached(("values", "icpe_max"), lambda: _values(plots, "icpe_max"))
+    rank = geo.cached("icpe_rank", lambda: plots["icpe_max"].map(ICPE_RANK).fillna(-1)
                    .to_numpy(dtype=np.int64))
     need = ICPE_RANK[brief.icpe]
     unknown = rank < 0

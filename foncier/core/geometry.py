@@ -13,12 +13,36 @@ A brief's net area needs the union of the constraints its ``excluded_constraints
 overlap with that union is computed per selection (plots touching one selected constraint take the
 precomputed area; the others union their pieces with one vectorized ``union_all(axis=1)``) and
 cached, so briefs that share a selection share the work.
+
+The criteria keep their own brief-independent encodings of the plots' columns (factorized
+enumerations, ranks) on the same object with :meth:`PlotGeometry.cached`, so that they too are
+computed once per inventory.
+
+This module knows nothing of :class:`~foncier.core.inventory.Inventory`: it measures the three
+layers it is given, and the inventory caches the result (``inventory.geometry``).
+
+Examples
+--------
+>>> import geopandas as gpd, shapely
+>>> crs = "EPSG:2154"
+>>> plots = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 100, 100)], crs=crs)
+>>> cons = gpd.GeoDataFrame({"kind": ["flood"], "level": ["interdiction"]},
+...                         geometry=[shapely.box(50, 0, 150, 100)], crs=crs)
+>>> infra = gpd.GeoDataFrame({"kind": ["port"]}, geometry=[shapely.Point(1100, 0)], crs=crs)
+>>> geo = compute_plot_geometry(plots, cons, infra)
+>>> geo.groups, float(geo.max_overlap[0, 0]), float(geo.distance_m["port"][0])
+([('flood', 'interdiction')], 5000.0, 1000.0)
+>>> float(geo.excluded_area(geo.groups_for(["flood"]))[0])
+5000.0
+>>> geo.cached("twice", lambda: [1, 2]) is geo.cached("twice", lambda: [3])
+True
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,12 +50,10 @@ import shapely
 
 from foncier.core.schema import CONSTRAINT_KINDS, INFRA_KINDS
 
-if TYPE_CHECKING:
-    from foncier.core.inventory import Inventory
-
 __all__ = ["PlotGeometry", "compute_plot_geometry", "Group"]
 
 Group = tuple[str, str | None]
+T = TypeVar("T")
 
 #: Overlaps at or below this area (m²) are ignored: they are drawing noise, not constraints.
 OVERLAP_TOLERANCE_M2 = 1.0
@@ -76,12 +98,48 @@ class PlotGeometry:
     nearest: dict[str, np.ndarray]
     housing_m: np.ndarray | None
     _excluded_cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
-    #: Brief-independent encodings of the plots' columns (criteria.py), computed on first use.
-    _column_cache: dict = field(default_factory=dict, repr=False)
+    _encodings: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def n_plots(self) -> int:
+        """Number of plots."""
         return len(self.area_m2)
+
+    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A brief-independent value derived from the plots, built once per inventory.
+
+        The criteria and the matching keep here what does not depend on the brief (a factorized
+        text column, the plots' rank in ``plot_id`` order...), so that every brief matched
+        against the same inventory reuses it.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the value; callers namespace their keys (``("codes", column)``).
+        build : callable
+            ``build()`` makes the value; called only the first time ``key`` is asked.
+
+        Returns
+        -------
+        object
+            The value ``build`` made for ``key`` (the same object every time).
+
+        Examples
+        --------
+        >>> import geopandas as gpd, shapely
+        >>> none = gpd.GeoDataFrame({"kind": [], "level": []}, geometry=[], crs="EPSG:2154")
+        >>> plots = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:2154")
+        >>> geo = compute_plot_geometry(plots, none, none)
+        >>> built = []
+        >>> def build():
+        ...     built.append("once")
+        ...     return len(built)
+        >>> geo.cached(("demo", "n"), build), geo.cached(("demo", "n"), build), built
+        (1, 1, ['once'])
+        """
+        if key not in self._encodings:
+            self._encodings[key] = build()
+        return self._encodings[key]
 
     def groups_for(self, selectors: list[str] | tuple[str, ...]) -> tuple[int, ...]:
         """Indices of the groups a list of selectors (``kind`` or ``kind:level``) picks."""
@@ -160,22 +218,28 @@ def _nearest(plot_geoms: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, n
     return out_d, out_i
 
 
-def compute_plot_geometry(inventory: Inventory) -> PlotGeometry:
-    """Measure every plot against the inventory's constraints and infrastructure.
+def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
+                          infrastructure: pd.DataFrame) -> PlotGeometry:
+    """Measure every plot against the constraints and the infrastructure.
 
     Parameters
     ----------
-    inventory : Inventory
+    plots : GeoDataFrame
+        The plots (only their geometry is read); the result's positions follow its rows.
+    constraints : GeoDataFrame
+        With ``kind`` and ``level`` columns.
+    infrastructure : GeoDataFrame
+        With a ``kind`` column.
 
     Returns
     -------
     PlotGeometry
     """
-    plot_geoms = inventory.plots.geometry.to_numpy()
+    plot_geoms = plots.geometry.to_numpy()
     n = len(plot_geoms)
     area = shapely.area(plot_geoms)
 
-    cons = inventory.constraints
+    cons = constraints
     kinds = cons["kind"].to_numpy(dtype=object)
     levels = cons["level"].to_numpy(dtype=object)
     levels = np.array([None if (lv is None or lv != lv) else lv for lv in levels], dtype=object)
@@ -207,7 +271,7 @@ def compute_plot_geometry(inventory: Inventory) -> PlotGeometry:
 
     distance_m: dict[str, np.ndarray] = {}
     nearest: dict[str, np.ndarray] = {}
-    infra = inventory.infrastructure
+    infra = infrastructure
     infra_kinds = infra["kind"].to_numpy(dtype=object)
     infra_geoms = infra.geometry.to_numpy()
     for kind in INFRA_KINDS:

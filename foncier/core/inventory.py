@@ -4,6 +4,16 @@ Open one with :func:`open_inventory` (a GeoPackage path, a ``postgresql://`` URL
 the bundled Normandy sample). The heavy geometry every brief needs (plot x constraint overlaps by
 kind and level, distances to each infrastructure kind) is computed once, on first use, and cached
 on the inventory (:attr:`Inventory.geometry`).
+
+Examples
+--------
+>>> inv = open_inventory()                          # the bundled Normandy sample
+>>> inv                                             # doctest: +ELLIPSIS
+Inventory(...normandie.gpkg: ... zones, ... terrains, ... contraintes, ... infrastructures)
+>>> sorted(inv.layers()) == ["communes", "constraints", "infrastructure", "plots", "sites"]
+True
+>>> inv.geometry is inv.geometry                    # measured once, on first use
+True
 """
 
 from __future__ import annotations
@@ -13,17 +23,14 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from foncier.core.geometry import PlotGeometry, compute_plot_geometry
 from foncier.core.schema import REQUIRED_LAYERS
 from foncier.core.validation import check_layers
 from foncier.errors import GeometryRepairWarning, InventoryError, Problem, ReprojectionWarning
 from foncier.io.store import list_layers, read_layers, write_layers
-
-if TYPE_CHECKING:
-    from foncier.core.geometry import PlotGeometry
 
 __all__ = ["Inventory", "open_inventory", "inventory_from_layers", "write_inventory",
            "validate_inventory"]
@@ -63,9 +70,8 @@ class Inventory:
     def geometry(self) -> PlotGeometry:
         """The precomputed plot geometry (overlaps and distances), built on first access."""
         if self._geometry is None:
-            from foncier.core.geometry import compute_plot_geometry
-
-            self._geometry = compute_plot_geometry(self)
+            self._geometry = compute_plot_geometry(self.plots, self.constraints,
+                                                   self.infrastructure)
         return self._geometry
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:

@@ -3,6 +3,17 @@
 A plot's status is ``match`` (no fail, no unknown), ``to_check`` (no fail, at least one unknown) or
 ``no_match`` (at least one fail). Plots are ranked by status (match, to_check, no_match), then by
 score (best first), then by ``plot_id``.
+
+Examples
+--------
+>>> import foncier
+>>> res = match(foncier.open_inventory(), foncier.Brief(name="Atelier", max_area_ha=1))
+>>> res.table.columns[:len(BASE_COLUMNS)].tolist() == BASE_COLUMNS
+True
+>>> sorted(res.counts) == sorted(STATUSES), sum(res.counts.values()) == len(res.table)
+(True, True)
+>>> res.table["status"].map(STATUS_CODES).is_monotonic_increasing      # ranked by status
+True
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ import pandas as pd
 
 from foncier.core.brief import Brief
 from foncier.core.criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, evaluate, net_area_ha
+from foncier.core.geometry import PlotGeometry
 from foncier.core.inventory import Inventory
 from foncier.core.scoring import score_plots
 from foncier.wording import STATUS_LABELS
@@ -208,15 +220,15 @@ class MatchResult:
         return table
 
 
-def _id_rank(plots: pd.DataFrame, geo) -> np.ndarray:
+def _id_rank(plots: pd.DataFrame, geo: PlotGeometry) -> np.ndarray:
     """Each plot's rank in plot_id order (a tie-breaker cheaper to sort than the strings)."""
-    cached = geo._column_cache.get("id_rank")
-    if cached is None:
+    def build() -> np.ndarray:
         ids = plots["plot_id"].to_numpy(dtype=object).astype(str)
-        cached = np.empty(len(ids), dtype=np.int64)
-        cached[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-        geo._column_cache["id_rank"] = cached
-    return cached
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        return rank
+
+    return geo.cached("id_rank", build)
 
 
 def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> MatchResult:

@@ -2,6 +2,17 @@
 
 The enumerations are those of the CNIG "Sites Économiques" standard v2024-10 (which keeps several of
 them beside ``constraints`` in its Table Schemas) and foncier's own extensions.
+
+Examples
+--------
+>>> REQUIRED_LAYERS
+('sites', 'plots', 'constraints', 'infrastructure')
+>>> LAYERS["plots"]["plot_id"], LAYERS["plots"]["price_eur_m2"]     # (type, required)
+(('text', True), ('real', False))
+>>> ID_COLUMNS["infrastructure"], GEOMETRY_TYPES["infrastructure"]
+('infra_id', 'point')
+>>> "en vente" in ENUMS[("plots", "sales_stage")]
+True
 """
 
 from __future__ import annotations

@@ -22,6 +22,21 @@ water      inventory's highest): more headroom is better
 Components are clipped to [0, 1]; an unknown value scores 0. The brief's ``[weights]`` table
 overrides the default weights (``weights.price = 3`` makes price count three times as much; a weight
 of 0 drops a component). With no weighted component the score is 0.
+
+Examples
+--------
+Two plots of the bundled sample scored for a 5 ha brief with a motorway within 20 km:
+
+>>> import foncier
+>>> from foncier.core.criteria import net_area_ha
+>>> inv = foncier.open_inventory()
+>>> brief = foncier.Brief(name="Plateforme", min_area_ha=5, motorway_max_km=20,
+...                       weights={"price": 0})
+>>> sorted(k for k, w in score_weights(brief).items() if w)          # price dropped
+['area', 'motorway', 'timing']
+>>> scores = score_plots(inv.plots, inv.geometry, brief, net_area_ha(inv.geometry, brief))
+>>> len(scores) == len(inv.plots), bool(((scores >= 0) & (scores <= 100)).all())
+(True, True)
 """
 
 from __future__ import annotations

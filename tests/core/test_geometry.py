@@ -74,3 +74,24 @@ def test_constraints_of_a_plot(tiny_inventory):
     assert touched.constraint.tolist() == [0, 1]
     assert touched.overlap_m2.tolist() == [50_000.0, 50_000.0]
     assert tiny_inventory.geometry.constraints_of(0).empty
+
+
+def test_geometry_is_measured_from_the_layers_alone(tiny_inventory):
+    from foncier.core.geometry import compute_plot_geometry
+
+    geo = compute_plot_geometry(tiny_inventory.plots, tiny_inventory.constraints,
+                                tiny_inventory.infrastructure)
+    assert geo.groups == tiny_inventory.geometry.groups
+    assert geo.housing_m.tolist() == tiny_inventory.geometry.housing_m.tolist()
+
+
+def test_criteria_and_matching_share_the_per_inventory_cache(tiny_inventory):
+    """What a first brief encodes is reused by the next one through ``PlotGeometry.cached``."""
+    geo = tiny_inventory.geometry
+    match(tiny_inventory, Brief(name="a", accepted_zones=["UX"]))
+
+    def rebuilt():
+        pytest.fail("an encoding was built twice")
+
+    assert geo.cached(("codes", "plu_zone"), rebuilt)[0].shape == (3,)
+    assert sorted(geo.cached("id_rank", rebuilt).tolist()) == [0, 1, 2]

@@ -1,0 +1,134 @@
+"""``foncier match``: rank an inventory's plots for one investor brief, as a table on screen.
+
+Registered on the ``foncier`` command by :func:`register`; :func:`format_ranking` is the text
+table it prints.
+
+Examples
+--------
+>>> import foncier
+>>> res = foncier.match(foncier.open_inventory(), foncier.Brief(name="Entrepôt", min_area_ha=3))
+>>> text = format_ranking(res, limit=2, width=100)
+>>> text.splitlines()[0].startswith("Projet « Entrepôt » — ")
+True
+>>> text.splitlines()[2].split()[:3], text.splitlines()[-1].startswith("… ")
+(['rang', 'terrain', 'zone'], True)
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+
+from foncier.cli.options import EXIT_OK, add_inventory, add_out, add_project, open_inventory
+
+__all__ = ["register", "format_ranking"]
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def _n(count: int, word: str) -> str:
+    """``3 terrains``, ``1 compatible``, ``2 à vérifier`` (the invariable phrase takes no s)."""
+    return f"{count} {word}" + ("s" if count > 1 and not word.startswith("à") else "")
+
+
+def _rows(rows) -> list[tuple[str, ...]]:
+    """One tuple of cells per row: rank, plot, zone, status, score, net area, first reason."""
+    from foncier.wording import STATUS_LABELS, fmt_number
+
+    body = []
+    reasons = rows["reasons"].to_numpy(dtype=object)
+    for r, rea in zip(rows.itertuples(index=False), reasons, strict=True):
+        parts = [p for p in str(rea).split(" ; ") if p]
+        first = parts[0] if parts else "—"
+        if len(parts) > 1:
+            first += f" (+{len(parts) - 1})"
+        body.append((str(r.rank), str(r.plot_id), str(r.site_id or "—"),
+                     STATUS_LABELS[r.status], fmt_number(r.score, 1),
+                     f"{fmt_number(r.net_area_ha, 2)} ha", first))
+    return body
+
+
+def _headline(result, table) -> str:
+    counts = result.counts
+    head = (f"Projet « {result.brief.name} » — {_n(len(result.status), 'terrain')} : "
+            f"{_n(counts['match'], 'compatible')}, {_n(counts['to_check'], 'à vérifier')}, "
+            f"{_n(counts['no_match'], 'incompatible')}")
+    if "assembly" in table.columns:
+        assemblies = int((table["assembly"] != "").sum())
+        head += f" ; {_n(assemblies, 'assemblage')} de terrains voisins"
+    return head
+
+
+def format_ranking(result, *, table=None, limit: int | None = 20, width: int | None = None
+                   ) -> str:
+    """The ranked table as text: rank, plot, zone, status, score, net area, first reason.
+
+    Parameters
+    ----------
+    result : MatchResult
+    table : DataFrame, optional
+        Defaults to ``result.table`` (pass the table with assemblies to show them).
+    limit : int or None, default 20
+        Rows shown (None: all).
+    width : int, optional
+        Line width; defaults to the terminal's. The reason column is cut to fit.
+    """
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    table = result.table if table is None else table
+    body = _rows(table if limit is None else table.head(limit))
+    header = ("rang", "terrain", "zone", "statut", "score", "surf. nette", "motif")
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
+              for i, h in enumerate(header)]
+    fixed = sum(widths[:-1]) + 2 * (len(header) - 1)
+    widths[-1] = max(20, min(widths[-1], width - fixed))
+    right = {0, 4, 5}
+
+    def line(cells):
+        out = []
+        for i, (cell, w) in enumerate(zip(cells, widths, strict=True)):
+            cell = _shorten(cell, w)
+            out.append(cell.rjust(w) if i in right else cell.ljust(w))
+        return "  ".join(out).rstrip()
+
+    lines = [_headline(result, table), "", line(header), line(["-" * w for w in widths])]
+    lines += [line(b) for b in body]
+    if limit is not None and len(table) > limit:
+        lines.append(f"… {len(table) - limit} autres terrains (--limit N, ou --out FICHIER "
+                     "pour le tableau complet)")
+    return "\n".join(lines)
+
+
+def _match(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from foncier.core.brief import read_brief
+    from foncier.core.matching import match
+    from foncier.io.results import _check_suffix, write_table
+
+    brief = read_brief(args.project)
+    if args.out:
+        _check_suffix(Path(args.out))
+    result = match(open_inventory(args.inventory), brief)
+    table = result.table
+    if brief.allow_assembly:
+        from foncier.analysis.assembly import assemble
+
+        table = assemble(result)
+    print(format_ranking(result, table=table, limit=None if args.limit == 0 else args.limit))
+    if args.out:
+        path = write_table(table, args.out)
+        print(f"\nTableau complet ({len(table)} lignes) écrit dans {path}")
+    return EXIT_OK
+
+
+def register(subparsers) -> None:
+    """Add the ``match`` sub-command."""
+    p = subparsers.add_parser("match", help="classer les terrains d'un inventaire pour un projet")
+    add_project(p)
+    add_inventory(p)
+    add_out(p, help="écrire le tableau complet (.csv, .xlsx, .gpkg ou .geojson)")
+    p.add_argument("--limit", type=int, default=20, metavar="N",
+                   help="nombre de terrains affichés (0 : tous ; 20 par défaut)")
+    p.set_defaults(handler=_match)

@@ -1,0 +1,132 @@
+"""What every ``foncier`` sub-command shares: exit codes, the common options, error printing.
+
+The common options (``--inventory``, ``--project``, ``--out``) are added by the functions below so
+that every command spells and explains them the same way. The library speaks of its own parameter
+names in its messages (``crs=``, ``force=True``); :func:`to_flags` rewrites them into the flags of
+the command that ran, so that a user reads ``--crs``, not ``crs=``.
+
+Examples
+--------
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="foncier demo")
+>>> add_inventory(parser)
+>>> add_out(parser, help="fichier .csv")
+>>> parser.add_argument("--force", action="store_true")  # doctest: +ELLIPSIS
+_StoreTrueAction(...)
+>>> parser.parse_args(["--out", "r.csv"]).inventory is None     # None: the bundled sample
+True
+>>> flags = flag_names(parser)
+>>> flags["out"], flags["force"]
+('--out', '--force')
+>>> to_flags("r.txt : format inconnu ; relancez avec force=True ou out=r.csv.", flags)
+'r.txt : format inconnu ; relancez avec --force ou --out r.csv.'
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "INVENTORY_HELP", "add_inventory",
+           "add_project", "add_out", "open_inventory", "print_error", "flag_names", "to_flags"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+#: Exit code after Ctrl-C (128 + SIGINT), as shells do.
+EXIT_INTERRUPTED = 130
+
+INVENTORY_HELP = "GeoPackage ou URL postgresql:// (par défaut : l'exemple normand)"
+
+
+def add_inventory(parser: argparse.ArgumentParser, *, positional: bool = False,
+                  optional: bool = True) -> None:
+    """Add the inventory to read: ``--inventory INVENTAIRE``, or a positional ``INVENTAIRE``.
+
+    Parameters
+    ----------
+    parser : ArgumentParser
+    positional : bool, default False
+        A positional argument (``foncier validate INVENTAIRE``) rather than an option.
+    optional : bool, default True
+        Whether it may be left out (then the command uses the bundled sample).
+    """
+    if positional:
+        parser.add_argument("inventory", nargs="?" if optional else None, metavar="INVENTAIRE",
+                            help=INVENTORY_HELP if optional
+                            else "GeoPackage ou URL postgresql://")
+    else:
+        parser.add_argument("--inventory", metavar="INVENTAIRE", required=not optional,
+                            help=INVENTORY_HELP)
+
+
+def add_project(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """Add ``--project BRIEF.toml``, the investor's brief."""
+    parser.add_argument("--project", required=required, metavar="BRIEF.toml",
+                        help="cahier des charges de l'investisseur (TOML)")
+
+
+def add_out(parser: argparse.ArgumentParser, *, required: bool = False,
+            help: str = "fichier à écrire", metavar: str = "FICHIER") -> None:
+    """Add ``--out FICHIER``, where the command writes its result."""
+    parser.add_argument("--out", required=required, metavar=metavar, help=help)
+
+
+def open_inventory(arg: str | None):
+    """Open the inventory an ``INVENTAIRE`` argument names (None: the bundled sample)."""
+    from foncier.core.inventory import open_inventory as open_
+
+    return open_(arg)
+
+
+def print_error(message: str) -> None:
+    """Print a user error on stderr, the way every command does."""
+    print(f"foncier : erreur : {message}", file=sys.stderr)
+
+
+def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each argument's destination (the library's parameter name) -> how the user types it.
+
+    Options map to their long flag (``--out``); positionals to their metavar (``INVENTAIRE``).
+    """
+    out = {}
+    for action in parser._actions:  # argparse has no public listing of a parser's arguments
+        if action.dest in (argparse.SUPPRESS, "help"):
+            continue
+        if action.option_strings:
+            longs = [o for o in action.option_strings if o.startswith("--")]
+            out[action.dest] = (longs or action.option_strings)[0]
+        else:
+            out[action.dest] = action.metavar if isinstance(action.metavar, str) \
+                else action.dest.upper()
+    return out
+
+
+QUOTES = "\"'"
+_PARAMETER = re.compile(r"(?<![\w.-])(?P<name>[a-z_][a-z0-9_]*)=(?P<value>[^\s,;)»]*)")
+
+
+def to_flags(message: str, flags: dict[str, str]) -> str:
+    """Rewrite the library's ``name=value`` mentions of the command's arguments as its flags.
+
+    ``name=True`` becomes the bare flag, ``name=False`` "sans" the flag, ``name=value`` becomes
+    ``flag value``; names the command has no argument for are left as they are.
+
+    Examples
+    --------
+    >>> to_flags("déjà présent : force=False ; crs='EPSG:4326' ; sep=;", {"force": "--force",
+    ...                                                                 "crs": "--crs"})
+    'déjà présent : sans --force ; --crs EPSG:4326 ; sep=;'
+    """
+    def one(m: re.Match) -> str:
+        flag = flags.get(m["name"])
+        if flag is None:
+            return m[0]
+        value = m["value"].rstrip(".`")
+        tail = m["value"][len(value):]
+        if value in ("", "True"):
+            return flag + tail
+        if value == "False":
+            return f"sans {flag}{tail}"
+        return f"{flag} {value.strip(QUOTES)}{tail}"
+
+    return _PARAMETER.sub(one, message)

@@ -1,0 +1,1 @@
+"""Exchange standards: CNIG Sites Économiques, the friches inventory, public constraint layers."""
