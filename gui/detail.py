@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -28,12 +27,9 @@ from foncier.wording import (
 )
 
 from .model import MatchView, PlotIndex
-from .style import STATUS_COLORS, outcome_icon
+from .style import OUTCOME_TEXT_COLORS, STATUS_COLORS, outcome_icon
 
 __all__ = ["DetailPanel"]
-
-_REASON_COLORS = {"pass": "#1b5e20", "fail": "#b71c1c", "unknown": "#8a5a00"}
-
 
 def _tree(headers: list[str]) -> QTreeWidget:
     t = QTreeWidget()
@@ -121,7 +117,7 @@ class DetailPanel(QWidget):
                 bold.setBold(True)
                 item.setFont(0, bold)
                 reason = QTreeWidgetItem(item, [v.reason])
-                reason.setForeground(0, QColor(_REASON_COLORS[v.outcome]))
+                reason.setForeground(0, OUTCOME_TEXT_COLORS[v.outcome])
                 reason.setToolTip(0, v.reason)
                 self.verdicts.addTopLevelItem(item)
                 reason.setFirstColumnSpanned(True)   # only effective once in the tree
@@ -192,7 +188,7 @@ class DetailPanel(QWidget):
                 text = f"{pid} : {c.write_reason(m, int(c.outcome[m]))}"
                 child = QTreeWidgetItem(item, [text])
                 child.setIcon(0, outcome_icon(member_outcome, 12))
-                child.setForeground(0, QColor(_REASON_COLORS[member_outcome]))
+                child.setForeground(0, OUTCOME_TEXT_COLORS[member_outcome])
                 child.setToolTip(0, text)
                 child.setFirstColumnSpanned(True)
             item.setExpanded(outcome != "pass" or name == "area")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 import foncier
 from foncier.core.brief import WEIGHT_KEYS
+from foncier.palette import ERROR_HEX
 from foncier.wording import ICPE_LABELS, UNIT_DECIMALS, constraint_label
 
 __all__ = ["FilterPanel", "SECTIONS_FR", "FRENCH", "DECIMALS"]
@@ -324,7 +325,7 @@ class FilterPanel(QScrollArea):
         layout.addWidget(box)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b71c1c;")
+        self.error_label.setStyleSheet(f"color: {ERROR_HEX};")
         self.error_label.hide()
         layout.addWidget(self.error_label)
         layout.addStretch(1)

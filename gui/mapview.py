@@ -46,9 +46,11 @@ from .maplayers import BAND_TOLERANCES_M, InfraLayer, LayerGroup, PolygonLayer
 from .model import NO_STATUS, PlotIndex
 from .style import (
     ASSEMBLY_COLOR,
+    BACKGROUND_COLOR,
     COMMUNE_FILL,
     COMMUNE_PEN,
     INFRA_COLORS,
+    INK_COLOR,
     SELECTION_COLOR,
     SITE_PEN,
     STATUS_COLORS,
@@ -211,7 +213,7 @@ class MapScene(QGraphicsScene):
         super().__init__(parent)
         self.index = index
         inv = index.inventory
-        self.setBackgroundBrush(QColor("#dfe8ec"))
+        self.setBackgroundBrush(BACKGROUND_COLOR)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)   # a few big items
         self.layers: dict[str, list[QGraphicsItem]] = {}
         self.background = LayerGroup()      # under the plots: communes, activity zones
@@ -487,7 +489,7 @@ class MapView(QGraphicsView):
         x0, y0 = 16, vp.height() - 18
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(QRectF(x0 - 6, y0 - 22, length_px + 12, 30), QColor(255, 255, 255, 200))
-        pen = QPen(QColor("#222222"), 2)
+        pen = QPen(INK_COLOR, 2)
         painter.setPen(pen)
         painter.drawLine(QPointF(x0, y0), QPointF(x0 + length_px, y0))
         painter.drawLine(QPointF(x0, y0 - 5), QPointF(x0, y0 + 3))

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from foncier.wording import fmt_number
 
 from .model import MatchView
-from .style import STATUS_COLORS, assembly_icon, swatch_icon
+from .style import MATCH_TEXT_COLOR, STATUS_COLORS, assembly_icon, swatch_icon
 
 __all__ = ["ResultsModel", "COLUMNS", "POSITION_ROLE"]
 
@@ -119,7 +118,7 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
-            return QColor("#1b5e20") if cols["code"][r] == 0 else None
+            return MATCH_TEXT_COLOR if cols["code"][r] == 0 else None
         if role == POSITION_ROLE:
             return int(cols["position"][r])
         if role == SORT_ROLE:

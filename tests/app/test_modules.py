@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import re
 import subprocess
 import sys
+from pathlib import Path
 
+import foncier_gui
 import pytest
 
 #: The app's modules that must load without PySide6 (the model is plain Python over the library;
@@ -14,7 +17,7 @@ import pytest
 QT_FREE = ["foncier_gui", "foncier_gui.rings", "foncier_gui.model", "foncier_gui.app"]
 
 #: The app's modules whose docstrings hold runnable examples.
-WITH_EXAMPLES = ["foncier_gui.rings", "foncier_gui.model", "foncier_gui.geom"]
+WITH_EXAMPLES = ["foncier_gui.rings", "foncier_gui.model", "foncier_gui.geom", "foncier_gui.style"]
 
 
 @pytest.mark.parametrize("module", QT_FREE)
@@ -42,3 +45,23 @@ def test_docstring_examples_run(qapp, module):
         mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert attempted > 0
     assert failures == 0
+
+
+def test_every_colour_of_the_app_comes_from_the_palette():
+    """No hex colour literal in the app: foncier.palette holds them all."""
+    hex_literal = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b")
+    found = [f"{path.name}:{n}: {line.strip()}"
+             for path in sorted(Path(foncier_gui.__file__).parent.glob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if hex_literal.search(line)]
+    assert found == []
+
+
+def test_style_does_not_reexport_wording():
+    """Labels are imported from foncier.wording, never through the app's style module."""
+    import foncier_gui.style as style
+
+    import foncier.wording as wording
+
+    assert not set(style.__all__) & set(wording.__all__)
+    assert not [name for name in wording.__all__ if hasattr(style, name)]
