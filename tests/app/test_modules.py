@@ -17,7 +17,8 @@ import pytest
 QT_FREE = ["foncier_gui", "foncier_gui.rings", "foncier_gui.model", "foncier_gui.app"]
 
 #: The app's modules whose docstrings hold runnable examples.
-WITH_EXAMPLES = ["foncier_gui.rings", "foncier_gui.model", "foncier_gui.geom", "foncier_gui.style"]
+WITH_EXAMPLES = ["foncier_gui.rings", "foncier_gui.model", "foncier_gui.geom", "foncier_gui.style",
+                 "foncier_gui.worker"]
 
 
 @pytest.mark.parametrize("module", QT_FREE)
