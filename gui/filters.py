@@ -165,8 +165,8 @@ class _Field:
 
     def set_value(self, value: Any) -> None:
         """Show a brief value (None switches the criterion off, keeping the editor's content)."""
-        blockers = [QSignalBlocker(self.check), QSignalBlocker(self.editor)]
-        try:
+        # Blocked: filling the widgets must not fire changes (nor a match per widget).
+        with QSignalBlocker(self.check), QSignalBlocker(self.editor):
             self.check.setChecked(value is not None)
             self.editor.setEnabled(value is not None)
             if value is None:
@@ -183,8 +183,6 @@ class _Field:
                 w.setCurrentIndex(max(0, w.findData(value)))
             else:
                 w.set_selectors(value)
-        finally:
-            del blockers
 
 
 class _SelectorList(QListWidget):
