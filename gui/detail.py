@@ -1,4 +1,22 @@
-"""The detail panel: the selected plot's verdicts, attributes and constraints."""
+"""The detail panel: the selected plot's verdicts, attributes and constraints.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> import foncier
+>>> from foncier_gui.model import plot_index_from_source, view_from_match
+>>> index = plot_index_from_source(None)           # the bundled sample inventory
+>>> view = view_from_match(index, foncier.Brief(name="Atelier", min_area_ha=1), generation=1)
+>>> panel = DetailPanel()
+>>> best = int(view.result.order[0])
+>>> panel.show_plot(index, view, best)
+>>> label, outcome, measured, required, reason = panel.verdict_rows()[0]
+>>> label, outcome
+('Disponibilité', 'pass')
+>>> panel.position == best
+True
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,19 @@ The panel is bound both ways to a :class:`foncier.Brief`: :meth:`FilterPanel.set
 widgets (under QSignalBlocker, so filling does not fire changes) and :meth:`FilterPanel.brief`
 builds the brief back. A brief set then read back is identical (values, list orders, weights order),
 so a saved brief reopens as it was.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> import foncier
+>>> panel = FilterPanel()
+>>> brief = foncier.Brief(name="Atelier", min_area_ha=5, power_mw=12.5)
+>>> panel.set_brief(brief)
+>>> panel.brief() == brief, panel.fields["power_mw"].editor.text()
+(True, '12,5 MW')
+>>> panel.fields["gas"].editor.isEnabled()          # a criterion switched off
+False
 """
 
 from __future__ import annotations

@@ -1,4 +1,19 @@
-"""The main window: filter panel, map, results table and detail panel around one selection."""
+"""The main window: filter panel, map, results table and detail panel around one selection.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> window = MainWindow()                 # no inventory yet: menus and filters only
+>>> [action.text() for action in window.menuBar().actions()]
+['&Fichier', '&Affichage']
+>>> window.actions["export_pdf"].text(), window.filters.brief().name
+('Exporter le PDF investisseur…', 'Nouveau projet')
+>>> _source_name("postgresql://foncier:secret@localhost/zae")    # no password shown
+'postgresql://localhost/zae'
+>>> window.close()
+True
+"""
 
 from __future__ import annotations
 

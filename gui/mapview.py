@@ -7,6 +7,24 @@ image that is kept until the view or the statuses change. The other layers are s
 :class:`~gui.maplayers.LayerGroup` (under and over the plots) paint them with level of detail
 and spatial tiles into a cached image (see :mod:`gui.maplayers`). Picking a plot uses the model's
 STRtree. Scene coordinates are Lambert-93 with the northing negated, so north is up.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> import foncier
+>>> from foncier_gui.model import plot_index_from_source, view_from_match
+>>> index = plot_index_from_source(None)           # the bundled sample inventory
+>>> view = view_from_match(index, foncier.Brief(name="Atelier", min_area_ha=1), generation=1)
+>>> scene = MapScene(index)
+>>> "plots" in scene.layers, "constraint:flood:interdiction" in scene.layers
+(True, True)
+>>> scene.plot_layer.set_status(view.code)          # fill the plots by status
+>>> view_widget = MapView()
+>>> view_widget.setScene(scene)
+>>> view_widget.fit_rect(scene.plot_rect([0]))
+>>> view_widget.metres_per_pixel() < 10                 # zoomed on one plot
+True
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 import re
 import subprocess
 import sys
@@ -16,9 +17,8 @@ import pytest
 #: the launcher imports Qt only when it runs).
 QT_FREE = ["foncier_gui", "foncier_gui.rings", "foncier_gui.model", "foncier_gui.app"]
 
-#: The app's modules whose docstrings hold runnable examples.
-WITH_EXAMPLES = ["foncier_gui.rings", "foncier_gui.model", "foncier_gui.geom", "foncier_gui.style",
-                 "foncier_gui.worker"]
+#: Every module of the app; each has runnable docstring examples but the package's own.
+MODULES = sorted(f"foncier_gui.{m.name}" for m in pkgutil.iter_modules(foncier_gui.__path__))
 
 
 @pytest.mark.parametrize("module", QT_FREE)
@@ -39,7 +39,7 @@ def test_the_check_sees_pyside_when_a_module_loads_it():
     assert proc.stdout.strip() == "True"
 
 
-@pytest.mark.parametrize("module", WITH_EXAMPLES)
+@pytest.mark.parametrize("module", MODULES)
 def test_docstring_examples_run(qapp, module):
     mod = importlib.import_module(module)
     failures, attempted = doctest.testmod(
