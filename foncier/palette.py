@@ -48,6 +48,20 @@ NAVY_HEX = "#1a237e"
 MUTED_HEX = "#555555"
 ZEBRA_HEX = "#f1f3f8"
 
+__all__ += ["OUTCOME_MARK_HEX", "ERROR_HEX", "FAINT_HEX", "RULE_HEX", "ASSEMBLY_TINT_HEX"]
+
+#: Fill of a criterion's outcome mark (the app's tick, cross and question mark icons).
+OUTCOME_MARK_HEX = {"pass": STATUS_HEX["match"], "fail": "#d32f2f",
+                    "unknown": STATUS_HEX["to_check"]}
+#: Text of an error message in a form (the app's filter panel).
+ERROR_HEX = OUTCOME_HEX["fail"]
+#: Small print (the PDF's footer).
+FAINT_HEX = "#777777"
+#: A thin rule closing a table (the PDF).
+RULE_HEX = "#bbbbbb"
+#: Light fill of the assembly mark (the app's table).
+ASSEMBLY_TINT_HEX = "#e1bee7"
+
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:
     """The (red, green, blue) of a ``#rrggbb`` colour."""

@@ -1,4 +1,15 @@
-"""Start the desktop app: ``foncier-gui [INVENTAIRE] [--project BRIEF.toml]``."""
+"""Start the desktop app: ``foncier-gui [INVENTAIRE] [--project BRIEF.toml]``.
+
+PySide6 is imported only when the window is built, so reading the command line needs no Qt.
+
+Examples
+--------
+>>> args = build_parser().parse_args(["zones.gpkg", "--project", "logistique.toml"])
+>>> args.inventory, args.project
+('zones.gpkg', 'logistique.toml')
+>>> build_parser().parse_args([]).inventory is None     # the bundled sample
+True
+"""
 
 from __future__ import annotations
 
@@ -6,7 +17,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main", "run", "build_window", "install_french"]
+__all__ = ["main", "run", "build_window", "install_french", "build_parser"]
 
 _TRANSLATORS: list = []
 
@@ -57,8 +68,8 @@ def run(inventory=None, project=None) -> int:
     return app.exec()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``foncier-gui``."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``foncier-gui`` (no Qt needed to read it)."""
     parser = argparse.ArgumentParser(prog="foncier-gui",
                                      description="Application de bureau foncier : carte, "
                                                  "critères de l'investisseur et résultats.")
@@ -66,9 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="GeoPackage ou URL postgresql:// (par défaut : l'exemple normand)")
     parser.add_argument("--project", metavar="BRIEF.toml",
                         help="cahier des charges à ouvrir")
-    args = parser.parse_args(argv)
-    return run(args.inventory, args.project)
+    return parser
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``foncier-gui``."""
+    args = build_parser().parse_args(argv)
+    return run(args.inventory, args.project)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,9 +1,26 @@
-"""The detail panel: the selected plot's verdicts, attributes and constraints."""
+"""The detail panel: the selected plot's verdicts, attributes and constraints.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> import foncier
+>>> from foncier_gui.model import plot_index_from_source, view_from_match
+>>> index = plot_index_from_source(None)           # the bundled sample inventory
+>>> view = view_from_match(index, foncier.Brief(name="Atelier", min_area_ha=1), generation=1)
+>>> panel = DetailPanel()
+>>> best = int(view.result.order[0])
+>>> panel.show_plot(index, view, best)
+>>> label, outcome, measured, required, reason = panel.verdict_rows()[0]
+>>> label, outcome
+('Disponibilité', 'pass')
+>>> panel.position == best
+True
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -28,12 +45,9 @@ from foncier.wording import (
 )
 
 from .model import MatchView, PlotIndex
-from .style import STATUS_COLORS, outcome_icon
+from .style import OUTCOME_TEXT_COLORS, STATUS_COLORS, outcome_icon
 
 __all__ = ["DetailPanel"]
-
-_REASON_COLORS = {"pass": "#1b5e20", "fail": "#b71c1c", "unknown": "#8a5a00"}
-
 
 def _tree(headers: list[str]) -> QTreeWidget:
     t = QTreeWidget()
@@ -121,7 +135,7 @@ class DetailPanel(QWidget):
                 bold.setBold(True)
                 item.setFont(0, bold)
                 reason = QTreeWidgetItem(item, [v.reason])
-                reason.setForeground(0, QColor(_REASON_COLORS[v.outcome]))
+                reason.setForeground(0, OUTCOME_TEXT_COLORS[v.outcome])
                 reason.setToolTip(0, v.reason)
                 self.verdicts.addTopLevelItem(item)
                 reason.setFirstColumnSpanned(True)   # only effective once in the tree
@@ -152,26 +166,16 @@ class DetailPanel(QWidget):
         self.position = position
         row = view.assembly_row(position)
         members = view.members_of(position)
-        result = view.result
-        inv = index.inventory
         ids = [str(index.plot_ids[m]) for m in members]
-        code = STATUS_CODES[row["status"]]
-        color = STATUS_COLORS[code].name()
-        zone = index.zone_names[members[0]]
-        commune = index.commune_names[members[0]]
-        reasons = [r for r in str(row["reasons"]).split(" ; ") if r]
-        head = (f"<b>Assemblage de {len(ids)} terrains voisins</b> — {zone}"
-                f"{', ' + commune if commune else ''}<br>{' + '.join(ids)}"
-                f"<br>Surface {fmt_number(row['area_ha'], 2)} ha, nette "
-                f"{fmt_number(row['net_area_ha'], 2)} ha — <span style='color:{color}'><b>"
-                f"{STATUS_NAMES[code]}</b></span>, score {fmt_number(row['score'], 1)}")
-        if reasons:
-            head += "<br><i>" + "<br>".join(reasons) + "</i>"
-        self.title.setText(head)
+        self.title.setText(_assembly_title(index, row, members, ids))
+        self._assembly_verdicts(view, row, members, ids)
+        self._assembly_members(index, view, members, ids)
 
+    def _assembly_verdicts(self, view: MatchView, row, members, ids: list[str]) -> None:
+        """Per criterion: the assembly's outcome, then each member's own verdict and reason."""
         self.verdicts.clear()
         self.verdicts.setRootIsDecorated(True)
-        for name, c in result.criteria.items():
+        for name, c in view.result.criteria.items():
             outcome = str(row[name])
             if name == "area":
                 measured = f"{fmt_number(row['net_area_ha'], 2)} ha (somme)"
@@ -192,20 +196,24 @@ class DetailPanel(QWidget):
                 text = f"{pid} : {c.write_reason(m, int(c.outcome[m]))}"
                 child = QTreeWidgetItem(item, [text])
                 child.setIcon(0, outcome_icon(member_outcome, 12))
-                child.setForeground(0, QColor(_REASON_COLORS[member_outcome]))
+                child.setForeground(0, OUTCOME_TEXT_COLORS[member_outcome])
                 child.setToolTip(0, text)
                 child.setFirstColumnSpanned(True)
             item.setExpanded(outcome != "pass" or name == "area")
 
+    def _assembly_members(self, index: PlotIndex, view: MatchView, members,
+                          ids: list[str]) -> None:
+        """The attributes and constraints tabs, one group per member plot."""
         self.attributes.clear()
         self.attributes.setRootIsDecorated(True)
         self.constraints.clear()
         self.constraints.setRootIsDecorated(True)
+        inv = index.inventory
         plots = inv.plots
         for m, pid in zip(members.tolist(), ids, strict=True):
             plot = plots.iloc[m]
             status = STATUS_NAMES[int(view.code[m])]
-            top = QTreeWidgetItem([pid, f"{fmt_number(result.net_area_ha[m], 2)} ha nets — "
+            top = QTreeWidgetItem([pid, f"{fmt_number(view.result.net_area_ha[m], 2)} ha nets — "
                                    f"seul : {status.lower()}"])
             for col in plots.columns:
                 if col != plots.geometry.name:
@@ -217,6 +225,22 @@ class DetailPanel(QWidget):
             self.constraints.addTopLevelItem(group)
             group.setExpanded(True)
 
+
+def _assembly_title(index: PlotIndex, row, members, ids: list[str]) -> str:
+    """The assembly's head: members, zone, areas, status and score, then its reasons."""
+    code = STATUS_CODES[row["status"]]
+    color = STATUS_COLORS[code].name()
+    zone = index.zone_names[members[0]]
+    commune = index.commune_names[members[0]]
+    reasons = [r for r in str(row["reasons"]).split(" ; ") if r]
+    head = (f"<b>Assemblage de {len(ids)} terrains voisins</b> — {zone}"
+            f"{', ' + commune if commune else ''}<br>{' + '.join(ids)}"
+            f"<br>Surface {fmt_number(row['area_ha'], 2)} ha, nette "
+            f"{fmt_number(row['net_area_ha'], 2)} ha — <span style='color:{color}'><b>"
+            f"{STATUS_NAMES[code]}</b></span>, score {fmt_number(row['score'], 1)}")
+    if reasons:
+        head += "<br><i>" + "<br>".join(reasons) + "</i>"
+    return head
 
 def _plain(value):
     """A measured value as a Python scalar (None when unknown)."""

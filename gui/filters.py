@@ -4,6 +4,19 @@ The panel is bound both ways to a :class:`foncier.Brief`: :meth:`FilterPanel.set
 widgets (under QSignalBlocker, so filling does not fire changes) and :meth:`FilterPanel.brief`
 builds the brief back. A brief set then read back is identical (values, list orders, weights order),
 so a saved brief reopens as it was.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> import foncier
+>>> panel = FilterPanel()
+>>> brief = foncier.Brief(name="Atelier", min_area_ha=5, power_mw=12.5)
+>>> panel.set_brief(brief)
+>>> panel.brief() == brief, panel.fields["power_mw"].editor.text()
+(True, '12,5 MW')
+>>> panel.fields["gas"].editor.isEnabled()          # a criterion switched off
+False
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ from PySide6.QtWidgets import (
 
 import foncier
 from foncier.core.brief import WEIGHT_KEYS
+from foncier.palette import ERROR_HEX
 from foncier.wording import ICPE_LABELS, UNIT_DECIMALS, constraint_label
 
 __all__ = ["FilterPanel", "SECTIONS_FR", "FRENCH", "DECIMALS"]
@@ -164,8 +178,8 @@ class _Field:
 
     def set_value(self, value: Any) -> None:
         """Show a brief value (None switches the criterion off, keeping the editor's content)."""
-        blockers = [QSignalBlocker(self.check), QSignalBlocker(self.editor)]
-        try:
+        # Blocked: filling the widgets must not fire changes (nor a match per widget).
+        with QSignalBlocker(self.check), QSignalBlocker(self.editor):
             self.check.setChecked(value is not None)
             self.editor.setEnabled(value is not None)
             if value is None:
@@ -182,8 +196,6 @@ class _Field:
                 w.setCurrentIndex(max(0, w.findData(value)))
             else:
                 w.set_selectors(value)
-        finally:
-            del blockers
 
 
 class _SelectorList(QListWidget):
@@ -324,7 +336,7 @@ class FilterPanel(QScrollArea):
         layout.addWidget(box)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b71c1c;")
+        self.error_label.setStyleSheet(f"color: {ERROR_HEX};")
         self.error_label.hide()
         layout.addWidget(self.error_label)
         layout.addStretch(1)

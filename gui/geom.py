@@ -1,4 +1,4 @@
-"""Shapely geometries to Qt painter paths, vectorized.
+"""Shapely geometries (or their rings, :mod:`gui.rings`) to Qt painter paths, vectorized.
 
 A map of 100,000 plots cannot afford one Python call per vertex or per polygon. Qt reads a
 :class:`QPainterPath` or a :class:`QPolygonF` from its binary :class:`QDataStream` form, so the
@@ -9,72 +9,33 @@ Scene coordinates are Lambert-93 with the northing negated (``y_scene = -northin
 points down, the map's north points up.
 
 Only QtGui is used here (no widgets), so the PDF writer can run with a bare QGuiApplication.
+The rings themselves (numpy arrays, no Qt) are laid out by :mod:`gui.rings`.
+
+Examples
+--------
+>>> import numpy as np, shapely
+>>> from foncier_gui.rings import ring_data_from_geometries
+>>> rings = ring_data_from_geometries(np.array([shapely.box(0, 0, 10, 5),
+...                                             shapely.box(20, 0, 30, 5)]))
+>>> path_from_rings(rings, np.array([False, True])).boundingRect().getRect()
+(20.0, -5.0, 10.0, 5.0)
+>>> l93_from_scene(scene_point(652_000, 6_862_000))
+(652000.0, 6862000.0)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import shapely
 from PySide6.QtCore import QByteArray, QDataStream, QIODevice, QPointF, QRectF
 from PySide6.QtGui import QPainterPath, QPolygonF
 
-__all__ = ["RingData", "ring_data_from_geometries", "path_from_rings", "path_from_geometries",
-           "polygon_from_xy", "path_from_arrays", "scene_point", "l93_from_scene",
-           "scene_rect_from_bounds"]
+from .rings import RingData, ring_data_from_geometries
+
+__all__ = ["path_from_rings", "path_from_geometries", "polygon_from_xy", "path_from_arrays",
+           "scene_point", "l93_from_scene", "scene_rect_from_bounds"]
 
 _ELEMENT = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
 MOVE_TO, LINE_TO = 0, 1
-
-
-@dataclass(frozen=True)
-class RingData:
-    """Every vertex of a set of (multi)polygons, with the geometry each ring belongs to.
-
-    Attributes
-    ----------
-    x, y : ndarray of float
-        Vertex coordinates in scene space (y is the negated northing).
-    ring : ndarray of int
-        Ring index of each vertex.
-    owner : ndarray of int
-        For each ring, the position of its geometry in the input array.
-    starts : ndarray of bool
-        True at the first vertex of each ring.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    ring: np.ndarray
-    owner: np.ndarray
-    starts: np.ndarray
-
-    def vertex_mask(self, geometry_mask: np.ndarray) -> np.ndarray:
-        """Vertices of the geometries selected by a boolean mask over the input geometries."""
-        return geometry_mask[self.owner][self.ring]
-
-
-def ring_data_from_geometries(geoms: np.ndarray) -> RingData:
-    """Decompose (multi)polygons into rings, vectorized.
-
-    Examples
-    --------
-    >>> import shapely, numpy as np
-    >>> rd = ring_data_from_geometries(np.array([shapely.box(0, 0, 1, 1)]))
-    >>> len(rd.x), int(rd.starts.sum()), float(rd.y.min())
-    (5, 1, -1.0)
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring = shapely.get_coordinates(rings, return_index=True)
-    starts = np.ones(len(ring), dtype=bool)
-    if len(ring):
-        starts[1:] = ring[1:] != ring[:-1]
-    owner = part_owner[ring_part] if len(ring_part) else np.zeros(0, dtype=np.int64)
-    return RingData(x=coords[:, 0].copy(), y=-coords[:, 1], ring=ring, owner=owner,
-                    starts=starts)
 
 
 def _read(data: bytes, target):
@@ -86,6 +47,16 @@ def _read(data: bytes, target):
 
 
 def path_from_arrays(x: np.ndarray, y: np.ndarray, starts: np.ndarray) -> QPainterPath:
+    """One painter path of vertices (scene coordinates), a new subpath where ``starts`` is True.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = path_from_arrays(np.array([0.0, 4.0, 4.0]), np.array([0.0, 0.0, -3.0]),
+    ...                      np.array([True, False, False]))
+    >>> p.elementCount(), p.boundingRect().getRect()
+    (3, (0.0, -3.0, 4.0, 3.0))
+    """
     n = len(x)
     if n == 0:
         return QPainterPath()

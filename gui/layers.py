@@ -1,4 +1,18 @@
-"""The layer list and legend: switch map layers on and off, see their colours and symbols."""
+"""The layer list and legend: switch map layers on and off, see their colours and symbols.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> from foncier_gui.mapview import MapScene
+>>> from foncier_gui.model import plot_index_from_source
+>>> layers = LayerList()
+>>> layers.set_scene(MapScene(plot_index_from_source(None)))
+>>> layers.item_for("plots").text(0)
+'Terrains (couleur du statut)'
+>>> layers.item_for("constraint:monument:").checkState(0)     # shown on demand only
+<CheckState.Unchecked: 0>
+"""
 
 from __future__ import annotations
 

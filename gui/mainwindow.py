@@ -1,4 +1,19 @@
-"""The main window: filter panel, map, results table and detail panel around one selection."""
+"""The main window: filter panel, map, results table and detail panel around one selection.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> window = MainWindow()                 # no inventory yet: menus and filters only
+>>> [action.text() for action in window.menuBar().actions()]
+['&Fichier', '&Affichage']
+>>> window.actions["export_pdf"].text(), window.filters.brief().name
+('Exporter le PDF investisseur…', 'Nouveau projet')
+>>> _source_name("postgresql://foncier:secret@localhost/zae")    # no password shown
+'postgresql://localhost/zae'
+>>> window.close()
+True
+"""
 
 from __future__ import annotations
 
@@ -76,66 +91,53 @@ class MainWindow(QMainWindow):
         self.selected: int | None = None
         self.error_box: QMessageBox | None = None
         self._last_dir = str(Path.home())
-
-        self.runner = MatchRunner(self, delay_ms=delay_ms)
-        self.runner.resultReady.connect(self._on_result)
-        self.runner.failed.connect(lambda msg: self.show_error("Calcul impossible", msg))
-        self.runner.busyChanged.connect(self._on_busy)
-        self.opener = InventoryOpener(self)
-        self.opener.opened.connect(self._on_opened)
-        self.opener.failed.connect(self._on_open_failed)
-        self.opener.busyChanged.connect(self._on_busy)
         self._opening: str | None = None       # the name of the inventory being opened
         self._or_sample = False
+        self.runner = MatchRunner(self, delay_ms=delay_ms)
+        self.opener = InventoryOpener(self)
 
+        self._build_panels()
+        self._build_layout()
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._connect_signals()
+        self.resize(1440, 900)
+
+        self.filters.set_brief(brief or DEFAULT_BRIEF)
+        if inventory is not None:
+            self.set_inventory(inventory)
+
+    # -- building the window ---------------------------------------------------------------
+    def _build_panels(self) -> None:
+        """The widgets: filter panel and layer list (tabs), map, results table, detail panel."""
         self.filters = FilterPanel()
-        self.filters.briefChanged.connect(self._on_brief_changed)
-        self.filters.invalidBrief.connect(
-            lambda msg: self.statusBar().showMessage("Cahier des charges incomplet : " + msg,
-                                                     8000))
         self.layer_list = LayerList()
-        self.layer_list.layerToggled.connect(self._on_layer_toggled)
-        left = QTabWidget()
-        left.addTab(self.filters, "Cahier des charges")
-        left.addTab(self.layer_list, "Couches et légende")
-        self.left_tabs = left
-
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.filters, "Cahier des charges")
+        self.left_tabs.addTab(self.layer_list, "Couches et légende")
         self.map = MapView()
-        self.map.plotClicked.connect(self._on_map_click)
-        self.map.cursorMoved.connect(self._on_cursor)
-
         self.model = ResultsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((44, 124, 140, 100, 100, 52, 120, 80)):
-            self.table.setColumnWidth(col, width)
-        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.table = _results_table(self.model)
         self.counts_label = QLabel("Aucun résultat.")
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
         self.counts_label.setWordWrap(True)          # the assemblies' count may need a line
+        self.detail = DetailPanel()
+
+    def _build_layout(self) -> None:
+        """Filters left, map over the table in the centre, detail right."""
         results = QWidget()
         lay = QVBoxLayout(results)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.counts_label)
         lay.addWidget(self.table)
-
-        self.detail = DetailPanel()
-
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.map)
         centre.addWidget(results)
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 2)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
+        split.addWidget(self.left_tabs)
         split.addWidget(centre)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 0)
@@ -144,6 +146,8 @@ class MainWindow(QMainWindow):
         split.setSizes([400, 740, 460])
         self.setCentralWidget(split)
 
+    def _build_status_bar(self) -> None:
+        """Busy indicator and the cursor's coordinates."""
         self.coords_label = QLabel("")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -155,50 +159,70 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.coords_label)
-        self._build_menus()
-        self.resize(1440, 900)
 
-        self.filters.set_brief(brief or DEFAULT_BRIEF)
-        if inventory is not None:
-            self.set_inventory(inventory)
+    def _connect_signals(self) -> None:
+        """Workers, filters, layer list, map and table to the window's slots."""
+        self.runner.resultReady.connect(self._on_result)
+        self.runner.failed.connect(lambda msg: self.show_error("Calcul impossible", msg))
+        self.runner.busyChanged.connect(self._on_busy)
+        self.opener.opened.connect(self._on_opened)
+        self.opener.failed.connect(self._on_open_failed)
+        self.opener.busyChanged.connect(self._on_busy)
+        self.filters.briefChanged.connect(self._on_brief_changed)
+        self.filters.invalidBrief.connect(
+            lambda msg: self.statusBar().showMessage("Cahier des charges incomplet : " + msg,
+                                                     8000))
+        self.layer_list.layerToggled.connect(self._on_layer_toggled)
+        self.map.plotClicked.connect(self._on_map_click)
+        self.map.cursorMoved.connect(self._on_cursor)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
     # -- menus -----------------------------------------------------------------------------
-    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
         act.triggered.connect(slot)
-        menu.addAction(act)
         return act
 
-    def _build_menus(self) -> None:
-        f = self.menuBar().addMenu("&Fichier")
+    def _build_actions(self) -> None:
+        """The menu actions, by key (:data:`NEEDS_INVENTORY` names those disabled while an
+        inventory opens)."""
+        keys = QKeySequence.StandardKey
         self.actions = {
-            "open_inventory": self._action(f, "Ouvrir un inventaire…", self._ask_inventory,
-                                           QKeySequence.StandardKey.Open),
-            "open_brief": self._action(f, "Ouvrir un cahier des charges…", self._ask_brief),
-            "save_brief": self._action(f, "Enregistrer le cahier des charges…",
-                                       self._ask_save_brief, QKeySequence.StandardKey.Save),
+            "open_inventory": self._action("Ouvrir un inventaire…", self._ask_inventory,
+                                           keys.Open),
+            "open_brief": self._action("Ouvrir un cahier des charges…", self._ask_brief),
+            "save_brief": self._action("Enregistrer le cahier des charges…",
+                                       self._ask_save_brief, keys.Save),
+            "export_table": self._action("Exporter le tableau…", self._ask_export),
+            "export_pdf": self._action("Exporter le PDF investisseur…", self._ask_pdf),
+            "quit": self._action("Quitter", self.close, keys.Quit),
+            "zoom_results": self._action("Zoom sur les résultats", self.zoom_to_results,
+                                         "Ctrl+R"),
+            "zoom_selection": self._action("Zoom sur la sélection", self.zoom_to_selection,
+                                           "Ctrl+E"),
+            "zoom_all": self._action("Vue d'ensemble", self.zoom_all, "Ctrl+0"),
+            "zoom_in": self._action("Zoom avant", lambda: self.map.zoom_by(1.5), keys.ZoomIn),
+            "zoom_out": self._action("Zoom arrière", lambda: self.map.zoom_by(1 / 1.5),
+                                     keys.ZoomOut),
         }
-        f.addSeparator()
-        self.actions["export_table"] = self._action(f, "Exporter le tableau…", self._ask_export)
-        self.actions["export_pdf"] = self._action(f, "Exporter le PDF investisseur…",
-                                                  self._ask_pdf)
-        f.addSeparator()
-        self.actions["quit"] = self._action(f, "Quitter", self.close,
-                                            QKeySequence.StandardKey.Quit)
-        v = self.menuBar().addMenu("&Affichage")
-        self.actions["zoom_results"] = self._action(v, "Zoom sur les résultats",
-                                                    self.zoom_to_results, "Ctrl+R")
-        self.actions["zoom_selection"] = self._action(v, "Zoom sur la sélection",
-                                                      self.zoom_to_selection, "Ctrl+E")
-        self.actions["zoom_all"] = self._action(v, "Vue d'ensemble", self.zoom_all, "Ctrl+0")
-        v.addSeparator()
-        self.actions["zoom_in"] = self._action(v, "Zoom avant", lambda: self.map.zoom_by(1.5),
-                                               QKeySequence.StandardKey.ZoomIn)
-        self.actions["zoom_out"] = self._action(v, "Zoom arrière",
-                                                lambda: self.map.zoom_by(1 / 1.5),
-                                                QKeySequence.StandardKey.ZoomOut)
+
+    def _build_menus(self) -> None:
+        """Fichier and Affichage (None is a separator)."""
+        menus = {
+            "&Fichier": ["open_inventory", "open_brief", "save_brief", None, "export_table",
+                         "export_pdf", None, "quit"],
+            "&Affichage": ["zoom_results", "zoom_selection", "zoom_all", None, "zoom_in",
+                           "zoom_out"],
+        }
+        for title, keys in menus.items():
+            menu = self.menuBar().addMenu(title)
+            for key in keys:
+                if key is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(self.actions[key])
 
     def _ask_inventory(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Ouvrir un inventaire", self._last_dir,
@@ -533,6 +557,23 @@ class MainWindow(QMainWindow):
         if self.error_box is not None:
             self.error_box.close()
         super().closeEvent(event)
+
+
+def _results_table(model: ResultsModel) -> QTableView:
+    """The results table: whole rows selected one at a time, sortable, zebra rows."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setSortingEnabled(True)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(22)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for col, width in enumerate((44, 124, 140, 100, 100, 52, 120, 80)):
+        table.setColumnWidth(col, width)
+    return table
 
 
 def _source_name(source) -> str:

@@ -27,7 +27,8 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from .geom import path_from_arrays, polygon_from_xy, ring_data_from_geometries
+from .geom import path_from_arrays, polygon_from_xy
+from .rings import ring_data_from_geometries
 from .style import draw_infra_symbol
 
 __all__ = ["BAND_TOLERANCES_M", "band_for_scale", "simplified_geometries", "PathTiles",

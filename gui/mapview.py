@@ -7,6 +7,24 @@ image that is kept until the view or the statuses change. The other layers are s
 :class:`~gui.maplayers.LayerGroup` (under and over the plots) paint them with level of detail
 and spatial tiles into a cached image (see :mod:`gui.maplayers`). Picking a plot uses the model's
 STRtree. Scene coordinates are Lambert-93 with the northing negated, so north is up.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> import foncier
+>>> from foncier_gui.model import plot_index_from_source, view_from_match
+>>> index = plot_index_from_source(None)           # the bundled sample inventory
+>>> view = view_from_match(index, foncier.Brief(name="Atelier", min_area_ha=1), generation=1)
+>>> scene = MapScene(index)
+>>> "plots" in scene.layers, "constraint:flood:interdiction" in scene.layers
+(True, True)
+>>> scene.plot_layer.set_status(view.code)          # fill the plots by status
+>>> view_widget = MapView()
+>>> view_widget.setScene(scene)
+>>> view_widget.fit_rect(scene.plot_rect([0]))
+>>> view_widget.metres_per_pixel() < 10                 # zoomed on one plot
+True
 """
 
 from __future__ import annotations
@@ -46,9 +64,11 @@ from .maplayers import BAND_TOLERANCES_M, InfraLayer, LayerGroup, PolygonLayer
 from .model import NO_STATUS, PlotIndex
 from .style import (
     ASSEMBLY_COLOR,
+    BACKGROUND_COLOR,
     COMMUNE_FILL,
     COMMUNE_PEN,
     INFRA_COLORS,
+    INK_COLOR,
     SELECTION_COLOR,
     SITE_PEN,
     STATUS_COLORS,
@@ -211,7 +231,7 @@ class MapScene(QGraphicsScene):
         super().__init__(parent)
         self.index = index
         inv = index.inventory
-        self.setBackgroundBrush(QColor("#dfe8ec"))
+        self.setBackgroundBrush(BACKGROUND_COLOR)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)   # a few big items
         self.layers: dict[str, list[QGraphicsItem]] = {}
         self.background = LayerGroup()      # under the plots: communes, activity zones
@@ -487,7 +507,7 @@ class MapView(QGraphicsView):
         x0, y0 = 16, vp.height() - 18
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.fillRect(QRectF(x0 - 6, y0 - 22, length_px + 12, 30), QColor(255, 255, 255, 200))
-        pen = QPen(QColor("#222222"), 2)
+        pen = QPen(INK_COLOR, 2)
         painter.setPen(pen)
         painter.drawLine(QPointF(x0, y0), QPointF(x0 + length_px, y0))
         painter.drawLine(QPointF(x0, y0 - 5), QPointF(x0, y0 + 3))

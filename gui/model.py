@@ -3,6 +3,24 @@
 :class:`PlotIndex` holds what the views need once per inventory (plot rings for the map, an STRtree
 for picking, zone and commune names for the table). :func:`view_from_match` is the pure function a
 worker thread runs for each brief: the library's match plus the table's columns.
+
+No Qt here (the rings come from :mod:`gui.rings`): the model loads, and is tested, without PySide6.
+
+Examples
+--------
+>>> import foncier
+>>> index = plot_index_from_source(None)           # the bundled sample inventory
+>>> index.n, index.groups[0]
+(329, ('flood', 'interdiction'))
+>>> index.pick(652_000.0, 6_000_000.0) is None     # far from every plot
+True
+>>> view = view_from_match(index, foncier.Brief(name="Atelier", min_area_ha=1), generation=1)
+>>> view.result.counts
+{'match': 127, 'to_check': 40, 'no_match': 162}
+>>> view.columns["rank"][:3].tolist(), view.columns["status"][0]
+([1, 2, 3], 'compatible')
+>>> int(view.code[index.position(view.columns["plot_id"][0])])     # the best one matches
+0
 """
 
 from __future__ import annotations
@@ -21,7 +39,7 @@ from foncier.core.matching import STATUS_CODES, STATUSES
 from foncier.core.schema import CONSTRAINT_KINDS
 from foncier.wording import STATUS_LABELS
 
-from .geom import RingData, ring_data_from_geometries
+from .rings import RingData, ring_data_from_geometries
 
 __all__ = ["PlotIndex", "MatchView", "view_from_match", "STATUS_CODES", "STATUS_ORDER",
            "plot_index_from_inventory", "plot_index_from_source", "constraint_groups"]

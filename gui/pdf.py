@@ -50,19 +50,30 @@ from foncier.report.content import (
     meta_line,
     report_content,
 )
-from foncier.wording import INFRA_LABELS, STATUS_LABELS, scale_label
+from foncier.wording import INFRA_LABELS, STATUS_LABELS, fmt_number, scale_label
 
 from .geom import path_from_geometries
 from .model import STATUS_CODES
-from .style import COMMUNE_FILL, COMMUNE_PEN, SITE_PEN, STATUS_COLORS, draw_infra_symbol
+from .style import (
+    BACKGROUND_COLOR,
+    COMMUNE_FILL,
+    COMMUNE_PEN,
+    FAINT_COLOR,
+    INK_COLOR,
+    MUTED_COLOR,
+    NAVY_COLOR,
+    RULE_COLOR,
+    SITE_PEN,
+    STATUS_COLORS,
+    ZEBRA_COLOR,
+    draw_infra_symbol,
+)
 
 __all__ = ["write_investor_pdf", "draw_report", "PAGE_SIZE"]
 
 _APP: QGuiApplication | None = None
 PAGE_SIZE = QSizeF(595.0, 842.0)          # A4 in points (resolution 72 dpi)
 _MARGIN = 32.0
-_INK = QColor("#222222")
-_NAVY = QColor("#1a237e")
 
 
 def _ensure_app() -> None:
@@ -147,7 +158,7 @@ class _Page:
         self.texts: list[str] = []
 
     def text(self, rect: QRectF, flags, text: str, *, size: float = 8, bold: bool = False,
-             color: QColor = _INK) -> None:
+             color: QColor = INK_COLOR) -> None:
         self.p.setFont(_font(size, bold=bold))
         self.p.setPen(color)
         self.p.drawText(rect, flags, text)
@@ -179,7 +190,7 @@ def draw_report(painter: QPainter, content: InvestorReport) -> list[str]:
     x0, width = _MARGIN, PAGE_SIZE.width() - 2 * _MARGIN
     y = _MARGIN
     page.text(QRectF(x0, y, width, 22), left, "Terrains proposés", size=15, bold=True,
-              color=_NAVY)
+              color=NAVY_COLOR)
     y += 22
     page.text(QRectF(x0, y, width, 16), left, f"Projet « {content.title} »", size=11,
               bold=True)
@@ -187,7 +198,7 @@ def draw_report(painter: QPainter, content: InvestorReport) -> list[str]:
     wrap = left | Qt.TextFlag.TextWordWrap
     meta = meta_line(content)
     h = _wrapped_height(painter, meta, width, 8)
-    page.text(QRectF(x0, y, width, h), wrap, meta, size=8, color=QColor("#555555"))
+    page.text(QRectF(x0, y, width, h), wrap, meta, size=8, color=MUTED_COLOR)
     y += h + 7
 
     # The brief in short, in two columns (long lines wrap).
@@ -216,7 +227,7 @@ def draw_report(painter: QPainter, content: InvestorReport) -> list[str]:
     _draw_table(page, content, QRectF(x0, y, width,
                                       PAGE_SIZE.height() - _MARGIN - footer_h - y))
     page.text(QRectF(x0, PAGE_SIZE.height() - _MARGIN - 8, width, 10), left, FOOTER, size=6.5,
-              color=QColor("#777777"))
+              color=FAINT_COLOR)
     return page.texts
 
 
@@ -248,7 +259,7 @@ def _draw_map(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     layers = content.layers
     p.save()
     p.setClipRect(rect)
-    p.fillRect(rect, QColor("#dfe8ec"))
+    p.fillRect(rect, BACKGROUND_COLOR)
     p.setTransform(t, True)
     if layers["communes"]:
         pen = QPen(COMMUNE_PEN)
@@ -273,7 +284,7 @@ def _draw_map(page: _Page, content: InvestorReport, rect: QRectF) -> None:
         _fill(p, geoms[status == s] if len(geoms) else geoms, color, None)
     for s in ("no_match", "to_check", "match"):
         color = STATUS_COLORS[STATUS_CODES[s]]
-        _fill(p, best[best_status == s] if len(best) else best, color, _NAVY)
+        _fill(p, best[best_status == s] if len(best) else best, color, NAVY_COLOR)
     p.restore()
 
     p.save()
@@ -291,7 +302,7 @@ def _draw_map(page: _Page, content: InvestorReport, rect: QRectF) -> None:
                       avoid=[_legend_rect(rect, kinds)], clear=symbols)
     p.restore()
 
-    p.setPen(QPen(QColor("#555555"), 0.8))
+    p.setPen(QPen(MUTED_COLOR, 0.8))
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawRect(rect)
     _scale_bar(page, rect, 1.0 / scale)
@@ -327,20 +338,20 @@ def _draw_rank_labels(page: _Page, anchors: list[QPointF], ranks: list[int], rec
                                   rect.bottom() - 26),
                           avoid=[(r.x(), r.y(), r.width(), r.height()) for r in avoid],
                           clear=[(c.x(), c.y()) for c in clear])
-    p.setPen(QPen(_NAVY, 0.7))
+    p.setPen(QPen(NAVY_COLOR, 0.7))
     for lab in labels:
         for a, b in lab.leaders:
             p.drawLine(QPointF(*a), QPointF(*b))
     p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(_NAVY)
+    p.setBrush(NAVY_COLOR)
     for a in anchors:
         p.drawEllipse(a, 1.6, 1.6)
     for lab in labels:
         box = QRectF(*lab.box)
-        p.setPen(QPen(_NAVY, 0.8))
+        p.setPen(QPen(NAVY_COLOR, 0.8))
         p.setBrush(QColor(255, 255, 255, 235))
         p.drawRoundedRect(box, box.height() / 2, box.height() / 2)
-        page.text(box, Qt.AlignmentFlag.AlignCenter, lab.text, size=7, bold=True, color=_NAVY)
+        page.text(box, Qt.AlignmentFlag.AlignCenter, lab.text, size=7, bold=True, color=NAVY_COLOR)
 
 
 def _scale_bar(page: _Page, rect: QRectF, metres_per_unit: float) -> None:
@@ -351,7 +362,7 @@ def _scale_bar(page: _Page, rect: QRectF, metres_per_unit: float) -> None:
     length = nice / metres_per_unit
     x, y = rect.left() + 10, rect.bottom() - 10
     p.fillRect(QRectF(x - 4, y - 16, length + 8, 20), QColor(255, 255, 255, 210))
-    p.setPen(QPen(_INK, 1.5))
+    p.setPen(QPen(INK_COLOR, 1.5))
     p.drawLine(QPointF(x, y), QPointF(x + length, y))
     p.drawLine(QPointF(x, y - 3), QPointF(x, y + 2))
     p.drawLine(QPointF(x + length, y - 3), QPointF(x + length, y + 2))
@@ -392,7 +403,7 @@ def _draw_table(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     cols = list(zip(TABLE_HEADERS, [*widths, rect.width() - sum(widths)], strict=True))
     header_h = 14.0
     row_h = min(34.0, (rect.height() - header_h) / max(1, len(content.plots)))
-    p.fillRect(QRectF(rect.left(), rect.top(), rect.width(), header_h), _NAVY)
+    p.fillRect(QRectF(rect.left(), rect.top(), rect.width(), header_h), NAVY_COLOR)
     x = rect.left()
     for name, w in cols:
         page.text(QRectF(x + 3, rect.top(), w - 4, header_h), Qt.AlignmentFlag.AlignVCenter,
@@ -401,9 +412,9 @@ def _draw_table(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     y = rect.top() + header_h
     for i, plot in enumerate(content.plots):
         if i % 2 == 1:
-            p.fillRect(QRectF(rect.left(), y, rect.width(), row_h), QColor("#f1f3f8"))
+            p.fillRect(QRectF(rect.left(), y, rect.width(), row_h), ZEBRA_COLOR)
         cells = [str(plot.rank), plot.plot_id, plot.place, plot.status_label,
-                 foncier.core.criteria.fmt_number(plot.score, 0),
+                 fmt_number(plot.score, 0),
                  " · ".join(f"{k} : {_nobreak(v)}" for k, v in plot.figures),
                  " ; ".join(plot.reasons) or ALL_PASS]
         x = rect.left()
@@ -420,7 +431,7 @@ def _draw_table(page: _Page, content: InvestorReport, rect: QRectF) -> None:
             page.text(cell, flags, _fit(p, text, cell.size()), size=size, bold=(j == 1))
             x += w
         y += row_h
-    p.setPen(QPen(QColor("#bbbbbb"), 0.5))
+    p.setPen(QPen(RULE_COLOR, 0.5))
     p.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
 
 

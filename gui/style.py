@@ -1,6 +1,19 @@
-"""Colours, French labels and hand-drawn symbols shared by the map, the legend and the PDF.
+"""Qt colours, pens and hand-drawn symbols shared by the map, the legend and the PDF.
 
-Only QtGui: the PDF writer uses it without widgets.
+Every colour comes from :mod:`foncier.palette` (hex strings), so the app, the reports and the
+batch files agree; the French labels are in :mod:`foncier.wording` (import them from there). Only
+QtGui: the PDF writer uses it without widgets.
+
+Examples
+--------
+>>> from foncier.palette import CONSTRAINT_HEX, STATUS_HEX
+>>> STATUS_COLORS[0].name() == STATUS_HEX["match"]
+True
+>>> constraint_color("flood", None).name() == CONSTRAINT_HEX["flood"]
+True
+>>> darker = constraint_color("flood", "interdiction")        # the interdiction level
+>>> darker.lightness() < constraint_color("flood", None).lightness()
+True
 """
 
 from __future__ import annotations
@@ -8,50 +21,73 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
-from foncier.wording import INFRA_LABELS, STATUS_NAMES, constraint_label
+from foncier.palette import (
+    ASSEMBLY_HEX,
+    ASSEMBLY_TINT_HEX,
+    BACKGROUND_HEX,
+    COMMUNE_FILL_HEX,
+    COMMUNE_LINE_HEX,
+    CONSTRAINT_HEX,
+    FAINT_HEX,
+    INFRA_HEX,
+    INK_HEX,
+    MUTED_HEX,
+    NAVY_HEX,
+    OUTCOME_HEX,
+    OUTCOME_MARK_HEX,
+    RULE_HEX,
+    SELECTION_HEX,
+    SITE_HEX,
+    STATUS_HEX_BY_CODE,
+    ZEBRA_HEX,
+)
 
-__all__ = ["STATUS_COLORS", "STATUS_NAMES", "constraint_color", "constraint_label",
-           "INFRA_COLORS", "INFRA_LABELS", "draw_infra_symbol", "outcome_icon", "swatch_icon",
-           "infra_icon", "assembly_icon", "ASSEMBLY_COLOR"]
+__all__ = ["STATUS_COLORS", "constraint_color", "INFRA_COLORS", "draw_infra_symbol",
+           "outcome_icon", "swatch_icon", "infra_icon", "assembly_icon", "ASSEMBLY_COLOR",
+           "SELECTION_COLOR", "SITE_PEN", "COMMUNE_PEN", "COMMUNE_FILL", "BACKGROUND_COLOR",
+           "INK_COLOR", "NAVY_COLOR", "MUTED_COLOR", "FAINT_COLOR", "RULE_COLOR", "ZEBRA_COLOR",
+           "OUTCOME_TEXT_COLORS", "MATCH_TEXT_COLOR"]
 
 #: Fill by status code: match, to_check, no_match, not yet matched.
-STATUS_COLORS = {
-    0: QColor("#2e9e44"),
-    1: QColor("#f0a020"),
-    2: QColor("#a3a3a3"),
-    3: QColor("#c9c4b8"),
-}
+STATUS_COLORS = {code: QColor(hex_) for code, hex_ in STATUS_HEX_BY_CODE.items()}
 
-SELECTION_COLOR = QColor("#1565c0")
+SELECTION_COLOR = QColor(SELECTION_HEX)
 #: Outline of the members of a selected assembly.
-ASSEMBLY_COLOR = QColor("#6a1b9a")
-SITE_PEN = QPen(QColor("#6d4c2f"), 1.2)
-COMMUNE_PEN = QPen(QColor("#b5ad9c"), 0.8)
-COMMUNE_FILL = QColor("#f6f2e8")
+ASSEMBLY_COLOR = QColor(ASSEMBLY_HEX)
+SITE_PEN = QPen(QColor(SITE_HEX), 1.2)
+COMMUNE_PEN = QPen(QColor(COMMUNE_LINE_HEX), 0.8)
+COMMUNE_FILL = QColor(COMMUNE_FILL_HEX)
+#: The map's background (the sea, and land outside the communes).
+BACKGROUND_COLOR = QColor(BACKGROUND_HEX)
+#: Text and lines.
+INK_COLOR = QColor(INK_HEX)
+#: Titles, labels and outlines of the best plots in the PDF.
+NAVY_COLOR = QColor(NAVY_HEX)
+#: Secondary text.
+MUTED_COLOR = QColor(MUTED_HEX)
+#: Small print.
+FAINT_COLOR = QColor(FAINT_HEX)
+#: Table rules.
+RULE_COLOR = QColor(RULE_HEX)
+#: Every other row of a table.
+ZEBRA_COLOR = QColor(ZEBRA_HEX)
+#: Text colour of a criterion's outcome (reasons).
+OUTCOME_TEXT_COLORS = {outcome: QColor(hex_) for outcome, hex_ in OUTCOME_HEX.items()}
+#: Text colour of a compatible plot's status in the table.
+MATCH_TEXT_COLOR = OUTCOME_TEXT_COLORS["pass"]
 
-_CONSTRAINT_COLORS = {
-    "flood": "#1e6fd9", "pprt": "#8e24aa", "seveso": "#d32f2f", "natura2000": "#2e7d32",
-    "znieff1": "#7cb342", "znieff2": "#c0ca33", "wetland": "#00897b", "monument": "#6d4c41",
-    "littoral": "#00acc1", "archaeology": "#ef6c00", "housing": "#ec407a", "other": "#607d8b",
-}
-INFRA_COLORS = {
-    "motorway_interchange": QColor("#c62828"),
-    "rail_freight": QColor("#37474f"),
-    "port": QColor("#0d47a1"),
-    "airport": QColor("#6a1b9a"),
-    "substation": QColor("#f9a825"),
-}
+INFRA_COLORS = {kind: QColor(hex_) for kind, hex_ in INFRA_HEX.items()}
 
 
 def constraint_color(kind: str, level: str | None) -> QColor:
     """The colour of a constraint group (the interdiction level a darker shade)."""
-    c = QColor(_CONSTRAINT_COLORS.get(kind, "#607d8b"))
+    c = QColor(CONSTRAINT_HEX.get(kind, CONSTRAINT_HEX["other"]))
     return c.darker(125) if level == "interdiction" else c
 
 
 def draw_infra_symbol(painter: QPainter, kind: str, at: QPointF, size: float) -> None:
     """Draw an infrastructure symbol centred on ``at`` (device-independent shapes)."""
-    color = INFRA_COLORS.get(kind, QColor("#333333"))
+    color = INFRA_COLORS.get(kind, INK_COLOR)
     painter.save()
     painter.setPen(QPen(QColor("white"), 1.5))
     painter.setBrush(color)
@@ -85,7 +121,7 @@ def draw_infra_symbol(painter: QPainter, kind: str, at: QPointF, size: float) ->
         bolt.lineTo(x, y - s * 0.1)
         bolt.closeSubpath()
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#222222"))
+        painter.setBrush(INK_COLOR)
         painter.drawPath(bolt)
     painter.restore()
 
@@ -101,9 +137,8 @@ def _pixmap(size: int = 16) -> tuple[QPixmap, QPainter]:
 def outcome_icon(outcome: str, size: int = 16) -> QIcon:
     """A pass (green tick), fail (red cross) or unknown (amber question mark) icon."""
     pm, p = _pixmap(size)
-    colors = {"pass": "#2e9e44", "fail": "#d32f2f", "unknown": "#f0a020"}
     p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor(colors.get(outcome, "#888888")))
+    p.setBrush(QColor(OUTCOME_MARK_HEX.get(outcome, MUTED_HEX)))
     p.drawEllipse(QRectF(1, 1, size - 2, size - 2))
     pen = QPen(QColor("white"), max(1.5, size / 8), Qt.PenStyle.SolidLine,
                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
@@ -147,7 +182,7 @@ def assembly_icon(size: int = 16) -> QIcon:
     pm, p = _pixmap(size)
     s = float(size)
     p.setPen(QPen(ASSEMBLY_COLOR, 1.2))
-    p.setBrush(QColor("#e1bee7"))
+    p.setBrush(QColor(ASSEMBLY_TINT_HEX))
     p.drawRect(QRectF(1.5, s * 0.25, s * 0.45, s * 0.5))
     p.drawRect(QRectF(s * 0.52, s * 0.25, s * 0.45, s * 0.5))
     p.setPen(QPen(ASSEMBLY_COLOR, max(1.5, s / 8)))

@@ -4,18 +4,33 @@ Sorting is done by the model itself (a numpy argsort of the column) rather than 
 QSortFilterProxyModel: the proxy compares rows through a Python ``data()`` call per comparison,
 which takes seconds for 100,000 plots. Reasons (a second for 100,000 plots) are written only for
 the rows shown, and cached.
+
+Examples
+--------
+>>> from PySide6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> import foncier
+>>> from foncier_gui.model import plot_index_from_source, view_from_match
+>>> index = plot_index_from_source(None)           # the bundled sample inventory
+>>> view = view_from_match(index, foncier.Brief(name="Atelier", min_area_ha=1), generation=1)
+>>> model = ResultsModel()
+>>> model.set_view(view)
+>>> model.rowCount(), model.data(model.index(0, 4)), model.data(model.index(0, 5))
+(329, 'compatible', '88,1')
+>>> model.sort(5, Qt.SortOrder.AscendingOrder)      # by score, lowest first
+>>> model.data(model.index(0, 5))
+'4,4'
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
 
 from foncier.wording import fmt_number
 
 from .model import MatchView
-from .style import STATUS_COLORS, assembly_icon, swatch_icon
+from .style import MATCH_TEXT_COLOR, STATUS_COLORS, assembly_icon, swatch_icon
 
 __all__ = ["ResultsModel", "COLUMNS", "POSITION_ROLE"]
 
@@ -119,7 +134,7 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and key == "status":
-            return QColor("#1b5e20") if cols["code"][r] == 0 else None
+            return MATCH_TEXT_COLOR if cols["code"][r] == 0 else None
         if role == POSITION_ROLE:
             return int(cols["position"][r])
         if role == SORT_ROLE:

@@ -40,6 +40,27 @@ def test_a_full_brief_reads_back_identically_with_orders_kept(panel):
     assert panel.brief() == brief
 
 
+def test_filling_the_panel_fires_no_change(panel, qtbot):
+    """set_brief fills the widgets under signal blockers: no brief per widget, no loop back."""
+    full = foncier.Brief(
+        name="Projet complet", min_area_ha=3.25, max_area_ha=40, turnkey=True,
+        brownfield="excluded", icpe="seveso_seuil_bas",
+        forbidden_constraints=("seveso", "flood:interdiction"), power_mw=12, gas=False,
+        available_by=dt.date(2027, 6, 30), accepted_zones=("UX",),
+        weights=(("motorway", 2.0), ("price", 0.5)))
+    with qtbot.assertNotEmitted(panel.briefChanged), \
+            qtbot.assertNotEmitted(panel.invalidBrief):
+        panel.set_brief(full)
+        panel.set_brief(foncier.Brief(name="Vide"))       # every criterion switched off
+        panel.set_brief(full)
+    assert panel.brief() == full
+    # The editors follow their checkbox although its signal was blocked.
+    assert panel.fields["power_mw"].editor.isEnabled()
+    assert not panel.fields["water_m3_day"].editor.isEnabled()
+    assert panel.selector_list("forbidden_constraints").selectors() == ("seveso",
+                                                                         "flood:interdiction")
+
+
 def test_selectors_are_offered_from_the_inventory_groups(panel, sample_inventory):
     items = panel.selector_list("forbidden_constraints")
     offered = [items.item(i).data(Qt.ItemDataRole.UserRole) for i in range(items.count())]

@@ -1,4 +1,4 @@
-"""Shapely to Qt paths, vectorized (gui.geom)."""
+"""Shapely to Qt paths, vectorized (gui.geom), over the Qt-free rings of gui.rings."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from foncier_gui.geom import (
     path_from_geometries,
     path_from_rings,
     polygon_from_xy,
-    ring_data_from_geometries,
     scene_rect_from_bounds,
 )
+from foncier_gui.rings import ring_data_from_geometries
 from PySide6.QtCore import QPointF
 
 

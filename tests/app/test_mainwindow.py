@@ -158,6 +158,43 @@ def test_clicking_a_plot_selects_its_row_and_explains_it(window, qtbot):
     assert not window.scene.selection_item.path().isEmpty()
 
 
+def test_a_selection_is_announced_once_and_survives_sorting_and_new_results(window, qtbot):
+    """Map, table and detail update each other without loops: the table's selection is set
+    under a signal blocker, so it does not come back as a second selection (or a recentring)."""
+    seen = []
+    window.selectionChanged.connect(seen.append)
+    position = int(window.current.result.order[7])
+    pid = window.index.plot_ids[position]
+    assert click_plot(window, qtbot, position) == position
+    assert seen == [position]
+    centre = window.map.mapToScene(window.map.viewport().rect().center())
+    window.table.sortByColumn(PLOT_COL, Qt.SortOrder.DescendingOrder)
+    qtbot.wait(0)
+    row = window.table.currentIndex().row()
+    assert window.model.data(window.model.index(row, PLOT_COL)) == pid
+    assert window.map.mapToScene(window.map.viewport().rect().center()) == centre
+    with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
+        window.filters.fields["min_area_ha"].editor.setValue(1.0)
+    row = window.table.currentIndex().row()
+    assert window.model.data(window.model.index(row, PLOT_COL)) == pid
+    assert window.selected == position and window.detail.position == position
+    assert seen == [position]                       # announced once, never echoed back
+
+
+def test_opening_a_brief_asks_for_one_match(window, qtbot, tmp_path):
+    """Filling the filter panel from a brief file fires no change per widget: one request."""
+    path = tmp_path / "projet.toml"
+    brief = window.filters.brief().replace(name="Autre projet", min_area_ha=2.0, power_mw=4.0)
+    foncier.write_brief(brief, path)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=TIMEOUT)
+    before = window.runner.generation
+    with qtbot.assertNotEmitted(window.filters.briefChanged), \
+            qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT) as blocker:
+        assert window.open_brief(path)
+    assert window.runner.generation == before + 1
+    assert blocker.args[0].result.brief == brief
+
+
 def test_the_constraints_a_plot_touches_are_listed_with_their_overlap(window, qtbot,
                                                                      sample_inventory):
     geo = sample_inventory.geometry
