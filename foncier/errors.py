@@ -2,6 +2,19 @@
 
 Every error a user can cause (a bad brief, a bad inventory, a bad output path) is one of these;
 the command line prints its message and exits with a non-zero code, without a traceback.
+
+Examples
+--------
+>>> err = InventoryError([Problem("plots", "P1", "surface négative."),
+...                       Problem("plots", "P2", "identifiant vide.")], source="inv.gpkg")
+>>> print(err)
+inv.gpkg: 2 problèmes :
+  - plots[P1]: surface négative.
+  - plots[P2]: identifiant vide.
+>>> len(err.problems), isinstance(err, FoncierError)
+(2, True)
+>>> print(InventoryError("fichier introuvable."))
+fichier introuvable.
 """
 
 from __future__ import annotations

@@ -29,9 +29,7 @@ EXEMPT = {
 #: that gains one makes its test fail (strict xfail): then delete its line.
 PENDING = {
     "foncier.cli.batch": "owner of foncier/cli/batch.py",
-    "foncier.cli.standards": "owner of foncier/cli/standards.py",
     "foncier.core.validation": "owner of foncier/core/validation.py",
-    "foncier.errors": "owner of foncier/errors.py",
 }
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
