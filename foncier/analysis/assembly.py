@@ -49,7 +49,7 @@ import pandas as pd
 import shapely
 
 from foncier.core.criteria import FAIL, OCCUPANCY_PASS, OUTCOMES, SALES_PASS, evaluate
-from foncier.core.geometry import PlotGeometry, _ranges
+from foncier.core.geometry import PlotGeometry, ranges
 from foncier.core.matching import (
     BASE_COLUMNS,
     STATUS_CODES,
@@ -123,7 +123,7 @@ def _grow(indptr: np.ndarray, indices: np.ndarray, net: np.ndarray, *, need: flo
             nodes = members[active, j]
             counts = indptr[nodes + 1] - indptr[nodes]
             seeds.append(np.repeat(active, counts))
-            nbrs.append(indices[_ranges(indptr[nodes], counts)])
+            nbrs.append(indices[ranges(indptr[nodes], counts)])
         seed = np.concatenate(seeds)
         nbr = np.concatenate(nbrs)
         fresh = ~(members[seed, :step] == nbr[:, None]).any(axis=1)

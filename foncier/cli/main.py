@@ -100,13 +100,13 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
 def _match(args: argparse.Namespace) -> int:
     from foncier.core.brief import read_brief
     from foncier.core.matching import match
-    from foncier.io.results import _check_suffix, write_table
+    from foncier.io.results import check_suffix, write_table
 
     brief = read_brief(args.project)
     if args.out:
         from pathlib import Path
 
-        _check_suffix(Path(args.out))
+        check_suffix(Path(args.out))
     inv = _inventory(args.inventory)
     result = match(inv, brief)
     table = result.table

@@ -1,22 +1,28 @@
 """Read and write inventory layers from a store: a GeoPackage file (the default).
 
 Writes are atomic: layers are written to a temporary file beside the target, which then replaces
-it, so an error never leaves a half-written GeoPackage.
+it, so an error never leaves a half-written GeoPackage (:mod:`foncier.io.atomic`, whose
+``atomic_path`` and ``atomic_write`` this module re-exports).
+
+Examples
+--------
+>>> from foncier.io.sample import sample_inventory_path
+>>> "plots" in list_layers(sample_inventory_path())
+True
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from foncier.errors import InventoryError, OutputError, Problem
+from foncier.errors import InventoryError, Problem
+from foncier.io.atomic import atomic_path, atomic_write  # re-exported (home: foncier.io.atomic)
 
 __all__ = ["read_layers", "write_layers", "list_layers", "atomic_path", "atomic_write"]
 
@@ -78,47 +84,6 @@ def _read_layer(source: str | os.PathLike, name: str) -> gpd.GeoDataFrame:
              for start in range(0, count, READ_CHUNK)]
     frame = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry=parts[0].geometry.name, crs=parts[0].crs)
-
-
-def atomic_path(target: str | os.PathLike) -> tuple[Path, Path]:
-    """A temporary path beside ``target`` (same suffix) to write to before renaming."""
-    target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{target}: dossier introuvable : {parent}. Créez-le ou choisissez "
-                          "un autre chemin.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=parent)
-    os.close(fd)
-    os.unlink(tmp)
-    return Path(tmp), target
-
-
-@contextlib.contextmanager
-def atomic_write(target: str | os.PathLike) -> Iterator[Path]:
-    """Write a file whole or not at all: yield a temporary path beside ``target``.
-
-    When the ``with`` block ends normally the temporary file replaces ``target``; on any error
-    (or Ctrl-C) it is removed and ``target`` is left as it was. An :class:`OSError` becomes an
-    :class:`~foncier.errors.OutputError` naming the file.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
-    >>> with atomic_write(out) as tmp:
-    ...     _ = tmp.write_text("bonjour", encoding="utf-8")
-    >>> out.read_text(encoding="utf-8")
-    'bonjour'
-    """
-    tmp, final = atomic_path(target)
-    try:
-        yield tmp
-        os.replace(tmp, final)
-    except OSError as exc:
-        raise OutputError(f"{final}: écriture impossible ({exc.strerror or exc}).") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _to_writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
