@@ -37,6 +37,16 @@ The search (no enumeration of subsets)
 The cost is ``max_plots`` vectorized steps over the edges of the active seeds, so it grows with the
 number of eligible plots and their neighbours, never with the number of subsets. The search is
 greedy: it finds good assemblies, not necessarily every minimal one.
+
+Examples
+--------
+>>> import foncier
+>>> brief = foncier.Brief(name="Grand", min_area_ha=8, allow_assembly=True, assembly_max_gap_m=20)
+>>> found = find_assemblies(foncier.match(foncier.open_inventory(), brief))
+>>> found["plot_id"].iloc[0] == found["assembly"].iloc[0].replace("|", "+")
+True
+>>> bool((found["net_area_ha"] >= 8).all())
+True
 """
 
 from __future__ import annotations
