@@ -400,9 +400,10 @@ _TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
 def _brief_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     """A brief's ranked rows, each filled with its status's tint; statuses and outcomes are
     shared strings."""
-    frame = pd.DataFrame(outcome.rows.drop(columns="geometry"))
+    rows = outcome.rows
+    frame = pd.DataFrame({c: rows[c] for c in rows.columns if c != rows.geometry.name})
     return Sheet(sheet, frame, widths=[_WIDTHS.get(c, 12) for c in frame.columns],
-                 freeze_cols=2, row_fills=frame["status"].map(STATUS_CODES).to_numpy(),
+                 freeze_cols=2, row_fills=rows["status"].map(STATUS_CODES).to_numpy(),
                  shared_columns=("status", *asked_criteria(outcome.brief)))
 
 

@@ -271,12 +271,13 @@ class XlsxStream:
 
     def shared_cells(self, values: np.ndarray, styles: np.ndarray) -> list[str]:
         """Cells of shared strings; a value not among them gives an inline-string cell."""
-        index = self.shared_index
-        out = []
-        for v, s in zip(values.tolist(), styles.tolist(), strict=True):
-            k = index.get(v)
-            out.append(f'<c{s} t="s"><v>{k}</v></c>' if k is not None
-                       else text_cells(np.array([v], dtype=object), np.array([s]))[0])
+        keys = list(map(self.shared_index.get, values.tolist()))
+        out = [f'<c{s} t="s"><v>{k}</v></c>'
+               for k, s in zip(keys, styles.tolist(), strict=True)]
+        if None in keys:                    # rare: texts outside the table, written inline
+            for i, k in enumerate(keys):
+                if k is None:
+                    out[i] = text_cells(values[i:i + 1].astype(object), styles[i:i + 1])[0]
         return out
 
     def frame_rows(self, frame: pd.DataFrame, *, row_fills: np.ndarray | None = None,
