@@ -23,7 +23,8 @@ Examples
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "terrains.xlsx"
 >>> sheet = Sheet("Terrains", frame, widths=[12, 9, 10], freeze_cols=1,
 ...               row_fills=np.array([0, 1]), shared_columns=("statut",))
->>> write_xlsx(out, [sheet], fills=["#c6efce", "#d9d9d9"], shared=["match", "no_match"]).name
+>>> tints = [palette.STATUS_TINT["match"], palette.STATUS_TINT["no_match"]]
+>>> write_xlsx(out, [sheet], fills=tints, shared=["match", "no_match"]).name
 'terrains.xlsx'
 >>> ws = openpyxl.load_workbook(out)["Terrains"]
 >>> [[c.value for c in row] for row in ws.iter_rows()]
@@ -224,7 +225,7 @@ class XlsxStream:
     --------
     >>> import tempfile, pathlib, openpyxl, numpy as np
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "flux.xlsx"
-    >>> with XlsxStream(out, fills=["#ffe699"]) as book:
+    >>> with XlsxStream(out, fills=[palette.STATUS_TINT["to_check"]]) as book:
     ...     styles = book.styles(np.array([0, -1]))
     ...     cells = [text_cells(np.array(["P1", "P2"], dtype=object), styles)]
     ...     book.sheet("Terrains", ["plot_id"], [rows_xml(cells, 2)], n_rows=2, widths=[10])
