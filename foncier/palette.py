@@ -14,7 +14,8 @@ from __future__ import annotations
 __all__ = ["STATUS_HEX", "STATUS_HEX_BY_CODE", "STATUS_TINT", "NOT_MATCHED_HEX", "OUTCOME_HEX",
            "CONSTRAINT_HEX", "INFRA_HEX", "SELECTION_HEX", "ASSEMBLY_HEX", "SITE_HEX",
            "COMMUNE_LINE_HEX", "COMMUNE_FILL_HEX", "BACKGROUND_HEX", "INK_HEX", "NAVY_HEX",
-           "MUTED_HEX", "ZEBRA_HEX", "rgb"]
+           "MUTED_HEX", "ZEBRA_HEX", "PAPER_HEX", "FAINT_HEX", "RULE_HEX", "OUTLINE_HEX",
+           "HEADER_TINT_HEX", "rgb"]
 
 #: Fill of a plot by status (map, legend, reports, QGIS styles).
 STATUS_HEX = {"match": "#2e9e44", "to_check": "#f0a020", "no_match": "#a3a3a3"}
@@ -47,6 +48,16 @@ INK_HEX = "#222222"
 NAVY_HEX = "#1a237e"
 MUTED_HEX = "#555555"
 ZEBRA_HEX = "#f1f3f8"
+#: White: the page, label boxes, text on dark fills.
+PAPER_HEX = "#ffffff"
+#: Faint grey: footers, thin plot outlines on a map.
+FAINT_HEX = "#777777"
+#: Light grey rules between table rows.
+RULE_HEX = "#dddddd"
+#: Dark grey outline of plots in the QGIS styles.
+OUTLINE_HEX = "#323232"
+#: Light blue fill of a spreadsheet's header row.
+HEADER_TINT_HEX = "#ddebf7"
 
 __all__ += ["OUTCOME_MARK_HEX", "ERROR_HEX", "FAINT_HEX", "RULE_HEX", "ASSEMBLY_TINT_HEX"]
 

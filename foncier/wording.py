@@ -22,7 +22,7 @@ import pandas as pd
 __all__ = ["constraint_label", "fmt_number", "ICPE_LABELS", "STATUS_LABELS", "CONSTRAINT_LABELS",
            "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
            "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
-           "UNIT_DECIMALS", "scale_label"]
+           "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS"]
 
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 
@@ -75,6 +75,9 @@ INFRA_LABELS = {
     "motorway_interchange": "Échangeur autoroutier", "rail_freight": "Gare de fret",
     "port": "Port", "airport": "Aéroport", "substation": "Poste électrique",
 }
+#: One- or two-letter symbols of the infrastructure kinds, for small map markers.
+INFRA_SYMBOLS = {"motorway_interchange": "A", "rail_freight": "F", "port": "P", "airport": "Av",
+                 "substation": "É"}
 OUTCOME_LABELS = {"pass": "respecté", "fail": "non respecté", "unknown": "inconnu"}
 STATUS_NAMES = {0: "Compatible", 1: "À vérifier", 2: "Incompatible", 3: "Non évalué"}
 

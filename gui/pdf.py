@@ -40,7 +40,7 @@ from PySide6.QtGui import (
 import foncier
 from foncier.errors import OutputError
 from foncier.io.store import atomic_path
-from foncier.report.content import (
+from foncier.report import (
     ALL_PASS,
     FOOTER,
     NO_CRITERIA,

@@ -10,6 +10,15 @@ import pytest  # noqa: E402
 import shapely  # noqa: E402
 from builders import CRS, GOOD_PLOT, make_layers  # noqa: E402,F401
 
+try:  # generated-input tests: the same examples on every CI run (CI=true), fresh ones by hand
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        _hypothesis_settings.load_profile("ci")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
 
 @pytest.fixture
 def layers_factory():

@@ -37,6 +37,16 @@ The search (no enumeration of subsets)
 The cost is ``max_plots`` vectorized steps over the edges of the active seeds, so it grows with the
 number of eligible plots and their neighbours, never with the number of subsets. The search is
 greedy: it finds good assemblies, not necessarily every minimal one.
+
+Examples
+--------
+>>> import foncier
+>>> brief = foncier.Brief(name="Grand", min_area_ha=8, allow_assembly=True, assembly_max_gap_m=20)
+>>> found = find_assemblies(foncier.match(foncier.open_inventory(), brief))
+>>> found["plot_id"].iloc[0] == found["assembly"].iloc[0].replace("|", "+")
+True
+>>> bool((found["net_area_ha"] >= 8).all())
+True
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ import pandas as pd
 import shapely
 
 from foncier.core.criteria import FAIL, OCCUPANCY_PASS, OUTCOMES, SALES_PASS, evaluate
-from foncier.core.geometry import PlotGeometry, _ranges
+from foncier.core.geometry import PlotGeometry, ranges
 from foncier.core.matching import (
     BASE_COLUMNS,
     STATUS_CODES,
@@ -123,7 +133,7 @@ def _grow(indptr: np.ndarray, indices: np.ndarray, net: np.ndarray, *, need: flo
             nodes = members[active, j]
             counts = indptr[nodes + 1] - indptr[nodes]
             seeds.append(np.repeat(active, counts))
-            nbrs.append(indices[_ranges(indptr[nodes], counts)])
+            nbrs.append(indices[ranges(indptr[nodes], counts)])
         seed = np.concatenate(seeds)
         nbr = np.concatenate(nbrs)
         fresh = ~(members[seed, :step] == nbr[:, None]).any(axis=1)

@@ -24,12 +24,23 @@ ranked head of the table), so memory stays flat however many briefs run.
 
 A brief's sheet and layer hold the first ``max_rows`` rows of its ranking (2,000 by default; 0 or
 None for all): compatible plots first, then plots to check, then the best incompatible ones. The
-``Matrice`` keeps every plot. The workbook is streamed straight to its XML parts (a few fixed
-styles, inline strings, cells written from the result arrays), which is what makes hundreds of
-briefs x 100,000 plots fit in a minute; openpyxl would take many minutes for the ``Matrice``.
+``Matrice`` keeps every plot. The workbook is streamed straight to its XML parts by
+:mod:`foncier.io.xlsx` (row fills of :data:`foncier.palette.STATUS_TINT`, shared strings for the
+statuses and outcomes, cells written from the result arrays), which is what makes hundreds of
+briefs x 100,000 plots fit in a minute; openpyxl would take many minutes for the ``Matrice``. The
+GeoPackage's styles come from :mod:`foncier.io.qgis_style`.
 
 Both writers write a temporary file beside the target and rename it at the end: an error or an
 interruption (Ctrl-C) never leaves a partial file.
+
+Examples
+--------
+>>> import foncier, tempfile, pathlib, openpyxl
+>>> briefs = [foncier.Brief(name="Grand", min_area_ha=10), foncier.Brief(name="Petit")]
+>>> batch = run_batch([foncier.open_inventory()], briefs, max_rows=5)
+>>> out = write_batch(batch, pathlib.Path(tempfile.mkdtemp()) / "lot.xlsx")
+>>> openpyxl.load_workbook(out, read_only=True).sheetnames
+['Synthèse', 'Grand', 'Petit', 'Matrice']
 """
 
 from __future__ import annotations
@@ -40,7 +51,6 @@ import re
 import sqlite3
 import tempfile
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,27 +60,25 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from foncier import palette
 from foncier.analysis.assembly import find_assemblies
 from foncier.core.brief import Brief, read_brief
-from foncier.core.criteria import asked_criteria
+from foncier.core.criteria import OUTCOMES, asked_criteria
 from foncier.core.inventory import Inventory
 from foncier.core.matching import STATUS_CODES, STATUSES, MatchResult, match, rank_order
-from foncier.errors import BriefError, OutputError
-from foncier.io.store import atomic_write
+from foncier.errors import BriefError, OutputError, Problem
+from foncier.io.atomic import atomic_write
+from foncier.io.qgis_style import write_layer_styles
+from foncier.io.xlsx import CHUNK_ROWS, Sheet, XlsxStream, number_cells, rows_xml, text_cells
 from foncier.wording import STATUS_LABELS, fmt_number
 
 __all__ = ["run_batch", "write_batch", "read_briefs", "Batch", "BriefOutcome", "sheet_names",
-           "layer_names", "status_style_qml", "DEFAULT_MAX_ROWS", "BATCH_FORMATS"]
+           "layer_names", "summary_frame", "check_batch_suffix", "DEFAULT_MAX_ROWS",
+           "BATCH_FORMATS"]
 
 DEFAULT_MAX_ROWS = 2000
 BATCH_FORMATS = (".xlsx", ".gpkg")
-#: Fill colours by status (RGB hex): green, amber, grey.
-STATUS_COLOURS = {"match": "C6EFCE", "to_check": "FFE699", "no_match": "D9D9D9"}
-#: Outline-free QGIS fill colours by status (r, g, b).
-QGIS_COLOURS = {"match": (46, 160, 67), "to_check": (240, 173, 0), "no_match": (160, 160, 160)}
 SUMMARY_SHEET, MATRIX_SHEET, SUMMARY_LAYER = "Synthèse", "Matrice", "synthese"
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLS = 16_384
 
 Progress = Callable[[int, int, str], None]
 
@@ -286,9 +294,7 @@ def read_briefs(paths: Iterable[str | os.PathLike]) -> list[Brief]:
     return briefs
 
 
-def _problem(where: str, message: str, row: str | None = None):
-    from foncier.errors import Problem
-
+def _problem(where: str, message: str, row: str | None = None) -> Problem:
     return Problem(where, row, message)
 
 
@@ -381,365 +387,83 @@ def summary_frame(batch: Batch, sheets: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# ----------------------------------------------------------------------------- XLSX streaming
+# ----------------------------------------------------------------------------- XLSX
 
-_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
-_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-#: The shared strings: statuses and outcomes, the only repeated texts.
-_SST = ("match", "to_check", "no_match", "pass", "fail", "unknown")
-_STYLE_HEADER = 1
-_STYLE_STATUS = (2, 3, 4)      # cellXfs of match / to_check / no_match rows
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-
-
-def _esc(text: str) -> str:
-    return (text.translate(_CONTROL).replace("&", "&amp;").replace("<", "&lt;")
-            .replace(">", "&gt;").replace('"', "&quot;"))
-
-
-def _col(n: int) -> str:
-    """Excel column letters of a 0-based column index."""
-    s = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def _style_attrs(codes: np.ndarray) -> np.ndarray:
-    return np.array([f' s="{s}"' for s in _STYLE_STATUS], dtype=object)[codes]
-
-
-def _text_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
-    return [f"<c{s}/>" if v is None or v != v or v == "" else
-            f'<c{s} t="inlineStr"><is><t xml:space="preserve">{_esc(str(v))}</t></is></c>'
-            for v, s in zip(values.tolist(), styles.tolist(), strict=True)]
-
-
-def _number_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
-    """Number cells (ints stay ints); NaN gives an empty cell."""
-    return [f"<c{s}/>" if v != v else f"<c{s}><v>{v}</v></c>"
-            for v, s in zip(values.tolist(), styles.tolist(), strict=True)]
-
-
-def _shared_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
-    index = {t: i for i, t in enumerate(_SST)}
-    return [f'<c{s} t="s"><v>{index[v]}</v></c>'
-            for v, s in zip(values.tolist(), styles.tolist(), strict=True)]
-
-
-def _rows_xml(columns: list[list[str]], first_row: int) -> str:
-    """Join column-wise cell strings into ``<row>`` elements (row numbers from first_row)."""
-    n = len(columns[0]) if columns else 0
-    grid = np.empty((n, len(columns) + 2), dtype=object)
-    grid[:, 0] = [f'<row r="{i}">' for i in range(first_row, first_row + n)]
-    for j, cells in enumerate(columns, start=1):
-        grid[:, j] = cells
-    grid[:, -1] = "</row>"
-    return "".join(grid.ravel().tolist())
-
-
-class _XlsxStream:
-    """A minimal streaming XLSX writer: sheets go straight into the zip, one after the other."""
-
-    def __init__(self, path: Path):
-        self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        self.sheets: list[tuple[str, str]] = []
-
-    def sheet(self, name: str, header: Sequence[str], chunks: Iterable[str], *, n_rows: int,
-              widths: Sequence[float], freeze_cols: int = 0) -> None:
-        n_cols = len(header)
-        if n_rows + 1 > EXCEL_MAX_ROWS or n_cols > EXCEL_MAX_COLS:
-            raise OutputError(f"feuille « {name} » : {n_rows} lignes x {n_cols} colonnes "
-                              "dépassent les limites d'Excel (1 048 576 x 16 384) : écrivez un "
-                              "GeoPackage (.gpkg) ou réduisez le nombre de projets.")
-        ref = f"A1:{_col(max(n_cols, 1) - 1)}{n_rows + 1}"
-        top_left = f"{_col(freeze_cols)}2"
-        pane_kind = "bottomRight" if freeze_cols else "bottomLeft"
-        x_split = f' xSplit="{freeze_cols}"' if freeze_cols else ""
-        tab = ' tabSelected="1"' if not self.sheets else ""
-        cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                       for i, w in enumerate(widths, start=1))
-        head = "".join(f'<c s="{_STYLE_HEADER}" t="inlineStr"><is><t>{_esc(h)}</t></is></c>'
-                       for h in header)
-        index = len(self.sheets) + 1
-        with self.zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as f:
-            f.write((
-                f"{_XML_HEAD}<worksheet {_NS}><dimension ref=\"{ref}\"/>"
-                f"<sheetViews><sheetView workbookViewId=\"0\"{tab}>"
-                f"<pane{x_split} ySplit=\"1\" topLeftCell=\"{top_left}\" "
-                f"activePane=\"{pane_kind}\" state=\"frozen\"/>"
-                f"<selection pane=\"{pane_kind}\"/></sheetView></sheetViews>"
-                f"<sheetFormatPr defaultRowHeight=\"15\"/><cols>{cols}</cols><sheetData>"
-                f"<row r=\"1\">{head}</row>").encode())
-            for chunk in chunks:
-                f.write(chunk.encode())
-            f.write(f'</sheetData><autoFilter ref="{ref}"/></worksheet>'.encode())
-        self.sheets.append((name, ref))
-
-    def close(self) -> None:
-        n = len(self.sheets)
-        sheets = "".join(f'<sheet name="{_esc(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                         for i, (name, _) in enumerate(self.sheets, start=1))
-        filters = "".join(
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            f"{_esc(_quote_sheet(name))}!{_absolute(ref)}</definedName>"
-            for i, (name, ref) in enumerate(self.sheets))
-        self.zip.writestr("xl/workbook.xml", (
-            f"{_XML_HEAD}<workbook {_NS}><bookViews><workbookView/></bookViews>"
-            f"<sheets>{sheets}</sheets><definedNames>{filters}</definedNames></workbook>"))
-        rels = "".join(
-            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/'
-            f'2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
-            for i in range(1, n + 1))
-        rels += (f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/'
-                 'officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-                 f'<Relationship Id="rId{n + 2}" Type="http://schemas.openxmlformats.org/'
-                 'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')
-        self.zip.writestr("xl/_rels/workbook.xml.rels", (
-            f'{_XML_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-            f'relationships">{rels}</Relationships>'))
-        self.zip.writestr("_rels/.rels", (
-            f'{_XML_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-            '</Relationships>'))
-        over = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            for i in range(1, n + 1))
-        self.zip.writestr("[Content_Types].xml", (
-            f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="rels" ContentType="application/'
-            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-            'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-            f'sheet.main+xml"/>{over}<Override PartName="/xl/styles.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-            'styles+xml"/><Override PartName="/xl/sharedStrings.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-            'sharedStrings+xml"/></Types>'))
-        self.zip.writestr("xl/styles.xml", _styles_xml())
-        sst = "".join(f"<si><t>{t}</t></si>" for t in _SST)
-        self.zip.writestr("xl/sharedStrings.xml", (
-            f'{_XML_HEAD}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            f'uniqueCount="{len(_SST)}">{sst}</sst>'))
-        self.zip.close()
-
-    def abort(self) -> None:
-        self.zip.close()
-
-
-def _quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
-def _absolute(ref: str) -> str:
-    a, b = ref.split(":")
-    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", x) for x in (a, b))
-
-
-def _styles_xml() -> str:
-    fills = "".join(
-        f'<fill><patternFill patternType="solid"><fgColor rgb="FF{c}"/><bgColor indexed="64"/>'
-        '</patternFill></fill>'
-        for c in (*STATUS_COLOURS.values(), "DDEBF7"))
-    xfs = ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-           '<xf numFmtId="0" fontId="1" fillId="5" borderId="0" xfId="0" applyFont="1" '
-           'applyFill="1"/>')
-    xfs += "".join(f'<xf numFmtId="0" fontId="0" fillId="{i}" borderId="0" xfId="0" '
-                   'applyFill="1"/>' for i in (2, 3, 4))
-    return (f'{_XML_HEAD}<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
-            'main"><fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/>'
-            '</font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-            f'<fills count="6"><fill><patternFill patternType="none"/></fill><fill><patternFill '
-            f'patternType="gray125"/></fill>{fills}</fills><borders count="1"><border><left/>'
-            '<right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
-            'numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="5">{xfs}</cellXfs><cellStyles count="1"><cellStyle name="Normal" '
-            'xfId="0" builtinId="0"/></cellStyles></styleSheet>')
-
-
+#: The workbook's shared strings: statuses and outcomes, the only texts repeated on every row.
+_SHARED = (*STATUSES.tolist(), *OUTCOMES.tolist())
 _WIDTHS = {"rank": 6, "plot_id": 16, "site_id": 12, "status": 10, "score": 7, "area_ha": 9,
            "net_area_ha": 11, "reasons": 90, "inventory": 14, "assembly": 28}
-_CHUNK = 5000
+_SUMMARY_WIDTHS = [34, 24, 10, 12, 11, 13, 12, 36, 36, 36, 12, 12]
+_TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
 
 
-def _table_chunks(rows: pd.DataFrame, columns: Sequence[str], outcome_cols: set[str]
-                  ) -> Iterable[str]:
-    """A brief's ranked rows as XML, the row's fill following its status."""
-    status = rows["status"].map(STATUS_CODES).to_numpy()
-    for start in range(0, len(rows), _CHUNK):
-        part = rows.iloc[start:start + _CHUNK]
-        styles = _style_attrs(status[start:start + _CHUNK])
-        cells = []
-        for col in columns:
-            values = part[col].to_numpy()
-            if col == "status" or col in outcome_cols:
-                cells.append(_shared_cells(values, styles))
-            elif col in ("rank", "score", "area_ha", "net_area_ha"):
-                cells.append(_number_cells(values, styles))
-            else:
-                cells.append(_text_cells(values.astype(object), styles))
-        yield _rows_xml(cells, start + 2)
+def _brief_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
+    """A brief's ranked rows, each filled with its status's tint; statuses and outcomes are
+    shared strings."""
+    rows = outcome.rows
+    frame = pd.DataFrame({c: rows[c] for c in rows.columns if c != rows.geometry.name})
+    return Sheet(sheet, frame, widths=[_WIDTHS.get(c, 12) for c in frame.columns],
+                 freeze_cols=2, row_fills=rows["status"].map(STATUS_CODES).to_numpy(),
+                 shared_columns=("status", *asked_criteria(outcome.brief)))
 
 
-def _matrix_pair_table() -> np.ndarray:
-    """Cell pairs (status, score) for every status code x score in tenths: 3 x 1001 strings."""
+def _matrix_pair_table(book: XlsxStream) -> np.ndarray:
+    """Cell pairs (status, score) for every status code x score in tenths: 3 x 1001 strings,
+    both cells filled with the status's tint."""
     out = np.empty(3 * 1001, dtype=object)
-    for code in range(3):
-        s = _STYLE_STATUS[code]
+    for code, status in enumerate(STATUSES.tolist()):
+        s, ref = book.style(code), book.shared_index[status]
         for tenth in range(1001):
-            out[code * 1001 + tenth] = (f'<c s="{s}" t="s"><v>{code}</v></c>'
+            out[code * 1001 + tenth] = (f'<c s="{s}" t="s"><v>{ref}</v></c>'
                                         f'<c s="{s}"><v>{tenth / 10:g}</v></c>')
     return out
 
 
-def _matrix_chunks(batch: Batch) -> Iterable[str]:
+def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[str]:
+    """Every plot's row: its identity, then each brief's status and score (precomputed pairs,
+    picked by status code and score in tenths, so no cell is formatted per plot)."""
     plots = batch.plots
-    pairs = _matrix_pair_table()
+    pairs = _matrix_pair_table(book)
     n = len(plots)
     keys = [(o.status.astype(np.int32) * 1001
              + np.clip(np.rint(o.score * 10), 0, 1000).astype(np.int32)) for o in batch.outcomes]
-    styles = np.full(n, "", dtype=object)
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
+    styles = book.styles(None, n)
+    for start in range(0, n, CHUNK_ROWS):
+        stop = min(n, start + CHUNK_ROWS)
         part = plots.iloc[start:stop]
         st = styles[start:stop]
-        cells = [_text_cells(part["inventory"].to_numpy(dtype=object), st),
-                 _text_cells(part["plot_id"].to_numpy(dtype=object), st),
-                 _text_cells(part["site_id"].to_numpy(dtype=object), st),
-                 _number_cells(part["area_ha"].to_numpy(dtype=float), st)]
+        cells = [text_cells(part["inventory"].to_numpy(dtype=object), st),
+                 text_cells(part["plot_id"].to_numpy(dtype=object), st),
+                 text_cells(part["site_id"].to_numpy(dtype=object), st),
+                 number_cells(part["area_ha"].to_numpy(dtype=float), st)]
         cells += [pairs[k[start:stop]].tolist() for k in keys]
-        yield _rows_xml(cells, start + 2)
+        yield rows_xml(cells, start + 2)
 
 
 def _write_xlsx(batch: Batch, tmp: Path, progress: Progress | None) -> None:
+    """The workbook: the summary, a sheet per brief, then the matrix."""
     sheets = sheet_names([o.brief.name for o in batch.outcomes])
     total = len(batch.outcomes) + 2
-    book = _XlsxStream(tmp)
-    try:
-        summary = summary_frame(batch, sheets)
-        neutral = np.full(len(summary), "", dtype=object)
-        cells = []
-        for col in summary.columns:
-            values = summary[col].to_numpy()
-            if pd.api.types.is_numeric_dtype(summary[col]):
-                cells.append(_number_cells(values, neutral))
-            else:
-                cells.append(_text_cells(values.astype(object), neutral))
-        widths = [34, 24, 10, 12, 11, 13, 12, 36, 36, 36, 12, 12]
-        book.sheet(SUMMARY_SHEET, list(summary.columns),
-                   [_rows_xml(cells, 2)] if len(summary) else [], n_rows=len(summary),
-                   widths=widths, freeze_cols=1)
+    fills = [palette.STATUS_TINT[s] for s in STATUSES.tolist()]
+    with XlsxStream(tmp, fills=fills, shared=_SHARED, limit_hint=_TOO_BIG) as book:
+        book.frame_sheet(Sheet(SUMMARY_SHEET, summary_frame(batch, sheets),
+                               widths=_SUMMARY_WIDTHS, freeze_cols=1))
         if progress is not None:
             progress(1, total, SUMMARY_SHEET)
         for k, (o, sheet) in enumerate(zip(batch.outcomes, sheets, strict=True)):
-            columns = [c for c in o.rows.columns if c != "geometry"]
-            outcome_cols = set(asked_criteria(o.brief))
-            book.sheet(sheet, columns, _table_chunks(o.rows, columns, outcome_cols),
-                       n_rows=len(o.rows), widths=[_WIDTHS.get(c, 12) for c in columns],
-                       freeze_cols=2)
+            book.frame_sheet(_brief_sheet(o, sheet))
             if progress is not None:
                 progress(k + 2, total, sheet)
         header = ["inventory", "plot_id", "site_id", "area_ha"]
         for sheet in sheets:
             header += [f"{sheet} — statut", f"{sheet} — score"]
-        book.sheet(MATRIX_SHEET, header, _matrix_chunks(batch), n_rows=len(batch.plots),
+        book.sheet(MATRIX_SHEET, header, _matrix_chunks(batch, book), n_rows=len(batch.plots),
                    widths=[14, 16, 12, 9] + [14, 8] * len(sheets), freeze_cols=2)
         if progress is not None:
             progress(total, total, MATRIX_SHEET)
-        book.close()
-    except BaseException:
-        book.abort()
-        raise
 
 
 # ----------------------------------------------------------------------------- GeoPackage
-
-def status_style_qml(*, geometry: str = "fill") -> str:
-    """A QGIS style (QML) colouring features by ``status``: green, amber, grey.
-
-    Examples
-    --------
-    >>> "categorizedSymbol" in status_style_qml()
-    True
-    """
-    cats, symbols = [], []
-    for i, (status, (r, g, b)) in enumerate(QGIS_COLOURS.items()):
-        cats.append(f'<category render="true" symbol="{i}" value="{status}" type="string" '
-                    f'label="{_esc(STATUS_LABELS[status])}"/>')
-        props = {"color": f"{r},{g},{b},255", "outline_color": "50,50,50,255",
-                 "outline_style": "solid", "outline_width": "0.26", "outline_width_unit": "MM",
-                 "style": "solid", "joinstyle": "bevel"}
-        options = "".join(f'<Option name="{k}" type="QString" value="{v}"/>'
-                          for k, v in props.items())
-        legacy = "".join(f'<prop k="{k}" v="{v}"/>' for k, v in props.items())
-        symbols.append(
-            f'<symbol name="{i}" type="{geometry}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
-            f'<Option type="Map">{options}</Option>{legacy}</layer></symbol>')
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-            '<qgis version="3.28.0" styleCategories="Symbology">'
-            '<renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" '
-            'enableorderby="0" forceraster="0">'
-            f'<categories>{"".join(cats)}</categories><symbols>{"".join(symbols)}</symbols>'
-            '</renderer-v2></qgis>')
-
-
-def status_style_sld(layer: str) -> str:
-    """The same style as SLD 1.1 (QGIS stores both)."""
-    rules = []
-    for status, (r, g, b) in QGIS_COLOURS.items():
-        rules.append(
-            f"<se:Rule><se:Name>{_esc(STATUS_LABELS[status])}</se:Name>"
-            "<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>status</ogc:PropertyName>"
-            f"<ogc:Literal>{status}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
-            "<se:PolygonSymbolizer><se:Fill>"
-            f'<se:SvgParameter name="fill">#{r:02x}{g:02x}{b:02x}</se:SvgParameter></se:Fill>'
-            '<se:Stroke><se:SvgParameter name="stroke">#323232</se:SvgParameter></se:Stroke>'
-            "</se:PolygonSymbolizer></se:Rule>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><StyledLayerDescriptor version="1.1.0" '
-            'xmlns="http://www.opengis.net/sld" xmlns:ogc="http://www.opengis.net/ogc" '
-            'xmlns:se="http://www.opengis.net/se">'
-            f"<NamedLayer><se:Name>{_esc(layer)}</se:Name><UserStyle><se:Name>{_esc(layer)}"
-            f"</se:Name><se:FeatureTypeStyle>{''.join(rules)}</se:FeatureTypeStyle>"
-            "</UserStyle></NamedLayer></StyledLayerDescriptor>")
-
-
-_LAYER_STYLES_DDL = """
-CREATE TABLE IF NOT EXISTS layer_styles (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
-  f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
-  styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
-  update_time DATETIME DEFAULT CURRENT_TIMESTAMP)
-"""
-
-
-def _write_layer_styles(path: Path, layers: Sequence[str], names: Sequence[str]) -> None:
-    qml = status_style_qml()
-    con = sqlite3.connect(path)
-    try:
-        with con:
-            con.execute(_LAYER_STYLES_DDL)
-            geom_cols = dict(con.execute("SELECT table_name, column_name "
-                                         "FROM gpkg_geometry_columns"))
-            con.executemany(
-                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
-                "owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', NULL)",
-                [(layer, geom_cols.get(layer, "geom"), layer, qml, status_style_sld(layer),
-                  f"« {name} » : terrains colorés par statut (foncier)")
-                 for layer, name in zip(layers, names, strict=True)])
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-                "description, last_change) VALUES ('layer_styles', 'attributes', "
-                "'layer_styles', 'Styles QGIS', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
-    finally:
-        con.close()
-
 
 _METADATA = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents")
 
@@ -808,7 +532,8 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None) -> None:
             con.close()
     if progress is not None:
         progress(total - 1, total, SUMMARY_LAYER)
-    _write_layer_styles(tmp, layers, names)
+    write_layer_styles(tmp, layers, [f"« {name} » : terrains colorés par statut (foncier)"
+                                      for name in names])
     if progress is not None:
         progress(total, total, "layer_styles")
 

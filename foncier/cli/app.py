@@ -1,10 +1,50 @@
-"""``foncier gui [INVENTAIRE]``: open the desktop app (Qt is imported only when it runs)."""
+"""The command line's only door to the desktop app (``foncier_gui``, hence Qt).
+
+``foncier gui [INVENTAIRE]`` opens the app; :func:`write_report_pdf` draws the investor report as
+a PDF with the app's renderer (``foncier report --out x.pdf``). Both import ``foncier_gui`` only
+when they run: no other module of ``foncier`` imports it, and importing this one loads no Qt.
+
+Examples
+--------
+>>> import subprocess, sys
+>>> code = ("import sys, foncier.cli.app; "
+...         "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'foncier_gui'))))")
+>>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
+['[]']
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
+from pathlib import Path
 
-__all__ = ["register"]
+__all__ = ["register", "write_report_pdf"]
+
+
+def write_report_pdf(result, path: str | os.PathLike, *, top: int = 10,
+                     today: dt.date | None = None) -> Path:
+    """Write the one-page investor report as a PDF, drawn by the desktop app (Qt, offscreen).
+
+    Parameters
+    ----------
+    result : MatchResult
+    path : path
+        The PDF to write (atomically).
+    top : int, default 10
+        How many of the best-ranked plots to show.
+    today : date, optional
+        The report's date (today by default).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    from foncier_gui.pdf import write_investor_pdf  # Qt is loaded here only, never by the library
+
+    return write_investor_pdf(result, path, top=top, today=today)
 
 
 def _gui(args: argparse.Namespace) -> int:

@@ -1,7 +1,17 @@
 """Sub-commands for analysts: ``foncier batch`` (many briefs, many inventories) and
 ``foncier report`` (the one-page investor report as HTML or PDF).
 
-Registered on the ``foncier`` command by :func:`register`.
+Registered on the ``foncier`` command by :func:`register`. The PDF report is drawn by the desktop
+app; this module reaches it only through :func:`foncier.cli.app.write_report_pdf`.
+
+Examples
+--------
+>>> import io
+>>> bar = TerminalProgress(io.StringIO())
+>>> bar.start("Écriture")
+>>> bar(2, 2, "Synthèse")
+>>> bar.stream.getvalue().startswith("Écriture : 2/2 en ")
+True
 """
 
 from __future__ import annotations
@@ -112,7 +122,7 @@ def _report(args: argparse.Namespace) -> int:
     from foncier.core.inventory import open_inventory
     from foncier.core.matching import match
     from foncier.errors import OutputError
-    from foncier.report.content import write_report_html
+    from foncier.report.html import write_report_html
 
     path = _check_target(args.out)
     suffix = path.suffix.lower()
@@ -124,11 +134,9 @@ def _report(args: argparse.Namespace) -> int:
     brief = read_brief(args.project)
     result = match(open_inventory(args.inventory), brief)
     if suffix == ".pdf":
-        # The PDF is drawn by the desktop app's renderer (Qt, offscreen); only this branch
-        # loads it, so the library itself never imports Qt.
-        from foncier_gui.pdf import write_investor_pdf
+        from foncier.cli.app import write_report_pdf  # the app's Qt renderer, loaded lazily
 
-        written = write_investor_pdf(result, path, top=args.top)
+        written = write_report_pdf(result, path, top=args.top)
     else:
         written = write_report_html(result, path, top=args.top)
     print(f"Rapport « {brief.name} » écrit dans {written}")

@@ -105,11 +105,11 @@ def _match(args: argparse.Namespace) -> int:
 
     from foncier.core.brief import read_brief
     from foncier.core.matching import match
-    from foncier.io.results import _check_suffix, write_table
+    from foncier.io.results import check_suffix, write_table
 
     brief = read_brief(args.project)
     if args.out:
-        _check_suffix(Path(args.out))
+        check_suffix(Path(args.out))
     result = match(open_inventory(args.inventory), brief)
     table = result.table
     if brief.allow_assembly:

@@ -50,7 +50,7 @@ import shapely
 
 from foncier.core.schema import CONSTRAINT_KINDS, INFRA_KINDS
 
-__all__ = ["PlotGeometry", "compute_plot_geometry", "Group"]
+__all__ = ["PlotGeometry", "compute_plot_geometry", "Group", "ranges"]
 
 Group = tuple[str, str | None]
 T = TypeVar("T")
@@ -178,7 +178,7 @@ class PlotGeometry:
                 multi = ~single
                 if multi.any():
                     width = int(counts[multi].max())
-                    idx = _ranges(start[multi], counts[multi])
+                    idx = ranges(start[multi], counts[multi])
                     rows = np.repeat(np.arange(int(multi.sum())), counts[multi])
                     cols = idx - np.repeat(start[multi], counts[multi])
                     grid = np.full((int(multi.sum()), width), None, dtype=object)
@@ -199,8 +199,24 @@ class PlotGeometry:
         }).sort_values("overlap_m2", ascending=False, ignore_index=True)
 
 
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenate ``arange(s, s + c)`` for every (s, c), vectorized."""
+def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenate ``arange(s, s + c)`` for every pair (s, c), vectorized (no Python loop).
+
+    Parameters
+    ----------
+    starts, counts : ndarray of int
+        The first value and the length of each range (lengths may be 0).
+
+    Returns
+    -------
+    ndarray of int
+        The ranges one after the other, ``counts.sum()`` values.
+
+    Examples
+    --------
+    >>> ranges(np.array([10, 0, 5]), np.array([2, 0, 3])).tolist()
+    [10, 11, 5, 6, 7]
+    """
     total = int(counts.sum())
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
     return np.repeat(starts, counts) + (np.arange(total) - offsets)

@@ -1,28 +1,53 @@
 """Write a result table to CSV, XLSX, GeoPackage or GeoJSON, chosen by the file's suffix.
 
 Every writer writes to a temporary file beside the target and renames it at the end, so an error
-(or an interruption) never leaves a partial file.
+(or an interruption) never leaves a partial file (:mod:`foncier.io.atomic`).
+:func:`check_suffix` tells early whether a target's format is known.
+
+Examples
+--------
+>>> import foncier, tempfile, pathlib
+>>> res = foncier.match(foncier.open_inventory(), foncier.Brief(name="x"))
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "terrains.gpkg"
+>>> check_suffix(out), write_table(res.table, out).name
+('.gpkg', 'terrains.gpkg')
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from foncier.core.matching import MatchResult
 from foncier.errors import OutputError
-from foncier.io.store import atomic_write
+from foncier.io.atomic import atomic_write
 
-__all__ = ["write_results", "FORMATS", "write_table"]
+if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at run time
+    from foncier.core.matching import MatchResult
+
+__all__ = ["write_results", "FORMATS", "write_table", "check_suffix"]
 
 FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".gpkg": "GeoPackage", ".geojson": "GeoJSON"}
 
 
-def _check_suffix(path: Path) -> str:
+def check_suffix(path: str | os.PathLike) -> str:
+    """The result file's suffix (lower case), or an :class:`OutputError` naming the accepted ones.
+
+    Examples
+    --------
+    >>> check_suffix(Path("Résultats.XLSX"))
+    '.xlsx'
+    >>> try:
+    ...     check_suffix("résultats.ods")
+    ... except OutputError as exc:
+    ...     print(exc)
+    résultats.ods: format de sortie inconnu « .ods » : choisissez .csv, .xlsx, .gpkg, .geojson.
+    """
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise OutputError(f"{path}: format de sortie inconnu « {path.suffix or '(aucun)'} » : "
@@ -38,7 +63,7 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
     GeoJSON is written in WGS84 (RFC 7946).
     """
     path = Path(path)
-    suffix = _check_suffix(path)
+    suffix = check_suffix(path)
     with atomic_write(path) as tmp:
         if suffix in (".csv", ".xlsx"):
             frame = pd.DataFrame(table.drop(columns=table.geometry.name))
@@ -81,5 +106,5 @@ def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
     >>> write_results(res, out).name
     'résultats.csv'
     """
-    _check_suffix(Path(path))
+    check_suffix(Path(path))
     return write_table(result.table, path)

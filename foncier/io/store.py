@@ -4,6 +4,8 @@ Writes are atomic: layers are written to a temporary file beside the target, whi
 it, so an error never leaves a half-written GeoPackage. A ``postgresql://`` URL goes to
 :mod:`foncier.io.postgis`, which works in one schema (``schema=``, else the first of the URL's
 ``search_path``, else ``public``) and writes in one transaction.
+The atomic writes are those of :mod:`foncier.io.atomic` (``atomic_path``, ``atomic_write``,
+re-exported here).
 
 Examples
 --------
@@ -19,10 +21,8 @@ schema= ne vaut que pour une base PostGIS (URL p
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,6 +30,7 @@ import pandas as pd
 import pyogrio
 
 from foncier.errors import InventoryError, OutputError, Problem
+from foncier.io.atomic import atomic_path, atomic_write  # re-exported (home: foncier.io.atomic)
 
 __all__ = ["read_layers", "write_layers", "list_layers", "atomic_path", "atomic_write"]
 
@@ -107,47 +108,6 @@ def _read_layer(source: str | os.PathLike, name: str) -> gpd.GeoDataFrame:
              for start in range(0, count, READ_CHUNK)]
     frame = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry=parts[0].geometry.name, crs=parts[0].crs)
-
-
-def atomic_path(target: str | os.PathLike) -> tuple[Path, Path]:
-    """A temporary path beside ``target`` (same suffix) to write to before renaming."""
-    target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"{target}: dossier introuvable : {parent}. Créez-le ou choisissez "
-                          "un autre chemin.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=parent)
-    os.close(fd)
-    os.unlink(tmp)
-    return Path(tmp), target
-
-
-@contextlib.contextmanager
-def atomic_write(target: str | os.PathLike) -> Iterator[Path]:
-    """Write a file whole or not at all: yield a temporary path beside ``target``.
-
-    When the ``with`` block ends normally the temporary file replaces ``target``; on any error
-    (or Ctrl-C) it is removed and ``target`` is left as it was. An :class:`OSError` becomes an
-    :class:`~foncier.errors.OutputError` naming the file.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
-    >>> with atomic_write(out) as tmp:
-    ...     _ = tmp.write_text("bonjour", encoding="utf-8")
-    >>> out.read_text(encoding="utf-8")
-    'bonjour'
-    """
-    tmp, final = atomic_path(target)
-    try:
-        yield tmp
-        os.replace(tmp, final)
-    except OSError as exc:
-        raise OutputError(f"{final}: écriture impossible ({exc.strerror or exc}).") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _to_writable(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -330,3 +330,25 @@ def test_progress_writes_only_a_final_line_off_a_terminal():
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("Correspondance : 4/4 en ")
+
+
+def test_workbook_and_styles_take_their_colours_from_the_palette(batch, tmp_path):
+    from foncier import palette
+
+    assert {GREEN, AMBER, GREY} == {"FF" + palette.STATUS_TINT[s].lstrip("#").upper()
+                                    for s in ("match", "to_check", "no_match")}
+    out = write_batch(batch, tmp_path / "lot.gpkg")
+    with sqlite3.connect(out) as con:
+        sld = con.execute("SELECT styleSLD FROM layer_styles LIMIT 1").fetchone()[0]
+    assert [f">{palette.STATUS_HEX[s]}<" in sld for s in ("match", "to_check", "no_match")] \
+        == [True, True, True]
+
+
+@pytest.mark.parametrize("module", ["foncier.analysis.batch", "foncier.analysis.assembly"])
+def test_analysis_examples_run(module):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(module),
+                                      optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0

@@ -77,3 +77,24 @@ def test_failed_write_leaves_previous_file_and_no_temp(tmp_path, result, monkeyp
         write_results(result, path)
     assert path.read_text(encoding="utf-8") == "ancien contenu"
     assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
+
+
+def test_check_suffix_names_the_accepted_formats(tmp_path):
+    from foncier.io.results import check_suffix
+
+    assert check_suffix(tmp_path / "Terrains.GeoJSON") == ".geojson"
+    with pytest.raises(OutputError, match=r"r\.ods: format de sortie inconnu « \.ods » : "
+                                          r"choisissez \.csv, \.xlsx, \.gpkg, \.geojson\."):
+        check_suffix(tmp_path / "r.ods")
+    with pytest.raises(OutputError, match=r"inconnu « \(aucun\) »"):
+        check_suffix("résultats")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_results_examples_run():
+    import doctest
+
+    import foncier.io.results
+
+    failures, tried = doctest.testmod(foncier.io.results, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0

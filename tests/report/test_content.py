@@ -14,7 +14,7 @@ from builders import make_layers
 
 import foncier
 from foncier.cli import main
-from foncier.report.content import (
+from foncier.report import (
     brief_summary,
     label_layout,
     map_svg,
@@ -289,3 +289,47 @@ def _near_edge(point, box, tol: float = 0.06) -> bool:
     bx, by, w, h = box
     return (bx - tol <= x <= bx + w + tol and by - tol <= y <= by + h + tol
             and min(abs(x - bx), abs(x - bx - w), abs(y - by), abs(y - by - h)) <= tol)
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def test_only_the_cli_app_module_imports_the_desktop_app():
+    """The library reaches ``foncier_gui`` (hence Qt) through ``foncier.cli.app`` only."""
+    import ast
+    from pathlib import Path
+
+    root = Path(foncier.__file__).parent
+    importers = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "foncier_gui" or n.startswith("foncier_gui.") for n in names):
+                importers.add(path.relative_to(root).as_posix())
+    assert importers == {"cli/app.py"}
+
+
+@pytest.mark.parametrize("module", ["foncier.report", "foncier.report.content",
+                                    "foncier.report.labels", "foncier.report.html",
+                                    "foncier.cli.app", "foncier.cli.batch"])
+def test_report_modules_examples_run(module):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(module),
+                                      optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert tried > 0 and failures == 0
+
+
+def test_html_report_colours_come_from_the_palette(result):
+    from foncier import palette
+
+    page = report_html(report_content(result, top=5, today=DAY))
+    colours = {c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}\b", page)}
+    known = {v.lower() for k, v in vars(palette).items() if k.endswith("_HEX")
+             and isinstance(v, str)}
+    known |= {v.lower() for d in (palette.STATUS_HEX, palette.INFRA_HEX) for v in d.values()}
+    assert colours and colours <= known
+    assert re.findall(r"#[0-9a-fA-F]{3}\b", page) == []       # no short-hand colour left
+    assert f'fill="{palette.STATUS_HEX["match"]}"' in page

@@ -87,7 +87,7 @@ def _lenient_geojson(text: str):
             warnings.simplefilter("ignore", RuntimeWarning)
             geom = shapely.geometry.shape(json.loads(text))
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError,
-            shapely.errors.GEOSException):
+            shapely.errors.ShapelyError):
         return None
     return None if geom.is_empty else geom
 

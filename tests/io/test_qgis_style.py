@@ -1,0 +1,78 @@
+"""QGIS styles by status (foncier.io.qgis_style): palette colours, stored in a GeoPackage."""
+
+from __future__ import annotations
+
+import doctest
+import sqlite3
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import pytest
+import shapely
+
+import foncier.io.qgis_style
+from foncier import palette
+from foncier.io.qgis_style import status_style_qml, status_style_sld, write_layer_styles
+from foncier.wording import STATUS_LABELS
+
+SE = "{http://www.opengis.net/se}"
+
+
+def _rgba(hex_colour: str) -> str:
+    return ",".join(str(c) for c in palette.rgb(hex_colour)) + ",255"
+
+
+def test_qml_categories_use_the_palette_and_the_french_labels():
+    root = ET.fromstring(status_style_qml().split("\n", 1)[1])
+    renderer = root.find("renderer-v2")
+    cats = [(c.get("value"), c.get("label"), c.get("symbol")) for c in renderer.iter("category")]
+    assert cats == [(s, STATUS_LABELS[s], str(i)) for i, s in enumerate(palette.STATUS_HEX)]
+    for symbol, status in zip(renderer.findall("symbols/symbol"), palette.STATUS_HEX,
+                              strict=True):
+        options = {o.get("name"): o.get("value") for o in symbol.iter("Option")
+                   if o.get("name")}
+        assert options["color"] == _rgba(palette.STATUS_HEX[status])
+        assert options["outline_color"] == _rgba(palette.OUTLINE_HEX)
+        props = {p.get("k"): p.get("v") for p in symbol.iter("prop")}
+        assert props["color"] == options["color"]
+
+
+def test_sld_rules_filter_on_status_with_the_palette_fills():
+    root = ET.fromstring(status_style_sld("lot <1>"))
+    assert root.find(f".//{SE}Name").text == "lot <1>"
+    rules = root.findall(f".//{SE}Rule")
+    fills = [r.find(f".//{SE}Fill/{SE}SvgParameter").text for r in rules]
+    literals = [r.find(".//{http://www.opengis.net/ogc}Literal").text for r in rules]
+    assert literals == list(palette.STATUS_HEX)
+    assert fills == list(palette.STATUS_HEX.values())
+
+
+def test_layer_styles_are_stored_as_each_layers_default(tmp_path):
+    out = tmp_path / "lot.gpkg"
+    for layer in ("atelier", "entrepot"):
+        gpd.GeoDataFrame({"status": ["match"]}, geometry=[shapely.box(0, 0, 1, 1)],
+                         crs=2154).to_file(out, layer=layer)
+    write_layer_styles(out, ["atelier", "entrepot"], ["Atelier", "Entrepôt"])
+    with sqlite3.connect(out) as con:
+        rows = con.execute("SELECT f_table_name, f_geometry_column, styleName, useAsDefault, "
+                           "description, styleQML FROM layer_styles ORDER BY id").fetchall()
+        kind = con.execute("SELECT data_type FROM gpkg_contents "
+                           "WHERE table_name = 'layer_styles'").fetchone()
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert [r[:5] for r in rows] == [("atelier", "geom", "atelier", 1, "Atelier"),
+                                     ("entrepot", "geom", "entrepot", 1, "Entrepôt")]
+    assert rows[0][5] == status_style_qml()
+    assert kind == ("attributes",)
+
+
+def test_a_description_per_layer_is_required(tmp_path):
+    out = tmp_path / "lot.gpkg"
+    gpd.GeoDataFrame({"status": ["match"]}, geometry=[shapely.box(0, 0, 1, 1)],
+                     crs=2154).to_file(out, layer="atelier")
+    with pytest.raises(ValueError, match="shorter than argument 1"):
+        write_layer_styles(out, ["atelier"], [])
+
+
+def test_examples_run():
+    failures, tried = doctest.testmod(foncier.io.qgis_style, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0

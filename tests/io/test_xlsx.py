@@ -1,0 +1,126 @@
+"""The streaming XLSX writer (foncier.io.xlsx), read back with openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import doctest
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import foncier.io.atomic
+import foncier.io.xlsx
+from foncier import palette
+from foncier.errors import OutputError
+from foncier.io.xlsx import CHUNK_ROWS, Sheet, XlsxStream, write_xlsx
+
+FILLS = [palette.STATUS_TINT["match"], palette.STATUS_TINT["no_match"]]
+
+
+def _argb(hex_colour: str) -> str:
+    return "FF" + hex_colour.lstrip("#").upper()
+
+
+def _values(ws) -> list[list]:
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_columns_of_every_kind_read_back(tmp_path):
+    frame = pd.DataFrame({
+        "plot_id": ["P1", "P<2>&", None],
+        "rank": [1, 2, 3],
+        "score": [12.5, np.nan, 0.0],
+        "gas": [True, False, True],
+        "available_from": pd.to_datetime(["2026-01-31", "2027-06-01", "2026-03-02"]),
+        "status": ["match", "no_match", "inconnu"],
+    })
+    out = write_xlsx(tmp_path / "t.xlsx", [Sheet("Terrains", frame, shared_columns=["status"])],
+                     shared=["match", "no_match"])
+    ws = openpyxl.load_workbook(out)["Terrains"]
+    assert _values(ws) == [
+        ["plot_id", "rank", "score", "gas", "available_from", "status"],
+        ["P1", 1, 12.5, True, "2026-01-31", "match"],
+        ["P<2>&", 2, None, False, "2027-06-01", "no_match"],
+        [None, 3, 0, True, "2026-03-02", "inconnu"],      # not a shared string: inline text
+    ]
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_header_pane_filter_widths_and_row_fills(tmp_path):
+    frame = pd.DataFrame({"a": ["x", "y", "z"], "b": [1, 2, 3], "c": ["", "", ""]})
+    sheet = Sheet("Feuille 'A'", frame, widths=[20, 7, 40], freeze_cols=2,
+                  row_fills=np.array([1, -1, 0]))
+    out = write_xlsx(tmp_path / "t.xlsx", [sheet, Sheet("Deux", frame)], fills=FILLS)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Feuille 'A'"]
+    assert ws.freeze_panes == "C2"
+    assert ws.auto_filter.ref == "A1:C4"
+    assert [ws.column_dimensions[k].width for k in "ABC"] == [20, 7, 40]
+    assert all(c.font.b for c in ws[1])
+    assert {c.fill.fgColor.rgb for c in ws[1]} == {_argb(palette.HEADER_TINT_HEX)}
+    assert [ws.cell(r, 2).fill.fgColor.rgb for r in (2, 4)] == [_argb(FILLS[1]), _argb(FILLS[0])]
+    assert ws.cell(3, 2).fill.fill_type is None
+    second = wb["Deux"]
+    assert second.freeze_panes == "A2" and second.auto_filter.ref == "A1:C4"
+    assert [second.column_dimensions[k].width for k in "ABC"] == [8, 8, 8]   # from the header
+    with zipfile.ZipFile(out) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+    assert "'Feuille ''A'''!$A$1:$C$4" in workbook            # the filter's defined name
+
+
+def test_rows_are_streamed_in_chunks_and_numbered_on(tmp_path):
+    n = CHUNK_ROWS + 3
+    frame = pd.DataFrame({"i": np.arange(n), "t": [f"r{i}" for i in range(n)]})
+    out = write_xlsx(tmp_path / "t.xlsx", [Sheet("Long", frame)])
+    ws = openpyxl.load_workbook(out, read_only=True)["Long"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert rows == [(i, f"r{i}") for i in range(n)]
+
+
+def test_control_characters_are_dropped(tmp_path):
+    frame = pd.DataFrame({"note": ["bip\x07 ok\tfin"]})
+    out = write_xlsx(tmp_path / "t.xlsx", [Sheet("S", frame)])
+    assert _values(openpyxl.load_workbook(out)["S"])[1] == ["bip ok\tfin"]
+
+
+def test_too_many_columns_exceed_excel_and_leave_no_file(tmp_path):
+    frame = pd.DataFrame(np.zeros((1, 16_385)))
+    with pytest.raises(OutputError, match=r"feuille « Large » : 1 lignes x 16385 colonnes "
+                                          r"dépassent les limites d'Excel .* : écrivez moins\."):
+        write_xlsx(tmp_path / "t.xlsx", [Sheet("Large", frame)], limit_hint="écrivez moins.")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_too_many_rows_are_refused_before_writing(tmp_path):
+    with XlsxStream(tmp_path / "t.xlsx") as book:
+        with pytest.raises(OutputError, match=r"1048576 lignes x 1 colonnes .* plusieurs "
+                                              r"feuilles"):
+            book.sheet("Haute", ["a"], [], n_rows=1_048_576, widths=[8])
+        book.sheet("Basse", ["a"], [], n_rows=0, widths=[8])
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == ["Basse"]
+
+
+def test_a_failing_sheet_leaves_no_file(tmp_path):
+    def rows():
+        yield '<row r="2"><c><v>1</v></c></row>'
+        raise KeyboardInterrupt
+
+    target = tmp_path / "t.xlsx"
+    with pytest.raises(KeyboardInterrupt):
+        with foncier.io.atomic.atomic_write(target) as tmp, XlsxStream(tmp) as book:
+            book.sheet("S", ["a"], rows(), n_rows=1, widths=[8])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dates_as_objects_are_text(tmp_path):
+    frame = pd.DataFrame({"d": [dt.date(2026, 1, 2)]})
+    out = write_xlsx(tmp_path / "t.xlsx", [Sheet("S", frame)])
+    assert _values(openpyxl.load_workbook(out)["S"])[1] == ["2026-01-02"]
+
+
+def test_examples_run():
+    failures, tried = doctest.testmod(foncier.io.xlsx, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0
