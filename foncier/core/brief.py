@@ -343,7 +343,7 @@ def _weight_items(value: Any, problems: list[Problem]) -> list | None:
 
 def _check_weight(k: Any, w: Any, problems: list[Problem]) -> float | None:
     """One weight: a known component and a finite number from 0 to :data:`MAX_WEIGHT`."""
-    where = f"weights.{k}" if isinstance(k, str) else f"weights.{_show(k)}"
+    where = f"weights.{_cut(k)}" if isinstance(k, str) else f"weights.{_show(k)}"
     expected = f"un poids de 0 à {fmt_number(MAX_WEIGHT, 0)} est attendu."
     if not isinstance(k, str) or k not in WEIGHT_KEYS:
         problems.append(Problem(where, None, f"clé de pondération inconnue "
@@ -411,12 +411,13 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
                 else:
                     hint = _KEY_SECTION.get(key)
                     where = f" (cette clé va dans [{hint}])" if hint else ""
-                    problems.append(Problem(f"{top}.{key}", None, f"clé inconnue{where} ; clés "
-                                            f"admises dans [{top}] : {', '.join(SECTIONS[top])}."))
+                    problems.append(Problem(f"{top}.{_cut(key)}", None, f"clé inconnue{where} ; "
+                                            f"clés admises dans [{top}] : "
+                                            f"{', '.join(SECTIONS[top])}."))
         else:
             hint = _KEY_SECTION.get(top)
             where = f" : elle va dans la section [{hint}]" if hint else ""
-            problems.append(Problem(top, None, f"clé ou section inconnue{where} (sections "
+            problems.append(Problem(_cut(top), None, f"clé ou section inconnue{where} (sections "
                                     f"admises : name, {', '.join(SECTIONS)}, weights)."))
     if "name" not in kwargs:
         problems.append(Problem("name", None, "clé obligatoire absente : ajoutez "
