@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,9 @@ import pandas as pd
 
 from foncier.core.brief import Brief
 from foncier.core.geometry import OVERLAP_TOLERANCE_M2, PlotGeometry
+from foncier.core.missing import is_missing, missing_mask
 from foncier.core.schema import ICPE_REGIMES
+from foncier.errors import FoncierWarning
 from foncier.wording import ICPE_LABELS, constraint_label, fmt_number
 
 __all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "evaluate",
@@ -138,12 +141,55 @@ def _values(plots: pd.DataFrame, col: str) -> np.ndarray:
 
 
 def _float(plots: pd.DataFrame, col: str) -> np.ndarray:
-    return plots[col].to_numpy(dtype="float64", na_value=np.nan)
+    """A numeric column as float64; a value that is not a finite number is unknown (NaN).
+
+    Validated inventories hold float64 already; another column (plots edited after opening) is
+    converted, never reading text as 0, with a :class:`~foncier.errors.FoncierWarning`.
+    """
+    series = plots[col]
+    if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        values = pd.to_numeric(series.astype(object), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan)
+        _warn_unread(plots, col, np.isnan(values) & ~missing_mask(series), "un nombre")
+    infinite = np.isinf(values)
+    if infinite.any():
+        _warn_unread(plots, col, infinite, "un nombre fini")
+        values = np.where(infinite, np.nan, values)
+    return values
 
 
-def _bool(plots: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
-    s = plots[col].astype("boolean")
-    return s.fillna(False).to_numpy(dtype=bool), s.isna().to_numpy()
+def _as_boolean(plots: pd.DataFrame, col: str) -> pd.Series:
+    """A boolean column as pandas ``boolean``; a value that is not a boolean is unknown (NA).
+
+    Only booleans, 0 and 1 are read (never ``"maybe"`` as False); others are warned about.
+    """
+    series = plots[col]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.astype("boolean")
+    raw = series.to_numpy(dtype=object)
+    ok = np.array([is_missing(v) or isinstance(v, bool | np.bool_)
+                   or (isinstance(v, int | float | np.integer | np.floating) and v in (0, 1))
+                   for v in raw], dtype=bool)
+    _warn_unread(plots, col, ~ok, "un booléen")
+    values = [None if not good or is_missing(v) else bool(v) for v, good in zip(raw, ok,
+                                                                                 strict=True)]
+    return pd.Series(pd.array(values, dtype="boolean"), index=series.index)
+
+
+def _warn_unread(plots: pd.DataFrame, col: str, bad: np.ndarray, what: str) -> None:
+    """Warn that the values of ``col`` at ``bad`` are not ``what`` and are read as unknown."""
+    if not bad.any():
+        return
+    ids = plots["plot_id"].to_numpy(dtype=object) if "plot_id" in plots.columns else None
+    raw = plots[col].to_numpy(dtype=object)
+    shown = ", ".join(f"{ids[i] if ids is not None else i + 1} : « {str(raw[i])[:40]} »"
+                      for i in np.flatnonzero(bad)[:5])
+    more = " ..." if bad.sum() > 5 else ""
+    warnings.warn(f"plots: {int(bad.sum())} valeur(s) de {col} ne sont pas {what} et sont lues "
+                  f"comme inconnues ({shown}{more}) : corrigez-les dans l'inventaire.",
+                  FoncierWarning, stacklevel=4)
 
 
 def _codes(plots, geo: PlotGeometry, col: str) -> tuple[np.ndarray, np.ndarray]:
@@ -302,9 +348,10 @@ def _zoning(plots, geo, brief) -> Criterion:
 
 def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no: str,
           missing: str) -> Criterion:
-    value, unknown = _bool(plots, col)
+    flags = _as_boolean(plots, col)
+    value, unknown = flags.fillna(False).to_numpy(dtype=bool), flags.isna().to_numpy()
     passed = value == want
-    measured = plots[col].astype("boolean").to_numpy(dtype=object, na_value=None)
+    measured = flags.to_numpy(dtype=object, na_value=None)
 
     def reason(i: int, code: int) -> str:
         if code == UNKNOWN:

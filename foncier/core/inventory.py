@@ -28,7 +28,7 @@ import geopandas as gpd
 
 from foncier.core.geometry import PlotGeometry, compute_plot_geometry
 from foncier.core.schema import REQUIRED_LAYERS
-from foncier.core.validation import check_layers
+from foncier.core.validation import check_layers, restore_stored_values
 from foncier.errors import GeometryRepairWarning, InventoryError, Problem, ReprojectionWarning
 from foncier.io.store import list_layers, read_layers, write_layers
 
@@ -170,10 +170,18 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     """
     src = _resolve(source, schema)
     names = tuple(REQUIRED_LAYERS) + ("communes",)
-    layers = read_layers(src, names)
+    layers = _read(src, names)
     inv = inventory_from_layers(layers, source=_display(src), repair=repair, require_all=True)
     inv.location = src
     return inv
+
+
+def _read(source: str, names: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of a store; from a GeoPackage, with the text GDAL read as 0 put back."""
+    layers = read_layers(source, names)
+    if not source.startswith(("postgresql://", "postgres://")):
+        layers = restore_stored_values(source, layers)
+    return layers
 
 
 def _display(source: str) -> str:
@@ -204,7 +212,7 @@ def validate_inventory(
     elif isinstance(source, Mapping):
         layers = dict(source)
     else:
-        layers = read_layers(_resolve(source, schema), tuple(REQUIRED_LAYERS) + ("communes",))
+        layers = _read(_resolve(source, schema), tuple(REQUIRED_LAYERS) + ("communes",))
     _, problems = check_layers(layers)
     return problems
 

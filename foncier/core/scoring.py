@@ -73,6 +73,13 @@ def score_weights(brief: Brief) -> dict[str, float]:
     return w
 
 
+def _numbers(plots: pd.DataFrame, col: str) -> np.ndarray:
+    """A numeric column as float64, anything but a finite number as NaN (unknown, scores 0)."""
+    values = pd.to_numeric(plots[col], errors="coerce").to_numpy(dtype="float64",
+                                                                  na_value=np.nan)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
 def _clip(values: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.0)
 
@@ -110,7 +117,7 @@ def score_plots(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np
         target = brief.min_area_ha or brief.max_area_ha
         acc += weights["area"] * (1.0 / (1.0 + np.abs(net_ha - target) / target))
     if weights["price"]:
-        price = plots["price_eur_m2"].to_numpy(dtype="float64", na_value=np.nan)
+        price = _numbers(plots, "price_eur_m2")
         ref = brief.max_price_eur_m2 or (np.nanmax(price) if np.isfinite(price).any() else 0)
         if ref:
             acc += weights["price"] * _clip(1.0 - price / ref)
@@ -131,8 +138,12 @@ def score_plots(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np
             acc += weights[comp] * _clip(1.0 - geo.distance_m[kind] / (ref * 1000.0))
     if weights["power"]:
         acc += weights["power"] * _headroom(
-            plots["power_mw"].to_numpy(dtype="float64", na_value=np.nan), brief.power_mw)
+            _numbers(plots, "power_mw"), brief.power_mw)
     if weights["water"]:
         acc += weights["water"] * _headroom(
-            plots["water_m3_day"].to_numpy(dtype="float64", na_value=np.nan), brief.water_m3_day)
-    return np.round(100.0 * acc / total, 1)
+            _numbers(plots, "water_m3_day"), brief.water_m3_day)
+    with np.errstate(invalid="ignore", over="ignore"):
+        score = 100.0 * acc / total
+    # Always a finite number from 0 to 100, whatever the inventory's values (an infinite price...).
+    return np.round(np.clip(np.nan_to_num(score, nan=0.0, posinf=100.0, neginf=0.0), 0.0, 100.0),
+                    1)

@@ -1,25 +1,54 @@
 """Validate inventory layers and normalize them to the data contract.
 
 :func:`check_layers` collects every problem of a set of layers (missing layer or column, no CRS,
-duplicate or null ids, invalid / empty / non-polygon geometries, unknown site ids, values outside
-the CNIG enumerations, a declared area more than 10 % off) and returns them all at once, with the
-layers normalized (types coerced, CRS Lambert-93, invalid geometries repaired).
+duplicate, null or blank ids, values not of their column's type, invalid / empty / non-polygon
+geometries or NaN coordinates, unknown site ids, values outside the CNIG enumerations, a declared
+area more than 10 % off) and returns them all at once, with the layers normalized (types coerced,
+CRS Lambert-93, invalid geometries repaired). A value not of its column's type (``"gratuit"`` as
+a price, ``"maybe"`` as a boolean) is never read as 0 or False: it is reported and becomes null.
+
+:func:`restore_stored_values` puts back into layers read from a GeoPackage the values that GDAL
+silently turned into numbers (SQLite lets a REAL column hold text, which GDAL reads as 0).
+
+Examples
+--------
+>>> import geopandas as gpd, shapely
+>>> plots = gpd.GeoDataFrame({"plot_id": ["P1"], "price_eur_m2": ["gratuit"]},
+...                          geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:2154")
+>>> layers, problems = check_layers({"plots": plots}, require_all=False)
+>>> print([p for p in problems if p.severity == "error"][-1])
+plots[P1]: price_eur_m2 = « gratuit » n'est pas un nombre : corrigez ou videz la valeur.
+>>> layers["plots"]["price_eur_m2"].isna().tolist()
+[True]
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from foncier.core.schema import CRS, ENUMS, GEOMETRY_TYPES, ID_COLUMNS, LAYERS, REQUIRED_LAYERS
+from foncier.core.crs import to_lambert93
+from foncier.core.missing import is_missing, missing_mask
+from foncier.core.schema import (
+    CONSTRAINT_LEVELS,
+    CRS,
+    ENUMS,
+    GEOMETRY_TYPES,
+    ID_COLUMNS,
+    LAYERS,
+    REQUIRED_LAYERS,
+)
 from foncier.errors import Problem
 
-__all__ = ["check_layers", "FATAL"]
+__all__ = ["check_layers", "restore_stored_values", "FATAL"]
 
 log = logging.getLogger(__name__)
 
@@ -30,29 +59,45 @@ _TRUE = {"true", "1", "oui", "yes", "vrai", "t", "y", "o"}
 _FALSE = {"false", "0", "non", "no", "faux", "f", "n"}
 _POLY_TYPES = {"Polygon", "MultiPolygon"}
 _MAX_LISTED = 20
+#: Enumerations whose unknown values make the inventory unusable (the others are warnings).
+_FATAL_ENUMS = {("constraints", "kind"), ("infrastructure", "kind")}
+#: Longest value echoed in a message (longer ones are cut with « … »).
+_SHOWN_CHARS = 60
+
+
+def _cut(text: str) -> str:
+    """``text`` cut to about 60 characters, ending with « … » when cut."""
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS - 1] + "…"
+
+
+def _shown(value: Any) -> str:
+    """A cell's value for a message, in « », cut to about 60 characters."""
+    return f"« {_cut(str(value))} »"
 
 
 def _ids(frame: pd.DataFrame, layer: str) -> pd.Series:
+    """Each row's id as text (None when null or blank), or ``#1``, ``#2``... without id column."""
     col = ID_COLUMNS[layer]
     if col in frame.columns:
-        return frame[col].astype(object).where(frame[col].notna(), None).map(
-            lambda v: None if v is None else str(v)
-        )
+        values = [None if is_missing(v) or not str(v).strip() else str(v)
+                  for v in frame[col].to_numpy(dtype=object)]
+        return pd.Series(values, index=frame.index, dtype=object)
     return pd.Series([f"#{i + 1}" for i in range(len(frame))], index=frame.index, dtype=object)
 
 
 def _row_label(ids: pd.Series, pos: int) -> str:
     value = ids.iloc[pos]
-    return str(value) if value is not None else f"ligne {pos + 1}"
+    return _cut(str(value)) if value is not None else f"ligne {pos + 1}"
 
 
 def _coerce_text(series: pd.Series) -> pd.Series:
+    """A text column: every known value as ``str`` (``12.0`` -> ``"12"``), null as None."""
     if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
             series.dtype):
         return series.astype(object).where(series.notna(), None)
 
     def conv(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        if is_missing(v):
             return None
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
@@ -63,12 +108,17 @@ def _coerce_text(series: pd.Series) -> pd.Series:
 
 
 def _coerce_real(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A numeric column as float64, and which known values were not numbers (now NaN)."""
     values = pd.to_numeric(series, errors="coerce").astype("float64")
-    bad = values.isna().to_numpy() & series.notna().to_numpy()
+    bad = values.isna().to_numpy() & ~missing_mask(series)
     return values, bad
 
 
 def _coerce_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A boolean column as pandas ``boolean``, and which known values were not booleans (now NA).
+
+    Accepted: booleans, 0 and 1, and the words of ``_TRUE`` / ``_FALSE`` (any case).
+    """
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("boolean"), np.zeros(len(series), dtype=bool)
     if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
@@ -82,7 +132,7 @@ def _coerce_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     out = np.empty(len(raw), dtype=object)
     bad = np.zeros(len(raw), dtype=bool)
     for i, v in enumerate(raw):
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        if is_missing(v):
             out[i] = None
         elif isinstance(v, bool | np.bool_):
             out[i] = bool(v)
@@ -99,12 +149,21 @@ def _coerce_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _coerce_date(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A date column as ``datetime64[s]`` (day precision), and which known values were not dates."""
     values = pd.to_datetime(series, errors="coerce", format="mixed")
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
     values = values.dt.normalize().astype("datetime64[s]")
-    bad = values.isna().to_numpy() & series.notna().to_numpy()
+    bad = values.isna().to_numpy() & ~missing_mask(series)
     return values, bad
+
+
+#: Column type -> (coercion, what the message says is expected).
+_COERCERS = {
+    "real": (_coerce_real, "un nombre"),
+    "bool": (_coerce_bool, "un booléen (vrai/faux, oui/non)"),
+    "date": (_coerce_date, "une date AAAA-MM-JJ"),
+}
 
 
 def check_layers(
@@ -172,28 +231,67 @@ def check_layers(
 
 def _check_layer(name: str, frame: gpd.GeoDataFrame, problems: list[Problem], *,
                  repair: bool) -> gpd.GeoDataFrame:
-    spec = LAYERS[name]
-    frame = frame.copy()
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry is None:
+    """Check and normalize one layer, step by step (each step appends its problems)."""
+    frame = _with_geometry(name, frame, problems)
+    frame = _in_lambert93(name, frame, problems)
+    id_present = ID_COLUMNS[name] in frame.columns
+    frame = _coerce_columns(name, frame, _ids(frame, name), problems)
+    if id_present:
+        _check_ids(name, frame, problems)
+    ids = _ids(frame, name)
+    _check_enumerations(name, frame, ids, problems)
+    frame = _check_geometries(name, frame, ids, problems, repair=repair)
+    return _ordered(name, frame)
+
+
+def _with_geometry(name: str, frame: gpd.GeoDataFrame, problems: list[Problem]
+                   ) -> gpd.GeoDataFrame:
+    """A copy of the layer with an active geometry column named ``geometry``.
+
+    A table without geometry is reported and given empty geometries, so the other checks run.
+    """
+    geometry = None
+    if isinstance(frame, gpd.GeoDataFrame):
+        try:
+            geometry = frame.geometry
+        except AttributeError:  # a GeoDataFrame whose geometry column is not set
+            geometry = None
+    if geometry is None:
         problems.append(Problem(name, None, "couche sans géométrie : chaque entité doit avoir "
                                 "une géométrie."))
-        frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=CRS)
-    # CRS: refuse none, reproject others.
-    if frame.crs is None:
+        crs = frame.crs if isinstance(frame, gpd.GeoDataFrame) else CRS
+        data = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+        return gpd.GeoDataFrame(data, geometry=[None] * len(frame), crs=crs or CRS)
+    frame = frame.copy()
+    return frame.rename_geometry("geometry") if geometry.name != "geometry" else frame
+
+
+def _in_lambert93(name: str, frame: gpd.GeoDataFrame, problems: list[Problem]
+                  ) -> gpd.GeoDataFrame:
+    """The layer in Lambert-93 (:func:`~foncier.core.crs.to_lambert93`); without CRS, refused.
+
+    A layer without CRS is kept as it is (its other problems are still collected); the message
+    says how to declare a GeoDataFrame's CRS, the way layers reach this function.
+    """
+    found: list[Problem] = []
+    out = to_lambert93(frame, where=name, problems=found)
+    if out is None:
         problems.append(Problem(name, None, "aucun système de coordonnées (CRS) : déclarez-le "
                                 "(par exemple `gdf.set_crs('EPSG:2154')` ou, dans QGIS, "
                                 "« Définir la projection de la couche »), puis réessayez."))
-    elif not frame.crs.equals(CRS):
-        src = frame.crs.to_string()
-        frame = frame.to_crs(CRS)
-        log.info("couche %s reprojetée de %s vers %s", name, src, CRS)
-        problems.append(Problem(name, None, f"reprojetée de {src} vers {CRS} (Lambert-93).",
-                                "info"))
-    frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
+        return frame
+    problems.extend(found)
+    return out
 
-    ids = _ids(frame, name)
-    id_missing = ID_COLUMNS[name] not in frame.columns
-    for col, (kind, required) in spec.items():
+
+def _coerce_columns(name: str, frame: gpd.GeoDataFrame, ids: pd.Series,
+                    problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Every column of the contract, typed; a value not of its column's type becomes null.
+
+    Such a value is never read as 0 or False: it is reported (row, column, value, expected
+    type). A missing optional column is added as nulls (unknown) with a warning.
+    """
+    for col, (kind, required) in LAYERS[name].items():
         if col not in frame.columns:
             if required:
                 problems.append(Problem(name, None, f"colonne obligatoire « {col} » absente : "
@@ -206,83 +304,129 @@ def _check_layer(name: str, frame: gpd.GeoDataFrame, problems: list[Problem], *,
         if kind == "text":
             frame[col] = _coerce_text(series)
             continue
-        if kind == "real":
-            frame[col], bad = _coerce_real(series)
-            what = "un nombre"
-        elif kind == "bool":
-            frame[col], bad = _coerce_bool(series)
-            what = "un booléen (vrai/faux, oui/non)"
-        else:
-            frame[col], bad = _coerce_date(series)
-            what = "une date AAAA-MM-JJ"
+        coerce, what = _COERCERS[kind]
+        frame[col], bad = coerce(series)
         for pos in np.flatnonzero(bad)[:_MAX_LISTED]:
-            problems.append(Problem(name, _row_label(ids, pos), f"{col} = « {series.iloc[pos]} » "
-                                    f"n'est pas {what} : corrigez ou videz la valeur."))
+            problems.append(Problem(name, _row_label(ids, pos), f"{col} = "
+                                    f"{_shown(series.iloc[pos])} n'est pas {what} : corrigez ou "
+                                    "videz la valeur."))
         if kind == "real":
-            neg = np.flatnonzero((frame[col] < 0).to_numpy())
-            for pos in neg[:_MAX_LISTED]:
-                problems.append(Problem(name, _row_label(ids, pos), f"{col} = {series.iloc[pos]} "
-                                        "est négatif : une quantité est positive ou nulle."))
+            _check_quantities(name, col, frame, series, ids, problems)
+    return frame
 
-    # Ids: present and unique.
+
+def _check_quantities(name: str, col: str, frame: gpd.GeoDataFrame, raw: pd.Series,
+                      ids: pd.Series, problems: list[Problem]) -> None:
+    """A numeric column holds finite, non-negative quantities (an infinite one becomes null)."""
+    values = frame[col].to_numpy(dtype="float64")
+    infinite = np.isinf(values)
+    for pos in np.flatnonzero(infinite)[:_MAX_LISTED]:
+        problems.append(Problem(name, _row_label(ids, pos), f"{col} = {_shown(raw.iloc[pos])} "
+                                "n'est pas un nombre fini : corrigez ou videz la valeur."))
+    if infinite.any():
+        frame[col] = np.where(infinite, np.nan, values)
+    for pos in np.flatnonzero(values < 0)[:_MAX_LISTED]:
+        problems.append(Problem(name, _row_label(ids, pos), f"{col} = {raw.iloc[pos]} "
+                                "est négatif : une quantité est positive ou nulle."))
+
+
+def _check_ids(name: str, frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
+    """Ids are present (not null, not blank text) and unique."""
     id_col = ID_COLUMNS[name]
-    if not id_missing:
-        ids = frame[id_col]
-        for pos in np.flatnonzero(ids.isna().to_numpy())[:_MAX_LISTED]:
-            problems.append(Problem(name, f"ligne {pos + 1}", f"{id_col} vide : chaque entité "
-                                    "doit avoir un identifiant unique."))
-        dup = ids[ids.notna() & ids.duplicated(keep=False)]
-        for value in dict.fromkeys(dup):
-            count = int((ids == value).sum())
-            problems.append(Problem(name, value, f"{id_col} « {value} » en double ({count} "
-                                    "entités) : rendez chaque identifiant unique."))
-    ids = _ids(frame, name)
+    ids = frame[id_col]
+    blank = missing_mask(ids) | ids.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(
+        dtype=bool)
+    for pos in np.flatnonzero(blank)[:_MAX_LISTED]:
+        problems.append(Problem(name, f"ligne {pos + 1}", f"{id_col} vide : chaque entité "
+                                "doit avoir un identifiant unique."))
+    dup = ids[~blank & ids.duplicated(keep=False).to_numpy()]
+    for value in dict.fromkeys(dup):
+        count = int((ids == value).sum())
+        problems.append(Problem(name, value, f"{id_col} « {value} » en double ({count} "
+                                "entités) : rendez chaque identifiant unique."))
 
-    # Enumerations.
+
+def _check_enumerations(name: str, frame: gpd.GeoDataFrame, ids: pd.Series,
+                        problems: list[Problem]) -> None:
+    """Values of enumerated columns are CNIG values (an unknown constraint kind is an error)."""
     for (layer, col), allowed in ENUMS.items():
         if layer != name or col not in frame.columns:
             continue
         values = frame[col]
         bad = values.notna() & ~values.isin(allowed)
+        sev = "error" if (layer, col) in _FATAL_ENUMS else "warning"
+        shown = ", ".join(allowed[:12]) + (" ..." if len(allowed) > 12 else "")
         for pos in np.flatnonzero(bad.to_numpy())[:_MAX_LISTED]:
-            sev = "error" if (layer, col) in {("constraints", "kind"),
-                                               ("infrastructure", "kind")} else "warning"
-            shown = ", ".join(allowed[:12]) + (" ..." if len(allowed) > 12 else "")
-            problems.append(Problem(name, _row_label(ids, pos), f"{col} = « {values.iloc[pos]} » "
-                                    f"n'est pas une valeur admise ({shown}).", sev))
+            problems.append(Problem(name, _row_label(ids, pos), f"{col} = "
+                                    f"{_shown(values.iloc[pos])} n'est pas une valeur admise "
+                                    f"({shown}).", sev))
     if name == "constraints" and "level" in frame.columns:
         lv = frame["level"]
         planned = frame["kind"].isin(("flood", "pprt"))
-        bad = planned & lv.notna() & ~lv.isin(("interdiction", "prescriptions"))
+        bad = planned & lv.notna() & ~lv.isin(CONSTRAINT_LEVELS)
         for pos in np.flatnonzero(bad.to_numpy())[:_MAX_LISTED]:
-            problems.append(Problem(name, _row_label(ids, pos), f"level = « {lv.iloc[pos]} » : "
-                                    "pour flood et pprt, le niveau est « interdiction » ou "
+            problems.append(Problem(name, _row_label(ids, pos), f"level = {_shown(lv.iloc[pos])} "
+                                    ": pour flood et pprt, le niveau est « interdiction » ou "
                                     "« prescriptions ».", "warning"))
 
-    # Geometries.
-    geoms = frame.geometry.to_numpy()
+
+def _check_geometries(name: str, frame: gpd.GeoDataFrame, ids: pd.Series,
+                      problems: list[Problem], *, repair: bool) -> gpd.GeoDataFrame:
+    """Geometries are present, with finite coordinates, valid (or repaired) and of the right type.
+
+    A geometry with a NaN or infinite coordinate is reported and dropped (GEOS cannot test it).
+    """
+    geoms = frame.geometry.to_numpy().copy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for pos in np.flatnonzero(missing)[:_MAX_LISTED]:
         problems.append(Problem(name, _row_label(ids, pos), "géométrie vide ou absente : "
                                 "dessinez l'entité."))
-    family = GEOMETRY_TYPES[name]
-    present = ~missing
+    non_finite = ~missing & ~_finite_coordinates(geoms)
+    for pos in np.flatnonzero(non_finite)[:_MAX_LISTED]:
+        problems.append(Problem(name, _row_label(ids, pos), "coordonnées non finies (NaN ou "
+                                "infinies) dans la géométrie : corrigez le tracé."))
+    geoms[non_finite] = None
+    present = ~missing & ~non_finite
+    geoms = _repair_invalid(name, geoms, present, ids, problems, repair=repair)
+    _check_geometry_types(name, geoms, present, ids, problems)
+    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    if name == "plots":
+        frame["area_ha"] = shapely.area(geoms) / 10_000.0
+    return frame
+
+
+def _finite_coordinates(geoms: np.ndarray) -> np.ndarray:
+    """Per geometry: whether every x and y coordinate is finite (no NaN, no infinity)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    out = np.ones(len(geoms), dtype=bool)
+    out[index[~np.isfinite(coords).all(axis=1)]] = False
+    return out
+
+
+def _repair_invalid(name: str, geoms: np.ndarray, present: np.ndarray, ids: pd.Series,
+                    problems: list[Problem], *, repair: bool) -> np.ndarray:
+    """Invalid geometries reported (warnings) and, with ``repair``, fixed by ``make_valid``."""
     invalid = present & ~shapely.is_valid(geoms)
-    if invalid.any():
-        reasons = shapely.is_valid_reason(geoms[invalid])
-        if repair:
-            fixed = shapely.make_valid(geoms[invalid])
-            if family == "polygon":
-                fixed = _polygonal_part(fixed)
-            geoms = geoms.copy()
-            geoms[invalid] = fixed
-            frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-        for pos, why in zip(np.flatnonzero(invalid)[:_MAX_LISTED], reasons, strict=False):
-            verb = "réparée (make_valid)" if repair else "à corriger"
-            problems.append(Problem(name, _row_label(ids, pos), f"géométrie invalide ({why}), "
-                                    f"{verb} : vérifiez le tracé.", "warning"))
+    if not invalid.any():
+        return geoms
+    reasons = shapely.is_valid_reason(geoms[invalid])
+    if repair:
+        fixed = shapely.make_valid(geoms[invalid])
+        if GEOMETRY_TYPES[name] == "polygon":
+            fixed = _polygonal_part(fixed)
+        geoms[invalid] = fixed
+    verb = "réparée (make_valid)" if repair else "à corriger"
+    for pos, why in zip(np.flatnonzero(invalid)[:_MAX_LISTED], reasons, strict=False):
+        problems.append(Problem(name, _row_label(ids, pos), f"géométrie invalide ({why}), "
+                                f"{verb} : vérifiez le tracé.", "warning"))
+    return geoms
+
+
+def _check_geometry_types(name: str, geoms: np.ndarray, present: np.ndarray, ids: pd.Series,
+                          problems: list[Problem]) -> None:
+    """Polygon layers hold (Multi)Polygons, the infrastructure layer Points."""
     types = shapely.get_type_id(geoms)
-    if family == "polygon":
+    if GEOMETRY_TYPES[name] == "polygon":
         wrong = present & ~np.isin(types, (3, 6))
         expected = "Polygon ou MultiPolygon"
     else:
@@ -292,12 +436,94 @@ def _check_layer(name: str, frame: gpd.GeoDataFrame, problems: list[Problem], *,
         problems.append(Problem(name, _row_label(ids, pos), f"géométrie de type "
                                 f"{geoms[pos].geom_type}, {expected} attendu : redessinez "
                                 "l'entité."))
-    if name == "plots":
-        frame["area_ha"] = shapely.area(frame.geometry.to_numpy()) / 10_000.0
-    keep = [c for c in spec] + (["area_ha"] if name == "plots" else [])
+
+
+def _ordered(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Contract columns first (then ``area_ha`` for plots, other columns, the geometry)."""
+    keep = list(LAYERS[name]) + (["area_ha"] if name == "plots" else [])
     extra = [c for c in frame.columns if c not in keep and c != "geometry"]
-    frame = frame[keep + extra + ["geometry"]]
-    return frame.reset_index(drop=True)
+    return frame[keep + extra + ["geometry"]].reset_index(drop=True)
+
+
+#: SQLite declared types that GDAL reads as numbers (``BOOLEAN`` as a boolean).
+_NUMERIC_DECLARED = ("INT", "REAL", "FLOA", "DOUB", "BOOL", "NUMERIC", "DECIMAL")
+
+
+def restore_stored_values(path: str | Path, layers: dict[str, gpd.GeoDataFrame]
+                          ) -> dict[str, gpd.GeoDataFrame]:
+    """Put back the stored values GDAL turned into numbers, so that :func:`check_layers` sees them.
+
+    SQLite lets a REAL or BOOLEAN column of a GeoPackage hold text (``"gratuit"``, ``"maybe"``);
+    GDAL reads such text as 0 (False). Each numeric or boolean column of the contract is searched
+    for values of another storage type (text or blob; for booleans, numbers other than 0 and 1),
+    and the stored value replaces the one read, in a copy of its layer. Rows are matched by the
+    table's feature id, in the order GDAL reads them.
+
+    Parameters
+    ----------
+    path : path
+        The GeoPackage the layers were read from.
+    layers : dict of str to GeoDataFrame
+        The layers as :func:`foncier.io.store.read_layers` returned them.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        The same layers, those with restored values copied. When the file cannot be read with
+        SQLite (it was read by GDAL, so this is rare), the layers are returned unchanged.
+    """
+    try:
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except (sqlite3.Error, ValueError, OSError):
+        return layers
+    out = dict(layers)
+    try:
+        for name, frame in layers.items():
+            if name in LAYERS:
+                out[name] = _restore_layer(con, name, frame)
+    except sqlite3.Error as exc:
+        log.info("%s : valeurs stockées non vérifiées (%s)", path, exc)
+        return layers
+    finally:
+        con.close()
+    return out
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _restore_layer(con: sqlite3.Connection, name: str, frame: gpd.GeoDataFrame
+                   ) -> gpd.GeoDataFrame:
+    """One layer with its off-type stored values put back (see :func:`restore_stored_values`)."""
+    info = con.execute(f"PRAGMA table_info({_quoted(name)})").fetchall()
+    declared = {row[1]: str(row[2] or "").upper() for row in info}
+    pk = next((row[1] for row in info if row[5] == 1), "rowid")
+    table, key = _quoted(name), _quoted(pk)
+    positions: dict[int, int] | None = None
+    for col, (kind, _) in LAYERS[name].items():
+        decl = declared.get(col, "")
+        if kind not in ("real", "bool") or col not in frame.columns or not any(
+                t in decl for t in _NUMERIC_DECLARED):
+            continue
+        c = _quoted(col)
+        where = f"typeof({c}) IN ('text', 'blob')"
+        if kind == "bool":
+            where += f" OR (typeof({c}) IN ('integer', 'real') AND {c} NOT IN (0, 1))"
+        rows = con.execute(f"SELECT {key}, {c} FROM {table} WHERE {where}").fetchall()
+        if not rows:
+            continue
+        if positions is None:
+            fids = [r[0] for r in con.execute(f"SELECT {key} FROM {table} ORDER BY {key}")]
+            if len(fids) != len(frame):
+                return frame
+            positions = {fid: i for i, fid in enumerate(fids)}
+            frame = frame.copy()
+        values = frame[col].astype(object).to_numpy(copy=True)
+        for fid, raw in rows:
+            values[positions[fid]] = raw
+        frame[col] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
 
 
 def _polygonal_part(geoms: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -206,7 +207,7 @@ def _mutate(text: str, edits) -> str:
     return text
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=int(os.environ.get("FONCIER_FUZZ_EXAMPLES", "60")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
 def test_cnig_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path, edits):
@@ -220,7 +221,7 @@ def test_cnig_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path
     assert all(p.where for p in problems)
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=int(os.environ.get("FONCIER_FUZZ_EXAMPLES", "60")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
 def test_friches_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path, edits):
