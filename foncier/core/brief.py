@@ -4,6 +4,13 @@ Every key is optional but ``name``; an absent key means the criterion is not ask
 checked when it is built: unknown keys, values of the wrong type, negative quantities, unknown
 enumeration values and ``min_area_ha > max_area_ha`` are all collected and reported at once in a
 :class:`~foncier.errors.BriefError` naming each key, its value and what was expected.
+
+Examples
+--------
+>>> b = brief_from_dict({"name": "Usine", "land": {"start_works_by": "2028-01-31"},
+...                      "delays": {"building_permit": 4}})
+>>> b.start_works_by, b.delay_map
+(datetime.date(2028, 1, 31), {'building_permit': 4.0})
 """
 
 from __future__ import annotations
@@ -20,13 +27,13 @@ from foncier.core.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, ICPE_REGIME
 from foncier.errors import BriefError, Problem
 
 __all__ = ["Brief", "read_brief", "brief_from_dict", "brief_to_dict", "brief_to_toml",
-           "write_brief", "SECTIONS", "WEIGHT_KEYS"]
+           "write_brief", "SECTIONS", "WEIGHT_KEYS", "DELAY_KEYS"]
 
 #: Section -> keys, in the order of DESIGN.md.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "land": ("min_area_ha", "max_area_ha", "max_price_eur_m2", "available_by", "accepted_zones",
              "turnkey", "brownfield", "building_height_m", "allow_assembly",
-             "assembly_max_gap_m"),
+             "assembly_max_gap_m", "start_works_by"),
     "regulatory": ("icpe", "forbidden_constraints", "excluded_constraints",
                    "min_housing_distance_m"),
     "utilities": ("power_mw", "water_m3_day", "gas", "fiber"),
@@ -35,6 +42,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 #: Score components the ``[weights]`` table may weight.
 WEIGHT_KEYS = ("area", "price", "timing", "power", "water", "motorway", "rail_freight", "port")
 BROWNFIELD_CHOICES = ("accepted", "required", "excluded")
+#: Procedure durations the ``[delays]`` table may override, in months (see foncier.core.delays).
+DELAY_KEYS = ("declaration", "enregistrement", "autorisation", "building_permit", "archaeology",
+              "wildlife_survey")
 
 _NUMBERS = {"min_area_ha", "max_area_ha", "max_price_eur_m2", "building_height_m",
             "assembly_max_gap_m", "min_housing_distance_m", "power_mw", "water_m3_day",
@@ -90,6 +100,9 @@ class Brief:
     port_max_km: float | None = None
     # [weights]
     weights: tuple[tuple[str, float], ...] = ()
+    # [land] start_works_by and [delays] (foncier.core.delays): the ``start`` criterion
+    start_works_by: dt.date | None = None
+    delays: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -105,6 +118,11 @@ class Brief:
                                     "le minimum doit être inférieur ou égal au maximum."))
         if problems:
             raise BriefError(problems)
+
+    @property
+    def delay_map(self) -> dict[str, float]:
+        """The ``[delays]`` table as a dict (months)."""
+        return dict(self.delays)
 
     @property
     def weight_map(self) -> dict[str, float]:
@@ -154,7 +172,9 @@ def _check_value(name: str, value: Any, problems: list[Problem]) -> Any:
         if not isinstance(value, bool):
             problems.append(Problem(key, None, f"{_fmt(value)} : true ou false attendu."))
         return value
-    if name == "available_by":
+    if name == "delays":
+        return _check_delays(value, problems)
+    if name in ("available_by", "start_works_by"):
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
@@ -231,6 +251,38 @@ def _check_value(name: str, value: Any, problems: list[Problem]) -> Any:
     return value
 
 
+def _check_delays(value: Any, problems: list[Problem]) -> tuple[tuple[str, float], ...]:
+    """The ``[delays]`` table: known keys, non-negative finite numbers of months."""
+    try:
+        items = list(value.items() if isinstance(value, dict) else value)
+    except TypeError:
+        problems.append(Problem("delays", None, f"{_fmt(value)} : une table de durées est "
+                                "attendue."))
+        return ()
+    out = []
+    for item in items:
+        if not (isinstance(item, tuple | list) and len(item) == 2):
+            problems.append(Problem("delays", None, f"{_fmt(item)} : paire clé = durée en mois "
+                                    "attendue."))
+            continue
+        k, months = item
+        if k not in DELAY_KEYS:
+            problems.append(Problem(f"delays.{k}", None, "durée de procédure inconnue (admises : "
+                                    f"{', '.join(DELAY_KEYS)})."))
+        elif isinstance(months, bool) or not isinstance(months, int | float):
+            problems.append(Problem(f"delays.{k}", None, f"{_fmt(months)} n'est pas un nombre : "
+                                    "une durée en mois positive ou nulle est attendue."))
+        elif months != months or months in (float("inf"), float("-inf")):
+            problems.append(Problem(f"delays.{k}", None, f"{months} : une durée finie en mois "
+                                    "est attendue."))
+        elif months < 0:
+            problems.append(Problem(f"delays.{k}", None, f"{_fmt(months)} est négatif : une "
+                                    "durée en mois positive ou nulle est attendue."))
+        else:
+            out.append((k, float(months)))
+    return tuple(out)
+
+
 def brief_from_dict(data: dict[str, Any]) -> Brief:
     """Build a brief from the nested mapping of its TOML form.
 
@@ -253,6 +305,12 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
                                         "est attendue."))
             else:
                 kwargs["weights"] = value
+        elif top == "delays":
+            if not isinstance(value, dict):
+                problems.append(Problem("delays", None, f"{_fmt(value)} : une table [delays] "
+                                        "est attendue."))
+            else:
+                kwargs["delays"] = value
         elif top in SECTIONS:
             if not isinstance(value, dict):
                 problems.append(Problem(top, None, f"une table [{top}] est attendue."))
@@ -269,7 +327,7 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
             hint = _KEY_SECTION.get(top)
             where = f" : elle va dans la section [{hint}]" if hint else ""
             problems.append(Problem(top, None, f"clé ou section inconnue{where} (sections "
-                                    f"admises : name, {', '.join(SECTIONS)}, weights)."))
+                                    f"admises : name, {', '.join(SECTIONS)}, weights, delays)."))
     if "name" not in kwargs:
         problems.append(Problem("name", None, "clé obligatoire absente : ajoutez "
                                 "name = \"Nom du projet\"."))
@@ -333,6 +391,8 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             out[section] = table
     if brief.weights:
         out["weights"] = dict(brief.weights)
+    if brief.delays:
+        out["delays"] = dict(brief.delays)
     return out
 
 
