@@ -112,16 +112,29 @@ def completeness(result: MatchResult) -> np.ndarray:
 def _numbers(values: np.ndarray) -> np.ndarray:
     """Numbers rounded to 3 decimals, written with a ``.``, no trailing zero, no exponent."""
     q = np.rint(np.asarray(values, dtype=np.float64) * 1000.0).astype(np.int64)
+    codes, uniques = pd.factorize(q)       # each distinct value written once
+    return _thousandths(uniques)[codes]
+
+
+def _thousandths(q: np.ndarray) -> np.ndarray:
+    """Integers of thousandths written as decimals (``38500`` -> ``38.5``)."""
     sign = np.where(q < 0, "-", "")
     q = np.abs(q)
     whole = (q // 1000).astype(str)
     frac = np.strings.rstrip(np.strings.zfill((q % 1000).astype(str), 3), "0")
     text = np.where(frac == "", whole, np.strings.add(np.strings.add(whole, "."), frac))
-    return np.strings.add(sign, text)
+    return _narrow(np.strings.add(sign, text))
+
+
+def _narrow(text: np.ndarray) -> np.ndarray:
+    """A text array in the narrowest fixed width that holds it (cheaper to copy and join)."""
+    if not len(text):
+        return text
+    return text.astype(f"U{max(int(np.strings.str_len(text).max()), 1)}")
 
 
 def _dates(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values).astype("datetime64[D]").astype(str)
+    return np.asarray(values).astype("datetime64[D]").astype(str).astype("U10")
 
 
 def relax_values(result: MatchResult, criterion: str,
@@ -179,17 +192,38 @@ def relax(result: MatchResult) -> np.ndarray:
     True
     """
     n = len(result.status)
-    out = np.full(n, "", dtype=np.dtypes.StringDType())
+    plots, items = [], []
     for name, c in result.criteria.items():
         hit = np.flatnonzero(c.outcome == FAIL)
         if not len(hit):
             continue
-        item = np.full(len(hit), name, dtype=np.dtypes.StringDType())
         if name in RELAXABLE:
-            item = np.strings.add(np.strings.add(item, "="), relax_values(result, name, hit))
-        prev = out[hit]
-        out[hit] = np.where(prev == "", item, np.strings.add(np.strings.add(prev, "; "), item))
-    return out.astype(object)
+            item = np.strings.add(name + "=", relax_values(result, name, hit))
+            items.append(np.strings.add(item, "; "))
+        else:
+            items.append(np.full(len(hit), name + "; "))
+        plots.append(hit)
+    out = np.full(n, "", dtype=object)
+    if plots:
+        _join_items(np.concatenate(plots), np.concatenate(items), out)
+    return out
+
+
+def _join_items(plots: np.ndarray, items: np.ndarray, out: np.ndarray) -> None:
+    """Write into ``out[p]`` the items of plot ``p`` (each ending with ``; ``), in the given
+    order, without the last separator: one buffer of characters, sliced once per plot."""
+    order = np.argsort(plots, kind="stable")      # plot, then criterion order
+    plots, items = plots[order], _narrow(items[order])
+    lengths = np.strings.str_len(items)
+    width = items.dtype.itemsize // 4
+    chars = items.view(np.uint32).reshape(len(items), width)
+    text = chars[np.arange(width) < lengths[:, None]].tobytes().decode("utf-32-le")
+    first = np.flatnonzero(np.r_[True, plots[1:] != plots[:-1]])
+    uniq = plots[first]
+    totals = np.add.reduceat(lengths, first)
+    ends = np.cumsum(totals)
+    starts = ends - totals
+    out[uniq] = [text[a:b - 2] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 def _round_towards(value: float, decimals: int, up: bool) -> float:

@@ -266,7 +266,14 @@ def start_plan(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, *,
     if "wildlife_survey" in steps:
         months += np.where(turnkey, 0.0, delays["wildlife_survey"])
     months += np.where(arch & ~turnkey, delays["archaeology"], 0.0)
-    return StartPlan(ready=ready, start=add_months(ready, months), months=months,
+    # Few distinct (date, months) pairs: add the months once per pair, then spread.
+    mcode, muniq = pd.factorize(months)
+    key = np.where(np.isnat(ready), -1, ready.astype(np.int64) * len(muniq) + mcode)
+    kcode, kuniq = pd.factorize(key)
+    first = np.zeros(len(kuniq), dtype=np.int64)
+    first[kcode[::-1]] = np.arange(len(kcode))[::-1]
+    start = add_months(ready[first], months[first])[kcode]
+    return StartPlan(ready=ready, start=start, months=months,
                      archaeology=arch, turnkey=turnkey, delays=delays, steps=steps, on=on)
 
 
