@@ -18,6 +18,10 @@ foncier.errors.BriefError: weights.price: inf n'est pas un nombre fini : un poid
 Traceback (most recent call last):
 ...
 foncier.errors.BriefError: access.port_max_km: 5000 dépasse le maximum admis (1 000 km) : ...
+>>> b = brief_from_dict({"name": "Usine", "land": {"start_works_by": "2028-01-31"},
+...                      "delays": {"building_permit": 4}})
+>>> b.start_works_by, b.delay_map
+(datetime.date(2028, 1, 31), {'building_permit': 4.0})
 """
 
 from __future__ import annotations
@@ -36,13 +40,13 @@ from foncier.errors import BriefError, Problem
 from foncier.wording import fmt_number
 
 __all__ = ["Brief", "read_brief", "brief_from_dict", "brief_to_dict", "brief_to_toml",
-           "write_brief", "SECTIONS", "WEIGHT_KEYS"]
+           "write_brief", "SECTIONS", "WEIGHT_KEYS", "DELAY_KEYS"]
 
 #: Section -> keys, in the order of DESIGN.md.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "land": ("min_area_ha", "max_area_ha", "max_price_eur_m2", "available_by", "accepted_zones",
              "turnkey", "brownfield", "building_height_m", "allow_assembly",
-             "assembly_max_gap_m"),
+             "assembly_max_gap_m", "start_works_by"),
     "regulatory": ("icpe", "forbidden_constraints", "excluded_constraints",
                    "min_housing_distance_m"),
     "utilities": ("power_mw", "water_m3_day", "gas", "fiber"),
@@ -51,6 +55,11 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 #: Score components the ``[weights]`` table may weight.
 WEIGHT_KEYS = ("area", "price", "timing", "power", "water", "motorway", "rail_freight", "port")
 BROWNFIELD_CHOICES = ("accepted", "required", "excluded")
+#: Procedure durations the ``[delays]`` table may override, in months (see foncier.core.delays).
+DELAY_KEYS = ("declaration", "enregistrement", "autorisation", "building_permit", "archaeology",
+              "wildlife_survey")
+#: The longest procedure duration a ``[delays]`` entry may give, in months (10 years).
+MAX_DELAY_MONTHS = 120
 
 #: Number keys -> (largest value that still means something, its unit). A larger value is a typo
 #: (or ``1e308``) that would only break the score; it is refused.
@@ -117,6 +126,9 @@ class Brief:
     port_max_km: float | None = None
     # [weights]
     weights: tuple[tuple[str, float], ...] = ()
+    # [land] start_works_by and [delays] (foncier.core.delays): the ``start`` criterion
+    start_works_by: dt.date | None = None
+    delays: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -132,6 +144,11 @@ class Brief:
                                     "le minimum doit être inférieur ou égal au maximum."))
         if problems:
             raise BriefError(problems)
+
+    @property
+    def delay_map(self) -> dict[str, float]:
+        """The ``[delays]`` table as a dict (months)."""
+        return dict(self.delays)
 
     @property
     def weight_map(self) -> dict[str, float]:
@@ -221,10 +238,49 @@ def _check_value(name: str, value: Any, problems: list[Problem]) -> Any:
         return _check_bool(key, value, problems)
     if name in _SELECTORS:
         return _check_selectors(key, value, problems)
-    check = {"available_by": _check_date, "accepted_zones": _check_zones,
+    check = {"available_by": _check_date, "start_works_by": _check_date,
+             "delays": _check_delays, "accepted_zones": _check_zones,
              "brownfield": _check_brownfield, "icpe": _check_icpe,
              "weights": _check_weights}.get(name)
     return check(key, value, problems) if check else value
+
+
+def _check_delays(key: str, value: Any, problems: list[Problem]) -> Any:
+    """The ``[delays]`` table: known procedures, each a finite number of months from 0 to 120."""
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        problems.append(Problem("delays", None, f"{_fmt(value)} : une table de durées est "
+                                "attendue."))
+        return value
+    out = []
+    expected = f"une durée en mois de 0 à {MAX_DELAY_MONTHS} est attendue."
+    for item in items:
+        if not (isinstance(item, tuple | list) and len(item) == 2):
+            problems.append(Problem("delays", None, f"{_fmt(item)} : paire clé = durée en mois "
+                                    "attendue."))
+            continue
+        k, months = item
+        where = f"delays.{_cut(k)}" if isinstance(k, str) else f"delays.{_show(k)}"
+        if not isinstance(k, str) or k not in DELAY_KEYS:
+            problems.append(Problem(where, None, "durée de procédure inconnue (admises : "
+                                    f"{', '.join(DELAY_KEYS)})."))
+        elif isinstance(months, bool) or not isinstance(months, int | float):
+            problems.append(Problem(where, None,
+                                    f"{_fmt(months)} n'est pas un nombre : {expected}"))
+        elif isinstance(months, float) and not math.isfinite(months):
+            problems.append(Problem(where, None, f"{_fmt(months)} n'est pas un nombre fini : "
+                                    f"{expected}"))
+        elif months < 0:
+            problems.append(Problem(where, None, f"{_fmt(months)} est négatif : {expected}"))
+        elif months > MAX_DELAY_MONTHS:
+            problems.append(Problem(where, None, f"{_fmt(months)} dépasse le maximum admis : "
+                                    f"{expected}"))
+        else:
+            out.append((k, float(months)))
+    return tuple(out)
 
 
 def _check_name(value: Any, problems: list[Problem]) -> Any:
@@ -400,6 +456,12 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
                                         "est attendue."))
             else:
                 kwargs["weights"] = value
+        elif top == "delays":
+            if not isinstance(value, dict):
+                problems.append(Problem("delays", None, f"{_fmt(value)} : une table [delays] "
+                                        "est attendue."))
+            else:
+                kwargs["delays"] = value
         elif top in SECTIONS:
             if not isinstance(value, dict):
                 problems.append(Problem(top, None, f"{_fmt(value)} : une table [{top}] est "
@@ -418,7 +480,7 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
             hint = _KEY_SECTION.get(top)
             where = f" : elle va dans la section [{hint}]" if hint else ""
             problems.append(Problem(_cut(top), None, f"clé ou section inconnue{where} (sections "
-                                    f"admises : name, {', '.join(SECTIONS)}, weights)."))
+                                    f"admises : name, {', '.join(SECTIONS)}, weights, delays)."))
     if "name" not in kwargs:
         problems.append(Problem("name", None, "clé obligatoire absente : ajoutez "
                                 "name = \"Nom du projet\"."))
@@ -509,6 +571,8 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             out[section] = table
     if brief.weights:
         out["weights"] = dict(brief.weights)
+    if brief.delays:
+        out["delays"] = dict(brief.delays)
     return out
 
 

@@ -19,6 +19,9 @@ Examples
 >>> first_fail = int((area.outcome == FAIL).nonzero()[0][0])
 >>> area.reasons([first_fail])[0]                          # doctest: +ELLIPSIS
 'Surface nette ... ha < 2 ha demandés.'
+>>> from foncier import Brief
+>>> asked_criteria(Brief(name="t", max_price_eur_m2=30, start_works_by="2028-01-01"))
+['availability', 'price', 'start']
 """
 
 from __future__ import annotations
@@ -51,12 +54,14 @@ DISTANCE_EPS_M = 1e-6
 OUTCOMES = np.array(["pass", "fail", "unknown"], dtype=object)
 
 #: Every criterion, in the order of DESIGN.md's verdict table (the result table's column order).
-CRITERIA = ("availability", "area", "price", "timing", "zoning", "turnkey", "brownfield", "height",
+CRITERIA = ("availability", "area", "price", "timing", "start", "zoning", "turnkey", "brownfield",
+            "height",
             "icpe", "forbidden_constraints", "housing", "power", "water", "gas", "fiber",
             "rail_siding", "motorway", "rail_freight", "port")
 
 LABELS = {
     "availability": "Disponibilité", "area": "Surface", "price": "Prix", "timing": "Délai",
+    "start": "Début des travaux",
     "zoning": "Zonage PLU", "turnkey": "Clé en main", "brownfield": "Friche",
     "height": "Hauteur", "icpe": "Régime ICPE", "forbidden_constraints": "Contraintes interdites",
     "housing": "Distance aux habitations", "power": "Puissance électrique", "water": "Eau",
@@ -326,6 +331,30 @@ def _timing(plots, geo, brief) -> Criterion:
                      key.astype(np.float64))
 
 
+def _start(plots, geo, brief, on: dt.date | None) -> Criterion:
+    """Earliest start of works (foncier.core.delays) <= ``land.start_works_by``."""
+    from foncier.core.delays import start_plan, start_reason
+
+    plan = start_plan(plots, geo, brief, on=on)
+    limit = np.datetime64(brief.start_works_by, "D")
+    unknown = np.isnat(plan.start)
+    passed = plan.start <= limit
+
+    def reason(i: int, code: int) -> str:
+        text = start_reason(plan, i)
+        if code == UNKNOWN:
+            return text + "."
+        text = text[0].upper() + text[1:]
+        when = "avant" if code == PASS else "après"
+        return f"{text}, {when} le {_date(brief.start_works_by)} demandé."
+
+    key = np.where(unknown, np.nan, plan.start.astype(np.int64).astype(np.float64))
+    key = np.column_stack([key, plan.ready.astype(np.int64), plan.months,
+                           plan.turnkey & plan.archaeology])
+    return Criterion("start", _outcome(passed, unknown), plan.start, brief.start_works_by,
+                     reason, key.astype(np.float64))
+
+
 def _zoning(plots, geo, brief) -> Criterion:
     codes, uniques = _codes(plots, geo, "plu_zone")
     unknown = codes < 0
@@ -450,6 +479,7 @@ def asked_criteria(brief: Brief) -> list[str]:
         "area": brief.min_area_ha is not None or brief.max_area_ha is not None,
         "price": brief.max_price_eur_m2 is not None,
         "timing": brief.available_by is not None,
+        "start": brief.start_works_by is not None,
         "zoning": bool(brief.accepted_zones),
         "turnkey": brief.turnkey is True,
         "brownfield": brief.brownfield in ("required", "excluded"),
@@ -478,8 +508,11 @@ def net_area_ha(geo: PlotGeometry, brief: Brief) -> np.ndarray:
 
 
 def evaluate(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief,
-             net_ha: np.ndarray) -> dict[str, Criterion]:
-    """Every criterion the brief asks, evaluated over every plot."""
+             net_ha: np.ndarray, *, on: dt.date | None = None) -> dict[str, Criterion]:
+    """Every criterion the brief asks, evaluated over every plot.
+
+    ``on`` is the day of the match, from which the ``start`` criterion counts (today by default).
+    """
     out: dict[str, Criterion] = {}
     for name in asked_criteria(brief):
         if name == "availability":
@@ -492,6 +525,8 @@ def evaluate(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief,
                            missing="Prix non renseigné.", decimals=2)
         elif name == "timing":
             c = _timing(plots, geo, brief)
+        elif name == "start":
+            c = _start(plots, geo, brief, on)
         elif name == "zoning":
             c = _zoning(plots, geo, brief)
         elif name == "turnkey":

@@ -262,7 +262,7 @@ def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> M
     plots = inventory.plots
     geo = inventory.geometry
     net = net_area_ha(geo, brief)
-    criteria = evaluate(plots, geo, brief, net)
+    criteria = evaluate(plots, geo, brief, net, on=on)
     n = len(plots)
     code = status_codes(criteria, n).astype(np.int64)
     score = score_plots(plots, geo, brief, net, on=on)

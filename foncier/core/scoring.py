@@ -37,6 +37,9 @@ Two plots of the bundled sample scored for a 5 ha brief with a motorway within 2
 >>> scores = score_plots(inv.plots, inv.geometry, brief, net_area_ha(inv.geometry, brief))
 >>> len(scores) == len(inv.plots), bool(((scores >= 0) & (scores <= 100)).all())
 (True, True)
+>>> from foncier import Brief
+>>> score_weights(Brief(name="t", power_mw=5))["power"]
+1.0
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ import pandas as pd
 from foncier.core.brief import Brief
 from foncier.core.geometry import PlotGeometry
 
-__all__ = ["score_plots", "score_weights"]
+__all__ = ["score_plots", "score_weights", "score_components"]
 
 _DEFAULT_REF_KM = 50.0
 _DEFAULT_HORIZON_DAYS = 730.0
@@ -91,9 +94,84 @@ def _headroom(values: np.ndarray, required: float | None) -> np.ndarray:
     return _clip(values / top) if top > 0 else np.zeros(len(values))
 
 
+def score_components(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np.ndarray,
+                     *, on: dt.date | None = None) -> dict[str, np.ndarray]:
+    """Each weighted score component per plot, from 0 (worst) to 1 (best).
+
+    Only components whose weight (:func:`score_weights`) is above 0 are computed, in the order of
+    the module's table; a component the inventory cannot measure (no infrastructure of its kind,
+    no price at all) is all zeros. The score is ``100 * sum(w_c * comp_c) / sum(w_c)`` rounded to
+    0.1 (:func:`score_plots`), the sum running over every weight.
+
+    Parameters
+    ----------
+    plots : DataFrame
+        The inventory's plots.
+    geo : PlotGeometry
+    brief : Brief
+    net_ha : ndarray
+        Net area of each plot in ha.
+    on : date, optional
+        The day the timing component counts from (today by default).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Component name -> float array (inventory order).
+
+    Examples
+    --------
+    >>> import foncier
+    >>> from foncier.core.criteria import net_area_ha
+    >>> inv = foncier.open_inventory()
+    >>> b = foncier.Brief(name="t", min_area_ha=2)
+    >>> comps = score_components(inv.plots, inv.geometry, b, net_area_ha(inv.geometry, b))
+    >>> list(comps)
+    ['area', 'price', 'timing']
+    """
+    weights = score_weights(brief)
+    n = len(plots)
+    out: dict[str, np.ndarray] = {}
+    on = on or dt.date.today()
+    if weights["area"]:
+        target = brief.min_area_ha or brief.max_area_ha
+        out["area"] = 1.0 / (1.0 + np.abs(net_ha - target) / target)
+    if weights["price"]:
+        price = _numbers(plots, "price_eur_m2")
+        ref = brief.max_price_eur_m2 or (np.nanmax(price) if np.isfinite(price).any() else 0)
+        out["price"] = _clip(1.0 - price / ref) if ref else np.zeros(n)
+    if weights["timing"]:
+        avail = plots["available_from"].to_numpy(dtype="datetime64[D]")
+        start = np.datetime64(on, "D")
+        days = np.maximum((avail - start).astype("float64"), 0.0)
+        days[np.isnat(avail)] = np.nan
+        horizon = _DEFAULT_HORIZON_DAYS
+        if brief.available_by is not None:
+            horizon = max(float((np.datetime64(brief.available_by, "D") - start)
+                                .astype("float64")), 1.0)
+        out["timing"] = _clip(1.0 - days / horizon)
+    for comp, kind in (("motorway", "motorway_interchange"), ("rail_freight", "rail_freight"),
+                       ("port", "port")):
+        if weights[comp]:
+            if kind in geo.distance_m:
+                ref = getattr(brief, f"{comp}_max_km") or _DEFAULT_REF_KM
+                out[comp] = _clip(1.0 - geo.distance_m[kind] / (ref * 1000.0))
+            else:
+                out[comp] = np.zeros(n)
+    if weights["power"]:
+        out["power"] = _headroom(_numbers(plots, "power_mw"),
+                                 brief.power_mw)
+    if weights["water"]:
+        out["water"] = _headroom(
+            _numbers(plots, "water_m3_day"), brief.water_m3_day)
+    return out
+
+
 def score_plots(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np.ndarray, *,
                 on: dt.date | None = None) -> np.ndarray:
     """Score every plot from 0 to 100 (see the module's docstring).
+
+    The weighted mean of :func:`score_components`, times 100, rounded to 0.1.
 
     Parameters
     ----------
@@ -111,37 +189,9 @@ def score_plots(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np
     n = len(plots)
     if total <= 0 or n == 0:
         return np.zeros(n)
-    on = on or dt.date.today()
     acc = np.zeros(n)
-    if weights["area"]:
-        target = brief.min_area_ha or brief.max_area_ha
-        acc += weights["area"] * (1.0 / (1.0 + np.abs(net_ha - target) / target))
-    if weights["price"]:
-        price = _numbers(plots, "price_eur_m2")
-        ref = brief.max_price_eur_m2 or (np.nanmax(price) if np.isfinite(price).any() else 0)
-        if ref:
-            acc += weights["price"] * _clip(1.0 - price / ref)
-    if weights["timing"]:
-        avail = plots["available_from"].to_numpy(dtype="datetime64[D]")
-        start = np.datetime64(on, "D")
-        days = np.maximum((avail - start).astype("float64"), 0.0)
-        days[np.isnat(avail)] = np.nan
-        horizon = _DEFAULT_HORIZON_DAYS
-        if brief.available_by is not None:
-            horizon = max(float((np.datetime64(brief.available_by, "D") - start)
-                                .astype("float64")), 1.0)
-        acc += weights["timing"] * _clip(1.0 - days / horizon)
-    for comp, kind in (("motorway", "motorway_interchange"), ("rail_freight", "rail_freight"),
-                       ("port", "port")):
-        if weights[comp] and kind in geo.distance_m:
-            ref = getattr(brief, f"{comp}_max_km") or _DEFAULT_REF_KM
-            acc += weights[comp] * _clip(1.0 - geo.distance_m[kind] / (ref * 1000.0))
-    if weights["power"]:
-        acc += weights["power"] * _headroom(
-            _numbers(plots, "power_mw"), brief.power_mw)
-    if weights["water"]:
-        acc += weights["water"] * _headroom(
-            _numbers(plots, "water_m3_day"), brief.water_m3_day)
+    for name, comp in score_components(plots, geo, brief, net_ha, on=on).items():
+        acc += weights[name] * comp
     with np.errstate(invalid="ignore", over="ignore"):
         score = 100.0 * acc / total
     # Always a finite number from 0 to 100, whatever the inventory's values (an infinite price...).

@@ -1,0 +1,346 @@
+"""Decision support over one brief's verdicts: completeness, relax values, near misses, funnel.
+
+Contract (DESIGN.md, "Decision support"):
+
+- :func:`completeness`: per plot, the share of the asked criteria (availability included) whose
+  outcome is ``pass`` or ``fail``, rounded to 3 decimals;
+- :func:`relax`: empty unless the plot is ``no_match``; then one ``criterion=value`` item per
+  failing criterion, in the verdict table's order, joined by ``; ``: the brief value at which that
+  criterion would pass, i.e. the plot's own measure in the brief key's unit (numbers rounded to 3
+  decimals with a ``.``, dates ISO); a criterion no brief number can relax is written bare;
+- :func:`near_misses`: the ``no_match`` plots with exactly one failing criterion, in rank order,
+  with that value and a French sentence;
+- :func:`funnel`: per asked criterion, how many plots it fails and for how many it is the only
+  fail.
+
+The ``start`` criterion (:mod:`foncier.core.delays`) relaxes to the plot's earliest start of works
+(an ISO date). Every function is one vectorized pass over the plots; only the few distinct
+sentences of :func:`near_misses` are written one by one.
+
+Examples
+--------
+>>> import foncier
+>>> inv = foncier.open_inventory()
+>>> res = foncier.match(inv, foncier.Brief(name="Atelier", max_price_eur_m2=10, fiber=True))
+>>> c = completeness(res)
+>>> bool(((c >= 0) & (c <= 1)).all())
+True
+>>> r = relax(res)
+>>> bool((r[res.status != "no_match"] == "").all())
+True
+>>> list(funnel(res).columns)
+['criterion', 'label', 'fails', 'only_fail', 'unknown']
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from foncier.core.criteria import CRITERIA, FAIL, LABELS, UNKNOWN
+from foncier.core.matching import MatchResult
+from foncier.wording import UNIT_DECIMALS, UNITS, fmt_number
+
+__all__ = ["completeness", "relax", "relax_values", "near_misses", "funnel", "RELAXABLE",
+           "fail_counts"]
+
+#: Criteria a brief number can relax, and the kind of their relax value.
+RELAXABLE = {"area": "number", "price": "number", "timing": "date", "start": "date",
+             "height": "number", "power": "number", "water": "number", "housing": "number",
+             "motorway": "number", "rail_freight": "number", "port": "number"}
+#: Brief keys that are maxima (a larger value relaxes them); the others are minima.
+_MAXIMA = {"price", "motorway", "rail_freight", "port"}
+_ORDER = {c: i for i, c in enumerate(CRITERIA)}
+
+_SENTENCES = {
+    "area_min": "passerait avec une surface minimale de {} ha",
+    "area_max": "passerait avec une surface maximale de {} ha",
+    "price": "passerait avec un prix maximal de {} €/m²",
+    "timing": "passerait avec une disponibilité au {}",
+    "start": "passerait avec un début des travaux au {}",
+    "height": "passerait avec une hauteur de construction de {} m",
+    "power": "passerait avec un besoin en puissance de {} MW",
+    "water": "passerait avec un besoin en eau de {} m³/j",
+    "housing": "passerait avec une distance aux habitations de {} m au moins (à vol d'oiseau)",
+    "motorway": "passerait avec un échangeur autoroutier à {} km au plus (à vol d'oiseau)",
+    "rail_freight": "passerait avec une gare de fret à {} km au plus (à vol d'oiseau)",
+    "port": "passerait avec un port à {} km au plus (à vol d'oiseau)",
+}
+
+
+def fail_counts(result: MatchResult) -> np.ndarray:
+    """Number of failing criteria per plot (inventory order)."""
+    n = len(result.status)
+    out = np.zeros(n, dtype=np.int64)
+    for c in result.criteria.values():
+        out += c.outcome == FAIL
+    return out
+
+
+def completeness(result: MatchResult) -> np.ndarray:
+    """Share of each plot's asked criteria whose outcome is known (pass or fail).
+
+    Parameters
+    ----------
+    result : MatchResult
+        From :func:`foncier.match`.
+
+    Returns
+    -------
+    ndarray of float
+        From 0 to 1 per plot (inventory order), rounded to 3 decimals; 1 when every asked
+        criterion (availability included) is known.
+
+    Examples
+    --------
+    >>> import foncier
+    >>> res = foncier.match(foncier.open_inventory(), foncier.Brief(name="t", min_area_ha=1))
+    >>> sorted(set(completeness(res).tolist())) in ([0.5, 1.0], [1.0], [0.5])
+    True
+    """
+    n = len(result.status)
+    if not result.criteria:
+        return np.ones(n)
+    known = np.zeros(n, dtype=np.int64)
+    for c in result.criteria.values():
+        known += c.outcome != UNKNOWN
+    return np.round(known / len(result.criteria), 3)
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers rounded to 3 decimals, written with a ``.``, no trailing zero, no exponent."""
+    q = np.rint(np.asarray(values, dtype=np.float64) * 1000.0).astype(np.int64)
+    codes, uniques = pd.factorize(q)       # each distinct value written once
+    return _thousandths(uniques)[codes]
+
+
+def _thousandths(q: np.ndarray) -> np.ndarray:
+    """Integers of thousandths written as decimals (``38500`` -> ``38.5``)."""
+    sign = np.where(q < 0, "-", "")
+    q = np.abs(q)
+    whole = (q // 1000).astype(str)
+    frac = np.strings.rstrip(np.strings.zfill((q % 1000).astype(str), 3), "0")
+    text = np.where(frac == "", whole, np.strings.add(np.strings.add(whole, "."), frac))
+    return _narrow(np.strings.add(sign, text))
+
+
+def _narrow(text: np.ndarray) -> np.ndarray:
+    """A text array in the narrowest fixed width that holds it (cheaper to copy and join)."""
+    if not len(text):
+        return text
+    return text.astype(f"U{max(int(np.strings.str_len(text).max()), 1)}")
+
+
+def _dates(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values).astype("datetime64[D]").astype(str).astype("U10")
+
+
+def relax_values(result: MatchResult, criterion: str,
+                 positions: np.ndarray | None = None) -> np.ndarray:
+    """The relax value of one criterion for plots (text; ``""`` for a bare criterion).
+
+    Parameters
+    ----------
+    result : MatchResult
+    criterion : str
+        An asked criterion.
+    positions : ndarray of int, optional
+        Plot positions (every plot by default).
+
+    Returns
+    -------
+    ndarray of str
+        The plot's own measure in the brief key's unit (see :func:`relax`), whatever the outcome.
+    """
+    c = result.criteria[criterion]
+    measured = c.measured if positions is None else c.measured[positions]
+    kind = RELAXABLE.get(criterion)
+    if kind is None:
+        return np.full(len(measured), "", dtype=str)
+    if kind == "date":
+        return _dates(measured)
+    return _numbers(measured.astype(np.float64))
+
+
+def relax(result: MatchResult) -> np.ndarray:
+    """The brief values at which each ``no_match`` plot's failing criteria would pass.
+
+    Parameters
+    ----------
+    result : MatchResult
+        From :func:`foncier.match`.
+
+    Returns
+    -------
+    ndarray of str (object)
+        Per plot (inventory order): ``""`` unless the plot is ``no_match``; then one item per
+        failing criterion in the verdict table's order, joined by ``; ``: ``criterion=value``
+        (area -> net area in ha, price -> €/m², timing -> available_from ISO date, start ->
+        earliest start of works ISO date, height -> m, power -> MW, water -> m³/day, housing ->
+        m, motorway / rail_freight / port -> km; numbers rounded to 3 decimals), or the bare
+        ``criterion`` when no brief number relaxes it.
+
+    Examples
+    --------
+    >>> import foncier
+    >>> res = foncier.match(foncier.open_inventory(),
+    ...                     foncier.Brief(name="t", max_price_eur_m2=5, gas=True))
+    >>> items = {i.partition("=")[0] for r in relax(res) for i in r.split("; ") if r}
+    >>> items <= {"availability", "price", "gas"}
+    True
+    """
+    n = len(result.status)
+    plots, items = [], []
+    for name, c in result.criteria.items():
+        hit = np.flatnonzero(c.outcome == FAIL)
+        if not len(hit):
+            continue
+        if name in RELAXABLE:
+            item = np.strings.add(name + "=", relax_values(result, name, hit))
+            items.append(np.strings.add(item, "; "))
+        else:
+            items.append(np.full(len(hit), name + "; "))
+        plots.append(hit)
+    out = np.full(n, "", dtype=object)
+    if plots:
+        _join_items(np.concatenate(plots), np.concatenate(items), out)
+    return out
+
+
+def _join_items(plots: np.ndarray, items: np.ndarray, out: np.ndarray) -> None:
+    """Write into ``out[p]`` the items of plot ``p`` (each ending with ``; ``), in the given
+    order, without the last separator: one buffer of characters, sliced once per plot."""
+    order = np.argsort(plots, kind="stable")      # plot, then criterion order
+    plots, items = plots[order], _narrow(items[order])
+    lengths = np.strings.str_len(items)
+    width = items.dtype.itemsize // 4
+    chars = items.view(np.uint32).reshape(len(items), width)
+    text = chars[np.arange(width) < lengths[:, None]].tobytes().decode("utf-32-le")
+    first = np.flatnonzero(np.r_[True, plots[1:] != plots[:-1]])
+    uniq = plots[first]
+    totals = np.add.reduceat(lengths, first)
+    ends = np.cumsum(totals)
+    starts = ends - totals
+    out[uniq] = [text[a:b - 2] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _round_towards(value: float, decimals: int, up: bool) -> float:
+    """``value`` rounded to ``decimals`` in the direction that keeps the sentence true."""
+    scale = 10.0 ** decimals
+    f = math.ceil if up else math.floor
+    return f(value * scale - (1e-9 if up else -1e-9)) / scale
+
+
+def _sentence(criterion: str, value: object, below_min: bool) -> str:
+    if criterion not in RELAXABLE:
+        return f"passerait sans le critère « {LABELS[criterion]} »"
+    if RELAXABLE[criterion] == "date":
+        return _SENTENCES[criterion].format(pd.Timestamp(value).strftime("%d/%m/%Y"))
+    decimals = UNIT_DECIMALS.get(UNITS.get(criterion, ""), 2)
+    if criterion == "area":
+        key, up = ("area_min", False) if below_min else ("area_max", True)
+    else:
+        key, up = criterion, criterion in _MAXIMA
+    number = fmt_number(_round_towards(float(value), decimals, up), decimals)
+    return _SENTENCES[key].format(number)
+
+
+def near_misses(result: MatchResult) -> pd.DataFrame:
+    """The ``no_match`` plots with exactly one failing criterion, in rank order.
+
+    Parameters
+    ----------
+    result : MatchResult
+        From :func:`foncier.match`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``rank`` (the result table's rank), ``plot_id``, ``site_id``, ``score``,
+        ``criterion``, ``value`` (the relax value, ``""`` for a bare criterion), ``relax`` (the
+        relax item) and ``sentence``, French, e.g. « passerait avec un prix maximal de
+        38,50 €/m² ». A sentence's number is rounded in the direction that keeps it true (up for
+        a maximum, down for a minimum) to the decimals of its unit.
+
+    Examples
+    --------
+    >>> import foncier
+    >>> res = foncier.match(foncier.open_inventory(),
+    ...                     foncier.Brief(name="t", max_price_eur_m2=5, gas=True))
+    >>> nm = near_misses(res)
+    >>> bool(nm["sentence"].str.startswith("passerait").all())
+    True
+    """
+    n = len(result.status)
+    single = (result.status_code == 2) & (fail_counts(result) == 1)
+    rank = np.empty(n, dtype=np.int64)
+    rank[result.order] = np.arange(1, n + 1)
+    pos = result.order[single[result.order]]
+    crit = np.full(len(pos), "", dtype=object)
+    value = np.full(len(pos), "", dtype=object)
+    raw = np.full(len(pos), None, dtype=object)
+    below = np.zeros(len(pos), dtype=bool)
+    for name, c in result.criteria.items():
+        hit = np.flatnonzero(c.outcome[pos] == FAIL)
+        if not len(hit):
+            continue
+        crit[hit] = name
+        value[hit] = relax_values(result, name, pos[hit]).astype(object)
+        raw[hit] = list(c.measured[pos[hit]])
+        if name == "area" and result.brief.min_area_ha is not None:
+            below[hit] = c.measured[pos[hit]] < result.brief.min_area_ha
+    relax_item = np.where(value == "", crit, crit + "=" + value)
+    sentence = np.full(len(pos), "", dtype=object)
+    if len(pos):
+        keys = pd.Series(relax_item + np.where(below, "<", ">"))
+        codes, uniques = pd.factorize(keys)
+        first = pd.Series(np.arange(len(pos))).groupby(codes).first().to_numpy()
+        texts = np.array([_sentence(crit[f], raw[f], bool(below[f])) for f in first],
+                         dtype=object)
+        sentence = texts[codes]
+    plots = result.inventory.plots
+    return pd.DataFrame({
+        "rank": rank[pos],
+        "plot_id": plots["plot_id"].to_numpy(dtype=object)[pos],
+        "site_id": plots["site_id"].to_numpy(dtype=object)[pos],
+        "score": result.score[pos],
+        "criterion": crit,
+        "value": value,
+        "relax": relax_item,
+        "sentence": sentence,
+    })
+
+
+def funnel(result: MatchResult) -> pd.DataFrame:
+    """Per asked criterion: the plots it fails, and those for which it is the only fail.
+
+    Parameters
+    ----------
+    result : MatchResult
+        From :func:`foncier.match`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``criterion``, ``label`` (French), ``fails``, ``only_fail``, ``unknown``; sorted
+        by ``fails``, most first, ties in the verdict table's order.
+
+    Examples
+    --------
+    >>> import foncier
+    >>> res = foncier.match(foncier.open_inventory(), foncier.Brief(name="t", gas=True))
+    >>> funnel(res)["criterion"].tolist() in (["availability", "gas"], ["gas", "availability"])
+    True
+    """
+    fails = fail_counts(result)
+    rows = []
+    for name, c in result.criteria.items():
+        failed = c.outcome == FAIL
+        rows.append((name, LABELS[name], int(failed.sum()), int((failed & (fails == 1)).sum()),
+                     int((c.outcome == UNKNOWN).sum()), _ORDER[name]))
+    frame = pd.DataFrame(rows, columns=["criterion", "label", "fails", "only_fail", "unknown",
+                                        "_order"])
+    frame = frame.sort_values(["fails", "_order"], ascending=[False, True], kind="stable")
+    return frame.drop(columns="_order").reset_index(drop=True)
