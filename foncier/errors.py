@@ -29,6 +29,7 @@ __all__ = [
     "Problem",
     "GeometryRepairWarning",
     "ReprojectionWarning",
+    "CacheWarning",
     "OutputError",
     "StandardsError",
     "CnigError",
@@ -51,6 +52,13 @@ class GeometryRepairWarning(FoncierWarning):
 
 class ReprojectionWarning(FoncierWarning):
     """A layer in another CRS was reprojected to Lambert-93 (EPSG:2154)."""
+
+
+class CacheWarning(FoncierWarning):
+    """The on-disk cache could not be used (an unreadable entry, an unwritable folder).
+
+    The work is done again without it: results never depend on the cache.
+    """
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,616 @@
+"""On-disk cache of work reusable across processes: an inventory's plot geometry and layers.
+
+The cache lives in one folder, never beside the user's files: ``FONCIER_CACHE_DIR`` when set,
+else the platform's user cache folder (``$XDG_CACHE_HOME/foncier`` or ``~/.cache/foncier`` on
+Linux, ``~/Library/Caches/foncier`` on macOS, ``%LOCALAPPDATA%\\foncier\\Cache`` on Windows).
+
+Entries are keyed on a content fingerprint of the inventory (:mod:`foncier.io.fingerprint`),
+so a changed inventory never meets an older one's entry. The file name of an entry also hashes
+:data:`FORMAT_VERSION`, the source code of :mod:`foncier.core` and :mod:`foncier.io` and the
+versions of numpy, pandas, shapely, GEOS, geopandas and GDAL: a new version of any of them
+starts from an empty cache instead of reading what an older one computed.
+
+An entry is one uncompressed ZIP file: a ``manifest.json`` (the key, the fields, their dtypes
+and shapes) and one ``.npy`` member per array; shapely geometries are stored as WKB (one byte
+array and an offset array), layers as Arrow IPC (Feather) members, which needs ``pyarrow``
+(without it :func:`store_layers` and :func:`load_layers` do nothing). Nothing is ever unpickled.
+
+- Entries are written to a temporary file in the cache folder, flushed to disk (``fsync``) and
+  renamed over the final name (``os.replace``), so processes filling the cache at once each
+  leave a whole entry, and a crash leaves no half entry under a final name.
+- An unreadable entry (truncated, corrupt: every ZIP member has a CRC-32, and the arrays'
+  dtypes and shapes are checked against the manifest) is removed, reported with a
+  :class:`~foncier.errors.CacheWarning` and treated as absent: the caller computes again.
+- The folder is kept under :data:`DEFAULT_MAX_BYTES` (2 GB) by removing the least recently used
+  entries after each store (a load refreshes an entry's modification time).
+
+Examples
+--------
+>>> import tempfile, numpy as np, shapely
+>>> folder = tempfile.mkdtemp()
+>>> arrays = {"area_m2": np.array([1.0, 2.0]), "groups": [("flood", None)],
+...           "pair_geometry": np.array([shapely.box(0, 0, 1, 1)], dtype=object),
+...           "distance_m": {"port": np.array([5.0, 7.0])}, "housing_m": None}
+>>> load_geometry("inv-1", cache_dir=folder) is None
+True
+>>> _ = store_geometry("inv-1", arrays, cache_dir=folder)
+>>> back = load_geometry("inv-1", cache_dir=folder)
+>>> back["groups"], back["distance_m"]["port"].tolist(), back["housing_m"]
+([('flood', None)], [5.0, 7.0], None)
+>>> load_geometry("inv-2", cache_dir=folder) is None     # another inventory: no entry
+True
+>>> cache_info(cache_dir=folder).entries
+1
+>>> clear_cache(cache_dir=folder) > 0
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import warnings
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from foncier.errors import CacheWarning
+
+__all__ = [
+    "FORMAT_VERSION",
+    "DEFAULT_MAX_BYTES",
+    "CacheInfo",
+    "default_cache_dir",
+    "resolve_cache_dir",
+    "geometry_arrays",
+    "load_geometry",
+    "store_geometry",
+    "load_layers",
+    "store_layers",
+    "clear_cache",
+    "cache_info",
+]
+
+#: Bumped whenever the layout of an entry changes; part of every entry's name.
+FORMAT_VERSION = 1
+#: Default size cap of the cache folder, in bytes (2 GB); least recently used entries go first.
+DEFAULT_MAX_BYTES = 2 * 1000**3
+ENV_CACHE_DIR = "FONCIER_CACHE_DIR"
+_SUFFIX = ".zip"
+_KINDS = ("geometry", "layers")
+#: Temporary files of a writer that died are removed after this many seconds.
+_STALE_TMP_SECONDS = 3600.0
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheInfo:
+    """Where the cache is and how big it is.
+
+    Attributes
+    ----------
+    path : Path
+        The cache folder.
+    entries : int
+        Number of stored entries.
+    size_bytes : int
+        Total size of the entries, in bytes.
+    max_bytes : int
+        The size cap (:data:`DEFAULT_MAX_BYTES` unless told otherwise).
+    """
+
+    path: Path
+    entries: int
+    size_bytes: int
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+# ---------------------------------------------------------------------------------------------
+# Where, and under which name
+# ---------------------------------------------------------------------------------------------
+
+def default_cache_dir() -> Path:
+    """The platform's user cache folder for foncier (``FONCIER_CACHE_DIR`` is not consulted)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "foncier" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "foncier"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):
+        base = str(Path.home() / ".cache")
+    return Path(base) / "foncier"
+
+
+def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The cache folder: ``cache_dir`` if given, else ``FONCIER_CACHE_DIR``, else the default.
+
+    Examples
+    --------
+    >>> str(resolve_cache_dir("/tmp/ailleurs"))
+    '/tmp/ailleurs'
+    """
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env)
+    return default_cache_dir()
+
+
+@functools.cache
+def _code_version() -> str:
+    """Hash of the code that computes what is cached, and of the libraries it relies on."""
+    import pandas
+
+    h = hashlib.blake2b(digest_size=16)
+    here = Path(__file__).resolve().parent
+    for folder in (here, here.parent / "core"):
+        for src in sorted(folder.glob("*.py")):
+            h.update(src.name.encode())
+            h.update(src.read_bytes())
+    versions = [np.__version__, pandas.__version__, shapely.__version__,
+                shapely.geos_version_string]
+    try:
+        import geopandas
+        import pyogrio
+
+        versions += [geopandas.__version__, pyogrio.__version__, pyogrio.__gdal_version_string__]
+    except ImportError:  # pragma: no cover - both are dependencies
+        pass
+    h.update("|".join(versions).encode())
+    return h.hexdigest()
+
+
+def _entry_path(folder: Path, kind: str, key: str) -> Path:
+    digest = hashlib.blake2b(f"{kind}\0{key}\0{_code_version()}".encode(),
+                             digest_size=16).hexdigest()
+    return folder / f"{kind}-v{FORMAT_VERSION}-{digest}{_SUFFIX}"
+
+
+def _is_entry(path: Path) -> bool:
+    return (path.suffix == _SUFFIX and not path.name.startswith(".")
+            and path.name.split("-", 1)[0] in _KINDS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding of arrays, geometries, dicts and lists
+# ---------------------------------------------------------------------------------------------
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _is_geometry_array(value: np.ndarray) -> bool:
+    return value.dtype == object and all(
+        g is None or isinstance(g, shapely.Geometry) for g in value.ravel())
+
+
+def _encode(name: str, value: Any, members: dict[str, bytes]) -> dict:
+    """Describe ``value`` in the manifest and add its members (``name``-prefixed)."""
+    if value is None:
+        return {"type": "none"}
+    if isinstance(value, Mapping):
+        return {"type": "dict", "items": {str(k): _encode(f"{name}/{k}", v, members)
+                                          for k, v in value.items()}}
+    if isinstance(value, list | tuple) and not isinstance(value, np.ndarray):
+        items = [list(v) if isinstance(v, tuple) else v for v in value]
+        tuples = all(isinstance(v, tuple) for v in value)
+        json.dumps(items)  # TypeError for what JSON cannot hold
+        return {"type": "list", "tuples": tuples, "value": items}
+    value = np.asarray(value)
+    if value.dtype == object:
+        if not _is_geometry_array(value):
+            raise TypeError(f"{name}: only arrays of shapely geometries may have dtype object")
+        flat = value.ravel()
+        wkb = shapely.to_wkb(flat, flavor="iso")
+        lengths = np.array([0 if w is None else len(w) for w in wkb], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        blob = np.frombuffer(b"".join(w for w in wkb if w is not None), dtype=np.uint8)
+        missing = np.array([w is None for w in wkb], dtype=bool)
+        members[f"{name}.wkb.npy"] = _npy_bytes(blob)
+        members[f"{name}.offsets.npy"] = _npy_bytes(offsets)
+        members[f"{name}.missing.npy"] = _npy_bytes(missing)
+        return {"type": "geometry", "shape": list(value.shape)}
+    members[f"{name}.npy"] = _npy_bytes(value)
+    return {"type": "array", "dtype": value.dtype.str, "shape": list(value.shape)}
+
+
+def _read_npy(zf: zipfile.ZipFile, member: str) -> np.ndarray:
+    # ZipFile.read checks the member's CRC-32: a corrupt byte raises BadZipFile.
+    return np.load(io.BytesIO(zf.read(member)), allow_pickle=False)
+
+
+def _decode(name: str, spec: dict, zf: zipfile.ZipFile) -> Any:
+    kind = spec["type"]
+    if kind == "none":
+        return None
+    if kind == "dict":
+        return {k: _decode(f"{name}/{k}", v, zf) for k, v in spec["items"].items()}
+    if kind == "list":
+        return [tuple(v) for v in spec["value"]] if spec["tuples"] else list(spec["value"])
+    if kind == "geometry":
+        blob = _read_npy(zf, f"{name}.wkb.npy").tobytes()
+        offsets = _read_npy(zf, f"{name}.offsets.npy")
+        missing = _read_npy(zf, f"{name}.missing.npy")
+        if len(offsets) != len(missing) + 1 or int(offsets[-1]) != len(blob):
+            raise ValueError(f"{name}: WKB offsets do not match the data")
+        bounds = offsets.tolist()
+        parts = [None if missing[i] else blob[bounds[i]:bounds[i + 1]]
+                 for i in range(len(missing))]
+        out = np.empty(len(parts), dtype=object)
+        out[:] = shapely.from_wkb(np.array(parts, dtype=object)) if parts else []
+        return out.reshape(spec["shape"])
+    if kind == "array":
+        array = _read_npy(zf, f"{name}.npy")
+        if array.dtype.str != spec["dtype"] or list(array.shape) != spec["shape"]:
+            raise ValueError(f"{name}: dtype or shape differs from the manifest")
+        return array
+    raise ValueError(f"{name}: unknown field type {kind!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing and reading entries
+# ---------------------------------------------------------------------------------------------
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # not possible on every platform (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_entry(path: Path, manifest: dict, members: Mapping[str, bytes]) -> None:
+    """Write an entry whole or not at all (temporary file, fsync, rename, fsync of the folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED,
+                                 allowZip64=True) as zf:
+                for member, data in members.items():
+                    zf.writestr(member, data)
+                zf.writestr("manifest.json", json.dumps(manifest, sort_keys=True))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _fsync_dir(path.parent)
+
+
+def _open_entry(path: Path, kind: str, key: str) -> tuple[zipfile.ZipFile, dict] | None:
+    """The entry's ZIP and manifest; None when absent. Raises when it is unreadable."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        return None
+    try:
+        manifest = json.loads(zf.read("manifest.json"))
+        if (manifest.get("format") != FORMAT_VERSION or manifest.get("kind") != kind
+                or manifest.get("key") != key):
+            raise ValueError("the manifest names another entry")
+    except BaseException:
+        zf.close()
+        raise
+    return zf, manifest
+
+
+def _discard(path: Path, exc: BaseException) -> None:
+    warnings.warn(
+        f"cache : entrée illisible {path} ({type(exc).__name__} : {exc}) ; elle est supprimée "
+        "et le calcul est refait.", CacheWarning, stacklevel=3)
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)   # least recently used = oldest modification time
+    except OSError:
+        pass
+
+
+def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, bytes],
+           cache_dir: str | os.PathLike | None, max_bytes: int | None) -> Path | None:
+    folder = resolve_cache_dir(cache_dir)
+    path = _entry_path(folder, kind, key)
+    manifest = {"format": FORMAT_VERSION, "kind": kind, "key": key, "fields": manifest_fields,
+                "created": time.time()}
+    try:
+        _write_entry(path, manifest, members)
+    except OSError as exc:
+        warnings.warn(f"cache : écriture impossible dans {folder} ({exc.strerror or exc}) ; "
+                      "le résultat n'est pas mis en cache. Choisissez un autre dossier avec "
+                      "FONCIER_CACHE_DIR.", CacheWarning, stacklevel=3)
+        return None
+    _evict(folder, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, keep=path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Plot geometry
+# ---------------------------------------------------------------------------------------------
+
+def geometry_arrays(geometry: Any) -> dict[str, Any]:
+    """The persistent fields of a ``PlotGeometry`` as a dict (private caches left out).
+
+    ``PlotGeometry(**geometry_arrays(geo))`` rebuilds an equivalent object.
+    """
+    return {f.name: getattr(geometry, f.name) for f in dataclasses.fields(geometry)
+            if not f.name.startswith("_")}
+
+
+def store_geometry(key: str, arrays: Mapping[str, Any], *,
+                   cache_dir: str | os.PathLike | None = None, enabled: bool = True,
+                   max_bytes: int | None = None) -> Path | None:
+    """Store an inventory's plot geometry under ``key`` (its fingerprint).
+
+    Parameters
+    ----------
+    key : str
+        The inventory's fingerprint (:func:`foncier.io.fingerprint.fingerprint_file` or
+        :func:`~foncier.io.fingerprint.fingerprint_layers`).
+    arrays : mapping
+        Field name -> value: numeric numpy arrays, arrays of shapely geometries, dicts of those,
+        lists of tuples or JSON values, or None (e.g. :func:`geometry_arrays` of a
+        ``PlotGeometry``).
+    cache_dir : path, optional
+        The cache folder (default :func:`resolve_cache_dir`).
+    enabled : bool, default True
+        With False nothing is written.
+    max_bytes : int, optional
+        Size cap of the folder after this store (default :data:`DEFAULT_MAX_BYTES`).
+
+    Returns
+    -------
+    Path or None
+        The entry written, or None (disabled, or the folder is not writable: then a
+        :class:`~foncier.errors.CacheWarning` says so).
+
+    Raises
+    ------
+    TypeError
+        For a value that cannot be stored (an object array other than geometries...).
+    """
+    if not enabled:
+        return None
+    members: dict[str, bytes] = {}
+    fields = {name: _encode(name, value, members) for name, value in arrays.items()}
+    return _store("geometry", key, fields, members, cache_dir, max_bytes)
+
+
+def load_geometry(key: str, *, cache_dir: str | os.PathLike | None = None,
+                  enabled: bool = True) -> dict[str, Any] | None:
+    """The plot geometry stored under ``key``, as the dict given to :func:`store_geometry`.
+
+    Arrays come back with their dtype and shape, geometries as shapely objects, lists of tuples
+    as lists of tuples. Returns None when disabled or absent; an unreadable entry is removed
+    with a :class:`~foncier.errors.CacheWarning` and None is returned.
+    """
+    if not enabled:
+        return None
+    path = _entry_path(resolve_cache_dir(cache_dir), "geometry", key)
+    try:
+        opened = _open_entry(path, "geometry", key)
+        if opened is None:
+            return None
+        zf, manifest = opened
+        with zf:
+            out = {name: _decode(name, spec, zf) for name, spec in manifest["fields"].items()}
+    except Exception as exc:
+        _discard(path, exc)
+        return None
+    _touch(path)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers
+# ---------------------------------------------------------------------------------------------
+
+def _feather_bytes(frame: Any) -> bytes:
+    import geopandas as gpd
+    import pyarrow.feather as feather
+
+    buf = io.BytesIO()
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame.to_feather(buf, compression="uncompressed")
+    else:
+        feather.write_feather(frame, buf, compression="uncompressed")
+    return buf.getvalue()
+
+
+def _read_feather(data: bytes, geo: bool) -> Any:
+    import geopandas as gpd
+    import pyarrow.feather as feather
+
+    return gpd.read_feather(io.BytesIO(data)) if geo else feather.read_feather(io.BytesIO(data))
+
+
+def _object_columns(frame: Any) -> dict[str, str]:
+    """Object columns (Arrow gives them back as ``str``) and how their missing values look."""
+    geom = getattr(frame, "_geometry_column_name", None)
+    out = {}
+    for col in frame.columns:
+        if col == geom or frame[col].dtype != object:
+            continue
+        values = frame[col].to_numpy()
+        nulls = {type(v) for v in values[frame[col].isna().to_numpy()]}
+        if len(nulls) > 1:
+            raise TypeError(f"colonne {col} : valeurs manquantes de plusieurs sortes")
+        out[str(col)] = "nan" if nulls == {float} else "none"
+    return out
+
+
+def _restore_objects(frame: Any, objects: Mapping[str, str]) -> None:
+    for col, null in objects.items():
+        values = frame[col].to_numpy(dtype=object, na_value=None)
+        if null == "nan":
+            values[frame[col].isna().to_numpy()] = np.nan
+        frame[col] = pd.Series(values, index=frame.index, dtype=object)
+
+
+def store_layers(key: str, layers: Mapping[str, Any], *,
+                 cache_dir: str | os.PathLike | None = None, enabled: bool = True,
+                 max_bytes: int | None = None) -> Path | None:
+    """Store an inventory's layers (GeoDataFrames, or None for an absent layer) under ``key``.
+
+    Layers are stored as Arrow IPC (GeoArrow-encoded geometries, dtypes restored on reading).
+    Needs ``pyarrow``: without it nothing is stored. A layer Arrow cannot hold (a column of mixed
+    types) is reported with a :class:`~foncier.errors.CacheWarning` and nothing is stored.
+    Parameters and return value as for :func:`store_geometry`.
+    """
+    if not enabled:
+        return None
+    try:
+        import geopandas as gpd
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return None
+    members: dict[str, bytes] = {}
+    fields: dict[str, dict] = {}
+    for name, frame in layers.items():
+        if frame is None:
+            fields[name] = {"type": "none"}
+            continue
+        try:
+            objects = _object_columns(frame)
+            members[f"{name}.arrow"] = _feather_bytes(frame)
+        except Exception as exc:
+            warnings.warn(f"cache : la couche {name} ne peut pas être mise en cache "
+                          f"({type(exc).__name__} : {exc}).", CacheWarning, stacklevel=2)
+            return None
+        fields[name] = {"type": "layer", "geo": isinstance(frame, gpd.GeoDataFrame),
+                        "rows": len(frame), "objects": objects}
+    return _store("layers", key, fields, members, cache_dir, max_bytes)
+
+
+def load_layers(key: str, *, cache_dir: str | os.PathLike | None = None,
+                enabled: bool = True) -> dict[str, Any] | None:
+    """The layers stored under ``key`` (None when disabled, absent, or ``pyarrow`` is missing).
+
+    An unreadable entry is removed with a :class:`~foncier.errors.CacheWarning`.
+    """
+    if not enabled:
+        return None
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return None
+    path = _entry_path(resolve_cache_dir(cache_dir), "layers", key)
+    try:
+        opened = _open_entry(path, "layers", key)
+        if opened is None:
+            return None
+        zf, manifest = opened
+        out: dict[str, Any] = {}
+        with zf:
+            for name, spec in manifest["fields"].items():
+                if spec["type"] == "none":
+                    out[name] = None
+                    continue
+                frame = _read_feather(zf.read(f"{name}.arrow"), spec["geo"])
+                _restore_objects(frame, spec["objects"])
+                if len(frame) != spec["rows"]:
+                    raise ValueError(f"{name}: {len(frame)} rows instead of {spec['rows']}")
+                out[name] = frame
+    except Exception as exc:
+        _discard(path, exc)
+        return None
+    _touch(path)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Size cap, clearing, information
+# ---------------------------------------------------------------------------------------------
+
+def _entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    out = []
+    try:
+        names = list(folder.iterdir())
+    except OSError:
+        return out
+    for path in names:
+        if not _is_entry(path):
+            continue
+        try:
+            out.append((path, path.stat()))
+        except OSError:   # removed meanwhile by another process
+            continue
+    return out
+
+
+def _evict(folder: Path, max_bytes: int, keep: Path | None = None) -> None:
+    """Remove least recently used entries until the folder holds at most ``max_bytes``."""
+    now = time.time()
+    for tmp in folder.glob(".tmp-*.part"):
+        try:
+            if now - tmp.stat().st_mtime > _STALE_TMP_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass
+    entries = sorted(_entries(folder), key=lambda e: e[1].st_mtime_ns)
+    total = sum(st.st_size for _, st in entries)
+    for path, st in entries:
+        if total <= max_bytes:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= st.st_size
+
+
+def clear_cache(*, cache_dir: str | os.PathLike | None = None) -> int:
+    """Remove every entry and fingerprint memo of the cache folder; returns the bytes freed.
+
+    Only files foncier wrote are removed (entries, memos, temporary files); the folder stays.
+    """
+    folder = resolve_cache_dir(cache_dir)
+    freed = 0
+    victims = [p for p, _ in _entries(folder)]
+    victims += list(folder.glob(".tmp-*.part")) + list((folder / "fingerprints").glob("*.json"))
+    for path in victims:
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except OSError:
+            continue
+        freed += size
+    return freed
+
+
+def cache_info(*, cache_dir: str | os.PathLike | None = None,
+               max_bytes: int | None = None) -> CacheInfo:
+    """Where the cache is, how many entries it holds and their total size."""
+    folder = resolve_cache_dir(cache_dir)
+    entries = _entries(folder)
+    return CacheInfo(path=folder, entries=len(entries),
+                     size_bytes=sum(st.st_size for _, st in entries),
+                     max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)

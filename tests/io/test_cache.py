@@ -1,0 +1,374 @@
+"""The on-disk cache of plot geometry and layers: real files, real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from builders import make_layers
+
+import foncier
+from foncier.core.geometry import PlotGeometry, compute_plot_geometry
+from foncier.errors import CacheWarning
+from foncier.io import cache
+from foncier.io.cache import (
+    FORMAT_VERSION,
+    cache_info,
+    clear_cache,
+    geometry_arrays,
+    load_geometry,
+    load_layers,
+    resolve_cache_dir,
+    store_geometry,
+    store_layers,
+)
+from foncier.io.fingerprint import fingerprint_file
+
+BRIEF = foncier.Brief(name="Essai", min_area_ha=1.0, excluded_constraints=["wetland"],
+                      forbidden_constraints=["flood:interdiction"], motorway_max_km=10.0,
+                      port_max_km=50.0, min_housing_distance_m=100.0)
+
+
+def _layers(price=20.0, moved=0.0, extra_plot=False, drop_p2=False, extra_constraint=False):
+    plots = [{"plot_id": "P1", "geometry": shapely.box(moved, 0, 200 + moved, 100)},
+             {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 500), "price_eur_m2": price},
+             {"plot_id": "P3", "geometry": shapely.box(600, 0, 900, 300)}]
+    if drop_p2:
+        plots.pop(1)
+    if extra_plot:
+        plots.append({"plot_id": "P4", "geometry": shapely.box(1000, 0, 1200, 200)})
+    cons = [
+        {"constraint_id": "C1", "kind": "flood", "level": "interdiction",
+         "geometry": shapely.box(300, 0, 400, 500)},
+        {"constraint_id": "C2", "kind": "flood", "level": "prescriptions",
+         "geometry": shapely.box(350, 0, 450, 500)},
+        {"constraint_id": "C3", "kind": "wetland", "level": None,
+         "geometry": shapely.box(600, 0, 700, 300)},
+        {"constraint_id": "H1", "kind": "housing", "level": None,
+         "geometry": shapely.box(0, 1000, 200, 1200)},
+    ]
+    if extra_constraint:
+        cons.append({"constraint_id": "C4", "kind": "wetland", "level": None,
+                     "geometry": shapely.box(0, 0, 100, 100)})
+    infra = [{"infra_id": "M1", "kind": "motorway_interchange", "name": "Échangeur",
+              "geometry": shapely.Point(0, 5100)},
+             {"infra_id": "T1", "kind": "port", "name": "Port",
+              "geometry": shapely.Point(900, 40_000)}]
+    return make_layers(plots, cons, infra)
+
+
+@pytest.fixture
+def inventory():
+    return foncier.inventory_from_layers(_layers())
+
+
+# ---------------------------------------------------------------------------------------------
+# Round trips
+# ---------------------------------------------------------------------------------------------
+
+def _assert_same_geometry(back: dict, geo: PlotGeometry) -> None:
+    ref = geometry_arrays(geo)
+    assert set(back) == set(ref)
+    for name, value in ref.items():
+        got = back[name]
+        if name == "pair_geometry":
+            assert got.dtype == object and len(got) == len(value)
+            assert shapely.equals_exact(got, value, tolerance=0).all()
+        elif name == "groups":
+            assert got == value and all(isinstance(g, tuple) for g in got)
+        elif isinstance(value, dict):
+            assert got.keys() == value.keys()
+            for k in value:
+                assert got[k].dtype == value[k].dtype
+                np.testing.assert_array_equal(got[k], value[k])
+        elif value is None:
+            assert got is None
+        else:
+            assert got.dtype == value.dtype and got.shape == value.shape
+            np.testing.assert_array_equal(got, value)
+
+
+def test_geometry_round_trip_of_every_field(tmp_path, inventory):
+    geo = inventory.geometry
+    assert geo.housing_m is not None and len(geo.pair_plot) and geo.distance_m
+    path = store_geometry("k1", geometry_arrays(geo), cache_dir=tmp_path)
+    assert path.parent == tmp_path and f"-v{FORMAT_VERSION}-" in path.name
+    back = load_geometry("k1", cache_dir=tmp_path)
+    _assert_same_geometry(back, geo)
+    # The rebuilt PlotGeometry gives the same results as the computed one.
+    fresh = foncier.match(inventory, BRIEF).table
+    again = foncier.inventory_from_layers(_layers())
+    again._geometry = PlotGeometry(**back)
+    pd.testing.assert_frame_equal(foncier.match(again, BRIEF).table, fresh)
+
+
+def test_geometry_round_trip_without_housing_nor_pairs(tmp_path):
+    layers = make_layers([{"plot_id": "P1", "geometry": shapely.box(0, 0, 100, 100)}])
+    geo = compute_plot_geometry(foncier.inventory_from_layers(layers))
+    assert geo.housing_m is None and len(geo.pair_plot) == 0 and geo.groups == []
+    store_geometry("k", geometry_arrays(geo), cache_dir=tmp_path)
+    _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), geo)
+
+
+def test_missing_geometries_and_multidimensional_arrays(tmp_path):
+    arrays = {"g": np.array([shapely.Point(1, 2), None, shapely.box(0, 0, 1, 1)], dtype=object),
+              "m": np.arange(12, dtype=np.int32).reshape(3, 4), "b": np.array([True, False])}
+    store_geometry("k", arrays, cache_dir=tmp_path)
+    back = load_geometry("k", cache_dir=tmp_path)
+    assert back["g"][1] is None and back["g"][0].equals(shapely.Point(1, 2))
+    assert back["m"].dtype == np.int32 and back["m"].shape == (3, 4)
+    np.testing.assert_array_equal(back["b"], arrays["b"])
+
+
+def test_object_arrays_other_than_geometries_are_refused(tmp_path):
+    with pytest.raises(TypeError, match="only arrays of shapely geometries"):
+        store_geometry("k", {"x": np.array(["a", "b"], dtype=object)}, cache_dir=tmp_path)
+    assert cache_info(cache_dir=tmp_path).entries == 0
+
+
+def test_layers_round_trip(tmp_path, inventory):
+    layers = dict(inventory.layers(), communes=None)
+    store_layers("k", layers, cache_dir=tmp_path)
+    back = load_layers("k", cache_dir=tmp_path)
+    assert back.keys() == layers.keys() and back["communes"] is None
+    for name, frame in inventory.layers().items():
+        pd.testing.assert_frame_equal(back[name], frame)
+        assert back[name].crs == frame.crs
+        assert back[name].geometry.name == frame.geometry.name
+    assert back["plots"]["site_id"].dtype == object
+
+
+def test_layers_round_trip_keeps_nan_in_object_columns(tmp_path):
+    frame = pd.DataFrame({"a": pd.Series(["x", np.nan], dtype=object)})
+    store_layers("k", {"t": frame}, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(load_layers("k", cache_dir=tmp_path)["t"], frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# A changed inventory never gets an older one's entry
+# ---------------------------------------------------------------------------------------------
+
+def _cached_match(path, cache_dir):
+    """What a process does with the cache: fingerprint, load or compute and store, match."""
+    key = fingerprint_file(path, cache_dir=cache_dir)
+    inv = foncier.open_inventory(path)
+    arrays = load_geometry(key, cache_dir=cache_dir)
+    if arrays is None:
+        store_geometry(key, geometry_arrays(inv.geometry), cache_dir=cache_dir)
+    else:
+        inv._geometry = PlotGeometry(**arrays)
+    return foncier.match(inv, BRIEF).table, arrays is not None
+
+
+def _fresh_match(path):
+    return foncier.match(foncier.open_inventory(path), BRIEF).table
+
+
+@pytest.mark.parametrize("change", [
+    {"moved": 150.0},                                  # one geometry moved
+    {"price": 99.0},                                   # one attribute changed
+    {"extra_plot": True, "drop_p2": True},             # a plot added and one deleted
+    {"extra_constraint": True},                        # a constraint added
+], ids=["geometry moved", "attribute changed", "plot added and deleted", "constraint added"])
+def test_changed_inventory_is_never_stale(tmp_path, change):
+    path = tmp_path / "inv.gpkg"
+    cdir = tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    first, hit = _cached_match(path, cdir)
+    assert not hit
+    assert _cached_match(path, cdir)[1]              # unchanged: served from the cache
+    foncier.write_inventory(_layers(**change), path)
+    table, hit = _cached_match(path, cdir)
+    assert not hit
+    pd.testing.assert_frame_equal(table, _fresh_match(path))
+    assert not table.equals(first)
+    assert cache_info(cache_dir=cdir).entries == 2
+
+
+def test_same_size_same_time_stamp_replacement_is_not_stale(tmp_path):
+    path, other = tmp_path / "inv.gpkg", tmp_path / "other.gpkg"
+    cdir = tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(_layers(moved=150.0), other)
+    assert path.stat().st_size == other.stat().st_size
+    st = path.stat()
+    _cached_match(path, cdir)
+    os.replace(other, path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    table, hit = _cached_match(path, cdir)
+    assert not hit
+    pd.testing.assert_frame_equal(table, _fresh_match(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Corrupt entries, concurrent writers
+# ---------------------------------------------------------------------------------------------
+
+def _damage(path, how):
+    data = bytearray(path.read_bytes())
+    if how == "truncated":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    elif how == "corrupt":
+        mid = len(data) // 3
+        data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
+        path.write_bytes(bytes(data))
+    else:
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupt", "empty"])
+def test_damaged_geometry_entry_is_ignored_removed_and_rebuilt(tmp_path, inventory, how):
+    arrays = geometry_arrays(inventory.geometry)
+    path = store_geometry("k", arrays, cache_dir=tmp_path)
+    _damage(path, how)
+    with pytest.warns(CacheWarning, match="entrée illisible .* elle est supprimée"):
+        assert load_geometry("k", cache_dir=tmp_path) is None
+    assert not path.exists()
+    assert load_geometry("k", cache_dir=tmp_path) is None     # now simply absent: no warning
+    store_geometry("k", arrays, cache_dir=tmp_path)
+    _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), inventory.geometry)
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupt"])
+def test_damaged_layers_entry_is_ignored_and_removed(tmp_path, inventory, how):
+    path = store_layers("k", inventory.layers(), cache_dir=tmp_path)
+    _damage(path, how)
+    with pytest.warns(CacheWarning, match="entrée illisible"):
+        assert load_layers("k", cache_dir=tmp_path) is None
+    assert not path.exists()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from importlib import util
+    sys.path.insert(0, sys.argv[2])            # tests/, for builders
+    spec = util.spec_from_file_location("test_cache_child", sys.argv[3])
+    tests = util.module_from_spec(spec)
+    spec.loader.exec_module(tests)
+    import foncier
+    from foncier.io.cache import geometry_arrays, store_geometry, store_layers
+    inv = foncier.inventory_from_layers(tests._layers())
+    arrays = geometry_arrays(inv.geometry)
+    for i in range(15):
+        store_geometry("shared", arrays, cache_dir=sys.argv[1])
+        store_layers("shared", inv.layers(), cache_dir=sys.argv[1])
+        store_geometry(f"own-{sys.argv[4]}-{i % 3}", arrays, cache_dir=sys.argv[1])
+""")
+
+
+def test_two_processes_filling_the_same_cache_leave_a_valid_cache(tmp_path, inventory):
+    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER, encoding="utf-8")
+    cdir = tmp_path / "cache"
+    procs = [subprocess.Popen([sys.executable, str(script), str(cdir), tests_dir,
+                               os.path.abspath(__file__), str(n)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    _assert_same_geometry(load_geometry("shared", cache_dir=cdir), inventory.geometry)
+    for n in range(2):
+        for i in range(3):
+            assert load_geometry(f"own-{n}-{i}", cache_dir=cdir) is not None
+    back = load_layers("shared", cache_dir=cdir)
+    pd.testing.assert_frame_equal(back["plots"], inventory.plots)
+    assert cache_info(cache_dir=cdir).entries == 8
+    assert not list(cdir.glob(".tmp-*"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Where, enabled, size cap, clearing
+# ---------------------------------------------------------------------------------------------
+
+def test_foncier_cache_dir_is_respected(tmp_path, monkeypatch, inventory):
+    monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
+    assert resolve_cache_dir() == tmp_path / "ici"
+    path = store_geometry("k", geometry_arrays(inventory.geometry))
+    assert path.parent == tmp_path / "ici"
+    assert load_geometry("k") is not None
+    assert load_geometry("k", cache_dir=tmp_path / "ailleurs") is None
+    info = cache_info()
+    assert info.path == tmp_path / "ici" and info.entries == 1 and info.size_bytes > 0
+
+
+def test_default_folder_is_the_user_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("FONCIER_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert resolve_cache_dir() == tmp_path / "xdg" / "foncier"
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        assert resolve_cache_dir() == tmp_path / "home" / ".cache" / "foncier"
+
+
+def test_fingerprint_memo_follows_foncier_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
+    path = tmp_path / "inv.gpkg"
+    foncier.write_inventory(_layers(), path)
+    fingerprint_file(path)
+    assert list((tmp_path / "ici" / "fingerprints").glob("*.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        ["ici", "inv.gpkg"]     # nothing written beside the user's file
+
+
+def test_enabled_false_bypasses_the_cache(tmp_path, inventory):
+    arrays = geometry_arrays(inventory.geometry)
+    assert store_geometry("k", arrays, cache_dir=tmp_path, enabled=False) is None
+    assert store_layers("k", inventory.layers(), cache_dir=tmp_path, enabled=False) is None
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+    store_geometry("k", arrays, cache_dir=tmp_path)
+    store_layers("k", inventory.layers(), cache_dir=tmp_path)
+    assert load_geometry("k", cache_dir=tmp_path, enabled=False) is None
+    assert load_layers("k", cache_dir=tmp_path, enabled=False) is None
+    path = tmp_path / "inv.gpkg"
+    foncier.write_inventory(_layers(), path)
+    fingerprint_file(path, cache_dir=tmp_path, enabled=False)
+    assert not (tmp_path / "fingerprints").exists()
+
+
+def test_unwritable_folder_warns_and_goes_on(tmp_path, inventory):
+    blocker = tmp_path / "fichier"
+    blocker.write_text("pas un dossier", encoding="utf-8")
+    with pytest.warns(CacheWarning, match="écriture impossible dans .*FONCIER_CACHE_DIR"):
+        assert store_geometry("k", geometry_arrays(inventory.geometry),
+                              cache_dir=blocker / "sous") is None
+
+
+def test_size_cap_evicts_least_recently_used(tmp_path, inventory):
+    arrays = geometry_arrays(inventory.geometry)
+    paths = [store_geometry(f"k{i}", arrays, cache_dir=tmp_path) for i in range(3)]
+    size = paths[0].stat().st_size
+    for i, p in enumerate(paths):       # k0 oldest, then k1, k2
+        os.utime(p, (1_000_000 + i, 1_000_000 + i))
+    assert load_geometry("k0", cache_dir=tmp_path) is not None      # k0 used again: newest
+    store_geometry("k3", arrays, cache_dir=tmp_path, max_bytes=int(2.5 * size))
+    assert load_geometry("k1", cache_dir=tmp_path) is None
+    assert load_geometry("k2", cache_dir=tmp_path) is None
+    assert load_geometry("k0", cache_dir=tmp_path) is not None
+    assert load_geometry("k3", cache_dir=tmp_path) is not None
+    assert cache.DEFAULT_MAX_BYTES == 2 * 1000**3
+
+
+def test_clear_cache_and_cache_info(tmp_path, inventory):
+    path = tmp_path / "inv.gpkg"
+    foncier.write_inventory(_layers(), path)
+    cdir = tmp_path / "cache"
+    (cdir).mkdir()
+    (cdir / "notes.txt").write_text("à garder", encoding="utf-8")
+    fingerprint_file(path, cache_dir=cdir)
+    store_geometry("k", geometry_arrays(inventory.geometry), cache_dir=cdir)
+    store_layers("k", inventory.layers(), cache_dir=cdir)
+    info = cache_info(cache_dir=cdir)
+    assert info.entries == 2 and info.size_bytes > 0 and info.path == cdir
+    assert clear_cache(cache_dir=cdir) >= info.size_bytes
+    assert cache_info(cache_dir=cdir).entries == 0
+    assert not list((cdir / "fingerprints").glob("*.json"))
+    assert (cdir / "notes.txt").exists()      # only what foncier wrote is removed
+    assert clear_cache(cache_dir=tmp_path / "absent") == 0
