@@ -35,7 +35,7 @@ CONSTRAINT_HEX = {
     "littoral": "#00acc1", "archaeology": "#ef6c00", "housing": "#ec407a", "other": "#607d8b",
 }
 INFRA_HEX = {
-    "motorway_interchange": "#c62828", "rail_freight": "#37474f", "port": "#0d47a1",
+    "motorway_interchange": "#1f5aa6", "rail_freight": "#37474f", "port": "#00695c",
     "airport": "#6a1b9a", "substation": "#f9a825",
 }
 SELECTION_HEX = "#1565c0"
@@ -43,7 +43,8 @@ ASSEMBLY_HEX = "#6a1b9a"
 SITE_HEX = "#6d4c2f"
 COMMUNE_LINE_HEX = "#b5ad9c"
 COMMUNE_FILL_HEX = "#f6f2e8"
-BACKGROUND_HEX = "#dfe8ec"
+#: Outside the communes: a neutral light grey (not a sea blue: where the sea is is not known).
+BACKGROUND_HEX = "#ebebe8"
 INK_HEX = "#222222"
 NAVY_HEX = "#1a237e"
 MUTED_HEX = "#555555"

@@ -223,6 +223,12 @@ class MainWindow(QMainWindow):
                     menu.addSeparator()
                 else:
                     menu.addAction(self.actions[key])
+            if title == "&Affichage":                  # the map's legend and basemaps
+                menu.addSeparator()
+                menu.addAction(self.map.legend_action)
+                basemaps = menu.addMenu("Fond de carte en ligne")
+                basemaps.addActions(list(self.map.basemap_actions.values()))
+        self.map.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
 
     def _ask_inventory(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Ouvrir un inventaire", self._last_dir,
@@ -530,9 +536,9 @@ class MainWindow(QMainWindow):
 
     # -- zoom ----------------------------------------------------------------------------------
     def zoom_all(self) -> None:
-        """Show every plot."""
+        """Show the activity zones and their plots."""
         if self.scene is not None:
-            self.map.fit_rect(self.scene.plot_layer.boundingRect(), margin=0.03)
+            self.map.fit_rect(self.scene.home_rect(), margin=0.03)
 
     def zoom_to_results(self) -> None:
         """Show the compatible plots (else those to check, else all)."""

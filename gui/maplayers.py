@@ -7,8 +7,9 @@ repaint, and 2,000 symbols drawn one item each cost a Python call per symbol. He
   pixel at that scale (polygons smaller than that become one-pixel dots), split into a grid of
   painter paths so that only the tiles in view are drawn. Bands are built once, lazily or ahead in
   idle time (:meth:`PolygonLayer.prepare_band`).
-- :class:`InfraLayer` stamps one pre-rendered symbol image at each visible point (one symbol per
-  pixel), positions computed with numpy.
+- :class:`InfraLayer` stamps one pre-rendered symbol image at each visible point, positions
+  computed with numpy; points closer than a symbol are grouped into one symbol with their count
+  (so infrastructure never buries the map when zoomed out).
 - :class:`LayerGroup` paints its visible layers into one image covering the view plus a margin and
   reuses it while the scale and the visible layers stay and the view stays inside the margin:
   repaints for a new selection or new statuses, and small pans, only copy it.
@@ -26,6 +27,8 @@ import shapely
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from foncier.palette import INK_HEX
 
 from .geom import path_from_arrays, polygon_from_xy
 from .rings import ring_data_from_geometries
@@ -280,6 +283,8 @@ class InfraLayer(_GroupMember):
     """Infrastructure points of one kind, each a fixed-size symbol whatever the zoom."""
 
     SIZE = 9.0
+    #: Features whose symbols fall in the same cell of this many pixels are drawn as one.
+    CLUSTER_PX = 26
 
     def __init__(self, kind: str, x: np.ndarray, y: np.ndarray, names: list[str]):
         super().__init__()
@@ -288,6 +293,7 @@ class InfraLayer(_GroupMember):
         self.y = np.asarray(y, dtype=float)
         self.names = list(names)
         self._symbols: dict[float, QImage] = {}
+        self._badges: dict[tuple[int, float], QImage] = {}
         if len(self.x):
             self._bounds = QRectF(QPointF(self.x.min(), self.y.min()),
                                   QPointF(self.x.max(), self.y.max()))
@@ -312,31 +318,69 @@ class InfraLayer(_GroupMember):
             self._symbols[dpr] = image
         return image
 
-    def device_positions(self, t: QTransform, area: QRect) -> tuple[np.ndarray, np.ndarray]:
-        """Top-left device pixels of the symbols that show in a device area, at most one per
-        pixel, in drawing order."""
+    def device_positions(self, t: QTransform, area: QRect
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Top-left device pixels of the symbols that show in a device area, and how many
+        features each stands for: features closer than a symbol's width are grouped into one
+        symbol (on a grid of :attr:`CLUSTER_PX` pixels), drawn with their count, so that
+        infrastructure never buries the map when zoomed out."""
         half = math.ceil(self.SIZE + 2)
         px = self.x * t.m11() + self.y * t.m21() + t.dx()
         py = self.x * t.m12() + self.y * t.m22() + t.dy()
-        ix = np.rint(px).astype(np.int64) - half
-        iy = np.rint(py).astype(np.int64) - half
-        keep = ((ix > area.left() - 2 * half) & (ix <= area.right())
-                & (iy > area.top() - 2 * half) & (iy <= area.bottom()))
-        ix, iy = ix[keep], iy[keep]
-        _, first = np.unique(np.stack([ix, iy]), axis=1, return_index=True)
-        first.sort()
-        return ix[first], iy[first]
+        keep = ((px > area.left() - half) & (px <= area.right() + half)
+                & (py > area.top() - half) & (py <= area.bottom() + half))
+        px, py = px[keep], py[keep]
+        if not len(px):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        cell = np.stack([np.floor(px / self.CLUSTER_PX), np.floor(py / self.CLUSTER_PX)])
+        _, first, inverse, counts = np.unique(cell, axis=1, return_index=True,
+                                              return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        cx = np.bincount(inverse, weights=px) / counts       # a group sits at its centroid
+        cy = np.bincount(inverse, weights=py) / counts
+        order = np.argsort(first)
+        ix = np.rint(cx[order]).astype(np.int64) - half
+        iy = np.rint(cy[order]).astype(np.int64) - half
+        return ix, iy, counts[order]
+
+    def count_badge(self, count: int, dpr: float = 1.0) -> QImage:
+        """A small dark disc with a group's count, rendered once per count."""
+        key = (count, dpr)
+        image = self._badges.get(key)
+        if image is None:
+            text = str(count) if count < 100 else "99+"
+            w = 8 + 6 * len(text)
+            image = QImage(QSize(w, 14) * dpr, QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(dpr)
+            image.fill(0)
+            p = QPainter(image)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.setPen(QPen(QColor("white"), 1.0))
+            p.setBrush(QColor(INK_HEX))
+            p.drawRoundedRect(QRectF(0.5, 0.5, w - 1, 13), 6.5, 6.5)
+            font = p.font()
+            font.setPixelSize(10)
+            font.setBold(True)
+            p.setFont(font)
+            p.drawText(QRectF(0, 0, w, 14), Qt.AlignmentFlag.AlignCenter, text)
+            p.end()
+            self._badges[key] = image
+        return image
 
     def draw(self, painter: QPainter, rect: QRectF, metres_per_pixel: float) -> None:
         t = painter.worldTransform()
         device = painter.device()
         dpr = device.devicePixelRatio()
         area = QRect(0, 0, round(device.width() / dpr), round(device.height() / dpr))
-        ix, iy = self.device_positions(t, area)
+        ix, iy, counts = self.device_positions(t, area)
         image = self.symbol(dpr)
+        side = image.deviceIndependentSize().width()
         painter.resetTransform()
-        for a, b in zip(ix.tolist(), iy.tolist(), strict=True):
+        for a, b, n in zip(ix.tolist(), iy.tolist(), counts.tolist(), strict=True):
             painter.drawImage(a, b, image)
+            if n > 1:
+                painter.drawImage(round(a + side * 0.6), b - 4, self.count_badge(n, dpr))
         painter.setWorldTransform(t)
 
     def name_at(self, point: QPointF, tolerance: float) -> tuple[float, str] | None:

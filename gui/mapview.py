@@ -35,6 +35,8 @@ import numpy as np
 import shapely
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
     QBrush,
     QColor,
     QFont,
@@ -55,12 +57,14 @@ from PySide6.QtWidgets import (
 
 from foncier.wording import scale_label
 
+from .basemap import BasemapLayer, BasemapSource, basemap_sources
 from .geom import (
     l93_from_scene,
     path_from_arrays,
     path_from_rings,
 )
 from .maplayers import BAND_TOLERANCES_M, InfraLayer, LayerGroup, PolygonLayer
+from .maplegend import MapLegend, legend_entries
 from .model import NO_STATUS, PlotIndex
 from .style import (
     ASSEMBLY_COLOR,
@@ -225,7 +229,15 @@ def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
 
 
 class MapScene(QGraphicsScene):
-    """The map's layers for one inventory."""
+    """The map's layers for one inventory.
+
+    Signals
+    -------
+    layersChanged()
+        A layer was shown or hidden, or the basemap changed (the legend follows).
+    """
+
+    layersChanged = Signal()
 
     def __init__(self, index: PlotIndex, parent=None):
         super().__init__(parent)
@@ -279,9 +291,22 @@ class MapScene(QGraphicsScene):
         self.selection_item.setBrush(sel_fill)
         self.selection_item.setZValue(40)
         self.addItem(self.selection_item)
-        rect = self.itemsBoundingRect()
-        pad = max(rect.width(), rect.height())
+        # Room to pan and zoom around the cursor anywhere near the data (the view's scroll
+        # range is the scene rectangle: a tight one would pull the map off the cursor).
+        rect = self.home_rect()
+        if inv.communes is not None and len(inv.communes):
+            rect = rect.united(self.layers["communes"][0].boundingRect())
+        pad = 10 * max(rect.width(), rect.height(), 10_000.0)
         self.setSceneRect(rect.adjusted(-pad, -pad, pad, pad))
+
+    def home_rect(self) -> QRectF:
+        """What the map opens on: the activity zones and their plots (never infrastructure
+        or constraints, which reach out to sea and to other regions)."""
+        rect = self.plot_layer.boundingRect()
+        sites = self.layers["sites"][0].boundingRect()
+        if sites.isValid():
+            rect = rect.united(sites) if rect.isValid() else sites
+        return rect
 
     def _add(self, key: str, group: LayerGroup, z: float, layer) -> None:
         group.add_layer(layer, z)
@@ -310,6 +335,31 @@ class MapScene(QGraphicsScene):
     def set_layer_visible(self, key: str, visible: bool) -> None:
         for item in self.layers.get(key, []):
             item.setVisible(visible)
+        self.layersChanged.emit()
+
+    basemap: BasemapLayer | None = None
+
+    def set_basemap(self, source: BasemapSource | None, cache_dir=None) -> BasemapLayer | None:
+        """Show an online basemap under the layers (None: none, the default). The communes are
+        then outlines only. ``cache_dir`` defaults to the user cache folder's ``basemap``."""
+        if self.basemap is not None:
+            self.removeItem(self.basemap)
+            self.basemap = None
+        communes = self.layers.get("communes")
+        if communes:
+            layer = communes[0]
+            layer.brush = QBrush(Qt.BrushStyle.NoBrush) if source is not None \
+                else QBrush(COMMUNE_FILL)
+            self.background.invalidate()
+        if source is not None:
+            if cache_dir is None:
+                from foncier.io.cache import resolve_cache_dir
+                cache_dir = resolve_cache_dir() / "basemap"
+            self.basemap = BasemapLayer(source, cache_dir, self.sceneRect(), self)
+            self.basemap.setZValue(-10)
+            self.addItem(self.basemap)
+        self.layersChanged.emit()
+        return self.basemap
 
     def set_selected(self, positions) -> None:
         """Highlight a plot, or the members of an assembly (a list of positions, outlined in
@@ -352,9 +402,18 @@ class MapView(QGraphicsView):
 
     plotClicked = Signal(int)
     cursorMoved = Signal(float, float)
+    zoomed = Signal(float)
+    statusMessage = Signal(str)
 
     CLICK_SLOP_PX = 4
     PICK_TOLERANCE_PX = 4
+    #: Zoom factor of one wheel notch, and the base raised to a trackpad's pixel delta.
+    NOTCH_ZOOM = 1.25
+    PIXEL_ZOOM_BASE = 1.0025
+    #: Closest zoom (metres per pixel), and the farthest: this many times the whole map.
+    MIN_METRES_PER_PIXEL = 0.05
+    MAX_METRES_PER_PIXEL = 5000.0
+    ZOOM_OUT_LIMIT = 6.0
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -374,11 +433,79 @@ class MapView(QGraphicsView):
         self._prepare = QTimer(self)         # bands of detail built ahead, in idle time
         self._prepare.setInterval(25)
         self._prepare.timeout.connect(self._prepare_next_band)
+        self.legend = MapLegend(self.viewport())
+        self.legend_action = QAction("Légende sur la carte", self)
+        self.legend_action.setCheckable(True)
+        self.legend_action.setChecked(True)
+        self.legend_action.setShortcut("Ctrl+L")
+        self.legend_action.toggled.connect(self.set_legend_visible)
+        self.legend.closed.connect(lambda: self.legend_action.setChecked(False))
+        self.basemap_cache_dir = None          # None: the user cache folder's basemap
+        self.basemap_group = QActionGroup(self)
+        self.basemap_actions: dict[str | None, QAction] = {}
+        for key, label in [(None, "Aucun (hors ligne)")] + [
+                (s.key, s.label) for s in basemap_sources()]:
+            act = QAction(label, self.basemap_group)
+            act.setCheckable(True)
+            act.setChecked(key is None)
+            act.triggered.connect(lambda _=False, k=key: self.set_basemap(k))
+            self.basemap_actions[key] = act
+
+    def map_menu_actions(self) -> list:
+        """The map's own actions for a menu: the legend switch, then the basemaps (a QMenu
+        « Fond de carte » is made of :attr:`basemap_actions`)."""
+        return [self.legend_action] + list(self.basemap_actions.values())
+
+    def set_legend_visible(self, visible: bool) -> None:
+        """Show or hide the legend over the map."""
+        self.legend.setVisible(visible and isinstance(self.scene(), MapScene))
+        if self.legend_action.isChecked() != visible:
+            self.legend_action.setChecked(visible)
+        self._place_legend()
+
+    def _refresh_legend(self) -> None:
+        scene = self.scene()
+        if isinstance(scene, MapScene):
+            self.legend.set_sections(legend_entries(scene))
+        self.legend.setVisible(self.legend_action.isChecked() and isinstance(scene, MapScene))
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        vp = self.viewport().rect()
+        self.legend.adjustSize()
+        self.legend.move(vp.width() - self.legend.width() - 10, 30)
+
+    def set_basemap(self, key: str | None) -> None:
+        """Show an online basemap by key (``plan_ign``, ``ortho``, ``osm``), or none."""
+        scene = self.scene()
+        if key in self.basemap_actions:
+            self.basemap_actions[key].setChecked(True)
+        if not isinstance(scene, MapScene):
+            return
+        source = next((s for s in basemap_sources() if s.key == key), None)
+        layer = scene.set_basemap(source, self.basemap_cache_dir)
+        if layer is not None:
+            layer.fetcher.failed.connect(self.statusMessage)
+        self.viewport().update()
+
+    def attribution(self) -> str:
+        """The credit line of the basemap shown ('' when none)."""
+        scene = self.scene()
+        basemap = scene.basemap if isinstance(scene, MapScene) else None
+        return basemap.source.attribution if basemap is not None else ""
 
     def setScene(self, scene) -> None:
+        old = self.scene()
+        if isinstance(old, MapScene):
+            try:
+                old.layersChanged.disconnect(self._refresh_legend)
+            except (RuntimeError, TypeError):
+                pass
         super().setScene(scene)
         if isinstance(scene, MapScene):
+            scene.layersChanged.connect(self._refresh_legend)
             self._prepare.start()
+        self._refresh_legend()
 
     def _prepare_next_band(self) -> None:
         scene = self.scene()
@@ -386,6 +513,10 @@ class MapView(QGraphicsView):
             self._prepare.stop()
 
     def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.Type.NativeGesture and \
+                event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
+            self.zoom_at(1.0 + event.value(), event.position())     # trackpad pinch
+            return True
         if event.type() == QEvent.Type.ToolTip:      # the infrastructure feature's name
             scene = self.scene()
             name = None
@@ -419,22 +550,57 @@ class MapView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._place_legend()
         if self._fit_target is not None:   # keep showing what was asked until the user moves
             self.fitInView(self._fit_target, Qt.AspectRatioMode.KeepAspectRatio)
 
     def zoom_by(self, factor: float) -> None:
+        """Zoom by a factor around the centre of the view (within the zoom range)."""
+        self.zoom_at(factor, QPointF(self.viewport().rect().center()))
+
+    def zoom_range(self) -> tuple[float, float]:
+        """The closest and farthest scales allowed, in metres per pixel: down to
+        :attr:`MIN_METRES_PER_PIXEL`, and out to a few times the whole map (never lost)."""
+        scene = self.scene()
+        far = self.MAX_METRES_PER_PIXEL
+        if isinstance(scene, MapScene):
+            home = scene.home_rect()
+            vp = self.viewport().rect()
+            if home.isValid() and vp.width() > 0 and vp.height() > 0:
+                fit = max(home.width() / vp.width(), home.height() / vp.height())
+                far = min(far, max(fit * self.ZOOM_OUT_LIMIT, 10.0))
+        return self.MIN_METRES_PER_PIXEL, far
+
+    def zoom_at(self, factor: float, pos: QPointF) -> None:
+        """Zoom by a factor (> 1 closer) keeping the scene point under a viewport position
+        under it, within :meth:`zoom_range`."""
+        mpp = self.metres_per_pixel()
+        near, far = self.zoom_range()
+        target = min(max(mpp / factor, near), far)
+        factor = mpp / target
+        if not math.isfinite(factor) or abs(factor - 1.0) < 1e-9:
+            return
         self._fit_target = None
-        anchor = self.transformationAnchor()
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        inverse, _ = self.viewportTransform().inverted()
+        anchor = inverse.map(QPointF(pos))
+        old = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.scale(factor, factor)
-        self.setTransformationAnchor(anchor)
+        self.setTransformationAnchor(old)
+        moved = self.viewportTransform().map(anchor) - QPointF(pos)
+        self.pan_by(-moved.x(), -moved.y())
+        self.zoomed.emit(self.metres_per_pixel())
 
     def wheelEvent(self, event) -> None:
-        steps = event.angleDelta().y() / 120.0
-        if steps:
-            self._fit_target = None
-            factor = 1.25 ** steps
-            self.scale(factor, factor)   # anchored under the mouse
+        """Mouse wheel (angle delta, 120 a notch) or trackpad (pixel delta): zoom around the
+        cursor."""
+        pixels = event.pixelDelta()
+        if not pixels.isNull():
+            factor = self.PIXEL_ZOOM_BASE ** pixels.y()
+        else:
+            factor = self.NOTCH_ZOOM ** (event.angleDelta().y() / 120.0)
+        if factor != 1.0:
+            self.zoom_at(factor, event.position())
         event.accept()
 
     def mousePressEvent(self, event) -> None:
@@ -517,4 +683,10 @@ class MapView(QGraphicsView):
         painter.setFont(font)
         painter.drawText(QRectF(x0, y0 - 20, length_px, 14), Qt.AlignmentFlag.AlignCenter, label)
         painter.drawText(QRectF(vp.width() - 40, 8, 30, 18), Qt.AlignmentFlag.AlignCenter, "N ↑")
+        credit = self.attribution()
+        if credit:
+            width = painter.fontMetrics().horizontalAdvance(credit) + 12
+            box = QRectF(vp.width() - width - 4, vp.height() - 20, width, 16)
+            painter.fillRect(box, QColor(255, 255, 255, 215))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, credit)
         painter.restore()

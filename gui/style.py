@@ -86,44 +86,93 @@ def constraint_color(kind: str, level: str | None) -> QColor:
 
 
 def draw_infra_symbol(painter: QPainter, kind: str, at: QPointF, size: float) -> None:
-    """Draw an infrastructure symbol centred on ``at`` (device-independent shapes)."""
+    """Draw an infrastructure symbol centred on ``at``, ``size`` its half width (device-
+    independent shapes), in the conventions of French maps: a blue motorway shield with the
+    interchange's two ramps, an anchor (port), a plane (airport), a wagon on its rail (rail
+    freight), a lightning bolt (substation)."""
     color = INFRA_COLORS.get(kind, INK_COLOR)
     painter.save()
-    painter.setPen(QPen(QColor("white"), 1.5))
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.translate(at)
+    painter.scale(size / 10.0, size / 10.0)      # drawn on a 20 × 20 grid centred on 0
+    white = QPen(QColor("white"), 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                 Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(QPen(QColor("white"), 1.4))
     painter.setBrush(color)
-    s = size
-    x, y = at.x(), at.y()
-    if kind == "motorway_interchange":
-        painter.drawEllipse(at, s * 0.8, s * 0.8)
-        painter.setPen(QPen(QColor("white"), max(1.0, s / 5)))
-        painter.drawLine(QPointF(x - s * 0.45, y), QPointF(x + s * 0.45, y))
-    elif kind == "rail_freight":
-        painter.drawRect(QRectF(x - s * 0.75, y - s * 0.75, s * 1.5, s * 1.5))
-        painter.setPen(QPen(QColor("white"), max(1.0, s / 6)))
-        painter.drawLine(QPointF(x - s * 0.5, y - s * 0.25), QPointF(x + s * 0.5, y - s * 0.25))
-        painter.drawLine(QPointF(x - s * 0.5, y + s * 0.25), QPointF(x + s * 0.5, y + s * 0.25))
-    elif kind == "port":
-        poly = QPolygonF([QPointF(x, y - s), QPointF(x + s, y), QPointF(x, y + s),
-                          QPointF(x - s, y)])
-        painter.drawPolygon(poly)
-    elif kind == "airport":
-        poly = QPolygonF([QPointF(x, y - s), QPointF(x + s * 0.9, y + s * 0.7),
-                          QPointF(x - s * 0.9, y + s * 0.7)])
-        painter.drawPolygon(poly)
-    else:  # substation: a lightning bolt in a circle
-        painter.drawEllipse(at, s * 0.8, s * 0.8)
-        bolt = QPainterPath()
-        bolt.moveTo(x + s * 0.1, y - s * 0.6)
-        bolt.lineTo(x - s * 0.35, y + s * 0.1)
-        bolt.lineTo(x, y + s * 0.1)
-        bolt.lineTo(x - s * 0.1, y + s * 0.6)
-        bolt.lineTo(x + s * 0.35, y - s * 0.1)
-        bolt.lineTo(x, y - s * 0.1)
-        bolt.closeSubpath()
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(INK_COLOR)
-        painter.drawPath(bolt)
+    draw = _SYMBOLS.get(kind, _draw_substation)
+    draw(painter, white)
     painter.restore()
+
+
+def _draw_motorway(p: QPainter, white: QPen) -> None:
+    """A motorway shield (blue, rounded) with the interchange pictogram: a road and its two
+    ramps."""
+    shield = QPainterPath()
+    shield.moveTo(-9, -9)
+    shield.lineTo(9, -9)
+    shield.lineTo(9, 2)
+    shield.quadTo(9, 8, 0, 10)
+    shield.quadTo(-9, 8, -9, 2)
+    shield.closeSubpath()
+    p.drawPath(shield)
+    p.setPen(white)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawLine(QPointF(0, -6.5), QPointF(0, 7))
+    ramps = QPainterPath()
+    ramps.moveTo(0, 2)
+    ramps.quadTo(-5, 0, -5.5, -5)
+    ramps.moveTo(0, 2)
+    ramps.quadTo(5, 0, 5.5, -5)
+    p.drawPath(ramps)
+
+
+def _draw_port(p: QPainter, white: QPen) -> None:
+    """An anchor in a round badge."""
+    p.drawEllipse(QPointF(0, 0), 9.5, 9.5)
+    p.setPen(white)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawEllipse(QPointF(0, -5), 1.6, 1.6)
+    p.drawLine(QPointF(0, -3.4), QPointF(0, 6))
+    p.drawLine(QPointF(-3.5, -1.5), QPointF(3.5, -1.5))
+    p.drawArc(QRectF(-5.5, -2, 11, 8), 200 * 16, 140 * 16)
+
+
+def _draw_airport(p: QPainter, white: QPen) -> None:
+    """A plane seen from above in a round badge."""
+    p.drawEllipse(QPointF(0, 0), 9.5, 9.5)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("white"))
+    plane = QPolygonF([QPointF(x, y) for x, y in (
+        (0, -7), (1.2, -5.5), (1.2, -1.5), (7, 1.5), (7, 3), (1.2, 1.2), (1, 4.5), (3, 6),
+        (3, 7), (0, 6.2), (-3, 7), (-3, 6), (-1, 4.5), (-1.2, 1.2), (-7, 3), (-7, 1.5),
+        (-1.2, -1.5), (-1.2, -5.5))])
+    p.drawPolygon(plane)
+
+
+def _draw_rail(p: QPainter, white: QPen) -> None:
+    """A freight wagon on its rail in a rounded square."""
+    p.drawRoundedRect(QRectF(-9.5, -9.5, 19, 19), 3, 3)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("white"))
+    p.drawRect(QRectF(-6.5, -5, 13, 7))
+    p.drawEllipse(QPointF(-3.5, 4), 1.8, 1.8)
+    p.drawEllipse(QPointF(3.5, 4), 1.8, 1.8)
+    p.setPen(white)
+    p.drawLine(QPointF(-7.5, 6.8), QPointF(7.5, 6.8))
+
+
+def _draw_substation(p: QPainter, white: QPen) -> None:
+    """A lightning bolt in a round badge (dark bolt on yellow)."""
+    p.drawEllipse(QPointF(0, 0), 9.5, 9.5)
+    bolt = QPolygonF([QPointF(x, y) for x, y in (
+        (1.5, -7.5), (-4.5, 1), (-0.5, 1), (-1.5, 7.5), (4.5, -1), (0.5, -1))])
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(INK_COLOR)
+    p.drawPolygon(bolt)
+
+
+_SYMBOLS = {"motorway_interchange": _draw_motorway, "port": _draw_port,
+            "airport": _draw_airport, "rail_freight": _draw_rail, "substation": _draw_substation}
 
 
 def _pixmap(size: int = 16) -> tuple[QPixmap, QPainter]:

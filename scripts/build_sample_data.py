@@ -4,7 +4,9 @@ The four laureate territories of the "Impulsion Ingénierie Territoires" program
 Mer et Bocage, CC de Bayeux Intercom, CC Caux - Austreberthe and the Dieppe Côte d'Albâtre
 industrial territory (four EPCIs). From ``../shared/data`` (see SOURCES.md there) this script takes:
 
-* the real EPCI membership and commune boundaries (layer ``communes``);
+* the real EPCI membership and commune boundaries: the whole region's 2,709 communes, simplified
+  to within 80 m, are the layer ``communes`` (the map's land background); the territories'
+  communes anchor the zones;
 * the real brownfields of the Cerema Cartofriches extract located in those communes (plots with
   ``brownfield = True``).
 
@@ -15,6 +17,9 @@ seed), and the constraints and infrastructure are approximate shapes and locatio
 Usage::
 
     python scripts/build_sample_data.py [--shared ../shared/data] [--out sample_data]
+    python scripts/build_sample_data.py --communes-only    # rewrite only the communes layer
+
+The GeoPackage it writes is committed: the project works without ``../shared``.
 """
 
 from __future__ import annotations
@@ -639,6 +644,52 @@ def text_columns(gdf):
     return gdf
 
 
+#: Simplification of the region's communes for the map background, in metres (about a pixel at
+#: 1:300,000; the file stays under 3 MB).
+REGION_SIMPLIFY_M = 80.0
+
+
+def region_communes(shared: Path) -> gpd.GeoDataFrame:
+    """Every commune of the region (the map's land background), simplified, in EPSG:2154.
+
+    Returns
+    -------
+    GeoDataFrame
+        Layer ``communes`` (insee, name, epci_siren, geometry); ``epci_siren`` from the EPCI
+        membership file (None for a 2018 commune merged since).
+    """
+    m = pd.read_csv(shared / "epci_communes_normandie.csv", dtype=str)
+    siren_of = dict(zip(m["insee"], m["siren"], strict=False))
+    raw = gpd.read_file(shared / "communes_normandie.geojson").to_crs(CRS)
+    geoms = shapely.make_valid(
+        raw.geometry.simplify(REGION_SIMPLIFY_M, preserve_topology=True).values)
+    geoms = [largest_part(g) if g.geom_type == "GeometryCollection" else g for g in geoms]
+    communes = gpd.GeoDataFrame({"insee": raw["code"].values, "name": raw["nom"].values,
+                                 "epci_siren": [siren_of.get(c) for c in raw["code"]]},
+                                geometry=geoms, crs=CRS)
+    communes = communes[~communes.geometry.is_empty].drop_duplicates("insee")
+    return communes.reset_index(drop=True)
+
+
+def rewrite_communes(shared: Path, path: Path) -> None:
+    """Replace only the ``communes`` layer of an existing sample GeoPackage (plots, zones,
+    constraints and infrastructure are kept byte for byte in their tables)."""
+    communes = text_columns(region_communes(shared))
+    assert communes.geometry.is_valid.all()
+    tmp = path.with_name(f".{path.stem}.communes{path.suffix}")
+    if tmp.exists():
+        tmp.unlink()
+    import shutil
+    shutil.copyfile(path, tmp)
+    pyogrio.write_dataframe(communes, tmp, layer="communes", driver="GPKG",
+                            layer_options={"OVERWRITE": "YES"})
+    import sqlite3
+    with sqlite3.connect(tmp) as db:          # give back the old layer's pages
+        db.execute("VACUUM")
+    os.replace(tmp, path)
+    print(f"{path}: communes layer rewritten, {len(communes)} communes")
+
+
 def write_gpkg(layers, path):
     """Write the layers to ``path``, atomically (through the library when it is available)."""
     if str(REPO) not in sys.path:
@@ -763,7 +814,12 @@ def main(argv=None):
                         help="shared data folder (default: ../shared/data from the repo root)")
     parser.add_argument("--out", type=Path, default=REPO / "sample_data",
                         help="output folder (default: sample_data/ in the repo)")
+    parser.add_argument("--communes-only", action="store_true",
+                        help="rewrite only the communes layer of the existing sample")
     args = parser.parse_args(argv)
+    if args.communes_only:
+        rewrite_communes(args.shared, args.out / "normandie.gpkg")
+        return
     rng = np.random.default_rng(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
     members, communes = load_territory(args.shared)
@@ -776,7 +832,7 @@ def main(argv=None):
         "plots": finalize_plots(plots),
         "constraints": text_columns(build_constraints(sites)),
         "infrastructure": text_columns(build_infrastructure()),
-        "communes": text_columns(communes),
+        "communes": text_columns(region_communes(args.shared)),
     }
     for name, gdf in layers.items():
         assert gdf.geometry.is_valid.all(), name

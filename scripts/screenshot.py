@@ -1,5 +1,7 @@
 """Write docs/screenshot.png: the main window on the bundled sample, with the logistics brief and
-its best plot selected, framed with its activity zone.
+its best plot selected, framed with its activity zone; and the key map states beside it:
+docs/map_opening.png (opening view with the legend on the map), docs/map_1366x768.png,
+docs/map_zone.png (zoomed on a zone).
 
 Run: ``python scripts/screenshot.py [OUT.png]`` (offscreen: no display needed).
 """
@@ -38,10 +40,23 @@ def main(argv: list[str] | None = None) -> int:
     plots = view.result.inventory.plots
     zone = plots["site_id"].iloc[chosen]
     in_zone = [int(i) for i in (plots.index[plots["site_id"] == zone] if zone else [chosen])]
+    docs = out.parent
+    docs.mkdir(parents=True, exist_ok=True)
+    # Key map states: the opening view (zones framed, land background, legend on the map),
+    # then at 1366 × 768.
+    win.zoom_all()
+    app.processEvents()
+    win.grab().save(str(docs / "map_opening.png"))
+    win.resize(1366, 768)
+    app.processEvents()
+    win.zoom_all()
+    app.processEvents()
+    win.grab().save(str(docs / "map_1366x768.png"))
+    win.resize(1600, 960)
     win.select_plot(chosen)
     win.map.fit_rect(win.scene.plot_rect(in_zone), margin=1.3)
     app.processEvents()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    win.grab().save(str(docs / "map_zone.png"))
     if not win.grab().save(str(out)):
         print(f"impossible d'écrire {out}", file=sys.stderr)
         return 1
