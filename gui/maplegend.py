@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from foncier.palette import COMMUNE_LINE_HEX, PAPER_HEX
 from foncier.wording import INFRA_LABELS, STATUS_NAMES, constraint_label
 
 from .style import (
@@ -96,7 +97,7 @@ class MapLegend(QFrame):
         super().__init__(parent)
         self.setObjectName("mapLegend")
         self.setStyleSheet(
-            "#mapLegend { background: rgba(255, 255, 255, 225); border: 1px solid #b0b0b0;"
+            f"#mapLegend {{ background: {PAPER_HEX}; border: 1px solid {COMMUNE_LINE_HEX};"
             " border-radius: 4px; }"
             " #mapLegend QLabel { background: transparent; }")
         self.setAutoFillBackground(False)
