@@ -58,6 +58,7 @@ from foncier.report.content import (
     TABLE_HEADERS,
     InvestorReport,
     SiteSheet,
+    french,
     meta_line,
     report_content,
     summary_cells,
@@ -76,7 +77,6 @@ from foncier.wording import (
 from .geom import path_from_geometries
 from .model import STATUS_CODES
 from .style import (
-    BACKGROUND_COLOR,
     COMMUNE_FILL,
     COMMUNE_PEN,
     FAINT_COLOR,
@@ -379,7 +379,8 @@ def _draw_areas(p: QPainter, geoms, fill, pen) -> None:
 
 
 def _background(p: QPainter, layers: dict, t: QTransform, scale: float) -> None:
-    """Communes (land) on the water colour, the activity zones dashed, every plot pale."""
+    """Communes (the territories) on the neutral grey of the land beyond, the activity zones
+    dashed, every plot pale."""
     tol = 0.4 / scale
     communes = [shapely.simplify(g, tol) for g in layers["communes"]]
     _draw_areas(p, communes, COMMUNE_FILL, _pen(COMMUNE_PEN.color(), 0.5))
@@ -421,7 +422,7 @@ def _overview(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     t, scale = _map_transform(content.extent, rect)
     p.save()
     p.setClipRect(rect)
-    p.fillRect(rect, BACKGROUND_COLOR)
+    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
     p.save()
     p.setTransform(t, True)
     _background(p, content.layers, t, scale)
@@ -495,7 +496,8 @@ def _legend_strip(page: _Page, rect: QRectF, metres_per_unit: float, entries) ->
     p.drawLine(QPointF(x, y), QPointF(x + length, y))
     p.drawLine(QPointF(x, y - 3), QPointF(x, y + 1))
     p.drawLine(QPointF(x + length, y - 3), QPointF(x + length, y + 1))
-    page.text(QRectF(x + length + 3, rect.top() + 3, 40, 10), _LEFT, scale_label(nice), size=6.5)
+    page.text(QRectF(x + length + 3, rect.top() + 3, 40, 10), _LEFT, french(scale_label(nice)),
+              size=6.5)
     xn = x + length + 40
     arrow = QPainterPath()
     arrow.moveTo(xn + 4, rect.top())
@@ -589,7 +591,7 @@ def _close_up(page: _Page, sheet: SiteSheet, rect: QRectF) -> float:
     t, scale = _map_transform(sheet.extent, rect)
     p.save()
     p.setClipRect(rect)
-    p.fillRect(rect, BACKGROUND_COLOR)
+    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
     p.save()
     p.setTransform(t, True)
     _background(p, layers, t, scale)
@@ -610,11 +612,13 @@ def _close_up(page: _Page, sheet: SiteSheet, rect: QRectF) -> float:
                           char_width=fm.horizontalAdvance("0"),
                           within=(rect.left() + 2, rect.top() + 2, rect.right() - 2,
                                   rect.bottom() - 2), merge=False, gap=2.0)
+    p.setPen(QPen(MUTED_COLOR, 0.6))
+    for lab in labels:  # every leader first, so that no leader crosses another's box
+        p.drawLine(at[lab.members[0]], QRectF(*lab.box).center())
     for lab, (kind, _t, _pt), km in zip(labels, infra, kms, strict=True):
         x, y, w, h = lab.box
         box = QRectF(x, y, w, h)
         p.setPen(QPen(MUTED_COLOR, 0.6))
-        p.drawLine(at[lab.members[0]], box.center())
         p.setBrush(QColor(palette.PAPER_HEX))
         p.drawRoundedRect(box, 3, 3)
         draw_pictogram(p, kind, QPointF(x + 7, y + h / 2), 4.2)

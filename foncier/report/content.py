@@ -77,16 +77,24 @@ _OVERVIEW_PAD, _OVERVIEW_MIN_PAD_M = 0.12, 1500.0
 # ----------------------------------------------------------------------------- typography
 
 
+#: The space between a number and its unit (made non-breaking by :func:`french`).
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=(?:ha|m²|m³/j|€/m²|€|km|kV|MW|m)(?![\w²³/]))")
+
+
 def french(text: str) -> str:
-    """French typography: a non-breaking space before ``: ; ? !`` and none doubled.
+    """French typography: a non-breaking space before ``: ; ? !`` and between a number and its
+    unit, none doubled.
 
     Examples
     --------
-    >>> french("Prix : 19 €/m² ; libre ?") == "Prix\\xa0: 19 €/m²\\xa0; libre\\xa0?"
+    >>> french("Prix : 19 €/m² ; libre ?") == "Prix\\xa0: 19\\xa0€/m²\\xa0; libre\\xa0?"
+    True
+    >>> french("200 m, 5 mois") == "200\\xa0m, 5 mois"
     True
     >>> french("https://example.org")
     'https://example.org'
     """
+    text = _UNIT_SPACE.sub(NBSP, text)
     text = re.sub(r"[ \u00a0\u202f]*([;?!])(?=\s|$)", NBSP + r"\1", text)
     return re.sub(r"(?<=\S)[ \u00a0]+:(?=\s|$)", NBSP + ":", text)
 
@@ -115,7 +123,7 @@ def sentences(reasons: list[str]) -> str:
     Examples
     --------
     >>> sentences(["Eau non renseignée.", "prix 45 €/m²"])
-    'Eau non renseignée. Prix 45 €/m².'
+    'Eau non renseignée. Prix 45\xa0€/m².'
     """
     out = []
     for r in reasons:
@@ -385,6 +393,7 @@ def brief_summary(brief: Brief) -> list[str]:
 
     Examples
     --------
+    >>> import foncier
     >>> lines = brief_summary(foncier.Brief(name="x", min_area_ha=5, port_max_km=30, turnkey=True))
     >>> [x.replace("\\xa0", " ") for x in lines]
     ['Surface : ≥ 5,00 ha', 'Clé en main : exigé', "Port : ≤ 30,0 km à vol d'oiseau"]

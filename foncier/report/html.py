@@ -39,6 +39,7 @@ from foncier.report.content import (
     TABLE_HEADERS,
     InvestorReport,
     SiteSheet,
+    french,
     meta_line,
     report_content,
     summary_cells,
@@ -156,7 +157,7 @@ def sheet_svg(sheet: SiteSheet, *, width: int = 700, height: int = 340) -> str:
 def _svg_open(width: int, height: int, label: str) -> list[str]:
     return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" role="img" aria-label="{label}">',
-            f'<rect width="{width}" height="{height}" fill="{palette.BACKGROUND_HEX}"/>']
+            f'<rect width="{width}" height="{height}" fill="{palette.OUTSIDE_HEX}"/>']
 
 
 def _area_paths(layers: dict, frame: _Frame) -> list[str]:
@@ -233,7 +234,7 @@ def _scale_bar(frame: _Frame, width: int, height: int
     return (f'<g class="scale"><rect x="{box[0]:g}" y="{box[1]:g}" width="{box[2]:.1f}" '
             f'height="{box[3]:g}" fill="{_PAPER}" fill-opacity="0.85"/><line x1="{x}" y1="{y}" '
             f'x2="{x + px:.1f}" y2="{y}" stroke="{ink}" stroke-width="2"/><text x="{x}" '
-            f'y="{y - 4}" font-size="9" fill="{ink}">{scale_label(nice)}</text>'
+            f'y="{y - 4}" font-size="9" fill="{ink}">{french(scale_label(nice))}</text>'
             f'<polygon points="{xn:.1f},{y - 12} {xn + 4:.1f},{y} {xn:.1f},{y - 3} '
             f'{xn - 4:.1f},{y}" fill="{ink}"/><text x="{xn + 6:.1f}" y="{y}" font-size="8" '
             f'font-weight="bold" fill="{ink}">N</text></g>'), box

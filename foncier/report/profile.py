@@ -97,10 +97,11 @@ def read_profile(path: str | os.PathLike) -> TerritoryProfile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise ProfileError(f"fichier introuvable : {path}. Donnez le chemin d'un profil "
-                           "de territoire (.toml).", source=str(path)) from None
+        raise ProfileError([Problem("", None, "fichier introuvable. Donnez le chemin d'un "
+                                    "profil de territoire (.toml).")], source=str(path)) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError(f"TOML illisible ({exc}).", source=str(path)) from None
+        raise ProfileError([Problem("", None, f"TOML illisible ({exc}).")],
+                           source=str(path)) from None
     problems: list[Problem] = []
     for key in data:
         if key not in PROFILE_KEYS:
