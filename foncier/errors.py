@@ -26,6 +26,7 @@ __all__ = [
     "FoncierWarning",
     "BriefError",
     "InventoryError",
+    "ProfileError",
     "Problem",
     "GeometryRepairWarning",
     "ReprojectionWarning",
@@ -113,6 +114,10 @@ class BriefError(_ProblemsError):
 
 class InventoryError(_ProblemsError):
     """An inventory cannot be used: every problem names its layer, row and how to fix it."""
+
+
+class ProfileError(_ProblemsError):
+    """A territory profile (the report's sender) is invalid: every problem names its key."""
 
 
 class OutputError(FoncierError, ValueError):

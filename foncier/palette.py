@@ -15,7 +15,7 @@ __all__ = ["STATUS_HEX", "STATUS_HEX_BY_CODE", "STATUS_TINT", "NOT_MATCHED_HEX",
            "CONSTRAINT_HEX", "INFRA_HEX", "SELECTION_HEX", "ASSEMBLY_HEX", "SITE_HEX",
            "COMMUNE_LINE_HEX", "COMMUNE_FILL_HEX", "BACKGROUND_HEX", "INK_HEX", "NAVY_HEX",
            "MUTED_HEX", "ZEBRA_HEX", "PAPER_HEX", "FAINT_HEX", "RULE_HEX", "OUTLINE_HEX",
-           "HEADER_TINT_HEX", "rgb"]
+           "HEADER_TINT_HEX", "OUTSIDE_HEX", "rgb"]
 
 #: Fill of a plot by status (map, legend, reports, QGIS styles).
 STATUS_HEX = {"match": "#2e9e44", "to_check": "#f0a020", "no_match": "#a3a3a3"}
@@ -45,6 +45,8 @@ COMMUNE_LINE_HEX = "#b5ad9c"
 COMMUNE_FILL_HEX = "#f6f2e8"
 #: Outside the communes: a neutral light grey (not a sea blue: where the sea is is not known).
 BACKGROUND_HEX = "#ebebe8"
+#: Report maps beyond the inventory's communes: the same neutral grey, never read as sea.
+OUTSIDE_HEX = BACKGROUND_HEX
 INK_HEX = "#222222"
 NAVY_HEX = "#1a237e"
 MUTED_HEX = "#555555"

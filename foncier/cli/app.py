@@ -23,8 +23,8 @@ from pathlib import Path
 __all__ = ["register", "write_report_pdf"]
 
 
-def write_report_pdf(result, path: str | os.PathLike, *, top: int = 10,
-                     today: dt.date | None = None) -> Path:
+def write_report_pdf(result, path: str | os.PathLike, *, top: int = 10, sheets: int = 5,
+                     profile=None, today: dt.date | None = None) -> Path:
     """Write the one-page investor report as a PDF, drawn by the desktop app (Qt, offscreen).
 
     Parameters
@@ -34,6 +34,10 @@ def write_report_pdf(result, path: str | os.PathLike, *, top: int = 10,
         The PDF to write (atomically).
     top : int, default 10
         How many of the best-ranked plots to show.
+    sheets : int, default 5
+        How many site sheets follow the summary.
+    profile : TerritoryProfile, optional
+        Who sends the report.
     today : date, optional
         The report's date (today by default).
 
@@ -44,7 +48,8 @@ def write_report_pdf(result, path: str | os.PathLike, *, top: int = 10,
     """
     from foncier_gui.pdf import write_investor_pdf  # Qt is loaded here only, never by the library
 
-    return write_investor_pdf(result, path, top=top, today=today)
+    return write_investor_pdf(result, path, top=top, sheets=sheets, profile=profile,
+                              today=today)
 
 
 def _gui(args: argparse.Namespace) -> int:

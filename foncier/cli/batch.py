@@ -131,14 +131,20 @@ def _report(args: argparse.Namespace) -> int:
                           "choisissez .pdf ou .html.")
     if args.top < 1:
         raise OutputError(f"--top {args.top} : au moins 1 terrain est attendu.")
+    if args.sheets < 0:
+        raise OutputError(f"--sheets {args.sheets} : un nombre positif (ou 0) est attendu.")
+    from foncier.report.profile import read_profile
+
+    profile = read_profile(args.profile) if args.profile else None
     brief = read_brief(args.project)
     result = match(open_inventory(args.inventory), brief)
+    options = {"top": args.top, "sheets": args.sheets, "profile": profile}
     if suffix == ".pdf":
         from foncier.cli.app import write_report_pdf  # the app's Qt renderer, loaded lazily
 
-        written = write_report_pdf(result, path, top=args.top)
+        written = write_report_pdf(result, path, **options)
     else:
-        written = write_report_html(result, path, top=args.top)
+        written = write_report_html(result, path, **options)
     print(f"Rapport « {brief.name} » écrit dans {written}")
     return 0
 
@@ -171,4 +177,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="RAPPORT", help="fichier .pdf ou .html")
     p.add_argument("--top", type=int, default=10, metavar="N",
                    help="nombre de terrains présentés (10 par défaut)")
+    p.add_argument("--sheets", type=int, default=5, metavar="N",
+                   help="nombre de fiches détaillées, une par terrain proposé (5 par défaut)")
+    p.add_argument("--profile", metavar="PROFIL.toml",
+                   help="profil du territoire (organisme, contact, logo) montré sur chaque page")
     p.set_defaults(handler=_report)

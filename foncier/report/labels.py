@@ -51,7 +51,7 @@ class MapLabel:
 
 def label_layout(anchors, ranks, *, height: float = 13.0, char_width: float = 5.0,
                  within: tuple[float, float, float, float] | None = None,
-                 avoid=(), clear=(), gap: float = 1.0) -> list[MapLabel]:
+                 avoid=(), clear=(), gap: float = 1.0, merge: bool = True) -> list[MapLabel]:
     """Where to put the map's rank labels so that none overlaps another.
 
     Anchors closer than ``height`` (on both axes) to a group's first anchor share its label,
@@ -82,6 +82,9 @@ def label_layout(anchors, ranks, *, height: float = 13.0, char_width: float = 5.
     gap : float, default 1
         The least space kept between two labels, a label and a box to avoid, or a label and
         another plot's anchor.
+    merge : bool, default True
+        With False every anchor gets its own label (never « 1 · 4 »: each rank reads alone),
+        moved aside with a leader line when its place is taken.
 
     Returns
     -------
@@ -107,7 +110,8 @@ def label_layout(anchors, ranks, *, height: float = 13.0, char_width: float = 5.
     placed = np.asarray(list(avoid), dtype=float).reshape(-1, 4)
     points = np.asarray(list(clear), dtype=float).reshape(-1, 2)
     out = []
-    for members in _label_groups(xy, height):
+    groups = _label_groups(xy, height) if merge else [[i] for i in range(len(xy))]
+    for members in groups:
         text = RANK_SEP.join(str(ranks[i]) for i in members)
         w = max(height, char_width * len(text) + 6.0)
         corners = xy[members[0]] + offsets - (w / 2, height / 2)

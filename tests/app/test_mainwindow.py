@@ -332,7 +332,7 @@ def test_export_pdf(window, tmp_path):
     path = tmp_path / "investisseur.pdf"
     assert window.export_pdf(path, top=5)
     data = path.read_bytes()
-    assert data.startswith(b"%PDF-") and b"/Count 1" in data
+    assert data.startswith(b"%PDF-") and b"/Count 6" in data    # summary + 5 site sheets
 
 
 def test_a_bad_geopackage_shows_the_library_message_and_the_app_stays_usable(

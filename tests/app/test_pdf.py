@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import subprocess
 import sys
@@ -16,22 +17,24 @@ import foncier
 import foncier.wording
 from foncier.errors import OutputError
 from foncier.report.content import (
-    ALL_PASS,
     FOOTER,
+    SUMMARY_HEADERS,
     TABLE_HEADERS,
     brief_summary,
     meta_line,
     report_content,
+    summary_cells,
 )
+from foncier.report.html import report_html
 
 
-def test_one_page_pdf_of_the_best_plots(qapp, tmp_path, sample_inventory):
+def test_pdf_of_the_best_plots_has_a_summary_and_a_sheet_each(qapp, tmp_path, sample_inventory):
     brief = foncier.read_brief(foncier.sample_brief_paths()[0])
     result = foncier.match(sample_inventory, brief)
-    out = write_investor_pdf(result, tmp_path / "fiche.pdf", top=8)
+    out = write_investor_pdf(result, tmp_path / "fiche.pdf", top=8, sheets=3)
     data = out.read_bytes()
     assert data.startswith(b"%PDF-")
-    assert b"/Count 1" in data
+    assert b"/Count 4" in data                          # the summary and 3 site sheets
     assert len(data) > 10_000
     assert list(tmp_path.iterdir()) == [out]            # no temporary file left
 
@@ -60,8 +63,8 @@ def test_works_with_a_bare_gui_application_and_no_widgets(tmp_path):
     assert int(done.stdout.strip()) > 5_000
 
 
-def drawn_texts(content) -> list[str]:
-    """Draw the report on an A4 image (a real painter) and return the texts drawn."""
+def drawn_texts(content) -> list[list[str]]:
+    """Draw the report on an A4 image (a real painter) and return the texts drawn, per page."""
     image = QImage(int(PAGE_SIZE.width()), int(PAGE_SIZE.height()),
                    QImage.Format.Format_RGB32)
     image.setDotsPerMeterX(2835)                    # 72 dpi: a point is a pixel, as in the PDF
@@ -79,31 +82,44 @@ def test_the_pdf_says_what_the_library_report_says(qapp, sample_inventory):
                                     if p.stem == "batteries"))
     result = foncier.match(sample_inventory, brief)
     content = report_content(result, top=10, today=dt.date(2026, 3, 2))
-    texts = drawn_texts(content)
-    assert texts[:3] == ["Terrains proposés", f"Projet « {brief.name} »", meta_line(content)]
-    assert [t[2:] for t in texts if t.startswith("• ")] == brief_summary(brief)
-    assert "Inondation (PPRI) — zone d'interdiction" in " ".join(texts)
-    assert set(TABLE_HEADERS) <= set(texts)
+    pages = drawn_texts(content)
+    assert len(pages) == 1 + len(content.sheets) == 1 + min(5, len(content.plots))
+    first = pages[0]
+    assert first[:3] == ["Terrains proposés", content.heading, meta_line(content)]
+    assert content.heading == brief.name                 # never « Projet « Projet … » »
+    assert [t[2:] for t in first if t.startswith("• ")] == brief_summary(brief)
+    assert "Inondation (PPRI) — zone d'interdiction" in " ".join(first)
+    assert set(TABLE_HEADERS + SUMMARY_HEADERS) <= set(first)
+    page = report_html(content)
     for plot in content.plots:
-        i = texts.index(plot.plot_id)                  # a row: rank, plot, place, status...
-        rank, place, status, score, figures, reasons = (texts[i - 1], *texts[i + 1:i + 6])
-        assert (rank, place, status) == (str(plot.rank), plot.place, plot.status_label)
-        assert score == foncier.wording.fmt_number(plot.score, 0)
-        full = " · ".join(f"{k} : {v.replace(' ', chr(160))}" for k, v in plot.figures)
-        assert figures == full                          # the key figures fit their cell
-        why = " ; ".join(plot.reasons) or ALL_PASS
-        assert why.startswith(reasons.removesuffix(" …"))
-    assert texts[-1] == FOOTER
+        cells = summary_cells(content, plot)
+        i = first.index(plot.label)                     # a row: rank, plot, place, status...
+        assert first[i - 1:i - 1 + len(cells)] == cells
+        assert all(html.escape(c) in page for c in cells)   # the HTML says the same
+    for k, (texts, sheet) in enumerate(zip(pages[1:], content.sheets, strict=True), start=1):
+        assert texts[0] == f"Fiche {k} — {sheet.title}"
+        for label, value in sheet.figures:
+            i = texts.index(label)
+            assert value in texts[i + 1:i + 3]
+        i = texts.index("Verdict")                      # the criteria table, row by row
+        for label, measured, required, _outcome in sheet.criteria:
+            i = texts.index(label, i)
+            assert texts[i + 1:i + 3] == [measured, required]
+        assert [t[2:] for t in texts if t.startswith("• ")] == sheet.checks
+        assert html.escape(sheet.title) in page and all(html.escape(c) in page
+                                                        for c in sheet.checks)
+    for k, texts in enumerate(pages, start=1):
+        assert FOOTER in texts and content.audit.lines()[0] in texts
+        assert texts[-1] == f"page {k}/{len(pages)}"
 
 
 @pytest.mark.parametrize("stem", ["logistique", "atelier"])
-def test_the_map_labels_every_shown_plot_once_grouping_close_ones(qapp, sample_inventory, stem):
+def test_the_map_labels_every_shown_plot_once(qapp, sample_inventory, stem):
     brief = foncier.read_brief(next(p for p in foncier.sample_brief_paths() if p.stem == stem))
     content = report_content(foncier.match(sample_inventory, brief), top=10,
                              today=dt.date(2026, 3, 2))
-    texts = drawn_texts(content)
+    texts = drawn_texts(content)[0]
     on_map = texts[texts.index("• " + brief_summary(brief)[-1]) + 1:texts.index(TABLE_HEADERS[0])]
     labels = [t for t in on_map if re.fullmatch(r"\d+( · \d+)*", t)]
-    ranks = sorted(int(r) for t in labels for r in t.split(" · "))
-    assert ranks == [p.rank for p in content.plots]
-    assert any(" · " in t for t in labels)          # the sample's close plots share a label
+    # One label per plot, never merged (« 2 · 6 » read as one place).
+    assert labels == [str(p.rank) for p in content.plots]

@@ -1,4 +1,4 @@
-"""The one-page investor report: content, HTML with an SVG map, and the command line."""
+"""The investor report: content, HTML with an SVG map, and the command line."""
 
 from __future__ import annotations
 
@@ -57,25 +57,26 @@ def test_brief_summary_names_every_asked_key():
                           brownfield="excluded", rail_siding=True,
                           excluded_constraints=["wetland"], allow_assembly=True,
                           assembly_max_gap_m=15)
-    assert brief_summary(brief) == [
-        "Surface : 10 à 40 ha", "Friche : friches exclues", "Régime ICPE : autorisation",
-        "Embranchement ferré : exigé", "Retirées de la surface : Zone humide",
-        "Assemblage de terrains voisins accepté (écart ≤ 15 m)"]
+    assert brief_summary(brief) == [          # French typography: NBSP before ":" and units
+        "Surface\xa0: 10,00 à 40,00\xa0ha", "Friche\xa0: friches exclues",
+        "Régime ICPE\xa0: autorisation", "Embranchement ferré\xa0: exigé",
+        "Retirées de la surface\xa0: Zone humide",
+        "Assemblage de terrains voisins accepté (écart ≤ 15\xa0m)"]
 
 
 def test_brief_summary_words_constraint_selectors_in_french():
     brief = foncier.Brief(name="x", forbidden_constraints=["seveso", "flood:interdiction"],
                           excluded_constraints=["pprt:prescriptions"])
     assert brief_summary(brief) == [
-        "Contraintes interdites : Seveso, Inondation (PPRI) — zone d'interdiction",
-        "Retirées de la surface : Risque technologique (PPRT) — zone de prescriptions"]
+        "Contraintes interdites\xa0: Seveso, Inondation (PPRI) — zone d'interdiction",
+        "Retirées de la surface\xa0: Risque technologique (PPRT) — zone de prescriptions"]
 
 
 def test_meta_line_counts_with_singular_and_plural(result):
     content = report_content(result, top=3, today=DAY)
     c = result.counts
     line = meta_line(content)
-    assert line.startswith(f"{content.inventory} — {len(result.status)} terrains étudiés : ")
+    assert line.startswith(f"{content.inventory} — {len(result.status)} terrains étudiés\xa0: ")
     assert f"{c['to_check']} à vérifier" in line and line.endswith("le 02/03/2026")
     one = content.__class__(**{**content.__dict__, "counts": {"match": 1, "to_check": 0,
                                                               "no_match": 2}, "n_plots": 3})
@@ -141,14 +142,14 @@ def test_cli_report_errors(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_report_pdf_is_one_page(tmp_path):
+def test_cli_report_pdf_is_a_summary_and_a_sheet_per_proposed_plot(tmp_path):
     pytest.importorskip("foncier_gui.pdf")
     out = tmp_path / "rapport.pdf"
     brief = foncier.sample_brief_paths()[0]
-    assert main(["report", "--project", str(brief), "--out", str(out)]) == 0
+    assert main(["report", "--project", str(brief), "--out", str(out), "--sheets", "3"]) == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
-    assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)) == 1
+    assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data)) == 1 + 3
 
 
 def test_report_presents_candidates_and_incompatible_plots_only_when_none_fit(sample_inventory):
@@ -175,8 +176,14 @@ def test_report_ranks_assemblies_with_the_plots_when_the_brief_allows_them(sampl
     assert [p.rank for p in shown] == list(range(1, 11))
     combined = [p for p in shown if "+" in p.plot_id]
     assert combined and all("assemblage de" in p.place for p in combined)
-    assert all(p.figures[1] == ("Terrains regroupés", str(p.plot_id.count("+") + 1))
-               for p in combined)
+    for p in combined:
+        assert p.members == tuple(p.plot_id.split("+"))
+        # The table's id is short: the first member in full, then the others' own part.
+        first, second, *_ = p.members
+        assert p.label.startswith(f"{first} + {second.rsplit('-', 1)[1]}")
+        assert len(p.label) <= len(first) + 12                # fits a table cell
+        assert [k for k, _ in p.figures] == ["Surface nette", "Prix", "Disponible",
+                                             "Échangeur"]
 
 
 # ----------------------------------------------------------------------------- rank labels
@@ -329,7 +336,8 @@ def test_html_report_colours_come_from_the_palette(result):
     colours = {c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}\b", page)}
     known = {v.lower() for k, v in vars(palette).items() if k.endswith("_HEX")
              and isinstance(v, str)}
-    known |= {v.lower() for d in (palette.STATUS_HEX, palette.INFRA_HEX) for v in d.values()}
+    known |= {v.lower() for d in vars(palette).values() if isinstance(d, dict)
+              for v in d.values() if isinstance(v, str)}
     assert colours and colours <= known
     assert re.findall(r"#[0-9a-fA-F]{3}\b", page) == []       # no short-hand colour left
     assert f'fill="{palette.STATUS_HEX["match"]}"' in page
