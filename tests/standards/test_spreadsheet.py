@@ -142,3 +142,19 @@ def test_french_values():
         to_number("12,5,3")
     with pytest.raises(ValueError):
         to_bool("peut-être")
+
+
+def test_cli_template_then_import(tmp_path, capsys):
+    from foncier.cli import main
+
+    out = tmp_path / "modele.xlsx"
+    assert main(["sheet-template", str(out)]) == 0
+    assert "Modèle de classeur écrit" in capsys.readouterr().out
+    _fill(out, [{"plot_id": "L1", "x": X, "y": Y, "declared_area_ha": 2}])
+    assert main(["import-sheet", str(out), "--out", str(tmp_path / "inv.gpkg")]) == 0
+    assert "1 terrain(s) et 0 zone(s) importés" in capsys.readouterr().out
+    out = _fill(write_template(tmp_path / "autre.xlsx"),
+                [{"plot_id": "L1", "cadastral_refs": "50147000ZK0101"}])
+    assert main(["import-sheet", str(out), "--out", str(tmp_path / "inv2.gpkg")]) != 0
+    err = capsys.readouterr().err
+    assert "option --cadastre" in err and "Traceback" not in err
