@@ -97,7 +97,8 @@ MAPPINGS = ("auto", "ppr", "natura2000", "znieff", "gpu", "cnig-ppr", "covadis-p
 #: typereglement of a PPR zonereglementaireurba -> constraint level.
 PPR_LEVELS = {"03": "interdiction", "04": "interdiction", "02": "prescriptions"}
 _ID_FIELDS = {"ppr": ("idzone", "codezone", "id"),
-              "cnig-ppr": ("idzone", "codezone", "id"), "covadis-ppr": ("idzone", "codezone", "id"), "natura2000": ("sitecode",),
+              "cnig-ppr": ("idzone", "codezone", "id"),
+              "covadis-ppr": ("idzone", "codezone", "id"), "natura2000": ("sitecode",),
               "znieff": ("id_mnhn", "nm_regznf", "id")}
 _NAME_FIELDS = {"ppr": ("nom", "libelle", "lib_zone", "codezone"),
                 "cnig-ppr": ("nom", "libelle", "codezone"),

@@ -343,8 +343,9 @@ def _geometries(frame: pd.DataFrame, use: np.ndarray, where: str, problems: list
     from pyproj import Transformer
 
     n = len(frame)
+    names = ("x", "y", "latitude", "longitude", "declared_area_ha")
     col = {c: (pd.to_numeric(frame[c]).to_numpy(dtype=float, na_value=np.nan) if c in frame
-               else np.full(n, np.nan)) for c in ("x", "y", "latitude", "longitude", "declared_area_ha")}
+               else np.full(n, np.nan)) for c in names}
     x, y = col["x"].copy(), col["y"].copy()
     ll = np.isnan(x) & np.isnan(y) & ~np.isnan(col["latitude"]) & ~np.isnan(col["longitude"])
     if ll.any():
