@@ -1,6 +1,7 @@
 """Sub-commands for the national standards and public layers.
 
-``foncier import-cnig``, ``export-cnig``, ``validate-cnig``, ``import-friches`` and ``add-layer``
+``foncier import-cnig``, ``export-cnig``, ``validate-cnig``, ``import-friches``, ``add-layer``,
+``import-sheet`` and ``sheet-template``
 (registered on the ``foncier`` command by :func:`register`). Every inventory argument accepts a
 GeoPackage path or a ``postgresql://`` URL.
 
@@ -33,7 +34,8 @@ FLAGS = {"repair": "--repair", "force": "--force", "crs": "--crs", "csv_dir": "-
          "gpkg": "--gpkg", "kind": "--kind", "mapping": "--mapping", "layer": "--layer",
          "level": "--level", "level_field": "--level-field", "id_field": "--id-field",
          "name_field": "--name-field", "capacity_field": "--capacity-field",
-         "zone_field": "--zone-field", "source": "--from", "target": "--into"}
+         "zone_field": "--zone-field", "source": "--from", "target": "--into",
+         "cadastre": "--cadastre"}
 _PARAM = re.compile(r"(le )?paramètre `(\w+)(?:=([^`]*))?`")
 
 
@@ -90,7 +92,8 @@ def _print_deviations(problems, *, despite: str) -> None:
 def _import_cnig(args: argparse.Namespace) -> int:
     from foncier.standards.cnig import import_cnig
 
-    inv, problems = import_cnig(args.sources, args.out, repair=args.repair)
+    inv, problems = import_cnig(args.sources, args.out, repair=args.repair,
+                                cadastre=args.cadastre)
     print(f"{len(inv.sites)} zone(s) et {len(inv.plots)} terrain(s) importés dans "
           f"{_shown(args.out)}.")
     _print_deviations(problems, despite="(import effectué quand même)")
@@ -146,6 +149,56 @@ def _add_layer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_sheet(args: argparse.Namespace) -> int:
+    from foncier.standards.spreadsheet import import_sheet
+
+    inv, notes = import_sheet(args.file, args.out, mapping=args.mapping,
+                              cadastre=args.cadastre)
+    print(f"{len(inv.plots)} terrain(s) et {len(inv.sites)} zone(s) importés dans "
+          f"{_shown(args.out)}.")
+    if [n for n in notes if n.severity != "info"]:
+        print("Remarques :", file=sys.stderr)
+        _print_problems(notes)
+    return 0
+
+
+def _sheet_template(args: argparse.Namespace) -> int:
+    from foncier.standards.spreadsheet import write_template
+
+    path = write_template(args.out)
+    print(f"Modèle de classeur écrit : {path} (feuille « Terrains » à remplir, « Lisez-moi » "
+          "pour le contenu des colonnes).")
+    return 0
+
+
+MAPPING_CHOICES = ("auto", "ppr", "cnig-ppr", "covadis-ppr", "natura2000", "znieff", "gpu",
+                   "bdtopo-batiment", "bdtopo-infra", "osm-infra", "none")
+CADASTRE_HELP = ("fichier des parcelles d'Etalab (cadastre-<département>-parcelles.json.gz) "
+                 "pour placer les terrains d'après leurs références cadastrales")
+
+
+def _register_sheets(subparsers) -> None:
+    p = subparsers.add_parser(
+        "import-sheet", help="importer un inventaire tenu dans un tableur (XLSX ou CSV)",
+        description="Lit un classeur ou un CSV, une ligne par terrain, en-têtes en français "
+                    "(ceux du modèle de « foncier sheet-template », ou une correspondance "
+                    "TOML), et écrit un inventaire foncier. Chaque problème est signalé avec "
+                    "sa ligne et sa colonne.")
+    p.add_argument("file", metavar="FICHIER", help="classeur .xlsx ou fichier .csv")
+    p.add_argument("--out", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
+    p.add_argument("--mapping", metavar="CORRESPONDANCE.toml",
+                   help="en-têtes -> colonnes, en plus de la correspondance du modèle")
+    p.add_argument("--cadastre", metavar="PARCELLES.json.gz", help=CADASTRE_HELP)
+    p.set_defaults(handler=_speaks_flags(_import_sheet))
+
+    p = subparsers.add_parser(
+        "sheet-template", help="écrire le modèle de classeur à remplir par un EPCI",
+        description="Écrit un classeur .xlsx : feuille « Terrains » (en-têtes figés, listes "
+                    "déroulantes des valeurs admises), feuille « Lisez-moi ».")
+    p.add_argument("out", metavar="FICHIER.xlsx", help="classeur à écrire")
+    p.set_defaults(handler=_speaks_flags(_sheet_template))
+
+
 def register(subparsers) -> None:
     """Add the standards' sub-commands to the ``foncier`` parser."""
     p = subparsers.add_parser(
@@ -157,6 +210,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
     p.add_argument("--repair", action="store_true",
                    help="réparer une valeur coupée par un « ; » non protégé")
+    p.add_argument("--cadastre", metavar="PARCELLES.json.gz", help=CADASTRE_HELP)
     p.set_defaults(handler=_speaks_flags(_import_cnig))
 
     p = subparsers.add_parser(
@@ -200,7 +254,7 @@ def register(subparsers) -> None:
     p.add_argument("--from", required=True, dest="source", metavar="FICHIER",
                    help="fichier vectoriel")
     p.add_argument("--mapping", default="auto",
-                   choices=("auto", "ppr", "natura2000", "znieff", "gpu", "none"),
+                   choices=MAPPING_CHOICES,
                    help="correspondance des champs (auto : d'après les colonnes)")
     p.add_argument("--layer", help="couche à lire dans un fichier à plusieurs couches")
     p.add_argument("--crs", metavar="EPSG:XXXX",
@@ -214,3 +268,4 @@ def register(subparsers) -> None:
     p.add_argument("--zone-field", metavar="COLONNE",
                    help="colonne de la zone du PLU (défaut : libelle)")
     p.set_defaults(handler=_speaks_flags(_add_layer))
+    _register_sheets(subparsers)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -472,6 +472,58 @@ def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
                      np.round(km, 1))
 
 
+#: Appended to the reason of a value that a plot holds from its zone (``from_zone`` column).
+ZONE_NOTE = " (valeur de la zone)"
+
+
+def _from_zone(plots: pd.DataFrame, col: str) -> np.ndarray:
+    """Per plot, whether ``col`` holds its zone's value (listed in the ``|``-joined
+    ``from_zone`` column that the CNIG import writes)."""
+    if "from_zone" not in plots.columns:
+        return np.zeros(len(plots), bool)
+    return np.array([isinstance(v, str) and col in v.split("|")
+                     for v in plots["from_zone"].to_numpy(dtype=object)], dtype=bool)
+
+
+def _zone_marked(c: Criterion, flags: np.ndarray) -> Criterion:
+    """``c`` whose known reasons say « (valeur de la zone) » for the plots at ``flags``."""
+    if not flags.any():
+        return c
+    write = c.write_reason
+
+    def reason(i: int, code: int) -> str:
+        text = write(i, code)
+        if not flags[i] or code == UNKNOWN:
+            return text
+        return text[:-1] + ZONE_NOTE + "." if text.endswith(".") else text + ZONE_NOTE
+
+    key = None if c.reason_key is None else np.column_stack(
+        [np.asarray(c.reason_key, dtype=np.float64).reshape(len(flags), -1), flags])
+    return replace(c, write_reason=reason, reason_key=key)
+
+
+def _zone_access(name: str, plots, max_km: float) -> Criterion | None:
+    """The access criterion from the zone's declared road distance (``<name>_km`` column, km),
+    used only when the inventory holds no infrastructure of that kind."""
+    col = f"{name}_km"
+    if col not in plots.columns:
+        return None
+    km = _float(plots, col)
+    unknown = np.isnan(km)
+    with np.errstate(invalid="ignore"):
+        passed = km <= max_km + DISTANCE_EPS_M / 1000.0
+    label = INFRA_LABELS[name][1]
+
+    def reason(i: int, code: int) -> str:
+        if code == UNKNOWN:
+            return f"Aucun {label} dans l'inventaire : distance inconnue."
+        sign = "≤" if code == PASS else ">"
+        return (f"{label.capitalize()} le plus proche à {fmt_number(km[i], 1)} km par la route"
+                f"{ZONE_NOTE} {sign} {fmt_number(max_km, 1)} km maximum.")
+
+    return Criterion(name, _outcome(passed, unknown), km, max_km, reason, np.round(km, 1))
+
+
 def asked_criteria(brief: Brief) -> list[str]:
     """Names of the criteria a brief asks, in table order (availability is always asked)."""
     asked = {
@@ -569,7 +621,12 @@ def evaluate(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief,
                       yes="Embranchement ferré.", no="Pas d'embranchement ferré.",
                       missing="Embranchement ferré non renseigné.")
         else:
-            c = _access(name, plots, geo, getattr(brief, f"{name}_max_km"))
+            max_km = getattr(brief, f"{name}_max_km")
+            zone = (_zone_access(name, plots, max_km)
+                    if INFRA_LABELS[name][0] not in geo.distance_m else None)
+            c = zone if zone is not None else _access(name, plots, geo, max_km)
+        if name in ("gas", "fiber", "rail_siding", "power"):
+            c = _zone_marked(c, _from_zone(plots, {"power": "power_mw"}.get(name, name)))
         out[name] = c
     return out
 

@@ -17,6 +17,39 @@ plots from a zoning layer. Ready mappings (``mapping="auto"`` picks one from the
 ``gpu``
     Géoportail de l'urbanisme ``zone_urba`` (kind ``plu``): each plot's ``plu_zone`` becomes the
     ``libelle`` of the zone it overlaps most; plots overlapping none keep their value.
+``cnig-ppr``
+    The CNIG risk-plan standard (PPRN/PPRT géostandard), table ``zonereglementaireurba_s``,
+    field ``typereglement`` (see :data:`CNIG_PPR_LEVELS`): ``01`` prescriptions outside the
+    hazard zone and ``02`` prescriptions -> ``prescriptions``; ``03`` interdiction, ``04``
+    interdiction stricte, ``05`` délaissement possible and ``06`` expropriation possible (PPRT
+    land measures, always inside red zones: building is not allowed) -> ``interdiction``; any
+    other code (``07``, which the documentation we checked does not define) is kept with no
+    level and warned about.
+``covadis-ppr``
+    The older COVADIS files (``N_ZONE_REG_PPRN_...``): the same codes in ``TYPEREG``, id
+    ``IDZONE``/``CODEZONE``, name ``LIBELLE``/``NOM``.
+``bdtopo-batiment``
+    BD TOPO ``batiment`` (``cleabs``, ``nature``, ``usage_1``, ``usage_2``,
+    ``nombre_de_logements``, ``etat_de_l_objet``) into ``housing`` constraints: buildings whose
+    ``usage_1`` or ``usage_2`` is « Résidentiel » and whose ``etat_de_l_objet`` is « En
+    service », grouped per block (buffered by :data:`BLOCK_BUFFER_M` = 25 m with mitred corners,
+    merged, buffered back: buildings less than 50 m apart make one block, the gaps between them
+    filled); each block's name gives its number of
+    buildings and of dwellings.
+``bdtopo-infra``
+    BD TOPO transport and energy layers into infrastructure points (polygons: a point inside),
+    keeping the features whose ``nature`` (compared ignoring case and accents) is, for the
+    ``kind`` asked: ``motorway_interchange`` « Échangeur », « Échangeur complet », « Échangeur
+    partiel » (``point_du_reseau``); ``rail_freight`` « Gare fret uniquement », « Gare
+    voyageurs et fret » (``equipement_de_transport``); ``port`` « Port »
+    (``equipement_de_transport``); ``airport`` any ``aerodrome`` feature or « Aérogare »;
+    ``substation`` any ``poste_de_transformation`` feature. Id ``cleabs``, name ``toponyme``.
+``osm-infra``
+    OpenStreetMap extracts (GeoJSON / GeoPackage from ``ogr2ogr`` or Overpass; tags as columns
+    or in ``other_tags``): ``motorway_interchange`` ``highway=motorway_junction``;
+    ``rail_freight`` ``railway=station`` with ``usage=freight``, or ``railway=yard``; ``port``
+    ``landuse=port`` or ``harbour=yes``; ``airport`` ``aeroway=aerodrome``; ``substation``
+    ``power=substation``. Id ``osm_id`` (or ``id``), name ``name``.
 ``none``
     Generic: ``id_field``, ``name_field``, ``level`` / ``level_field`` and, for substations,
     ``capacity_field`` name the columns to use.
@@ -37,6 +70,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,16 +86,23 @@ from foncier.core.missing import is_missing
 from foncier.core.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, CRS, INFRA_KINDS
 from foncier.errors import LayerError, Problem
 from foncier.standards.checks import implausible, shown
+from foncier.wording import fmt_number
 
 __all__ = ["add_layer", "update_inventory", "read_vector", "MAPPINGS", "AddLayerReport",
-           "PPR_LEVELS", "plu_zone_by_overlap"]
+           "PPR_LEVELS", "plu_zone_by_overlap", "CNIG_PPR_LEVELS", "BLOCK_BUFFER_M",
+           "standard_ppr_levels", "housing_blocks", "infra_features"]
 
-MAPPINGS = ("auto", "ppr", "natura2000", "znieff", "gpu", "none")
+MAPPINGS = ("auto", "ppr", "natura2000", "znieff", "gpu", "cnig-ppr", "covadis-ppr",
+            "bdtopo-batiment", "bdtopo-infra", "osm-infra", "none")
 #: typereglement of a PPR zonereglementaireurba -> constraint level.
 PPR_LEVELS = {"03": "interdiction", "04": "interdiction", "02": "prescriptions"}
-_ID_FIELDS = {"ppr": ("idzone", "codezone", "id"), "natura2000": ("sitecode",),
+_ID_FIELDS = {"ppr": ("idzone", "codezone", "id"),
+              "cnig-ppr": ("idzone", "codezone", "id"),
+              "covadis-ppr": ("idzone", "codezone", "id"), "natura2000": ("sitecode",),
               "znieff": ("id_mnhn", "nm_regznf", "id")}
 _NAME_FIELDS = {"ppr": ("nom", "libelle", "lib_zone", "codezone"),
+                "cnig-ppr": ("nom", "libelle", "codezone"),
+                "covadis-ppr": ("libelle", "nom", "codezone"),
                 "natura2000": ("sitename", "nom"), "znieff": ("nom", "nm_sffzn", "lb_zn")}
 
 
@@ -130,6 +171,10 @@ def _detect(frame: pd.DataFrame, kind: str) -> str:
         return "gpu"
     if "typereglement" in cols:
         return "ppr"
+    if "typereg" in cols:
+        return "covadis-ppr"
+    if "usage_1" in cols and "etat_de_l_objet" in cols:
+        return "bdtopo-batiment"
     if "sitecode" in cols:
         return "natura2000"
     if "id_mnhn" in cols or "nm_sffzn" in cols:
@@ -212,6 +257,8 @@ def constraints_from_frame(frame: gpd.GeoDataFrame, *, kind: str, mapping: str, 
                            id_field=None, name_field=None, level=None, level_field=None,
                            notes: list[Problem]) -> gpd.GeoDataFrame:
     """Rows of the ``constraints`` layer from a mapped public layer."""
+    if mapping == "bdtopo-batiment":
+        return housing_blocks(frame, path=path, notes=notes)
     _polygons_only(frame, path)
     n = len(frame)
     ids = _text(_pick(frame, id_field, _ID_FIELDS.get(mapping, ("id",)), "identifiant", path), n)
@@ -219,6 +266,9 @@ def constraints_from_frame(frame: gpd.GeoDataFrame, *, kind: str, mapping: str, 
                         path), n)
     if mapping == "ppr":
         levels = _ppr_levels(frame, path, notes)
+    elif mapping in ("cnig-ppr", "covadis-ppr"):
+        levels = standard_ppr_levels(frame, path, notes,
+                                     "typereglement" if mapping == "cnig-ppr" else "typereg")
     elif level_field:
         levels = _text(_pick(frame, level_field, (), "niveau", path), n)
         _check_field_levels(kind, levels, level_field, path)
@@ -349,11 +399,24 @@ def add_layer(target: str | os.PathLike, *, kind: str, source: str | os.PathLike
                                         "toute zone du fichier : plu_zone inchangée.", "info"))
         update_inventory(target, {"plots": plots})
         return report
+    if kind in INFRA_KINDS and mapping in ("bdtopo-infra", "osm-infra"):
+        frame = infra_features(frame, kind=kind, mapping=mapping, path=path, notes=report.notes)
+        id_field = id_field or ("cleabs" if mapping == "bdtopo-infra" else None)
+        if id_field is None:
+            id_field = next((c for c in ("osm_id", "id") if c in frame.columns), None)
+        name_field = name_field or next((c for c in ("toponyme", "name", "nom")
+                                         if c in frame.columns), None)
     if kind in INFRA_KINDS:
         rows = infrastructure_from_frame(frame, kind=kind, path=path, id_field=id_field,
                                          name_field=name_field, capacity_field=capacity_field)
         name, id_col, current = "infrastructure", "infra_id", inv.infrastructure
     else:
+        if mapping in ("bdtopo-infra", "osm-infra"):
+            raise LayerError(f"la correspondance {mapping} donne des infrastructures : "
+                             f"paramètre `kind=` parmi {', '.join(INFRA_KINDS)}.")
+        if mapping == "bdtopo-batiment" and kind != "housing":
+            raise LayerError("la correspondance bdtopo-batiment donne des contraintes "
+                             "d'habitat : paramètre `kind=housing`.")
         if mapping == "gpu":
             raise LayerError("la correspondance gpu (zone_urba) s'utilise avec le paramètre "
                              "`kind=plu`.")
@@ -367,3 +430,163 @@ def add_layer(target: str | os.PathLike, *, kind: str, source: str | os.PathLike
     merged = pd.concat([current.loc[~replaced], rows], ignore_index=True)
     update_inventory(target, {name: gpd.GeoDataFrame(merged, geometry="geometry", crs=CRS)})
     return report
+
+
+#: typereglement (CNIG) / TYPEREG (COVADIS) codes -> constraint level (see the module).
+CNIG_PPR_LEVELS = {"01": "prescriptions", "02": "prescriptions", "03": "interdiction",
+                   "04": "interdiction", "05": "interdiction", "06": "interdiction"}
+#: Buffer (m) grouping BD TOPO residential buildings into blocks.
+BLOCK_BUFFER_M = 25.0
+
+
+def standard_ppr_levels(frame: pd.DataFrame, path: Path, notes: list[Problem],
+                        field_name: str) -> np.ndarray:
+    """Levels from the CNIG ``typereglement`` / COVADIS ``TYPEREG`` codes.
+
+    Examples
+    --------
+    >>> notes = []
+    >>> frame = pd.DataFrame({"typereg": ["1", "03", "05", "07", None]})
+    >>> standard_ppr_levels(frame, Path("z.shp"), notes, "typereg").tolist()
+    ['prescriptions', 'interdiction', 'interdiction', None, None]
+    >>> notes[0].message[:38]
+    '1 zone(s) de typereg 07 gardée(s) sans'
+    """
+    if field_name not in frame.columns:
+        raise LayerError(f"{path.name}: colonne {field_name} absente : ce n'est pas une couche "
+                         "de zonage réglementaire de PPR (utilisez le paramètre `mapping=none` "
+                         "et le paramètre `level=`).")
+    codes = frame[field_name].map(lambda v: None if is_missing(v) else str(v).strip().zfill(2))
+    levels = codes.map(CNIG_PPR_LEVELS).to_numpy(dtype=object)
+    other = codes[codes.notna() & ~codes.isin(list(CNIG_PPR_LEVELS))]
+    if len(other):
+        notes.append(Problem(path.name, None, f"{len(other)} zone(s) de {field_name} "
+                             f"{', '.join(sorted(set(other)))} gardée(s) sans niveau (01, 02 -> "
+                             "prescriptions ; 03 à 06 -> interdiction).", "warning"))
+    return np.where(pd.isna(levels), None, levels)
+
+
+def _fold(value) -> str:
+    import unicodedata
+
+    if is_missing(value):
+        return ""
+    text = unicodedata.normalize("NFKD", str(value))
+    return "".join(c for c in text if not unicodedata.combining(c)).strip().casefold()
+
+
+def housing_blocks(frame: gpd.GeoDataFrame, *, path: Path, notes: list[Problem]
+                   ) -> gpd.GeoDataFrame:
+    """``housing`` constraints: residential BD TOPO buildings in service, one per block."""
+    missing = [c for c in ("usage_1", "etat_de_l_objet") if c not in frame.columns]
+    if missing:
+        raise LayerError(f"{path.name}: colonne(s) {', '.join(missing)} absente(s) : ce n'est "
+                         "pas une couche batiment de la BD TOPO.")
+    usage2 = frame["usage_2"] if "usage_2" in frame.columns else pd.Series("", index=frame.index)
+    homes = (frame["usage_1"].map(_fold).eq("residentiel") | usage2.map(_fold).eq("residentiel"))
+    keep = homes & frame["etat_de_l_objet"].map(_fold).eq("en service")
+    kept = frame.loc[keep.to_numpy()]
+    _polygons_only(kept, path)
+    geoms = shapely.force_2d(kept.geometry.to_numpy())
+    notes.append(Problem(path.name, None, f"{int(keep.sum())} bâtiment(s) résidentiel(s) en "
+                         f"service gardé(s) sur {len(frame)}, regroupés en îlots (tampon de "
+                         f"{fmt_number(BLOCK_BUFFER_M)} m).", "info"))
+    if not len(geoms):
+        return gpd.GeoDataFrame({"constraint_id": [], "kind": [], "level": [], "name": [],
+                                 "source": []}, geometry=[], crs=CRS)
+    merged = shapely.union_all(shapely.buffer(geoms, BLOCK_BUFFER_M, join_style="mitre"))
+    blocks = shapely.get_parts(merged)
+    grown = blocks                                   # each building is inside one of them
+    gi, bi = shapely.STRtree(grown).query(shapely.point_on_surface(geoms),
+                                          predicate="intersects")
+    which = np.full(len(geoms), -1)
+    which[gi] = bi
+    shrunk = shapely.buffer(blocks, -BLOCK_BUFFER_M, join_style="mitre")  # back to the outline
+    blocks = np.array([shapely.union_all([shrunk[b], *geoms[which == b]])
+                       for b in range(len(blocks))], dtype=object)
+    dwell = (pd.to_numeric(kept["nombre_de_logements"], errors="coerce").fillna(0).to_numpy()
+             if "nombre_de_logements" in kept.columns else np.zeros(len(geoms)))
+    centres = shapely.centroid(blocks)
+    order = np.lexsort((np.round(shapely.get_x(centres)),               # north-west first
+                        -np.round(shapely.get_y(centres))))
+    names, ids, out = [], [], []
+    for rank, b in enumerate(order, start=1):
+        members = which == b
+        names.append(f"Îlot d'habitat : {int(members.sum())} bâtiment(s), "
+                     f"{int(dwell[members].sum())} logement(s)")
+        ids.append(f"housing-bdtopo-{rank}")
+        out.append(blocks[b])
+    return gpd.GeoDataFrame({"constraint_id": ids, "kind": "housing", "level": None,
+                             "name": names, "source": f"{path.name} (bdtopo-batiment)"},
+                            geometry=out, crs=CRS)
+
+
+_BDTOPO_NATURES = {
+    "motorway_interchange": ("echangeur", "echangeur complet", "echangeur partiel"),
+    "rail_freight": ("gare fret uniquement", "gare voyageurs et fret"),
+    "port": ("port",),
+    "airport": ("aerogare", "aerodrome", "aeroport"),
+}
+
+
+def _osm_tags(frame: pd.DataFrame) -> pd.DataFrame:
+    """OSM tags as columns: the frame's own, plus those packed in ``other_tags``."""
+    tags = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        if col != frame.geometry.name:
+            tags[col] = frame[col].map(lambda v: None if is_missing(v) else str(v))
+    if "other_tags" in frame.columns:
+        pairs = frame["other_tags"].map(lambda v: dict(
+            re.findall(r'"([^"]+)"=>"([^"]*)"', str(v))) if not is_missing(v) else {})
+        extra = pd.DataFrame(pairs.tolist(), index=frame.index)
+        for col in extra.columns:
+            if col not in tags.columns:
+                tags[col] = extra[col]
+    return tags
+
+
+def _osm_keep(tags: pd.DataFrame, kind: str) -> pd.Series:
+    def tag(k):
+        return tags[k] if k in tags.columns else pd.Series(None, index=tags.index, dtype=object)
+
+    if kind == "motorway_interchange":
+        return tag("highway").eq("motorway_junction")
+    if kind == "rail_freight":
+        return ((tag("railway").eq("station") & tag("usage").eq("freight"))
+                | tag("railway").eq("yard"))
+    if kind == "port":
+        return tag("landuse").eq("port") | tag("harbour").eq("yes")
+    if kind == "airport":
+        return tag("aeroway").eq("aerodrome")
+    return tag("power").eq("substation")
+
+
+def infra_features(frame: gpd.GeoDataFrame, *, kind: str, mapping: str, path: Path,
+                   notes: list[Problem]) -> gpd.GeoDataFrame:
+    """The features of a BD TOPO or OSM layer that are infrastructure of ``kind``, as points.
+
+    Examples
+    --------
+    >>> f = gpd.GeoDataFrame({"highway": ["motorway_junction", "traffic_signals"]},
+    ...                      geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs=CRS)
+    >>> len(infra_features(f, kind="motorway_interchange", mapping="osm-infra",
+    ...                    path=Path("osm.geojson"), notes=[]))
+    1
+    """
+    if mapping == "osm-infra":
+        keep = _osm_keep(_osm_tags(frame), kind).fillna(False).to_numpy(dtype=bool)
+    elif kind == "substation" or (kind == "airport" and "nature" not in frame.columns):
+        keep = np.ones(len(frame), bool)             # a poste_de_transformation / aerodrome layer
+    else:
+        if "nature" not in frame.columns:
+            raise LayerError(f"{path.name}: colonne nature absente : ce n'est pas une couche "
+                             "de la BD TOPO (point_du_reseau, equipement_de_transport...).")
+        keep = frame["nature"].map(_fold).isin(_BDTOPO_NATURES[kind]).to_numpy()
+    out = frame.loc[keep].copy()
+    geoms = out.geometry.to_numpy()
+    not_point = shapely.get_type_id(geoms) != 0
+    geoms[not_point] = shapely.point_on_surface(geoms[not_point])
+    out = out.set_geometry(shapely.force_2d(geoms), crs=CRS)
+    notes.append(Problem(path.name, None, f"{int(keep.sum())} entité(s) sur {len(frame)} "
+                         f"retenue(s) comme {kind} (correspondance {mapping}).", "info"))
+    return out

@@ -45,7 +45,17 @@ from foncier.standards.cnig.schema import (
     schema_fields,
 )
 
-__all__ = ["layers_from_tables", "tables_from_inventory"]
+__all__ = ["layers_from_tables", "tables_from_inventory", "fill_from_zone", "ZONE_FLAGS",
+           "ZONE_DISTANCES"]
+
+#: SITE-ECO oui/non facts -> the plot attribute they imply (``reseau_electrique`` « non »: no
+#: network, so ``power_mw`` 0; « oui » says nothing of the power available and fills nothing).
+ZONE_FLAGS = {"reseau_gaz": "gas", "reseau_fibre_optique": "fiber",
+              "reseau_fret_ferroviaire": "rail_siding"}
+#: SITE-ECO road distances (km) -> plot columns read by the access criteria when the inventory
+#: holds no infrastructure of that kind.
+ZONE_DISTANCES = {"autoroute_echang_dist": "motorway_km", "gare_fret_dist": "rail_freight_km",
+                  "port_dist": "port_km"}
 
 
 
@@ -93,16 +103,12 @@ def layers_from_tables(tables: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.
     plots["turnkey"] = _oui_non(terr["terr_cle_en_main"]).to_numpy()
     plots["price_eur_m2"] = _typed("terrain-eco", terr, "terr_m2_prix").to_numpy()
     plots["declared_area_ha"] = _typed("terrain-eco", terr, "terr_surf_brute").to_numpy()
-    nets = site.set_index("site_id")[list(NETWORKS)] if len(site) else None
-    for cnig_col, col in NETWORKS.items():
-        per_site = (terr["site_id"].map(nets[cnig_col]) if nets is not None
-                    else pd.Series([None] * len(terr), index=terr.index))
-        plots[col] = _oui_non(per_site).to_numpy()
     occ = terr["terr_etat_occup"]
     plots["brownfield"] = pd.array([True if v == "friche" else None for v in occ],
                                    dtype="boolean")
     plots.update(_extras("terrain-eco", terr, PLOT_MAP))
-    out["plots"] = gpd.GeoDataFrame(plots, geometry=terr.geometry.to_numpy(), crs=CRS)
+    out["plots"] = fill_from_zone(gpd.GeoDataFrame(plots, geometry=terr.geometry.to_numpy(),
+                                                   crs=CRS), site)
 
     for table, layer in EXTRA_LAYERS.items():
         frame = tables.get(table)
@@ -232,3 +238,66 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
     return out
 
 
+
+
+def _zone_values(plots: pd.DataFrame, site: pd.DataFrame, field: str) -> pd.Series:
+    """Per plot, its zone's value of the SITE-ECO ``field`` (None when unknown)."""
+    if not len(site) or field not in site.columns:
+        return pd.Series([None] * len(plots), index=plots.index, dtype=object)
+    per_site = site.drop_duplicates("site_id").set_index("site_id")[field]
+    return plots["site_id"].map(per_site).astype(object)
+
+
+def fill_from_zone(plots: pd.DataFrame, site: pd.DataFrame) -> pd.DataFrame:
+    """The plots with the null attributes their zone's SITE-ECO facts imply filled in.
+
+    Precedence: the plot's own value wins; the zone's value only fills a null. The facts are
+    ``reseau_gaz`` -> ``gas``, ``reseau_fibre_optique`` -> ``fiber``,
+    ``reseau_fret_ferroviaire`` (an ITE) -> ``rail_siding`` (« oui »/« non »),
+    ``reseau_electrique`` « non » -> ``power_mw`` 0, and the road distances in km (the
+    standard: « distance (en km) ... par la route »; ``autoroute_echang_dist`` states no unit and
+    is read in km too) ``autoroute_echang_dist``, ``gare_fret_dist``, ``port_dist`` ->
+    ``motorway_km``, ``rail_freight_km``, ``port_km``. Those distances are used by the access
+    criteria only when the inventory holds no infrastructure of that kind (a measured distance
+    to the inventory's own points wins). The ``from_zone`` column lists, ``|``-joined, the
+    attributes each plot holds from its zone; verdict reasons then say « (valeur de la zone) ».
+
+    Examples
+    --------
+    >>> plots = pd.DataFrame({"site_id": ["S1", "S1"], "gas": pd.array([None, False],
+    ...                                                                 dtype="boolean")})
+    >>> site = pd.DataFrame({"site_id": ["S1"], "reseau_gaz": ["oui"], "port_dist": ["4"]})
+    >>> out = fill_from_zone(plots, site)
+    >>> out["gas"].tolist(), out["port_km"].tolist(), out["from_zone"].tolist()
+    ([True, False], [4.0, 4.0], ['gas|port_km', 'port_km'])
+    """
+    out = plots.copy()
+    filled: list[pd.Series] = []
+    facts = {**{f: (c, "flag") for f, c in ZONE_FLAGS.items()},
+             "reseau_electrique": ("power_mw", "power"),
+             **{f: (c, "km") for f, c in ZONE_DISTANCES.items()}}
+    for field, (col, how) in facts.items():
+        zone = _zone_values(out, site, field)
+        if how == "flag":
+            value = _oui_non(zone)
+        elif how == "power":
+            value = pd.Series(np.where(zone.eq("non").fillna(False), 0.0, np.nan),
+                              index=out.index)
+        else:
+            value = pd.to_numeric(zone.map(lambda v: None if v is None else
+                                           str(v).replace(",", ".")), errors="coerce")
+            value = value.where(value >= 0)
+        own = _column(out, col)
+        use = missing_mask(own) & ~missing_mask(value)
+        if how == "flag":
+            merged = pd.array([bool(v) if u else (None if pd.isna(o) else bool(o))
+                               for u, v, o in zip(use, value, own, strict=True)],
+                              dtype="boolean")
+        else:
+            merged = pd.to_numeric(own, errors="coerce").astype("float64").where(~use, value)
+        out[col] = merged
+        filled.append(pd.Series(np.where(use, col, ""), index=out.index))
+    names = pd.concat(filled, axis=1).agg(lambda r: "|".join(x for x in r if x), axis=1) \
+        if filled and len(out) else pd.Series([], dtype=object)
+    out["from_zone"] = names.where(names != "", None).astype(object).to_numpy()
+    return out

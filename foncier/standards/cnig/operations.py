@@ -23,14 +23,17 @@ from foncier.standards.cnig.write import write_cnig_csv, write_cnig_gpkg
 __all__ = ["import_cnig", "export_cnig"]
 
 
-def import_cnig(sources, target: str | os.PathLike, *, repair: bool = False):
+def import_cnig(sources, target: str | os.PathLike, *, repair: bool = False,
+                cadastre: str | os.PathLike | None = None):
     """Import CNIG files (GeoPackage or CSV) into a new foncier inventory at ``target``.
 
     Returns the :class:`~foncier.core.inventory.Inventory` and the non-fatal problems (violations of
     the standard, repairs), which are reported but do not stop the import. Raises
     :class:`CnigError` when a file cannot be read, and
     :class:`~foncier.errors.InventoryError` when the result is not a usable inventory (a terrain
-    whose site is missing...); nothing is written then.
+    whose site is missing...); nothing is written then. With ``cadastre`` (an Etalab
+    ``cadastre-<dép>-parcelles.json(.gz)``), terrains that have ``terr_refcad`` but no geometry
+    get the union of their parcels (:func:`foncier.standards.cadastre.fill_from_cadastre`).
     """
     from foncier.core.inventory import _display, inventory_from_layers, write_inventory
 
@@ -46,6 +49,11 @@ def import_cnig(sources, target: str | os.PathLike, *, repair: bool = False):
                                  "site_eco du GeoPackage).")])
     problems = notes + validate_tables(tables)
     layers = layers_from_tables(tables)
+    if cadastre is not None:
+        from foncier.standards.cadastre import fill_from_cadastre
+
+        layers["plots"], area_notes = fill_from_cadastre(layers["plots"], cadastre)
+        problems += area_notes
     base = {k: v for k, v in layers.items() if k in ("sites", "plots")}
     inv = inventory_from_layers(base, source=_display(str(target)))
     out = inv.layers()
