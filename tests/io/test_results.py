@@ -73,7 +73,7 @@ def test_failed_write_leaves_previous_file_and_no_temp(tmp_path, result, monkeyp
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(OutputError, match=r"r\.csv: écriture impossible \(No space left"):
+    with pytest.raises(OutputError, match=r"r\.csv : écriture impossible, le disque est plein : libérez"):
         write_results(result, path)
     assert path.read_text(encoding="utf-8") == "ancien contenu"
     assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
