@@ -210,7 +210,8 @@ def write_error(exc: BaseException, target: str | os.PathLike,
     code = getattr(exc, "errno", None)
     text = _reason(exc)
     low = f"{text} {exc}".lower()
-    if code in (errno.ENOSPC, errno.EDQUOT) or any(k in low for k in _FULL):
+    if code in (errno.ENOSPC, errno.EDQUOT) or any(k in low for k in _FULL) or (
+            not isinstance(exc, OSError) and _nearly_full(target)):
         what = ("écriture impossible, le disque est plein : libérez de la place ou choisissez "
                 "un autre dossier.")
     elif code in (errno.EACCES, errno.EPERM, errno.EROFS) or any(k in low for k in _READ_ONLY):
@@ -228,6 +229,18 @@ def write_error(exc: BaseException, target: str | os.PathLike,
         what = (f"écriture impossible{detail} : vérifiez le dossier et l'espace libre, "
                 "puis recommencez.")
     return OutputError(f"{target} : {what}")
+
+
+#: Below this free space, a writer's error that does not say why (GDAL: "Cannot write feature")
+#: is taken for a full disk.
+NEARLY_FULL = 1 << 20
+
+
+def _nearly_full(target: str | os.PathLike) -> bool:
+    try:
+        return shutil.disk_usage(_parent(Path(target))).free < NEARLY_FULL
+    except OSError:
+        return False
 
 
 def _is_write_error(exc: BaseException) -> bool:
