@@ -88,7 +88,7 @@ def check_out(out: str | None, *inputs, flag: str = "--out"):
     ...     try:
     ...         check_out(bad, "inv.gpkg", None)
     ...     except OutputError as exc:
-    ...         print(str(exc)[:58])
+    ...         print(str(exc)[:59])
     --out vide : donnez le nom du fichier à écrire.
     inv.gpkg : la sortie (--out) est aussi un des fichiers lu
     """

@@ -483,12 +483,13 @@ def test_import_cnig_refuses_to_overwrite_its_source(tmp_path):
     (["match", "--project", "{brief}", "--out", ""], "--out vide : donnez le nom du fichier"),
     (["batch", "--briefs", "{brief}", "--out", ""], "--out vide : donnez le nom du fichier"),
     (["report", "--project", "{brief}", "--out", ""], "--out vide : donnez le nom du fichier"),
-    (["export-cnig", "{inv}", "--csv", ""], "dossier des CSV vide (option --csv) : donnez un dossier"),
+    (["export-cnig", "{inv}", "--csv", ""],
+     "dossier des CSV vide (option --csv) : donnez un dossier"),
     (["export-cnig", "{inv}", "--gpkg", ""], "GeoPackage à écrire vide (option --gpkg)"),
     (["import-cnig", "{cnig}", "--out", ""], "inventaire à écrire vide"),
-    (["export-cnig", "{inv}", "--csv", "{brief}"], "projet.toml : c'est un fichier, pas un dossier ; "
-                                          "donnez un dossier (existant ou à créer) pour les "
-                                          "CSV (option --csv)."),
+    (["export-cnig", "{inv}", "--csv", "{brief}"],
+     "projet.toml : c'est un fichier, pas un dossier ; donnez un dossier (existant ou à créer) "
+     "pour les CSV (option --csv)."),
 ])
 def test_bad_output_arguments_are_refused(tmp_path, args, said):
     brief = _brief_file(tmp_path)

@@ -65,20 +65,6 @@ def test_unknown_suffix_writes_nothing(tmp_path, result):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_write_leaves_previous_file_and_no_temp(tmp_path, result, monkeypatch):
-    path = tmp_path / "r.csv"
-    path.write_text("ancien contenu", encoding="utf-8")
-
-    def boom(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(OutputError, match=r"r\.csv : écriture impossible, le disque est plein : libérez"):
-        write_results(result, path)
-    assert path.read_text(encoding="utf-8") == "ancien contenu"
-    assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
-
-
 def test_check_suffix_names_the_accepted_formats(tmp_path):
     from foncier.io.results import check_suffix
 
@@ -108,8 +94,8 @@ HOSTILE = ['=HYPERLINK("http://x.example","clic")', "+33 1", "-2+3", "@SUM(A1)",
 def hostile(tmp_path):
     """A match result whose plot ids are formulas, control characters, separators..."""
     import shapely
-
     from builders import make_layers
+
     from foncier import inventory_from_layers
 
     layers = make_layers([{"plot_id": pid, "geometry": shapely.box(i * 300, 0, i * 300 + 200,
