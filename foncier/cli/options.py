@@ -90,7 +90,7 @@ def check_out(out: str | None, *inputs, flag: str = "--out"):
     ...     except OutputError as exc:
     ...         print(str(exc)[:59])
     --out vide : donnez le nom du fichier à écrire.
-    inv.gpkg : la sortie (--out) est aussi un des fichiers lu
+    inv.gpkg : la sortie (--out) est aussi un des fichiers lus
     """
     from pathlib import Path
 
