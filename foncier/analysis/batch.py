@@ -516,7 +516,7 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None) -> None:
     summary = summary_frame(batch, sheet_names(names))
     summary.insert(2, "Couche", layers)
     pyogrio.write_dataframe(summary, tmp, layer=SUMMARY_LAYER, driver="GPKG")
-    with tempfile.TemporaryDirectory(prefix=".foncier-", dir=tmp.parent) as work:
+    with tempfile.TemporaryDirectory(prefix=f"{tmp.name}-parts-", dir=tmp.parent) as work:
         con = sqlite3.connect(tmp, isolation_level=None)
         try:
             con.execute("PRAGMA synchronous = OFF")

@@ -87,12 +87,17 @@ def _check_target(out: str) -> Path:
     if not parent.is_dir():
         raise OutputError(f"{path}: dossier introuvable : {parent}. Créez-le ou choisissez un "
                           "autre chemin.")
+    from foncier.io.atomic import atomic_path
+
+    atomic_path(path)               # a read-only folder is said now, not after the whole run
     return path
 
 
 def _batch(args: argparse.Namespace) -> int:
     from foncier.analysis.batch import check_batch_suffix, read_briefs, run_batch, write_batch
+    from foncier.cli.options import check_out
 
+    check_out(args.out, args.inventory or [], args.briefs)
     path = _check_target(args.out)
     check_batch_suffix(path)
     if args.max_rows < 0:
@@ -118,12 +123,14 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from foncier.cli.options import check_out
     from foncier.core.brief import read_brief
     from foncier.core.inventory import open_inventory
     from foncier.core.matching import match
     from foncier.errors import OutputError
     from foncier.report.html import write_report_html
 
+    check_out(args.out, args.inventory, args.project)
     path = _check_target(args.out)
     suffix = path.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):

@@ -19,7 +19,14 @@ from __future__ import annotations
 import argparse
 import shutil
 
-from foncier.cli.options import EXIT_OK, add_inventory, add_out, add_project, open_inventory
+from foncier.cli.options import (
+    EXIT_OK,
+    add_inventory,
+    add_out,
+    add_project,
+    check_out,
+    open_inventory,
+)
 
 __all__ = ["register", "format_ranking"]
 
@@ -107,6 +114,7 @@ def _match(args: argparse.Namespace) -> int:
     from foncier.core.matching import match
     from foncier.io.results import check_suffix, write_table
 
+    check_out(args.out, args.inventory, args.project)
     brief = read_brief(args.project)
     if args.out:
         check_suffix(Path(args.out))

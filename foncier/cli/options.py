@@ -29,7 +29,8 @@ import re
 import sys
 
 __all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "INVENTORY_HELP", "add_inventory",
-           "add_project", "add_out", "open_inventory", "print_error", "flag_names", "to_flags"]
+           "add_project", "add_out", "open_inventory", "print_error", "flag_names", "to_flags",
+           "check_out"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 #: Exit code after Ctrl-C (128 + SIGINT), as shells do.
@@ -69,6 +70,42 @@ def add_out(parser: argparse.ArgumentParser, *, required: bool = False,
             help: str = "fichier à écrire", metavar: str = "FICHIER") -> None:
     """Add ``--out FICHIER``, where the command writes its result."""
     parser.add_argument("--out", required=required, metavar=metavar, help=help)
+
+
+def check_out(out: str | None, *inputs, flag: str = "--out"):
+    """The output path of ``flag`` checked: not empty, and none of the command's inputs.
+
+    Returns None when the option was not given, else the path (a ``postgresql://`` URL is
+    returned as it is). Raises :class:`~foncier.errors.OutputError` for an empty value or an
+    output that is one of ``inputs`` (the same file, hard links included).
+
+    Examples
+    --------
+    >>> check_out(None, "inv.gpkg") is None, check_out("r.csv", "inv.gpkg").name
+    (True, 'r.csv')
+    >>> from foncier.errors import OutputError
+    >>> for bad in ("", "inv.gpkg"):
+    ...     try:
+    ...         check_out(bad, "inv.gpkg", None)
+    ...     except OutputError as exc:
+    ...         print(str(exc)[:59])
+    --out vide : donnez le nom du fichier à écrire.
+    inv.gpkg : la sortie (--out) est aussi un des fichiers lus
+    """
+    from pathlib import Path
+
+    from foncier.errors import OutputError
+    from foncier.io.atomic import check_not_input
+
+    if out is None:
+        return None
+    if str(out).strip() == "":
+        raise OutputError(f"{flag} vide : donnez le nom du fichier à écrire.")
+    flat = []
+    for item in inputs:
+        flat.extend(item if isinstance(item, list | tuple) else [item])
+    check_not_input(out, flat, what=f"la sortie ({flag})")
+    return out if str(out).startswith(("postgresql://", "postgres://")) else Path(out)
 
 
 def open_inventory(arg: str | None):

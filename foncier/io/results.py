@@ -4,6 +4,13 @@ Every writer writes to a temporary file beside the target and renames it at the 
 (or an interruption) never leaves a partial file (:mod:`foncier.io.atomic`).
 :func:`check_suffix` tells early whether a target's format is known.
 
+Spreadsheet safety: in XLSX, text from the data is always a string cell, never a formula
+(:mod:`foncier.io.xlsx`). CSV (:func:`write_csv`) follows RFC 4180 (a field holding the separator,
+a quote, CR or LF is quoted, lines end with CRLF) and the OWASP advice on CSV injection: a text
+cell starting with ``=``, ``+``, ``-``, ``@``, a tab or CR gets a leading ``'`` so that a
+spreadsheet shows it as text instead of running it; numbers (``-3.5`` in a numeric column) are
+written as they are.
+
 Examples
 --------
 >>> import foncier, tempfile, pathlib
@@ -15,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,11 +33,13 @@ import pyogrio
 
 from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
+from foncier.io.xlsx import Sheet, XlsxStream
 
 if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at run time
     from foncier.core.matching import MatchResult
 
-__all__ = ["write_results", "FORMATS", "write_table", "check_suffix"]
+__all__ = ["write_results", "FORMATS", "write_table", "check_suffix", "write_csv",
+           "guard_text", "FORMULA_START"]
 
 FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".gpkg": "GeoPackage", ".geojson": "GeoJSON"}
 
@@ -68,7 +78,7 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
         if suffix in (".csv", ".xlsx"):
             frame = pd.DataFrame(table.drop(columns=table.geometry.name))
             if suffix == ".csv":
-                frame.to_csv(tmp, index=False, encoding="utf-8")
+                write_csv(frame, tmp)
             else:
                 _write_xlsx(frame, tmp, sheet)
         elif suffix == ".gpkg":
@@ -79,16 +89,55 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
-    from openpyxl.utils import get_column_letter
+    widths = [60 if col == "reasons" else max(8, min(30, len(str(col)) + 2))
+              for col in frame.columns]
+    with XlsxStream(path) as book:
+        book.frame_sheet(Sheet(sheet, frame, widths=widths))
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet, index=False)
-        ws = writer.sheets[sheet]
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-        for i, col in enumerate(frame.columns, start=1):
-            width = 60 if col == "reasons" else max(8, min(30, len(str(col)) + 2))
-            ws.column_dimensions[get_column_letter(i)].width = width
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_text(value: object) -> object:
+    r"""A CSV text cell made inert: a leading ``'`` when it starts like a formula (OWASP).
+
+    Examples
+    --------
+    >>> guard_text('=HYPERLINK("http://x")'), guard_text("-3,5"), guard_text("P1"), guard_text(3)
+    ('\'=HYPERLINK("http://x")', "'-3,5", 'P1', 3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, sep: str = ",",
+              guard: bool = True) -> None:
+    r"""Write a data frame as CSV (UTF-8, RFC 4180), in place (wrap in ``atomic_write``).
+
+    A field holding ``sep``, a quote, CR or LF is quoted (quotes doubled); lines end with CRLF.
+    With ``guard`` (the default), text cells are made inert by :func:`guard_text`; numeric
+    columns are written as they are.
+
+    Examples
+    --------
+    >>> import csv, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_csv(pd.DataFrame({"id": ["a\rb", "=1+1"], "x": [-3.5, 2.0]}), out)
+    >>> with out.open(encoding="utf-8", newline="") as f:
+    ...     list(csv.reader(f))
+    [['id', 'x'], ['a\rb', '-3.5'], ["'=1+1", '2.0']]
+    """
+    frame = pd.DataFrame(frame)
+    if guard:
+        frame = frame.copy()
+        for col in frame.columns:
+            if not (pd.api.types.is_numeric_dtype(frame[col])
+                    or pd.api.types.is_datetime64_any_dtype(frame[col])):
+                frame[col] = frame[col].map(guard_text)
+    frame.to_csv(path, index=False, encoding="utf-8", sep=sep, quoting=csv.QUOTE_MINIMAL,
+                 lineterminator="\r\n")
 
 
 def write_results(result: MatchResult, path: str | os.PathLike) -> Path:

@@ -1,9 +1,11 @@
 """Read and write inventory layers from a store: a GeoPackage file (the default) or PostGIS.
 
 Writes are atomic: layers are written to a temporary file beside the target, which then replaces
-it, so an error never leaves a half-written GeoPackage. A ``postgresql://`` URL goes to
-:mod:`foncier.io.postgis`, which works in one schema (``schema=``, else the first of the URL's
-``search_path``, else ``public``) and writes in one transaction.
+it, so an error never leaves a half-written GeoPackage; a GDAL or disk error (full disk, read-only
+folder) is an :class:`~foncier.errors.OutputError` naming the GeoPackage once. A
+``postgresql://`` URL goes to :mod:`foncier.io.postgis`, which works in one schema
+(``schema=``, else the first of the URL's ``search_path``, else ``public``) and writes in one
+transaction.
 The atomic writes are those of :mod:`foncier.io.atomic` (``atomic_path``, ``atomic_write``,
 re-exported here).
 

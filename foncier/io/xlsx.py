@@ -50,7 +50,8 @@ from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
 
 __all__ = ["Sheet", "write_xlsx", "XlsxStream", "text_cells", "number_cells", "rows_xml",
-           "column_letters", "xml_text", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS", "CHUNK_ROWS"]
+           "column_letters", "xml_text", "cell_text", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS",
+           "CHUNK_ROWS"]
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -61,6 +62,13 @@ _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_CONTROL.update(dict.fromkeys(range(0xD800, 0xE000)))
+_CONTROL.update({0xFFFE: None, 0xFFFF: None})
+#: What :func:`cell_text` escapes: control characters (CR included, which XML readers would turn
+#: into LF), and text that already looks like an escape (``_x0041_``).
+_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
+_INVALID = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
+_INF = float("inf")
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
@@ -75,6 +83,23 @@ def xml_text(text: str) -> str:
     """
     return (text.translate(_CONTROL).replace("&", "&amp;").replace("<", "&lt;")
             .replace(">", "&gt;").replace('"', "&quot;"))
+
+
+def cell_text(text: str) -> str:
+    r"""A cell's text escaped as the XLSX format asks (ECMA-376, ST_Xstring), then for XML.
+
+    Control characters, which XML cannot hold, are written ``_xHHHH_`` (as Excel does); a text
+    that already reads ``_xHHHH_`` gets its underscore escaped (``_x005F_``) so that it is shown
+    as it is; characters XML cannot hold at all (lone surrogates, U+FFFE, U+FFFF) are dropped.
+
+    Examples
+    --------
+    >>> cell_text("P\x01<1>\r"), cell_text("_x0041_")
+    ('P_x0001_&lt;1&gt;_x000D_', '_x005F_x0041_')
+    """
+    if _ESCAPE.search(text):
+        text = _ESCAPE.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
+    return xml_text(text)
 
 
 def column_letters(n: int) -> str:
@@ -96,6 +121,9 @@ def column_letters(n: int) -> str:
 def text_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
     """Inline-string cells (None, NaN and "" give empty cells), with their style attributes.
 
+    A text is always a string cell, never a formula, whatever it starts with (``=``, ``+``...);
+    it is escaped by :func:`cell_text`.
+
     ``styles`` holds a cell's style attribute (``' s="2"'``, or ``""``) per value, as
     :meth:`XlsxStream.styles` makes them.
 
@@ -105,12 +133,12 @@ def text_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
     ['<c t="inlineStr"><is><t xml:space="preserve">A&amp;B</t></is></c>', '<c s="2"/>']
     """
     return [f"<c{s}/>" if v is None or v != v or v == "" else
-            f'<c{s} t="inlineStr"><is><t xml:space="preserve">{xml_text(str(v))}</t></is></c>'
+            f'<c{s} t="inlineStr"><is><t xml:space="preserve">{cell_text(str(v))}</t></is></c>'
             for v, s in zip(values.tolist(), styles.tolist(), strict=True)]
 
 
 def number_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
-    """Number cells (ints stay ints); NaN gives an empty cell.
+    """Number cells (ints stay ints); NaN and infinities (no number in XLSX) give empty cells.
 
     Examples
     --------
@@ -118,7 +146,7 @@ def number_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
     ...                                                                    np.array([""]))
     (['<c><v>3</v></c>', '<c><v>4</v></c>'], ['<c/>'])
     """
-    return [f"<c{s}/>" if v != v else f"<c{s}><v>{v}</v></c>"
+    return [f"<c{s}/>" if v != v or v in (_INF, -_INF) else f"<c{s}><v>{v}</v></c>"
             for v, s in zip(values.tolist(), styles.tolist(), strict=True)]
 
 
@@ -344,7 +372,7 @@ class XlsxStream:
         tab = ' tabSelected="1"' if not self.sheets else ""
         cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                        for i, w in enumerate(widths, start=1))
-        head = "".join(f'<c s="{_STYLE_HEADER}" t="inlineStr"><is><t>{xml_text(h)}</t></is></c>'
+        head = "".join(f'<c s="{_STYLE_HEADER}" t="inlineStr"><is><t>{cell_text(h)}</t></is></c>'
                        for h in header)
         return (f"{_XML_HEAD}<worksheet {_NS}><dimension ref=\"{ref}\"/>"
                 f"<sheetViews><sheetView workbookViewId=\"0\"{tab}>"
@@ -366,15 +394,23 @@ class XlsxStream:
             'Target="xl/workbook.xml"/></Relationships>'))
         self.zip.writestr("[Content_Types].xml", self._content_types())
         self.zip.writestr("xl/styles.xml", self._styles_xml())
-        sst = "".join(f"<si><t>{xml_text(t)}</t></si>" for t in self.shared)
+        sst = "".join(f"<si><t>{cell_text(t)}</t></si>" for t in self.shared)
         self.zip.writestr("xl/sharedStrings.xml", (
             f'{_XML_HEAD}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             f'uniqueCount="{len(self.shared)}">{sst}</sst>'))
         self.zip.close()
 
     def abort(self) -> None:
-        """Stop writing (the file is left incomplete: remove it, or let atomic_write do so)."""
-        self.zip.close()
+        """Stop writing (the file is left incomplete: remove it, or let atomic_write do so).
+
+        Nothing more is written: after a write error (a full disk) the zip's closing records
+        would fail again, and Python would print that failure later, when the zip is collected.
+        """
+        self.zip._didModify = False     # no closing records: the file is thrown away anyway
+        try:
+            self.zip.close()
+        except (OSError, ValueError):
+            pass
 
     def _workbook_xml(self) -> str:
         sheets = "".join(f'<sheet name="{xml_text(name)}" sheetId="{i}" r:id="rId{i}"/>'

@@ -39,12 +39,13 @@ def test_a_missing_folder_is_a_clear_error(tmp_path):
         atomic_path(tmp_path / "absent" / "lot.gpkg")
 
 
-def test_an_os_error_names_the_file(tmp_path):
+def test_a_folder_as_target_is_refused(tmp_path):
     target = tmp_path / "dossier"
     target.mkdir()
     (target / "occupé").write_text("x", encoding="utf-8")
-    with pytest.raises(OutputError, match=r"dossier: écriture impossible"):
-        with atomic_write(target) as tmp:         # a non-empty folder cannot be replaced
+    with pytest.raises(OutputError, match=r"dossier : c'est un dossier ; donnez un nom de "
+                                          r"fichier\.$"):
+        with atomic_write(target) as tmp:
             tmp.write_text("x", encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dossier"]
 

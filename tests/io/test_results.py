@@ -65,20 +65,6 @@ def test_unknown_suffix_writes_nothing(tmp_path, result):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_write_leaves_previous_file_and_no_temp(tmp_path, result, monkeypatch):
-    path = tmp_path / "r.csv"
-    path.write_text("ancien contenu", encoding="utf-8")
-
-    def boom(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(OutputError, match=r"r\.csv: écriture impossible \(No space left"):
-        write_results(result, path)
-    assert path.read_text(encoding="utf-8") == "ancien contenu"
-    assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
-
-
 def test_check_suffix_names_the_accepted_formats(tmp_path):
     from foncier.io.results import check_suffix
 
@@ -98,3 +84,90 @@ def test_results_examples_run():
 
     failures, tried = doctest.testmod(foncier.io.results, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+HOSTILE = ['=HYPERLINK("http://x.example","clic")', "+33 1", "-2+3", "@SUM(A1)", "\tTAB",
+           "\rCR", "a\rb", 'quote "q"', "sép,virgule", "ligne\nsuivante", "P\x01\x1f"]
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    """A match result whose plot ids are formulas, control characters, separators..."""
+    import shapely
+    from builders import make_layers
+
+    from foncier import inventory_from_layers
+
+    layers = make_layers([{"plot_id": pid, "geometry": shapely.box(i * 300, 0, i * 300 + 200,
+                                                                     200)}
+                          for i, pid in enumerate(HOSTILE)])
+    inv = inventory_from_layers(layers)
+    inv.location = None
+    return match(inv, Brief(name="Hostile"))
+
+
+def test_csv_is_rfc4180_and_guards_formulas_but_not_numbers(tmp_path, hostile):
+    import csv
+
+    path = write_results(hostile, tmp_path / "r.csv")
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == len(HOSTILE) + 1                 # no row split by a CR or a LF
+    header, body = rows[0], rows[1:]
+    ids = {r[header.index("plot_id")] for r in body}
+    guarded = {("'" + p if p[0] in "=+-@\t\r" else p) for p in HOSTILE}
+    assert ids == guarded
+    assert path.read_bytes().count(b"\r\n") >= len(HOSTILE) + 1
+    scores = [float(r[header.index("score")]) for r in body]     # numbers: never prefixed
+    assert scores == pytest.approx(hostile.table.score.tolist())
+    frame = pd.DataFrame({"x": [-3.5, 2.0], "t": ["-3.5", "ok"]})
+    from foncier.io.results import write_csv
+
+    write_csv(frame, tmp_path / "n.csv")
+    with (tmp_path / "n.csv").open(encoding="utf-8", newline="") as f:
+        assert list(csv.reader(f)) == [["x", "t"], ["-3.5", "'-3.5"], ["2.0", "ok"]]
+
+
+def test_xlsx_text_is_always_a_string_cell(tmp_path, hostile):
+    from openpyxl import load_workbook
+
+    path = write_results(hostile, tmp_path / "r.xlsx")
+    ws = load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    col = header.index("plot_id")
+    cells = [row[col] for row in ws.iter_rows(min_row=2)]
+    assert all(c.data_type == "s" for c in cells)
+    values = {c.value for c in cells}
+    assert '=HYPERLINK("http://x.example","clic")' in values and "@SUM(A1)" in values
+    assert "P_x0001__x001F_" in values and "a_x000D_b" in values     # escaped per ECMA-376
+    score = header.index("score")
+    assert all(row[score].data_type == "n" for row in ws.iter_rows(min_row=2))
+
+
+def test_batch_xlsx_text_is_always_a_string_cell(tmp_path, hostile):
+    from openpyxl import load_workbook
+
+    from foncier.analysis.batch import run_batch, write_batch
+
+    path = write_batch(run_batch([hostile.inventory], [Brief(name="Lot")]), tmp_path / "l.xlsx")
+    wb = load_workbook(path)
+    formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+    texts = {c.value for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "s"}
+    assert '=HYPERLINK("http://x.example","clic")' in texts
+
+
+def test_match_to_xlsx_with_a_control_character_in_an_id(tmp_path, hostile):
+    from foncier.io.store import write_layers
+
+    inv = tmp_path / "inv.gpkg"
+    write_layers(hostile.inventory.layers(), inv)
+    brief = tmp_path / "b.toml"
+    brief.write_text('name = "B"\n', encoding="utf-8")
+    from foncier.cli.main import main
+
+    assert main(["match", "--project", str(brief), "--inventory", str(inv), "--out",
+                 str(tmp_path / "r.xlsx"), "--limit", "1"]) == 0
+    back = pd.read_excel(tmp_path / "r.xlsx")
+    assert len(back) == len(HOSTILE)

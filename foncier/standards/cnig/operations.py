@@ -14,11 +14,12 @@ import os
 from pathlib import Path
 
 from foncier.errors import CnigError, OutputError, Problem
+from foncier.io.atomic import atomic_files
 from foncier.standards.cnig.convert import layers_from_tables, tables_from_inventory
 from foncier.standards.cnig.read import read_cnig
 from foncier.standards.cnig.schema import EXTRA_LAYERS, PREFIX
 from foncier.standards.cnig.validate import validate_tables
-from foncier.standards.cnig.write import write_cnig_csv, write_cnig_gpkg
+from foncier.standards.cnig.write import csv_names, write_cnig_gpkg, write_csv_into
 
 __all__ = ["import_cnig", "export_cnig"]
 
@@ -36,7 +37,13 @@ def import_cnig(sources, target: str | os.PathLike, *, repair: bool = False,
     get the union of their parcels (:func:`foncier.standards.cadastre.fill_from_cadastre`).
     """
     from foncier.core.inventory import _display, inventory_from_layers, write_inventory
+    from foncier.io.atomic import check_not_input
+    from foncier.standards.cnig.read import _paths
 
+    if str(target).strip() == "":
+        raise OutputError("inventaire à écrire vide (paramètre `target`) : donnez un "
+                          "GeoPackage ou une URL postgresql://.")
+    check_not_input(target, _paths(sources), what="l'inventaire à écrire")
     tables, notes = read_cnig(sources, repair=repair)
     if "site-eco" not in tables and "terrain-eco" not in tables:
         raise CnigError([Problem("import", None, "ni sites (SITE-ECO) ni terrains (TERRAIN-ECO) "
@@ -74,17 +81,19 @@ def export_cnig(source, *, csv_dir: str | os.PathLike | None = None,
     :class:`CnigError` lists them all (table, row, field) and nothing is written, unless
     ``force`` (then they are returned). ``source`` is a path, a ``postgresql://`` URL or an
     :class:`~foncier.core.inventory.Inventory`.
+
+    The outputs are written together: the CSV files all or none (and, with both outputs, the
+    GeoPackage before any CSV is moved in). An output that is the inventory read is refused.
     """
     from foncier.core.inventory import Inventory, open_inventory
+    from foncier.io.atomic import check_not_input
     from foncier.io.store import read_layers
 
-    if csv_dir is None and gpkg is None:
-        raise OutputError("indiquez où écrire : un dossier de CSV (paramètre `csv_dir=`) "
-                          "et/ou un GeoPackage (paramètre `gpkg=`).")
-    if gpkg is not None and Path(gpkg).suffix.lower() != ".gpkg":
-        raise OutputError(f"{gpkg} : le nom du GeoPackage doit finir par .gpkg.")
+    _check_outputs(csv_dir, gpkg)
     inv = source if isinstance(source, Inventory) else open_inventory(source)
     where = inv.location or inv.source
+    check_not_input(gpkg, [where, source if not isinstance(source, Inventory) else None],
+                    what="le GeoPackage à écrire")
     extra = read_layers(where, tuple(EXTRA_LAYERS.values())) if where else {}
     tables = tables_from_inventory(inv, extra, today=today)
     problems = validate_tables(tables)
@@ -93,9 +102,29 @@ def export_cnig(source, *, csv_dir: str | os.PathLike | None = None,
                                             "l'inventaire, ou forcez l'export (paramètre "
                                             "`force=True`).")],
                         source=inv.source)
-    if csv_dir is not None:
-        write_cnig_csv(tables, csv_dir)
-    if gpkg is not None:
+    if csv_dir is None:
         write_cnig_gpkg(tables, gpkg)
+        return problems
+    with atomic_files(csv_dir, csv_names(tables)) as tmp:
+        write_csv_into(tables, tmp)
+        if gpkg is not None:
+            write_cnig_gpkg(tables, gpkg)
     return problems
+
+
+def _check_outputs(csv_dir, gpkg) -> None:
+    """Refuse missing, empty or misnamed outputs before anything is read."""
+    if csv_dir is None and gpkg is None:
+        raise OutputError("indiquez où écrire : un dossier de CSV (paramètre `csv_dir=`) "
+                          "et/ou un GeoPackage (paramètre `gpkg=`).")
+    if csv_dir is not None and str(csv_dir).strip() == "":
+        raise OutputError("dossier des CSV vide (paramètre `csv_dir=`) : donnez un dossier.")
+    if gpkg is not None and str(gpkg).strip() == "":
+        raise OutputError("GeoPackage à écrire vide (paramètre `gpkg=`) : donnez un fichier "
+                          ".gpkg.")
+    if gpkg is not None and Path(gpkg).suffix.lower() != ".gpkg":
+        raise OutputError(f"{gpkg} : le nom du GeoPackage doit finir par .gpkg.")
+    if csv_dir is not None and Path(csv_dir).exists() and not Path(csv_dir).is_dir():
+        raise OutputError(f"{csv_dir} : c'est un fichier, pas un dossier ; donnez un dossier "
+                          "(existant ou à créer) pour les CSV (paramètre `csv_dir=`).")
 

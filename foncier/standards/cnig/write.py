@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,23 +53,32 @@ def write_cnig_csv(tables: Mapping[str, gpd.GeoDataFrame], folder: str | os.Path
                    ) -> list[Path]:
     """Write CNIG tables as ``<table>.csv`` files (``;``, UTF-8, GeoJSON in Lambert-93).
 
-    Each file is written atomically.
+    The files are written together (:func:`~foncier.io.atomic.atomic_files`): the folder ends
+    with all the new files, or, on an error, all its old ones. Fields are quoted as RFC 4180
+    asks (separator, quote, CR or LF inside); values are written as they are (no formula guard:
+    these files are exchanged between programs, and a guard would change the values).
     """
-    from foncier.io.store import atomic_write
+    from foncier.io.atomic import atomic_files
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    names = csv_names(tables)
+    with atomic_files(folder, names) as tmp:
+        write_csv_into(tables, tmp)
+    return [Path(folder) / name for name in names]
+
+
+def csv_names(tables: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
+    """The CSV files :func:`write_cnig_csv` writes for these tables."""
+    return [f"{table}.csv" for table in TABLES if table in tables]
+
+
+def write_csv_into(tables: Mapping[str, gpd.GeoDataFrame], paths: Mapping[str, Path]) -> None:
+    """Write each table to its path among ``paths`` (keyed by :func:`csv_names`), in place."""
+    from foncier.io.results import write_csv
+
     for table in TABLES:
-        if table not in tables:
-            continue
-        final = folder / f"{table}.csv"
-        with atomic_write(final) as tmp:
-            _csv_frame(table, tables[table]).to_csv(tmp, sep=";", index=False,
-                                                    encoding="utf-8", quoting=csv.QUOTE_MINIMAL,
-                                                    lineterminator="\n")
-        written.append(final)
-    return written
+        if table in tables:
+            write_csv(_csv_frame(table, tables[table]), paths[f"{table}.csv"], sep=";",
+                      guard=False)
 
 
 def _gpkg_frame(table: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
