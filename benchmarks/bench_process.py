@@ -5,12 +5,11 @@ included) that opens the synthetic inventory of :mod:`synthetic` (100 000 plots,
 constraints, 2 000 points), matches the bundled ``batteries.toml`` brief and writes the whole
 result table as CSV. Four ways, each the median of ``--repeats`` runs:
 
-- ``foncier, no cache``: what every process does today (open, precompute, match, write);
-- ``foncier, cold cache``: the same with an empty cache folder, filled on the way (fingerprint
-  of the file, layers and plot geometry stored with :mod:`foncier.io.cache`);
+- ``foncier, no cache``: ``open_inventory(cache=False)`` (open, precompute, match, write);
+- ``foncier, cold cache``: ``open_inventory(cache=True)`` with an empty cache folder, filled on
+  the way (fingerprint of the file, checked layers and plot geometry, :mod:`foncier.io.cache`);
 - ``foncier, warm cache``: a second process on the unchanged inventory: the checked layers and
-  the plot geometry come from the cache (``PlotGeometry(**arrays)`` attached as
-  ``inventory._geometry``, as the library's wiring will do);
+  the plot geometry come from the cache;
 - ``geopandas notebook``: the same brief written as a GIS analyst would in a notebook with
   geopandas (``read_file``, ``overlay``, ``dissolve``, ``sjoin_nearest``), same criteria, same
   statuses and score, a CSV of the same rows (without the French reasons foncier writes). Its
@@ -52,52 +51,18 @@ def _peak_mb() -> float:
 
 
 def child_foncier(inventory: str, out: str, use_cache: bool) -> dict:
-    """Open, match, write CSV; with ``use_cache`` the cache provides layers and geometry."""
+    """Open, match, write CSV; ``use_cache`` is ``open_inventory``'s ``cache=``."""
     import datetime as dt
 
-    import pandas as pd
-
     import foncier
-    from foncier.core.geometry import PlotGeometry
-    from foncier.errors import Problem
-    from foncier.io import cache
-    from foncier.io.fingerprint import fingerprint_file
 
     phases: dict[str, float] = {}
     t = time.perf_counter()
-    key = fingerprint_file(inventory, enabled=use_cache)
-    phases["fingerprint"] = time.perf_counter() - t
-
+    inv = foncier.open_inventory(inventory, cache=use_cache)
+    phases["open"] = time.perf_counter() - t
     t = time.perf_counter()
-    layers = cache.load_layers(key, enabled=use_cache)
-    if layers is None:
-        inv = foncier.open_inventory(inventory)
-        phases["open"] = time.perf_counter() - t
-        if use_cache:
-            t = time.perf_counter()
-            notes = pd.DataFrame([vars(p) for p in inv.notes],
-                                 columns=["where", "row", "message", "severity"])
-            cache.store_layers(key, {**inv.layers(), "communes": inv.communes, "_notes": notes})
-            phases["store layers"] = time.perf_counter() - t
-    else:
-        notes = layers.pop("_notes")
-        inv = foncier.Inventory(**layers, source=inventory, location=inventory,
-                                notes=[Problem(**r) for r in notes.to_dict("records")])
-        phases["load layers"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    arrays = cache.load_geometry(key, enabled=use_cache)
-    if arrays is None:
-        geo = inv.geometry
-        phases["precompute"] = time.perf_counter() - t
-        if use_cache:
-            t = time.perf_counter()
-            cache.store_geometry(key, cache.geometry_arrays(geo))
-            phases["store geometry"] = time.perf_counter() - t
-    else:
-        inv._geometry = PlotGeometry(**arrays)
-        phases["load geometry"] = time.perf_counter() - t
-
+    _ = inv.geometry
+    phases["geometry"] = time.perf_counter() - t
     t = time.perf_counter()
     result = foncier.match(inv, foncier.read_brief(BRIEF), on=dt.date.fromisoformat(ON))
     table = result.table

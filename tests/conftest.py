@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The on-disk cache of the tests goes to a folder of their own, never the user's cache folder.
+if "FONCIER_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["FONCIER_CACHE_DIR"] = tempfile.mkdtemp(prefix="foncier-test-cache-")
 
 import pytest  # noqa: E402
 import shapely  # noqa: E402

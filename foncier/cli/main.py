@@ -22,7 +22,9 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -42,7 +44,9 @@ __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 #: Modules that add sub-commands, in the order of ``foncier --help``; each has
 #: ``register(subparsers)``. A module missing from the installation is skipped.
 COMMAND_MODULES = ("foncier.cli.matching", "foncier.cli.inventory", "foncier.cli.batch",
-                   "foncier.cli.standards", "foncier.cli.app")
+                   "foncier.cli.standards", "foncier.cli.cache", "foncier.cli.app")
+#: Set to ``1`` by ``--no-cache`` (or by the user) to bypass the on-disk cache.
+NO_CACHE_ENV = "FONCIER_NO_CACHE"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--schema", metavar="SCHÉMA",
                                  help="schéma de la base PostGIS qui porte l'inventaire (par "
                                       "défaut : le premier du search_path de l'URL, sinon public)")
+        if "inventory" in _store_args(command):
+            command.add_argument("--no-cache", action="store_true",
+                                 help="ne pas lire ni remplir le cache de l'inventaire "
+                                      "(voir « foncier cache info ») ; comme "
+                                      "FONCIER_NO_CACHE=1")
         command.set_defaults(flags=flag_names(command))
     return parser
 
@@ -96,6 +105,24 @@ def _apply_schema(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                      "(URL postgresql://...)")
 
 
+@contextlib.contextmanager
+def _no_cache(active: bool):
+    """``--no-cache``: ``FONCIER_NO_CACHE=1`` while the command runs (what ``open_inventory``
+    consults when it is not told ``cache=``), restored afterwards."""
+    if not active:
+        yield
+        return
+    before = os.environ.get(NO_CACHE_ENV)
+    os.environ[NO_CACHE_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(NO_CACHE_ENV, None)
+        else:
+            os.environ[NO_CACHE_ENV] = before
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
@@ -106,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "schema", None):
         _apply_schema(parser, args)
     try:
-        return args.handler(args)
+        with _no_cache(getattr(args, "no_cache", False)):
+            return args.handler(args)
     except FoncierError as exc:
         print_error(to_flags(str(exc), args.flags))
         return EXIT_ERROR

@@ -5,6 +5,22 @@ the bundled Normandy sample). The heavy geometry every brief needs (plot x const
 kind and level, distances to each infrastructure kind) is computed once, on first use, and cached
 on the inventory (:attr:`Inventory.geometry`).
 
+Cross-process cache (``cache=True``, the default; see :mod:`foncier.io.cache`):
+
+- a GeoPackage is keyed on the fingerprint of its bytes (:func:`foncier.io.fingerprint.
+  fingerprint_file`) and on ``repair``; the checked layers and their notes come from the cache
+  when the same bytes were opened before (the same warnings are emitted again), and the plot
+  geometry on the first access of :attr:`Inventory.geometry`;
+- a PostGIS inventory has no file to fingerprint: its layers are always read, and its plot
+  geometry is cached under the fingerprint of the checked layers
+  (:func:`foncier.io.fingerprint.fingerprint_layers`, computed on first access of
+  :attr:`Inventory.geometry`);
+- an inventory built from in-memory layers (:func:`inventory_from_layers`) is not cached.
+
+Entries live in the cache folder (``FONCIER_CACHE_DIR``, else the user's cache folder), never
+beside the user's files. Replacing a layer of an opened inventory (``inv.plots = ...``) detaches
+it from the cache; the layers must not be modified in place.
+
 Examples
 --------
 >>> inv = open_inventory()                          # the bundled Normandy sample
@@ -20,7 +36,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,14 +81,27 @@ class Inventory:
     notes: list[Problem] = field(default_factory=list)
     location: str | None = field(default=None, repr=False)
     _geometry: PlotGeometry | None = field(default=None, repr=False)
+    _cache: _CacheLink | None = field(default=None, repr=False)
 
     @property
     def geometry(self) -> PlotGeometry:
-        """The precomputed plot geometry (overlaps and distances), built on first access."""
+        """The precomputed plot geometry (overlaps and distances), built on first access.
+
+        For an inventory opened with ``cache=True`` it comes from the on-disk cache when the
+        same inventory was measured before, and is stored there otherwise.
+        """
         if self._geometry is None:
-            self._geometry = compute_plot_geometry(self.plots, self.constraints,
-                                                   self.infrastructure)
+            link = self._cache
+            if link is not None and not link.still_attached(self):
+                link = self._cache = None
+            if link is None:
+                self._geometry = self._compute_geometry()
+            else:
+                self._geometry = link.geometry(self._compute_geometry)
         return self._geometry
+
+    def _compute_geometry(self) -> PlotGeometry:
+        return compute_plot_geometry(self.plots, self.constraints, self.infrastructure)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers by name (``communes`` only when present)."""
@@ -86,6 +115,56 @@ class Inventory:
         return (f"Inventory({self.source or 'en mémoire'}: {len(self.sites)} zones, "
                 f"{len(self.plots)} terrains, {len(self.constraints)} contraintes, "
                 f"{len(self.infrastructure)} infrastructures)")
+
+
+@dataclass(eq=False)
+class _CacheLink:
+    """How an opened inventory reaches its plot geometry in the on-disk cache.
+
+    ``key`` is None when it is to be computed from the layers (PostGIS); ``frames`` are the
+    layers the key describes: an inventory whose layers were replaced no longer uses the link.
+    """
+
+    key: str | None
+    frames: tuple
+    cache_dir: str | os.PathLike | None = None
+
+    def still_attached(self, inv: Inventory) -> bool:
+        return all(a is b for a, b in zip(self.frames, _geometry_frames(inv), strict=True))
+
+    def geometry(self, compute: Callable[[], PlotGeometry]) -> PlotGeometry:
+        from foncier.io import cache
+
+        if self.key is None:
+            from foncier.io.fingerprint import fingerprint_layers
+
+            plots, constraints, infrastructure = self.frames
+            self.key = fingerprint_layers({"plots": plots, "constraints": constraints,
+                                           "infrastructure": infrastructure})
+        arrays = cache.load_geometry(self.key, cache_dir=self.cache_dir)
+        if arrays is not None:
+            try:
+                geo = PlotGeometry(**arrays)
+            except TypeError:   # fields of another layout: computed again
+                geo = None
+            if geo is not None and geo.n_plots == len(self.frames[0]):
+                return geo
+        geo = compute()
+        cache.store_geometry(self.key, cache.geometry_arrays(geo), cache_dir=self.cache_dir)
+        return geo
+
+
+def _geometry_frames(inv: Inventory) -> tuple:
+    return (inv.plots, inv.constraints, inv.infrastructure)
+
+
+def _emit_notes(problems: list[Problem], source: str | None) -> None:
+    """The warnings an inventory's notes give when it is opened (repairs, reprojections)."""
+    for p in problems:
+        if p.severity == "warning" and "géométrie invalide" in p.message:
+            warnings.warn(f"{source or 'inventaire'}: {p}", GeometryRepairWarning, stacklevel=4)
+        elif p.severity == "info" and "reprojetée" in p.message:
+            warnings.warn(f"{source or 'inventaire'}: {p}", ReprojectionWarning, stacklevel=4)
 
 
 def inventory_from_layers(layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = None,
@@ -110,11 +189,7 @@ def inventory_from_layers(layers: Mapping[str, gpd.GeoDataFrame], *, source: str
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InventoryError(errors, source=source)
-    for p in problems:
-        if p.severity == "warning" and "géométrie invalide" in p.message:
-            warnings.warn(f"{source or 'inventaire'}: {p}", GeometryRepairWarning, stacklevel=3)
-        elif p.severity == "info" and "reprojetée" in p.message:
-            warnings.warn(f"{source or 'inventaire'}: {p}", ReprojectionWarning, stacklevel=3)
+    _emit_notes(problems, source)
     return Inventory(
         sites=checked["sites"], plots=checked["plots"], constraints=checked["constraints"],
         infrastructure=checked["infrastructure"], communes=checked.get("communes"),
@@ -138,7 +213,8 @@ def _resolve(source: str | os.PathLike | None, schema: str | None = None) -> str
 
 
 def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = True,
-                   schema: str | None = None) -> Inventory:
+                   schema: str | None = None, cache: bool | None = None,
+                   cache_dir: str | os.PathLike | None = None) -> Inventory:
     """Open an inventory.
 
     Parameters
@@ -151,6 +227,14 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     schema : str, optional
         PostGIS only: the schema holding the inventory; by default the first schema of the URL's
         ``search_path``, else ``public``. Tables of other schemas are never read.
+    cache : bool, optional
+        Use the on-disk cache (see the module's documentation): the checked layers of a
+        GeoPackage and the plot geometry of any stored inventory are reused when the same
+        content was opened before. With False nothing is read from it or written to it. By
+        default it is used unless the environment variable ``FONCIER_NO_CACHE`` is ``1``
+        (what the command line's ``--no-cache`` sets).
+    cache_dir : path, optional
+        The cache folder; default ``FONCIER_CACHE_DIR``, else the user's cache folder.
 
     Returns
     -------
@@ -168,12 +252,66 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     >>> len(inv.plots) >= 300
     True
     """
+    if cache is None:
+        cache = os.environ.get("FONCIER_NO_CACHE", "").strip() not in ("1", "true", "yes")
     src = _resolve(source, schema)
-    names = tuple(REQUIRED_LAYERS) + ("communes",)
-    layers = _read(src, names)
-    inv = inventory_from_layers(layers, source=_display(src), repair=repair, require_all=True)
+    is_url = src.startswith(("postgresql://", "postgres://"))
+    key = None
+    if cache and not is_url:
+        from foncier.io.fingerprint import fingerprint_file
+
+        try:
+            key = f"{fingerprint_file(src, cache_dir=cache_dir)}:repair={bool(repair)}"
+        except OSError:   # not a readable file: the store's own error is raised below
+            key = None
+    inv = _from_cache(key, src, cache_dir) if key else None
+    if inv is None:
+        names = tuple(REQUIRED_LAYERS) + ("communes",)
+        layers = _read(src, names)
+        inv = inventory_from_layers(layers, source=_display(src), repair=repair,
+                                    require_all=True)
+        if key:
+            _store_layers(key, inv, cache_dir)
     inv.location = src
+    if cache:
+        inv._cache = _CacheLink(key=key, frames=_geometry_frames(inv), cache_dir=cache_dir)
     return inv
+
+
+_NOTE_FIELDS = ["where", "row", "message", "severity"]
+
+
+def _store_layers(key: str, inv: Inventory, cache_dir: str | os.PathLike | None) -> None:
+    """Keep the checked layers of an opened GeoPackage and its notes in the cache."""
+    import pandas as pd
+
+    from foncier.io import cache
+
+    notes = pd.DataFrame([[p.where, p.row, p.message, p.severity] for p in inv.notes],
+                         columns=_NOTE_FIELDS, dtype=object)
+    cache.store_layers(key, {**inv.layers(), "communes": inv.communes, "_notes": notes},
+                       cache_dir=cache_dir)
+
+
+def _from_cache(key: str, src: str, cache_dir: str | os.PathLike | None) -> Inventory | None:
+    """The inventory whose checked layers the cache holds under ``key``, or None."""
+    from foncier.io import cache
+
+    layers = cache.load_layers(key, cache_dir=cache_dir)
+    if layers is None:
+        return None
+    names = set(REQUIRED_LAYERS) | {"communes", "_notes"}
+    if set(layers) != names or any(layers[n] is None for n in REQUIRED_LAYERS):
+        return None
+    notes = [Problem(where=r["where"], row=r["row"], message=r["message"],
+                     severity=r["severity"])
+             for r in layers.pop("_notes").to_dict("records")]
+    source = _display(src)
+    _emit_notes(notes, source)
+    return Inventory(sites=layers["sites"], plots=layers["plots"],
+                     constraints=layers["constraints"],
+                     infrastructure=layers["infrastructure"], communes=layers["communes"],
+                     source=source, notes=notes)
 
 
 def _read(source: str, names: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:

@@ -110,7 +110,8 @@ def test_geometry_round_trip_of_every_field(tmp_path, inventory):
 
 def test_geometry_round_trip_without_housing_nor_pairs(tmp_path):
     layers = make_layers([{"plot_id": "P1", "geometry": shapely.box(0, 0, 100, 100)}])
-    geo = compute_plot_geometry(foncier.inventory_from_layers(layers))
+    inv = foncier.inventory_from_layers(layers)
+    geo = compute_plot_geometry(inv.plots, inv.constraints, inv.infrastructure)
     assert geo.housing_m is None and len(geo.pair_plot) == 0 and geo.groups == []
     store_geometry("k", geometry_arrays(geo), cache_dir=tmp_path)
     _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), geo)

@@ -1,0 +1,259 @@
+"""``open_inventory`` with the on-disk cache: warm opens reuse it, changed inventories never."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+import shapely
+from builders import make_layers
+
+import foncier
+from foncier.cli.main import main
+from foncier.errors import CacheWarning, GeometryRepairWarning
+from foncier.io.cache import cache_info
+
+BRIEF = foncier.Brief(name="Essai", min_area_ha=1.0, excluded_constraints=["wetland"],
+                      forbidden_constraints=["flood:interdiction"], motorway_max_km=10.0,
+                      port_max_km=50.0, min_housing_distance_m=100.0)
+
+
+def _layers(price=20.0, moved=0.0, extra_plot=False, drop_p2=False, extra_constraint=False,
+            bowtie=False):
+    p1 = shapely.box(moved, 0, 200 + moved, 100)
+    if bowtie:   # self-intersecting: repaired on opening, with a warning
+        p1 = shapely.Polygon([(0, 0), (200, 100), (200, 0), (0, 100)])
+    plots = [{"plot_id": "P1", "geometry": p1},
+             {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 500), "price_eur_m2": price},
+             {"plot_id": "P3", "geometry": shapely.box(600, 0, 900, 300)}]
+    if drop_p2:
+        plots.pop(1)
+    if extra_plot:
+        plots.append({"plot_id": "P4", "geometry": shapely.box(1000, 0, 1200, 200)})
+    cons = [
+        {"constraint_id": "C1", "kind": "flood", "level": "interdiction",
+         "geometry": shapely.box(300, 0, 400, 500)},
+        {"constraint_id": "C2", "kind": "flood", "level": "prescriptions",
+         "geometry": shapely.box(350, 0, 450, 500)},
+        {"constraint_id": "C3", "kind": "wetland", "level": None,
+         "geometry": shapely.box(600, 0, 700, 300)},
+        {"constraint_id": "H1", "kind": "housing", "level": None,
+         "geometry": shapely.box(0, 1000, 200, 1200)},
+    ]
+    if extra_constraint:
+        cons.append({"constraint_id": "C4", "kind": "wetland", "level": None,
+                     "geometry": shapely.box(0, 0, 100, 100)})
+    infra = [{"infra_id": "M1", "kind": "motorway_interchange", "name": "Échangeur",
+              "geometry": shapely.Point(0, 5100)},
+             {"infra_id": "T1", "kind": "port", "name": "Port",
+              "geometry": shapely.Point(900, 40_000)}]
+    return make_layers(plots, cons, infra)
+
+
+def _entries(cdir):
+    return sorted(p for p in cdir.glob("*.zip"))
+
+
+def _age_entries(cdir):
+    """Set every entry's time stamp far back: a load refreshes it (that is how a hit shows)."""
+    aged = _entries(cdir)
+    for p in aged:
+        os.utime(p, (1_000_000, 1_000_000))
+    return aged
+
+
+def _hits(aged):
+    """Which of the aged entries were read since (their kind: ``geometry``, ``layers``)."""
+    return sorted(p.name.split("-")[0] for p in aged
+                  if p.exists() and p.stat().st_mtime > 2_000_000)
+
+
+def _table(path, cdir, **kw):
+    inv = foncier.open_inventory(path, cache_dir=cdir, **kw)
+    return foncier.match(inv, BRIEF).table
+
+
+def _fresh(path):
+    return foncier.match(foncier.open_inventory(path, cache=False), BRIEF).table
+
+
+def test_second_open_takes_layers_and_geometry_from_the_cache(tmp_path):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    first = _table(path, cdir)
+    assert [p.name.split("-")[0] for p in _entries(cdir)] == ["geometry", "layers"]
+    aged = _age_entries(cdir)
+    inv = foncier.open_inventory(path, cache_dir=cdir)
+    assert _hits(aged) == ["layers"]           # geometry only on first use
+    warm = foncier.match(inv, BRIEF).table
+    assert _hits(aged) == ["geometry", "layers"]
+    pd.testing.assert_frame_equal(warm, first)
+    pd.testing.assert_frame_equal(warm, _fresh(path))
+    assert str(inv.source) == str(path) and inv.location == str(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "inv.gpkg"]
+
+
+@pytest.mark.parametrize("change", [
+    {"moved": 150.0},                                  # one geometry moved
+    {"price": 99.0},                                   # one attribute changed
+    {"extra_plot": True, "drop_p2": True},             # a plot added and one deleted
+    {"extra_constraint": True},                        # a constraint added
+], ids=["geometry moved", "attribute changed", "plot added and deleted", "constraint added"])
+def test_changed_inventory_is_never_stale(tmp_path, change):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    first = _table(path, cdir)
+    foncier.write_inventory(_layers(**change), path)
+    aged = _age_entries(cdir)
+    table = _table(path, cdir)
+    assert _hits(aged) == []                           # nothing of the old entries was read
+    pd.testing.assert_frame_equal(table, _fresh(path))
+    assert not table.equals(first)
+    assert len(_entries(cdir)) == 4
+
+
+def test_replaced_by_a_file_of_the_same_size_and_time_stamp_is_not_stale(tmp_path):
+    path, other, cdir = tmp_path / "inv.gpkg", tmp_path / "other.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(_layers(moved=150.0), other)
+    assert path.stat().st_size == other.stat().st_size
+    st = path.stat()
+    first = _table(path, cdir)
+    os.replace(other, path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_mtime_ns == st.st_mtime_ns
+    table = _table(path, cdir)
+    pd.testing.assert_frame_equal(table, _fresh(path))
+    assert not table.equals(first)
+
+
+def test_warm_open_emits_the_same_warnings_and_notes(tmp_path):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(bowtie=True), path)
+    with pytest.warns(GeometryRepairWarning, match=r"plots\[P1\].*géométrie invalide"):
+        cold = foncier.open_inventory(path, cache_dir=cdir)
+    aged = _age_entries(cdir)
+    with pytest.warns(GeometryRepairWarning, match=r"plots\[P1\].*géométrie invalide"):
+        warm = foncier.open_inventory(path, cache_dir=cdir)
+    assert _hits(aged) == ["layers"]
+    assert warm.notes == cold.notes and any(p.severity == "warning" for p in warm.notes)
+    pd.testing.assert_frame_equal(warm.plots, cold.plots)
+    assert shapely.is_valid(warm.plots.geometry.to_numpy()).all()
+
+
+def _damage(path, how):
+    data = bytearray(path.read_bytes())
+    if how == "truncated":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    else:
+        mid = len(data) // 3
+        data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupt"])
+@pytest.mark.parametrize("kind", ["layers", "geometry"])
+def test_damaged_entry_is_ignored_and_rebuilt_with_a_note(tmp_path, kind, how):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    first = _table(path, cdir)
+    (entry,) = [p for p in _entries(cdir) if p.name.startswith(kind)]
+    _damage(entry, how)
+    with pytest.warns(CacheWarning, match="entrée illisible .* elle est supprimée et le calcul "
+                                          "est refait"):
+        table = _table(path, cdir)
+    pd.testing.assert_frame_equal(table, first)
+    assert len(_entries(cdir)) == 2                      # rebuilt
+    aged = _age_entries(cdir)
+    pd.testing.assert_frame_equal(_table(path, cdir), first)
+    assert _hits(aged) == ["geometry", "layers"]
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    import foncier
+    brief = foncier.Brief(name="Essai", min_area_ha=1.0, excluded_constraints=["wetland"],
+                          forbidden_constraints=["flood:interdiction"])
+    for _ in range(5):
+        inv = foncier.open_inventory(sys.argv[1], cache_dir=sys.argv[2])
+        foncier.match(inv, brief).table
+        foncier.io.cache.clear_cache(cache_dir=sys.argv[2]) if sys.argv[3] == "0" else None
+    print("ok")
+""")
+
+
+def test_two_processes_filling_the_same_cache_leave_a_valid_cache(tmp_path):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    script = tmp_path / "child.py"
+    script.write_text("import foncier.io.cache\n" + CHILD, encoding="utf-8")
+    procs = [subprocess.Popen([sys.executable, str(script), str(path), str(cdir), str(n)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n in (1, 2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert len(_entries(cdir)) == 2 and not list(cdir.glob(".tmp-*"))
+    aged = _age_entries(cdir)
+    pd.testing.assert_frame_equal(_table(path, cdir), _fresh(path))
+    assert _hits(aged) == ["geometry", "layers"]
+
+
+def test_cache_false_and_foncier_no_cache_write_nothing(tmp_path, monkeypatch):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    _table(path, cdir, cache=False)
+    assert not cdir.exists()
+    monkeypatch.setenv("FONCIER_NO_CACHE", "1")
+    _table(path, cdir)
+    assert not cdir.exists()
+    _table(path, cdir, cache=True)                     # an explicit cache=True wins
+    assert len(_entries(cdir)) == 2
+
+
+def test_foncier_cache_dir_moves_the_cache(tmp_path, monkeypatch):
+    path = tmp_path / "inv.gpkg"
+    foncier.write_inventory(_layers(), path)
+    monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
+    assert len(foncier.match(foncier.open_inventory(path), BRIEF).table) == 3
+    assert len(_entries(tmp_path / "ici")) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ici", "inv.gpkg"]
+
+
+def test_replacing_a_layer_detaches_the_inventory_from_the_cache(tmp_path):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    _table(path, cdir)
+    inv = foncier.open_inventory(path, cache_dir=cdir)
+    inv.plots = foncier.open_inventory(tmp_path / "inv.gpkg", cache=False).plots.iloc[:2]
+    assert inv.geometry.n_plots == 2
+
+
+def test_in_memory_inventory_is_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
+    inv = foncier.inventory_from_layers(_layers())
+    assert inv.geometry.n_plots == 3
+    assert not (tmp_path / "ici").exists()
+
+
+def test_cli_no_cache_and_cache_command(tmp_path, monkeypatch, capsys):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(_layers(), path)
+    brief = tmp_path / "b.toml"
+    brief.write_text('name = "Essai"\n[land]\nmin_area_ha = 1.0\n', encoding="utf-8")
+    monkeypatch.setenv("FONCIER_CACHE_DIR", str(cdir))
+    assert main(["match", "--project", str(brief), "--inventory", str(path), "--no-cache"]) == 0
+    assert not cdir.exists() and "FONCIER_NO_CACHE" not in os.environ
+    assert main(["match", "--project", str(brief), "--inventory", str(path)]) == 0
+    assert len(_entries(cdir)) == 2
+    capsys.readouterr()
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert f"Cache : {cdir}" in out and "2 entrées" in out and "plafond : 2\u00a0Go" in out
+    assert cache_info().entries == 2
+    assert main(["cache", "clear"]) == 0
+    assert "Cache vidé :" in capsys.readouterr().out
+    assert cache_info().entries == 0
