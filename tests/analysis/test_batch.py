@@ -95,11 +95,17 @@ def test_brief_sheet_is_the_ranked_table_plus_inventory(workbook, sample_invento
     assert [r[3] for r in body] == table["status"].tolist()
     assert [r[4] for r in body] == pytest.approx(table["score"].tolist())
     assert [r[0] for r in body] == list(range(1, len(table) + 1))
-    reasons = [r[-2] or "" for r in body]
-    assert reasons == table["reasons"].tolist()
+    header = list(rows[0])
+    for col in ("reasons", "relax"):
+        j = header.index(col)
+        assert [r[j] or "" for r in body] == table[col].tolist()
+    j = header.index("completeness")
+    assert [r[j] for r in body] == pytest.approx(table["completeness"].tolist())
+    assert header[header.index("reasons") + 1:header.index("reasons") + 3] == ["completeness",
+                                                                                "relax"]
     assert {r[-1] for r in body} == {"normandie"}
-    for col in table.columns[7:-2]:
-        j = list(rows[0]).index(col)
+    for col in table.columns[7:-4]:
+        j = header.index(col)
         assert [r[j] for r in body] == table[col].tolist()
     fills = {}
     for i, status in enumerate(table["status"], start=2):
