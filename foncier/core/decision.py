@@ -12,9 +12,9 @@ and :mod:`foncier.analysis.assembly` for its combined plots. :mod:`foncier.analy
   criterion would pass, i.e. the plot's own measure in the brief key's unit (numbers rounded to 3
   decimals with a ``.``, dates ISO); a criterion no brief number can relax is written bare.
 
-Every function is vectorized: the numbers are written once per distinct value and the items are
-joined through one character buffer (no Python loop over rows but one slice per ``no_match``
-row).
+Every function is vectorized: each distinct value is written once (numbers and dates are
+factorized first), the items are ASCII bytes joined through one byte buffer laid out as one text
+per row, decoded at once: no Python loop over rows.
 
 Examples
 --------
@@ -79,13 +79,6 @@ def completeness_of(criteria: dict[str, Criterion], positions: np.ndarray) -> np
     return np.round(known / len(criteria), 3)
 
 
-def _numbers(values: np.ndarray) -> np.ndarray:
-    """Numbers rounded to 3 decimals, written with a ``.``, no trailing zero, no exponent."""
-    q = np.rint(np.asarray(values, dtype=np.float64) * 1000.0).astype(np.int64)
-    codes, uniques = pd.factorize(q)       # each distinct value written once
-    return _thousandths(uniques)[codes]
-
-
 def _thousandths(q: np.ndarray) -> np.ndarray:
     """Integers of thousandths written as decimals (``38500`` -> ``38.5``)."""
     sign = np.where(q < 0, "-", "")
@@ -103,10 +96,6 @@ def _narrow(text: np.ndarray) -> np.ndarray:
     return text.astype(f"U{max(int(np.strings.str_len(text).max()), 1)}")
 
 
-def _dates(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values).astype("datetime64[D]").astype(str).astype("U10")
-
-
 def relax_values_of(name: str, criterion: Criterion, positions: np.ndarray) -> np.ndarray:
     """The relax value of one criterion for the rows at ``positions`` (text; ``""`` when bare).
 
@@ -116,9 +105,28 @@ def relax_values_of(name: str, criterion: Criterion, positions: np.ndarray) -> n
     kind = RELAXABLE.get(name)
     if kind is None:
         return np.full(len(measured), "", dtype=str)
+    codes, texts = _distinct_values(kind, measured)
+    return texts.astype(str)[codes] if len(codes) else np.full(0, "", dtype=str)
+
+
+def _distinct_values(kind: str, measured: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, texts)``: each distinct relax value written once, as ASCII bytes."""
     if kind == "date":
-        return _dates(measured)
-    return _numbers(measured.astype(np.float64))
+        days = np.asarray(measured).astype("datetime64[D]").view(np.int64)
+        codes, uniques = pd.factorize(days)
+        return codes, np.asarray(uniques).view("datetime64[D]").astype(str).astype("S10")
+    q = np.rint(np.asarray(measured, dtype=np.float64) * 1000.0).astype(np.int64)
+    codes, uniques = pd.factorize(q)
+    return codes, _thousandths(np.asarray(uniques)).astype("S")
+
+
+def _items(name: str, criterion: Criterion, positions: np.ndarray) -> np.ndarray:
+    """The relax items ``criterion=value`` (or ``criterion``) of rows, as ASCII bytes."""
+    kind = RELAXABLE.get(name)
+    if kind is None:
+        return np.full(len(positions), name.encode())
+    codes, texts = _distinct_values(kind, criterion.measured[positions])
+    return np.strings.add((name + "=").encode(), texts)[codes]
 
 
 def relax_of(criteria: dict[str, Criterion], status_code: np.ndarray,
@@ -144,36 +152,28 @@ def relax_of(criteria: dict[str, Criterion], status_code: np.ndarray,
         ``criterion``, joined by ``; ``.
     """
     positions = _positions(criteria, positions)
-    rows, items = [], []
+    parts = []
     no_match = np.asarray(status_code)[positions] == 2
+    width = np.zeros(len(positions), dtype=np.int64)
     for name, c in criteria.items():
         hit = np.flatnonzero((c.outcome[positions] == FAIL) & no_match)
-        if not len(hit):
-            continue
-        if name in RELAXABLE:
-            item = np.strings.add(name + "=", relax_values_of(name, c, positions[hit]))
-            items.append(np.strings.add(item, "; "))
-        else:
-            items.append(np.full(len(hit), name + "; "))
-        rows.append(hit)
+        if len(hit):
+            items = _items(name, c, positions[hit])
+            width[hit] += np.strings.str_len(items) + 2
+            parts.append((hit, items))
     out = np.full(len(positions), "", dtype=object)
-    if rows:
-        _join_items(np.concatenate(rows), np.concatenate(items), out)
+    if parts:
+        rows = np.flatnonzero(width)
+        out[rows] = _join(parts, len(positions), int(width.max()) - 2)[rows]
     return out
 
 
-def _join_items(rows: np.ndarray, items: np.ndarray, out: np.ndarray) -> None:
-    """Write into ``out[r]`` the items of row ``r`` (each ending with ``; ``), in the given
-    order, without the last separator: one buffer of characters, sliced once per row."""
-    order = np.argsort(rows, kind="stable")      # row, then criterion order
-    rows, items = rows[order], _narrow(items[order])
-    lengths = np.strings.str_len(items)
-    width = items.dtype.itemsize // 4
-    chars = items.view(np.uint32).reshape(len(items), width)
-    text = chars[np.arange(width) < lengths[:, None]].tobytes().decode("utf-32-le")
-    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    uniq = rows[first]
-    totals = np.add.reduceat(lengths, first)
-    ends = np.cumsum(totals)
-    starts = ends - totals
-    out[uniq] = [text[a:b - 2] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+def _join(parts: list[tuple[np.ndarray, np.ndarray]], n: int, width: int) -> np.ndarray:
+    """Join the ``(rows, items)`` parts (ASCII bytes, in criterion order) by ``; `` per row: one
+    vectorized concatenation per criterion over the rows it fails, then one decoding."""
+    text = np.zeros(n, dtype=f"S{max(width, 1)}")
+    for rows, items in parts:
+        before = text[rows]
+        text[rows] = np.where(before == b"", items,
+                              np.strings.add(np.strings.add(before, b"; "), items))
+    return text.astype(str).astype(object)
