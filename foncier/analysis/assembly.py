@@ -17,7 +17,10 @@ The combined plot's verdicts
     unknown is kept). Straight-line distances are measured from the combined plot's geometry, as
     for any plot: the nearest member's distance to each infrastructure kind and to housing. The
     criteria of :mod:`foncier.core.criteria` are then evaluated on these combined rows, so an
-    assembly's outcomes, reasons and score come from the very rules that judge single plots.
+    assembly's outcomes, reasons and score come from the very rules that judge single plots, and
+    so do its ``completeness`` and ``relax`` columns (:mod:`foncier.core.decision`, from the
+    assembly's own verdicts: ``area`` relaxes to the combined net area). Only ``match`` and
+    ``to_check`` assemblies are listed, so their ``relax`` is always empty.
 
 The search (no enumeration of subsets)
     1. Adjacency: one STRtree over the eligible plots, queried with
@@ -62,9 +65,11 @@ from foncier.core.criteria import FAIL, OCCUPANCY_PASS, OUTCOMES, SALES_PASS, ev
 from foncier.core.geometry import PlotGeometry, ranges
 from foncier.core.matching import (
     BASE_COLUMNS,
+    DECISION_COLUMNS,
     STATUS_CODES,
     STATUSES,
     MatchResult,
+    decision_columns,
     join_reasons,
     rank_order,
     status_codes,
@@ -86,7 +91,8 @@ _ICPE_RANK = {r: i for i, r in enumerate(ICPE_REGIMES)}
 
 
 def _empty_frame(result: MatchResult) -> gpd.GeoDataFrame:
-    cols = [*BASE_COLUMNS, *result.criteria, "reasons", "assembly", "n_plots", "surplus_ha"]
+    cols = [*BASE_COLUMNS, *result.criteria, "reasons", *DECISION_COLUMNS, "assembly", "n_plots",
+            "surplus_ha"]
     return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=result.inventory.plots.crs)
 
 
@@ -354,6 +360,7 @@ def _assembly_frame(result: MatchResult, pos: np.ndarray, local: np.ndarray,
     for name, c in criteria.items():
         data[name] = OUTCOMES[c.outcome[all_rows]]
     data["reasons"] = join_reasons(criteria, all_rows)
+    data.update(decision_columns(criteria, code, all_rows))
     data["assembly"] = np.array(["|".join(m) for m in member_ids], dtype=object)
     data["n_plots"] = (~pad).sum(axis=1)
     data["surplus_ha"] = np.round(net - brief.min_area_ha, 4)

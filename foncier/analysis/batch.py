@@ -41,7 +41,7 @@ Examples
 >>> out = write_batch(batch, pathlib.Path(tempfile.mkdtemp()) / "lot.xlsx")
 >>> book = openpyxl.load_workbook(out, read_only=True)
 >>> book.sheetnames
-['Synthèse', 'Grand', 'Petit', 'Matrice']
+['Synthèse', 'Grand', 'Petit', '≈ Grand', '≈ Petit', 'Matrice', 'Paramètres']
 >>> book.close()
 """
 
@@ -64,6 +64,9 @@ import pyogrio
 
 from foncier import palette
 from foncier.analysis.assembly import find_assemblies
+from foncier.analysis.audit import audit_record
+from foncier.analysis.decision import funnel, near_misses
+from foncier.analysis.stability import stability_sentence, weight_stability
 from foncier.core.brief import Brief, read_brief
 from foncier.core.criteria import OUTCOMES, asked_criteria
 from foncier.core.inventory import Inventory
@@ -71,6 +74,7 @@ from foncier.core.matching import STATUS_CODES, STATUSES, MatchResult, match, ra
 from foncier.errors import BriefError, OutputError, Problem
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
+from foncier.io.results import AUDIT_SHEET, audit_items, write_audit_table
 from foncier.io.xlsx import CHUNK_ROWS, Sheet, XlsxStream, number_cells, rows_xml, text_cells
 from foncier.wording import STATUS_LABELS, fmt_number
 
@@ -105,6 +109,14 @@ class BriefOutcome:
         brief allows assemblies), plus the geometry.
     total_rows : int
         Rows of the whole ranking (plots and assemblies).
+    near_misses : DataFrame
+        :func:`foncier.analysis.decision.near_misses` of every inventory (``inventory`` column
+        added), best score first.
+    funnel : DataFrame
+        :func:`foncier.analysis.decision.funnel` summed over the inventories.
+    stability : DataFrame
+        :func:`foncier.analysis.stability.weight_stability` of each inventory's best plots
+        (``inventory`` column added).
     """
 
     brief: Brief
@@ -114,6 +126,9 @@ class BriefOutcome:
     n_assemblies: int
     rows: gpd.GeoDataFrame
     total_rows: int
+    near_misses: pd.DataFrame | None = None
+    funnel: pd.DataFrame | None = None
+    stability: pd.DataFrame | None = None
 
 
 @dataclass(eq=False)
@@ -179,7 +194,7 @@ def _rank(frame: gpd.GeoDataFrame, max_rows: int | None) -> gpd.GeoDataFrame:
 def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequence[str], *,
                    max_rows: int | None, on: dt.date | None, progress: Progress | None,
                    step: int, total: int) -> BriefOutcome:
-    statuses, scores, heads = [], [], []
+    statuses, scores, heads, misses, funnels, stabilities = [], [], [], [], [], []
     n_assemblies = 0
     total_rows = 0
     with_assembly = bool(brief.allow_assembly)
@@ -189,6 +204,9 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
         scores.append(result.score)
         head = result.order if not max_rows else result.order[:max_rows]
         heads.append(_head_rows(result, head, name, with_assembly))
+        misses.append(near_misses(result).assign(inventory=name))
+        funnels.append(funnel(result))
+        stabilities.append(weight_stability(result, top=3).assign(inventory=name))
         total_rows += len(result.order)
         if with_assembly:
             found = find_assemblies(result, on=on)
@@ -205,7 +223,26 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
     rows = _rank(pd.concat(heads, ignore_index=True), max_rows) if heads else heads
     rows = gpd.GeoDataFrame(rows, geometry="geometry", crs=inventories[0].plots.crs)
     return BriefOutcome(brief=brief, status=status, score=np.concatenate(scores), counts=counts,
-                        n_assemblies=n_assemblies, rows=rows, total_rows=total_rows)
+                        n_assemblies=n_assemblies, rows=rows, total_rows=total_rows,
+                        near_misses=_merge_misses(misses, max_rows), funnel=_merge_funnels(funnels),
+                        stability=pd.concat(stabilities, ignore_index=True))
+
+
+def _merge_misses(frames: list[pd.DataFrame], max_rows: int | None) -> pd.DataFrame:
+    """Near misses of every inventory, best score first (``rank``: their order here)."""
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values(["score", "plot_id", "inventory"], ascending=[False, True, True],
+                          kind="stable", ignore_index=True)
+    if max_rows:
+        out = out.head(max_rows)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out[["rank", "inventory", "plot_id", "site_id", "score", "criterion", "value", "relax",
+                "sentence"]]
+
+
+def _merge_funnels(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    out = pd.concat(frames).groupby(["criterion", "label"], sort=False, as_index=False).sum()
+    return out.sort_values("fails", ascending=False, kind="stable", ignore_index=True)
 
 
 def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
@@ -339,7 +376,7 @@ def layer_names(names: Sequence[str]) -> list[str]:
     >>> layer_names(["Projet Volta - gigafactory", "Projet Volta - gigafactory", "2 ha"])
     ['projet_volta_gigafactory', 'projet_volta_gigafactory_2', 'p_2_ha']
     """
-    taken = {SUMMARY_LAYER, "layer_styles"}
+    taken = {SUMMARY_LAYER, "layer_styles", "foncier_audit"}
     out = []
     for raw in names:
         ascii_ = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
@@ -385,8 +422,28 @@ def summary_frame(batch: Batch, sheets: Sequence[str]) -> pd.DataFrame:
             "Meilleur terrain 3": _best_text(o.rows, 2, several),
             "Lignes de la feuille": len(o.rows),
             "Lignes du classement": o.total_rows,
+            "Presque compatibles": 0 if o.near_misses is None else len(o.near_misses),
+            "Entonnoir": _funnel_text(o.funnel),
+            "Stabilité du trio de tête": _stability_text(o.stability),
         })
     return pd.DataFrame(rows)
+
+
+def _funnel_text(frame: pd.DataFrame | None) -> str:
+    """« Surface : 267 (34 seul) ; Eau : 188 (9 seul) » — fails and only fails, most first."""
+    if frame is None:
+        return ""
+    return " ; ".join(f"{r.label} : {r.fails} ({r.only_fail} seul)"
+                      for r in frame.itertuples(index=False) if r.fails)
+
+
+def _stability_text(frame: pd.DataFrame | None) -> str:
+    """Per weight, the interval keeping the first three (first inventory with plots)."""
+    if frame is None or not len(frame):
+        return ""
+    first = frame[frame["inventory"] == frame["inventory"].iloc[0]].drop_duplicates("weight")
+    return " ; ".join(stability_sentence(r.weight, r.top3_low, r.top3_high, current=r.current)
+                      for r in first.itertuples(index=False))
 
 
 # ----------------------------------------------------------------------------- XLSX
@@ -395,7 +452,9 @@ def summary_frame(batch: Batch, sheets: Sequence[str]) -> pd.DataFrame:
 _SHARED = (*STATUSES.tolist(), *OUTCOMES.tolist())
 _WIDTHS = {"rank": 6, "plot_id": 16, "site_id": 12, "status": 10, "score": 7, "area_ha": 9,
            "net_area_ha": 11, "reasons": 90, "inventory": 14, "assembly": 28}
-_SUMMARY_WIDTHS = [34, 24, 10, 12, 11, 13, 12, 36, 36, 36, 12, 12]
+_SUMMARY_WIDTHS = [34, 24, 10, 12, 11, 13, 12, 36, 36, 36, 12, 12, 12, 60, 80]
+_NEAR_WIDTHS = [6, 14, 16, 12, 7, 14, 10, 24, 60]
+NEAR_PREFIX = "≈ "
 _TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
 
 
@@ -442,9 +501,25 @@ def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[str]:
         yield rows_xml(cells, start + 2)
 
 
-def _write_xlsx(batch: Batch, tmp: Path, progress: Progress | None) -> None:
-    """The workbook: the summary, a sheet per brief, then the matrix."""
-    sheets = sheet_names([o.brief.name for o in batch.outcomes])
+def _near_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
+    frame = outcome.near_misses if outcome.near_misses is not None else pd.DataFrame()
+    return Sheet(sheet, frame.reset_index(drop=True), widths=_NEAR_WIDTHS[:len(frame.columns)],
+                 freeze_cols=2)
+
+
+def _audit_sheet(audit: dict) -> Sheet:
+    frame = pd.DataFrame([(label, value) for _, label, value in audit_items(audit)],
+                         columns=["Paramètre", "Valeur"])
+    return Sheet(AUDIT_SHEET, frame, widths=[40, 100], freeze_cols=1)
+
+
+def _write_xlsx(batch: Batch, tmp: Path, progress: Progress | None, audit: dict) -> None:
+    """The workbook: the summary, a sheet per brief and its near misses, the matrix, then the
+    « Paramètres » (the audit record)."""
+    names = [o.brief.name for o in batch.outcomes]
+    both = sheet_names([*names, *(NEAR_PREFIX + n for n in names)],
+                       reserved=(SUMMARY_SHEET, MATRIX_SHEET, AUDIT_SHEET))
+    sheets, near = both[:len(names)], both[len(names):]
     total = len(batch.outcomes) + 2
     fills = [palette.STATUS_TINT[s] for s in STATUSES.tolist()]
     with XlsxStream(tmp, fills=fills, shared=_SHARED, limit_hint=_TOO_BIG) as book:
@@ -456,11 +531,14 @@ def _write_xlsx(batch: Batch, tmp: Path, progress: Progress | None) -> None:
             book.frame_sheet(_brief_sheet(o, sheet))
             if progress is not None:
                 progress(k + 2, total, sheet)
+        for o, sheet in zip(batch.outcomes, near, strict=True):
+            book.frame_sheet(_near_sheet(o, sheet))
         header = ["inventory", "plot_id", "site_id", "area_ha"]
         for sheet in sheets:
             header += [f"{sheet} — statut", f"{sheet} — score"]
         book.sheet(MATRIX_SHEET, header, _matrix_chunks(batch, book), n_rows=len(batch.plots),
                    widths=[14, 16, 12, 9] + [14, 8] * len(sheets), freeze_cols=2)
+        book.frame_sheet(_audit_sheet(audit))
         if progress is not None:
             progress(total, total, MATRIX_SHEET)
 
@@ -508,16 +586,41 @@ def _merge_table(con: sqlite3.Connection, part: Path, table: str) -> None:
         con.execute("DETACH DATABASE part")
 
 
-def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None) -> None:
+def identifiers(names: Sequence[str]) -> list[str]:
+    """Unique GeoPackage layer identifiers (``gpkg_contents.identifier`` is UNIQUE): the names,
+    a repeated one numbered ``(2)``, ``(3)``...
+
+    Examples
+    --------
+    >>> identifiers(["A", "A", "a"])
+    ['A', 'A (2)', 'a']
+    """
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        ident, k = name, 1
+        while ident in seen:
+            k += 1
+            ident = f"{name} ({k})"
+        seen.add(ident)
+        out.append(ident)
+    return out
+
+
+def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None, audit: dict) -> None:
     """Each layer is written by pyogrio into its own small GeoPackage, then merged with sqlite3:
     GDAL's cost of adding a layer grows with the layers a file already holds, so writing hundreds
     of layers into one file directly would take quadratic time."""
     names = [o.brief.name for o in batch.outcomes]
-    layers = layer_names(names)
+    both = layer_names([*names, *(n + " presque" for n in names)])
+    layers, near = both[:len(names)], both[len(names):]
+    idents = identifiers([*names, *(NEAR_PREFIX + n for n in names)])
     total = len(batch.outcomes) + 2
     summary = summary_frame(batch, sheet_names(names))
     summary.insert(2, "Couche", layers)
+    summary.insert(3, "Couche presque compatibles", near)
     pyogrio.write_dataframe(summary, tmp, layer=SUMMARY_LAYER, driver="GPKG")
+    write_audit_table(tmp, audit)
     with tempfile.TemporaryDirectory(prefix=f"{tmp.name}-parts-", dir=tmp.parent) as work:
         con = sqlite3.connect(tmp, isolation_level=None)
         try:
@@ -525,8 +628,13 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None) -> None:
             for k, (o, layer) in enumerate(zip(batch.outcomes, layers, strict=True)):
                 part = Path(work) / f"{k}.gpkg"
                 pyogrio.write_dataframe(o.rows, part, layer=layer, driver="GPKG",
-                                        layer_options={"IDENTIFIER": o.brief.name})
+                                        layer_options={"IDENTIFIER": idents[k]})
                 _merge_table(con, part, layer)
+                part.unlink()
+                part = Path(work) / f"{k}-near.gpkg"
+                pyogrio.write_dataframe(o.near_misses, part, layer=near[k], driver="GPKG",
+                                        layer_options={"IDENTIFIER": idents[len(names) + k]})
+                _merge_table(con, part, near[k])
                 part.unlink()
                 if progress is not None:
                     progress(k + 1, total, layer)
@@ -540,8 +648,8 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None) -> None:
         progress(total, total, "layer_styles")
 
 
-def write_batch(batch: Batch, path: str | os.PathLike, *, progress: Progress | None = None
-                ) -> Path:
+def write_batch(batch: Batch, path: str | os.PathLike, *, progress: Progress | None = None,
+                audit: dict | None = None) -> Path:
     """Write a batch to an Excel workbook (``.xlsx``) or a GeoPackage (``.gpkg``), atomically.
 
     Parameters
@@ -553,6 +661,10 @@ def write_batch(batch: Batch, path: str | os.PathLike, *, progress: Progress | N
     progress : callable, optional
         ``progress(done, total, part)`` after each sheet or layer; raising ``KeyboardInterrupt``
         from it stops the writing and leaves no file.
+    audit : dict, optional
+        The audit record (:func:`foncier.analysis.audit.audit_record`); by default the batch's
+        (its inventories and briefs, now). XLSX: the « Paramètres » sheet; GeoPackage: the
+        ``foncier_audit`` table.
 
     Returns
     -------
@@ -570,11 +682,13 @@ def write_batch(batch: Batch, path: str | os.PathLike, *, progress: Progress | N
     """
     path = Path(path)
     suffix = check_batch_suffix(path)
+    if audit is None:
+        audit = audit_record(batch.inventories, [o.brief for o in batch.outcomes])
     with atomic_write(path) as tmp:
         if suffix == ".xlsx":
-            _write_xlsx(batch, tmp, progress)
+            _write_xlsx(batch, tmp, progress, audit)
         else:
-            _write_gpkg(batch, tmp, progress)
+            _write_gpkg(batch, tmp, progress, audit)
     return path
 
 

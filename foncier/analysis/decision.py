@@ -13,6 +13,8 @@ Contract (DESIGN.md, "Decision support"):
 - :func:`funnel`: per asked criterion, how many plots it fails and for how many it is the only
   fail.
 
+The two table columns are computed by :mod:`foncier.core.decision` (below the matching, which
+puts them in every result table); the functions here apply them to a whole :class:`MatchResult`.
 The ``start`` criterion (:mod:`foncier.core.delays`) relaxes to the plot's earliest start of works
 (an ISO date). Every function is one vectorized pass over the plots; only the few distinct
 sentences of :func:`near_misses` are written one by one.
@@ -40,16 +42,19 @@ import numpy as np
 import pandas as pd
 
 from foncier.core.criteria import CRITERIA, FAIL, LABELS, UNKNOWN
+from foncier.core.decision import (
+    RELAXABLE,
+    completeness_of,
+    fail_counts_of,
+    relax_of,
+    relax_values_of,
+)
 from foncier.core.matching import MatchResult
 from foncier.wording import UNIT_DECIMALS, UNITS, fmt_number
 
 __all__ = ["completeness", "relax", "relax_values", "near_misses", "funnel", "RELAXABLE",
            "fail_counts"]
 
-#: Criteria a brief number can relax, and the kind of their relax value.
-RELAXABLE = {"area": "number", "price": "number", "timing": "date", "start": "date",
-             "height": "number", "power": "number", "water": "number", "housing": "number",
-             "motorway": "number", "rail_freight": "number", "port": "number"}
 #: Brief keys that are maxima (a larger value relaxes them); the others are minima.
 _MAXIMA = {"price", "motorway", "rail_freight", "port"}
 _ORDER = {c: i for i, c in enumerate(CRITERIA)}
@@ -72,11 +77,7 @@ _SENTENCES = {
 
 def fail_counts(result: MatchResult) -> np.ndarray:
     """Number of failing criteria per plot (inventory order)."""
-    n = len(result.status)
-    out = np.zeros(n, dtype=np.int64)
-    for c in result.criteria.values():
-        out += c.outcome == FAIL
-    return out
+    return fail_counts_of(result.criteria, np.arange(len(result.status)))
 
 
 def completeness(result: MatchResult) -> np.ndarray:
@@ -100,41 +101,7 @@ def completeness(result: MatchResult) -> np.ndarray:
     >>> sorted(set(completeness(res).tolist())) in ([0.5, 1.0], [1.0], [0.5])
     True
     """
-    n = len(result.status)
-    if not result.criteria:
-        return np.ones(n)
-    known = np.zeros(n, dtype=np.int64)
-    for c in result.criteria.values():
-        known += c.outcome != UNKNOWN
-    return np.round(known / len(result.criteria), 3)
-
-
-def _numbers(values: np.ndarray) -> np.ndarray:
-    """Numbers rounded to 3 decimals, written with a ``.``, no trailing zero, no exponent."""
-    q = np.rint(np.asarray(values, dtype=np.float64) * 1000.0).astype(np.int64)
-    codes, uniques = pd.factorize(q)       # each distinct value written once
-    return _thousandths(uniques)[codes]
-
-
-def _thousandths(q: np.ndarray) -> np.ndarray:
-    """Integers of thousandths written as decimals (``38500`` -> ``38.5``)."""
-    sign = np.where(q < 0, "-", "")
-    q = np.abs(q)
-    whole = (q // 1000).astype(str)
-    frac = np.strings.rstrip(np.strings.zfill((q % 1000).astype(str), 3), "0")
-    text = np.where(frac == "", whole, np.strings.add(np.strings.add(whole, "."), frac))
-    return _narrow(np.strings.add(sign, text))
-
-
-def _narrow(text: np.ndarray) -> np.ndarray:
-    """A text array in the narrowest fixed width that holds it (cheaper to copy and join)."""
-    if not len(text):
-        return text
-    return text.astype(f"U{max(int(np.strings.str_len(text).max()), 1)}")
-
-
-def _dates(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values).astype("datetime64[D]").astype(str).astype("U10")
+    return completeness_of(result.criteria, np.arange(len(result.status)))
 
 
 def relax_values(result: MatchResult, criterion: str,
@@ -154,14 +121,8 @@ def relax_values(result: MatchResult, criterion: str,
     ndarray of str
         The plot's own measure in the brief key's unit (see :func:`relax`), whatever the outcome.
     """
-    c = result.criteria[criterion]
-    measured = c.measured if positions is None else c.measured[positions]
-    kind = RELAXABLE.get(criterion)
-    if kind is None:
-        return np.full(len(measured), "", dtype=str)
-    if kind == "date":
-        return _dates(measured)
-    return _numbers(measured.astype(np.float64))
+    positions = np.arange(len(result.status)) if positions is None else positions
+    return relax_values_of(criterion, result.criteria[criterion], positions)
 
 
 def relax(result: MatchResult) -> np.ndarray:
@@ -191,39 +152,7 @@ def relax(result: MatchResult) -> np.ndarray:
     >>> items <= {"availability", "price", "gas"}
     True
     """
-    n = len(result.status)
-    plots, items = [], []
-    for name, c in result.criteria.items():
-        hit = np.flatnonzero(c.outcome == FAIL)
-        if not len(hit):
-            continue
-        if name in RELAXABLE:
-            item = np.strings.add(name + "=", relax_values(result, name, hit))
-            items.append(np.strings.add(item, "; "))
-        else:
-            items.append(np.full(len(hit), name + "; "))
-        plots.append(hit)
-    out = np.full(n, "", dtype=object)
-    if plots:
-        _join_items(np.concatenate(plots), np.concatenate(items), out)
-    return out
-
-
-def _join_items(plots: np.ndarray, items: np.ndarray, out: np.ndarray) -> None:
-    """Write into ``out[p]`` the items of plot ``p`` (each ending with ``; ``), in the given
-    order, without the last separator: one buffer of characters, sliced once per plot."""
-    order = np.argsort(plots, kind="stable")      # plot, then criterion order
-    plots, items = plots[order], _narrow(items[order])
-    lengths = np.strings.str_len(items)
-    width = items.dtype.itemsize // 4
-    chars = items.view(np.uint32).reshape(len(items), width)
-    text = chars[np.arange(width) < lengths[:, None]].tobytes().decode("utf-32-le")
-    first = np.flatnonzero(np.r_[True, plots[1:] != plots[:-1]])
-    uniq = plots[first]
-    totals = np.add.reduceat(lengths, first)
-    ends = np.cumsum(totals)
-    starts = ends - totals
-    out[uniq] = [text[a:b - 2] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return relax_of(result.criteria, result.status_code)
 
 
 def _round_towards(value: float, decimals: int, up: bool) -> float:

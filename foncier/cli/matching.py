@@ -1,7 +1,10 @@
 """``foncier match``: rank an inventory's plots for one investor brief, as a table on screen.
 
 Registered on the ``foncier`` command by :func:`register`; :func:`format_ranking` is the text
-table it prints.
+table it prints, followed by :func:`format_near_misses` (« Presque compatibles ») and
+:func:`format_funnel`; ``--stability`` adds :func:`format_stability`. ``--out`` files carry the
+audit record (:mod:`foncier.analysis.audit`); ``--audit FICHIER.toml`` writes it on its own (for a
+CSV).
 
 Examples
 --------
@@ -12,6 +15,8 @@ Examples
 True
 >>> text.splitlines()[2].split()[:3], text.splitlines()[-1].startswith("… ")
 (['rang', 'terrain', 'zone'], True)
+>>> format_funnel(res).splitlines()[0].startswith("Entonnoir")
+True
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from foncier.cli.options import (
     open_inventory,
 )
 
-__all__ = ["register", "format_ranking"]
+__all__ = ["register", "format_ranking", "format_near_misses", "format_funnel",
+           "format_stability"]
 
 
 def _shorten(text: str, width: int) -> str:
@@ -107,6 +113,58 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     return "\n".join(lines)
 
 
+def format_near_misses(result, *, limit: int | None = 10) -> str:
+    """« Presque compatibles » : the near misses, each with its single relaxation in French."""
+    from foncier.analysis.decision import near_misses
+    from foncier.wording import fmt_number
+
+    nm = near_misses(result)
+    if not len(nm):
+        return "Presque compatibles : aucun terrain n'échoue sur un seul critère."
+    lines = [f"Presque compatibles ({len(nm)} terrains n'échouent que sur un critère) :"]
+    shown = nm if limit is None else nm.head(limit)
+    for r in shown.itertuples(index=False):
+        lines.append(f"  {r.rank:>5}  {r.plot_id}  (score {fmt_number(r.score, 1)}) : "
+                     f"{r.sentence}")
+    if limit is not None and len(nm) > limit:
+        lines.append(f"  … {len(nm) - limit} autres")
+    return "\n".join(lines)
+
+
+def format_funnel(result) -> str:
+    """The funnel: per asked criterion, the plots it fails and those it alone eliminates."""
+    from foncier.analysis.decision import funnel
+
+    f = funnel(result)
+    lines = ["Entonnoir (terrains écartés par critère, du plus sélectif au moins sélectif) :"]
+    width = max([len(x) for x in f["label"]] + [7])
+    lines.append(f"  {'critère'.ljust(width)}  {'échecs':>7}  {'seul échec':>10}  "
+                 f"{'inconnus':>8}")
+    for r in f.itertuples(index=False):
+        lines.append(f"  {r.label.ljust(width)}  {r.fails:>7}  {r.only_fail:>10}  "
+                     f"{r.unknown:>8}")
+    return "\n".join(lines)
+
+
+def format_stability(result, *, top: int = 10) -> str:
+    """Weight stability of the best plots, in French (the first three's, then each plot's)."""
+    from foncier.analysis.stability import stability_sentence, weight_stability
+
+    st = weight_stability(result, top=top)
+    if not len(st):
+        return "Stabilité du classement : aucun poids en jeu ou aucun terrain classé."
+    lines = ["Stabilité du classement (les autres poids fixés) :", "  Trio de tête :"]
+    first = st.drop_duplicates("weight")
+    for r in first.itertuples(index=False):
+        lines.append("    " + stability_sentence(r.weight, r.top3_low, r.top3_high,
+                                                   current=r.current))
+    for plot_id, rows in st.groupby("plot_id", sort=False):
+        lines.append(f"  {plot_id} (rang {int(rows['rank'].iloc[0])}) :")
+        lines += ["    " + stability_sentence(r.weight, r.low, r.high, current=r.current)
+                  for r in rows.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def _match(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -125,9 +183,21 @@ def _match(args: argparse.Namespace) -> int:
 
         table = assemble(result)
     print(format_ranking(result, table=table, limit=None if args.limit == 0 else args.limit))
+    print("\n" + format_near_misses(result))
+    print("\n" + format_funnel(result))
+    if args.stability:
+        print("\n" + format_stability(result))
+    record = None
+    if args.out or args.audit:
+        from foncier.analysis.audit import audit_record, write_audit
+
+        record = audit_record(result)
     if args.out:
-        path = write_table(table, args.out)
+        path = write_table(table, args.out, audit=record)
         print(f"\nTableau complet ({len(table)} lignes) écrit dans {path}")
+    if args.audit:
+        print(f"Traçabilité (version, inventaire, projet, poids) écrite dans "
+              f"{write_audit(record, args.audit)}")
     return EXIT_OK
 
 
@@ -139,4 +209,11 @@ def register(subparsers) -> None:
     add_out(p, help="écrire le tableau complet (.csv, .xlsx, .gpkg ou .geojson)")
     p.add_argument("--limit", type=int, default=20, metavar="N",
                    help="nombre de terrains affichés (0 : tous ; 20 par défaut)")
+    p.add_argument("--stability", action="store_true",
+                   help="afficher la stabilité du classement des meilleurs terrains quand un "
+                        "poids varie")
+    p.add_argument("--audit", metavar="FICHIER.toml",
+                   help="écrire la traçabilité (version de foncier, date, inventaire et son "
+                        "empreinte, cahier des charges, poids) dans un fichier TOML, p. ex. à "
+                        "côté d'un CSV")
     p.set_defaults(handler=_match)

@@ -14,6 +14,8 @@ True
 (True, True)
 >>> res.table["status"].map(STATUS_CODES).is_monotonic_increasing      # ranked by status
 True
+>>> list(res.table.columns[-4:])                  # the decision columns after the reasons
+['reasons', 'completeness', 'relax', 'geometry']
 """
 
 from __future__ import annotations
@@ -28,18 +30,22 @@ import pandas as pd
 
 from foncier.core.brief import Brief
 from foncier.core.criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, evaluate, net_area_ha
+from foncier.core.decision import completeness_of, relax_of
 from foncier.core.geometry import PlotGeometry
 from foncier.core.inventory import Inventory
 from foncier.core.scoring import score_plots
 from foncier.wording import STATUS_LABELS
 
 __all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS",
-           "status_codes", "join_reasons", "STATUS_CODES", "rank_order"]
+           "status_codes", "join_reasons", "STATUS_CODES", "rank_order", "DECISION_COLUMNS",
+           "decision_columns"]
 
 STATUSES = np.array(["match", "to_check", "no_match"], dtype=object)
 #: Status -> code, in rank order: match 0, to_check 1, no_match 2.
 STATUS_CODES = {s: i for i, s in enumerate(STATUSES)}
 BASE_COLUMNS = ["rank", "plot_id", "site_id", "status", "score", "area_ha", "net_area_ha"]
+#: The decision columns after ``reasons`` (DESIGN.md, "Decision support").
+DECISION_COLUMNS = ["completeness", "relax"]
 
 
 def status_codes(criteria: dict[str, Criterion], n: int) -> np.ndarray:
@@ -77,6 +83,16 @@ def join_reasons(criteria: dict[str, Criterion], positions: np.ndarray) -> np.nd
         return np.full(len(positions), "", dtype=object)
     return np.array([" ; ".join(filter(None, row)) for row in zip(*columns, strict=True)],
                     dtype=object)
+
+
+def decision_columns(criteria: dict[str, Criterion], status_code: np.ndarray,
+                     positions: np.ndarray) -> dict[str, np.ndarray]:
+    """The ``completeness`` and ``relax`` columns of the rows at ``positions``.
+
+    ``status_code`` holds every row's code (0, 1, 2); see :mod:`foncier.core.decision`.
+    """
+    return {"completeness": completeness_of(criteria, positions),
+            "relax": relax_of(criteria, status_code, positions)}
 
 
 @dataclass(frozen=True)
@@ -149,7 +165,15 @@ class MatchResult:
 
     @property
     def table(self) -> gpd.GeoDataFrame:
-        """The ranked result table (DESIGN.md's columns, plus the plot geometry)."""
+        """The ranked result table (DESIGN.md's columns, plus the plot geometry).
+
+        Columns: :data:`BASE_COLUMNS`, one per asked criterion (``pass``/``fail``/``unknown``),
+        ``reasons``, then :data:`DECISION_COLUMNS` (``completeness``, ``relax``).
+
+        Near misses, the funnel and weight stability are module functions above the matching:
+        :func:`foncier.analysis.decision.near_misses`, :func:`foncier.analysis.decision.funnel`,
+        :func:`foncier.analysis.stability.weight_stability` (each takes this result).
+        """
         if self._table is None:
             self._table = self._build_table()
         return self._table
@@ -196,7 +220,8 @@ class MatchResult:
     def rows(self, positions: np.ndarray) -> gpd.GeoDataFrame:
         """Result-table rows of the plots at ``positions``, in that order (``rank`` left 0).
 
-        Builds only those rows' reasons: cheaper than :attr:`table` for the head of a ranking.
+        Builds only those rows' reasons, ``completeness`` and ``relax``: cheaper than
+        :attr:`table` for the head of a ranking.
         """
         plots = self.inventory.plots
         o = np.asarray(positions, dtype=np.int64)
@@ -212,6 +237,7 @@ class MatchResult:
         for name, c in self.criteria.items():
             data[name] = OUTCOMES[c.outcome[o]]
         data["reasons"] = self.reasons(o)
+        data.update(decision_columns(self.criteria, self.status_code, o))
         return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o], crs=plots.crs)
 
     def _build_table(self) -> gpd.GeoDataFrame:

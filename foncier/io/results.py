@@ -23,9 +23,11 @@ Examples
 from __future__ import annotations
 
 import csv
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -39,7 +41,8 @@ if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at r
     from foncier.core.matching import MatchResult
 
 __all__ = ["write_results", "FORMATS", "write_table", "check_suffix", "write_csv",
-           "guard_text", "FORMULA_START"]
+           "guard_text", "FORMULA_START", "audit_items", "AUDIT_SHEET", "AUDIT_TABLE",
+           "AUDIT_MEMBER", "write_audit_table", "add_audit_member"]
 
 FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".gpkg": "GeoPackage", ".geojson": "GeoJSON"}
 
@@ -66,11 +69,15 @@ def check_suffix(path: str | os.PathLike) -> str:
 
 
 def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str = "results",
-                sheet: str = "Résultats") -> Path:
+                sheet: str = "Résultats", audit: Mapping[str, Any] | None = None) -> Path:
     """Write a table with a geometry column to a file chosen by its suffix (atomic).
 
     CSV (comma-separated, UTF-8) and XLSX leave the geometry out; GeoPackage keeps Lambert-93;
     GeoJSON is written in WGS84 (RFC 7946).
+
+    ``audit``, a JSON-ready record (:func:`foncier.analysis.audit.audit_record`), goes into the
+    file: XLSX a « Paramètres » sheet, GeoPackage a ``foncier_audit`` table, GeoJSON a
+    ``foncier_audit`` foreign member; a CSV stays a plain table (write the record beside it).
     """
     path = Path(path)
     suffix = check_suffix(path)
@@ -80,19 +87,27 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
             if suffix == ".csv":
                 write_csv(frame, tmp)
             else:
-                _write_xlsx(frame, tmp, sheet)
+                _write_xlsx(frame, tmp, sheet, audit)
         elif suffix == ".gpkg":
             pyogrio.write_dataframe(table, tmp, layer=layer, driver="GPKG")
+            if audit is not None:
+                write_audit_table(tmp, audit)
         else:
             pyogrio.write_dataframe(table.to_crs("EPSG:4326"), tmp, driver="GeoJSON")
+            if audit is not None:
+                add_audit_member(tmp, audit)
     return path
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str,
+                audit: Mapping[str, Any] | None = None) -> None:
     widths = [60 if col == "reasons" else max(8, min(30, len(str(col)) + 2))
               for col in frame.columns]
     with XlsxStream(path) as book:
         book.frame_sheet(Sheet(sheet, frame, widths=widths))
+        if audit is not None:
+            book.frame_sheet(Sheet(AUDIT_SHEET, _audit_frame(audit, french=True),
+                                   widths=[34, 90]))
 
 
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
@@ -138,6 +153,70 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, sep: str = ",",
                 frame[col] = frame[col].map(guard_text)
     frame.to_csv(path, index=False, encoding="utf-8", sep=sep, quoting=csv.QUOTE_MINIMAL,
                  lineterminator="\r\n")
+
+
+# ----------------------------------------------------------------------------- audit trail
+
+AUDIT_SHEET, AUDIT_TABLE, AUDIT_MEMBER = "Paramètres", "foncier_audit", "foncier_audit"
+_AUDIT_WORDS = {"foncier_version": "Version de foncier", "created": "Date et heure",
+                "on": "Jour de la correspondance", "inventories": "Inventaire",
+                "source": "source", "fingerprint": "empreinte du contenu", "briefs": "Projet",
+                "name": "nom", "toml": "cahier des charges (TOML)", "weights": "poids utilisé"}
+
+
+def audit_items(audit: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """An audit record flattened to ``(key, label, value)`` rows, in the record's order.
+
+    Keys are dotted paths (``briefs.1.weights.price``, lists numbered from 1); labels French.
+
+    Examples
+    --------
+    >>> audit_items({"foncier_version": "0.1.0", "briefs": [{"name": "A", "weights":
+    ...                                                       {"price": 1.0}}]})[1:]
+    [('briefs.1.name', 'Projet 1 : nom', 'A'), ('briefs.1.weights.price', 'Projet 1 : poids \
+utilisé (price)', '1.0')]
+    """
+    out: list[tuple[str, str, str]] = []
+
+    def walk(value: Any, key: str, label: str) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                word = _AUDIT_WORDS.get(k, k)
+                sub = (f"{label} ({k})" if label.endswith("utilisé") else
+                       f"{label} : {word}" if label else word)
+                walk(v, f"{key}.{k}" if key else k, sub)
+        elif isinstance(value, list | tuple):
+            for i, v in enumerate(value, start=1):
+                walk(v, f"{key}.{i}", f"{label} {i}")
+        else:
+            out.append((key, label, "" if value is None else str(value)))
+
+    walk(audit, "", "")
+    return out
+
+
+def _audit_frame(audit: Mapping[str, Any], *, french: bool) -> pd.DataFrame:
+    rows = audit_items(audit)
+    if french:
+        return pd.DataFrame([(label, value) for _, label, value in rows],
+                            columns=["Paramètre", "Valeur"])
+    return pd.DataFrame(rows, columns=["key", "label", "value"])
+
+
+def write_audit_table(path: str | os.PathLike, audit: Mapping[str, Any]) -> None:
+    """Add the ``foncier_audit`` attribute table (``key``, ``label``, ``value``) to a
+    GeoPackage."""
+    pyogrio.write_dataframe(_audit_frame(audit, french=False), path, layer=AUDIT_TABLE,
+                            driver="GPKG", append=False)
+
+
+def add_audit_member(path: str | os.PathLike, audit: Mapping[str, Any]) -> None:
+    """Add the ``foncier_audit`` foreign member (RFC 7946, section 6.1) to a GeoJSON file."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("{") + 1
+    member = json.dumps({AUDIT_MEMBER: dict(audit)}, ensure_ascii=False)[1:-1]
+    path.write_text(text[:start] + member + "," + text[start:], encoding="utf-8")
 
 
 def write_results(result: MatchResult, path: str | os.PathLike) -> Path:

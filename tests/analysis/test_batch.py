@@ -58,7 +58,8 @@ def _rows(ws):
 
 def test_workbook_has_summary_a_sheet_per_brief_and_matrix(workbook, briefs):
     names = sheet_names([b.name for b in briefs])
-    assert workbook.sheetnames == ["Synthèse", *names, "Matrice"]
+    near = [f"≈ {n}"[:31] for n in names]
+    assert workbook.sheetnames == ["Synthèse", *names, *near, "Matrice", "Paramètres"]
     assert names[2] == "Assemblage test 8 ha"
     for ws in workbook.worksheets:
         assert ws.freeze_panes in ("B2", "C2")
@@ -95,11 +96,17 @@ def test_brief_sheet_is_the_ranked_table_plus_inventory(workbook, sample_invento
     assert [r[3] for r in body] == table["status"].tolist()
     assert [r[4] for r in body] == pytest.approx(table["score"].tolist())
     assert [r[0] for r in body] == list(range(1, len(table) + 1))
-    reasons = [r[-2] or "" for r in body]
-    assert reasons == table["reasons"].tolist()
+    header = list(rows[0])
+    for col in ("reasons", "relax"):
+        j = header.index(col)
+        assert [r[j] or "" for r in body] == table[col].tolist()
+    j = header.index("completeness")
+    assert [r[j] for r in body] == pytest.approx(table["completeness"].tolist())
+    assert header[header.index("reasons") + 1:header.index("reasons") + 3] == ["completeness",
+                                                                                "relax"]
     assert {r[-1] for r in body} == {"normandie"}
-    for col in table.columns[7:-2]:
-        j = list(rows[0]).index(col)
+    for col in table.columns[7:-4]:
+        j = header.index(col)
         assert [r[j] for r in body] == table[col].tolist()
     fills = {}
     for i, status in enumerate(table["status"], start=2):
@@ -110,7 +117,7 @@ def test_brief_sheet_is_the_ranked_table_plus_inventory(workbook, sample_invento
 def test_assembly_rows_in_the_brief_sheet(workbook, batch):
     rows = _rows(workbook.worksheets[3])
     header = list(rows[0])
-    assert header[-2:] == ["inventory", "assembly"]
+    assert header[-4:] == ["completeness", "relax", "inventory", "assembly"]
     assembled = [r for r in rows[1:] if r[-1]]
     assert len(assembled) == batch.outcomes[2].n_assemblies
     for r in assembled:
@@ -145,7 +152,7 @@ def test_max_rows_caps_brief_sheets_not_the_matrix(sample_inventory, briefs, tmp
     assert [r[1] for r in _rows(wb.worksheets[1])[1:]] == full["plot_id"].head(5).tolist()
     assert wb["Matrice"].max_row == len(sample_inventory.plots) + 1
     summary = _rows(wb["Synthèse"])[1]
-    assert summary[-2:] == (5, len(full))
+    assert summary[10:12] == (5, len(full))
     assert DEFAULT_MAX_ROWS >= len(full)
 
 
@@ -302,7 +309,7 @@ def test_cli_batch_writes_the_workbook(tmp_path, capsys):
     assert f"écrits dans {out}" in captured.out
     assert "Correspondance" in captured.err and "Écriture de lot.xlsx" in captured.err
     wb = openpyxl.load_workbook(out)
-    assert len(wb.sheetnames) == len(foncier.sample_brief_paths()) + 2
+    assert len(wb.sheetnames) == 2 * len(foncier.sample_brief_paths()) + 3
 
 
 def test_cli_batch_errors_are_clear_and_write_nothing(tmp_path, capsys):

@@ -27,7 +27,8 @@ def test_each_command_comes_from_its_family_module():
 def test_parsed_commands_carry_their_flags():
     args = build_parser().parse_args(["match", "--project", "b.toml", "--out", "r.csv"])
     assert args.flags == {"project": "--project", "inventory": "--inventory", "out": "--out",
-                          "limit": "--limit", "schema": "--schema", "no_cache": "--no-cache"}
+                          "limit": "--limit", "stability": "--stability", "audit": "--audit",
+                          "schema": "--schema", "no_cache": "--no-cache"}
     args = build_parser().parse_args(["validate", "inv.gpkg", "--verbose"])
     assert args.flags == {"inventory": "INVENTAIRE", "verbose": "--verbose", "schema": "--schema",
                           "no_cache": "--no-cache"}

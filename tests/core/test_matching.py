@@ -52,6 +52,7 @@ def test_table_columns_follow_design():
     cols = match(inv, brief).table.columns.tolist()
     assert cols == ["rank", "plot_id", "site_id", "status", "score", "area_ha", "net_area_ha",
                     "availability", "area", "price", "icpe", "fiber", "motorway", "reasons",
+                    "completeness", "relax",
                     "geometry"]
 
 

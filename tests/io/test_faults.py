@@ -77,7 +77,7 @@ def _fill(disk: Path, keep: int = 2048) -> None:
 def read_only(tmp_path):
     """A folder holding the old targets, remounted read-only; yields a function that seals it."""
     disk = tmp_path / "protégé"
-    _mount(disk, "1m")
+    _mount(disk, "16m")  # room for a copy of the sample inventory (2.4 MB)
 
     def seal():
         done = subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True,

@@ -13,7 +13,7 @@ from foncier import Brief, OutputError, match, write_results
 BRIEF = Brief(name="Export", min_area_ha=3, excluded_constraints=["flood"],
               motorway_max_km=6, gas=True)
 COLUMNS = ["rank", "plot_id", "site_id", "status", "score", "area_ha", "net_area_ha",
-           "availability", "area", "gas", "motorway", "reasons"]
+           "availability", "area", "gas", "motorway", "reasons", "completeness", "relax"]
 
 
 @pytest.fixture
