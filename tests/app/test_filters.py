@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from foncier_gui.errors import brief_message
 from foncier_gui.filters import FilterPanel
 from PySide6.QtCore import Qt
-
-from foncier_gui.errors import brief_message
 
 import foncier
 
