@@ -166,8 +166,8 @@ class MainWindow(QMainWindow):
 
     def _proportional_sizes(self, width: int) -> None:
         """Filters about a quarter, the detail a quarter, the map and table the rest."""
-        left = max(300, int(width * 0.23))
-        right = max(260, int(width * 0.24))
+        left = max(340, int(width * 0.25))
+        right = max(260, int(width * 0.22))
         self.splitter.setSizes([left, max(300, width - left - right), right])
 
     def _restore_layout(self) -> None:

@@ -216,5 +216,5 @@ def fit_columns(table, model: ResultsModel) -> None:
         if key in ("status", "plot_id"):
             width += 22                                   # the swatch or assembly icon
         width = max(width, header_fm.horizontalAdvance(title) + 24)
-        table.setColumnWidth(col, min(width, 260 if key in ("zone", "commune") else 200))
-    table.setColumnWidth([k for k, _ in COLUMNS].index("reasons"), 300)
+        table.setColumnWidth(col, min(width, 260 if key in ("zone", "commune") else 150))
+    table.setColumnWidth([k for k, _ in COLUMNS].index("reasons"), 260)
