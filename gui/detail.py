@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from foncier.core.criteria import LABELS
 from foncier.core.matching import STATUS_CODES
+from foncier.palette import MUTED_HEX
 from foncier.wording import (
     ATTRIBUTE_LABELS,
     STATUS_NAMES,
@@ -46,8 +47,6 @@ from foncier.wording import (
     format_measured,
     format_required,
 )
-
-from foncier.palette import MUTED_HEX
 
 from .model import MatchView, PlotIndex
 from .style import OUTCOME_TEXT_COLORS, STATUS_COLORS
