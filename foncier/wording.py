@@ -22,7 +22,7 @@ import pandas as pd
 __all__ = ["constraint_label", "fmt_number", "ICPE_LABELS", "STATUS_LABELS", "CONSTRAINT_LABELS",
            "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
            "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
-           "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS"]
+           "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit"]
 
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 
@@ -69,6 +69,32 @@ def fmt_number(value: float, decimals: int = 1) -> str:
     else:
         text = f"{rounded:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
     return text
+
+
+def fmt_fixed(value: float, decimals: int) -> str:
+    """A number the French way with exactly ``decimals`` decimals (``23,00`` beside ``12,50``):
+    one format per column or unit, whole numbers included; ``?`` when unknown.
+
+    Examples
+    --------
+    >>> fmt_fixed(23, 2), fmt_fixed(66, 1), fmt_fixed(1234.5, 0)
+    ('23,00', '66,0', '1\u202f234')
+    """
+    if value is None or value != value:
+        return "?"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def fmt_unit(value: float, unit: str) -> str:
+    """A quantity with its unit's decimals (:data:`UNIT_DECIMALS`), always the same count.
+
+    Examples
+    --------
+    >>> fmt_unit(23, "ha"), fmt_unit(12.5, "MW")
+    ('23,00 ha', '12,5 MW')
+    """
+    return f"{fmt_fixed(value, UNIT_DECIMALS.get(unit, 2))} {unit}"
 
 
 INFRA_LABELS = {

@@ -20,11 +20,14 @@ True
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QTabWidget,
+    QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -33,11 +36,12 @@ from PySide6.QtWidgets import (
 
 from foncier.core.criteria import LABELS
 from foncier.core.matching import STATUS_CODES
+from foncier.palette import MUTED_HEX
 from foncier.wording import (
     ATTRIBUTE_LABELS,
-    OUTCOME_LABELS,
     STATUS_NAMES,
     constraint_label,
+    fmt_fixed,
     fmt_number,
     format_attribute,
     format_measured,
@@ -45,7 +49,39 @@ from foncier.wording import (
 )
 
 from .model import MatchView, PlotIndex
-from .style import OUTCOME_TEXT_COLORS, STATUS_COLORS, outcome_icon
+from .style import OUTCOME_TEXT_COLORS, STATUS_COLORS
+
+#: Fails first, then unknowns, then passes.
+OUTCOME_ORDER = {"fail": 0, "unknown": 1, "pass": 2}
+_SECTION = {"fail": "Non respectés", "unknown": "À vérifier", "pass": "Respectés"}
+_MARK = {"fail": "✗", "unknown": "?", "pass": "✓"}
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=False)
+
+
+class _Verdict:
+    """One criterion as shown: label, outcome, measured, required, reason; for an assembly the
+    members' own verdicts (text, outcome) under it."""
+
+    def __init__(self, label, outcome, measured, required, reason, members=()):
+        self.label, self.outcome = label, outcome
+        self.measured, self.required, self.reason = measured, required, reason
+        self.members = list(members)
+
+    def html(self) -> str:
+        color = OUTCOME_TEXT_COLORS[self.outcome].name()
+        out = (f"<p style='margin:4px 0 0 0'><span style='color:{color}'><b>"
+               f"{_MARK[self.outcome]}</b></span> <b>{_esc(self.label)}</b> — "
+               f"{_esc(self.measured)} <span style='color:{MUTED_HEX}'>(demandé : "
+               f"{_esc(self.required)})</span>")
+        if self.reason:
+            out += f"<br><span style='color:{color}'>{_esc(self.reason)}</span>"
+        for text, outcome in self.members:
+            mc = OUTCOME_TEXT_COLORS[outcome].name()
+            out += f"<br>&nbsp;&nbsp;<span style='color:{mc}'>{_MARK[outcome]} {_esc(text)}</span>"
+        return out + "</p>"
 
 __all__ = ["DetailPanel"]
 
@@ -74,9 +110,12 @@ class DetailPanel(QWidget):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.title)
         self.tabs = QTabWidget()
-        self.verdicts = _tree(["Critère", "Mesuré", "Demandé"])
-        self.verdicts.setRootIsDecorated(False)
-        self.verdicts.setIndentation(22)
+        # Verdicts as wrapped text: nothing is cut off, whatever the panel's width.
+        self.verdicts = QTextBrowser()
+        self.verdicts.setOpenLinks(False)
+        self.verdicts.setObjectName("verdicts")
+        self._verdicts: list[_Verdict] = []
+        self._extra: list[tuple[str, str]] = []
         self.attributes = _tree(["Attribut", "Valeur"])
         self.constraints = _tree(["Contrainte", "Nom", "Recouvrement", "Part du terrain"])
         self.tabs.addTab(self.verdicts, "Critères")
@@ -88,17 +127,38 @@ class DetailPanel(QWidget):
     def clear(self) -> None:
         self.position = None
         self.title.setText("Aucun terrain sélectionné.")
-        for t in (self.verdicts, self.attributes, self.constraints):
+        self._set_verdicts([], [])
+        for t in (self.attributes, self.constraints):
             t.clear()
 
     def verdict_rows(self) -> list[tuple[str, str, str, str, str]]:
-        """The verdicts shown: (label, outcome, measured, required, reason) per criterion."""
-        rows = []
-        for i in range(self.verdicts.topLevelItemCount()):
-            it = self.verdicts.topLevelItem(i)
-            rows.append((it.text(0), it.data(0, Qt.ItemDataRole.UserRole), it.text(1),
-                         it.text(2), it.child(0).text(0)))
-        return rows
+        """The verdicts shown, fails first, then unknowns, then passes: (label, outcome,
+        measured, required, reason) per criterion."""
+        return [(v.label, v.outcome, v.measured, v.required, v.reason) for v in self._verdicts]
+
+    def member_verdicts(self, label: str) -> list[str]:
+        """Under an assembly's criterion, each member's own verdict (« P1 : reason »)."""
+        return [text for v in self._verdicts if v.label == label for text, _ in v.members]
+
+    def extra_rows(self) -> list[tuple[str, str]]:
+        """The decision-support lines under the verdicts: (heading, text)."""
+        return list(self._extra)
+
+    def _set_verdicts(self, verdicts: list[_Verdict], extra: list[tuple[str, str]]) -> None:
+        """Show verdicts grouped fails, unknowns, passes, then the decision-support lines."""
+        self._verdicts = sorted(verdicts, key=lambda v: OUTCOME_ORDER[v.outcome])
+        self._extra = extra
+        parts = []
+        for outcome in ("fail", "unknown", "pass"):
+            group = [v for v in self._verdicts if v.outcome == outcome]
+            if group:
+                parts.append(f"<h4 style='margin:8px 0 0 0'>{_SECTION[outcome]} "
+                             f"({len(group)})</h4>")
+                parts += [v.html() for v in group]
+        for head, text in extra:
+            parts.append(f"<h4 style='margin:8px 0 0 0'>{_esc(head)}</h4><p style='margin:2px 0'>"
+                         f"{_esc(text).replace(chr(10), '<br>')}</p>")
+        self.verdicts.setHtml("".join(parts))
 
     def member_ids(self) -> list[str]:
         """The member plots listed in the attributes tab when an assembly is shown."""
@@ -109,7 +169,6 @@ class DetailPanel(QWidget):
     def show_plot(self, index: PlotIndex, view: MatchView | None, position: int) -> None:
         """Fill the panel for the plot at ``position`` (inventory order)."""
         self.position = position
-        self.verdicts.setRootIsDecorated(False)
         self.attributes.setRootIsDecorated(False)
         self.constraints.setRootIsDecorated(False)
         inv = index.inventory
@@ -117,29 +176,19 @@ class DetailPanel(QWidget):
         pid = str(index.plot_ids[position])
         head = (f"<b>Terrain {pid}</b> — {index.zone_names[position]}"
                 f"{', ' + index.commune_names[position] if index.commune_names[position] else ''}"
-                f"<br>Surface {fmt_number(plot['area_ha'], 2)} ha")
-        self.verdicts.clear()
+                f"<br>Surface {fmt_fixed(plot['area_ha'], 2)} ha")
+        verdicts, extra = [], []
         if view is not None:
             code = int(view.code[position])
             color = STATUS_COLORS[code].name()
-            head += (f", nette {fmt_number(view.result.net_area_ha[position], 2)} ha — "
+            head += (f", nette {fmt_fixed(view.result.net_area_ha[position], 2)} ha — "
                      f"<span style='color:{color}'><b>{STATUS_NAMES[code]}</b></span>, "
-                     f"score {fmt_number(view.result.score[position], 1)}")
-            for v in view.result.explain(pid):
-                item = QTreeWidgetItem([v.label, format_measured(v.criterion, v.measured),
-                                        format_required(v.criterion, v.required)])
-                item.setIcon(0, outcome_icon(v.outcome))
-                item.setData(0, Qt.ItemDataRole.UserRole, v.outcome)
-                item.setToolTip(0, OUTCOME_LABELS[v.outcome])
-                bold = item.font(0)
-                bold.setBold(True)
-                item.setFont(0, bold)
-                reason = QTreeWidgetItem(item, [v.reason])
-                reason.setForeground(0, OUTCOME_TEXT_COLORS[v.outcome])
-                reason.setToolTip(0, v.reason)
-                self.verdicts.addTopLevelItem(item)
-                reason.setFirstColumnSpanned(True)   # only effective once in the tree
-                item.setExpanded(True)
+                     f"score {fmt_fixed(view.result.score[position], 1)}")
+            verdicts = [_Verdict(v.label, v.outcome, format_measured(v.criterion, v.measured),
+                                 format_required(v.criterion, v.required), v.reason)
+                        for v in view.result.explain(pid)]
+            extra = _decision_lines(view, position, pid, verdicts)
+        self._set_verdicts(verdicts, extra)
         self.title.setText(head)
 
         self.attributes.clear()
@@ -173,33 +222,22 @@ class DetailPanel(QWidget):
 
     def _assembly_verdicts(self, view: MatchView, row, members, ids: list[str]) -> None:
         """Per criterion: the assembly's outcome, then each member's own verdict and reason."""
-        self.verdicts.clear()
-        self.verdicts.setRootIsDecorated(True)
+        verdicts = []
         for name, c in view.result.criteria.items():
             outcome = str(row[name])
             if name == "area":
-                measured = f"{fmt_number(row['net_area_ha'], 2)} ha (somme)"
+                measured = f"{fmt_fixed(row['net_area_ha'], 2)} ha (somme)"
             else:
                 values = [format_measured(name, _plain(c.measured[m])) for m in members]
                 measured = " ; ".join(dict.fromkeys(values))
-            item = QTreeWidgetItem([LABELS[name], measured, format_required(name, c.required)])
-            item.setIcon(0, outcome_icon(outcome))
-            item.setData(0, Qt.ItemDataRole.UserRole, outcome)
-            item.setToolTip(0, OUTCOME_LABELS[outcome] + " par l'assemblage")
-            item.setToolTip(1, measured)
-            bold = item.font(0)
-            bold.setBold(True)
-            item.setFont(0, bold)
-            self.verdicts.addTopLevelItem(item)
+            under = []
             for m, pid in zip(members.tolist(), ids, strict=True):
                 member_outcome = ("pass", "fail", "unknown")[int(c.outcome[m])]
-                text = f"{pid} : {c.write_reason(m, int(c.outcome[m]))}"
-                child = QTreeWidgetItem(item, [text])
-                child.setIcon(0, outcome_icon(member_outcome, 12))
-                child.setForeground(0, OUTCOME_TEXT_COLORS[member_outcome])
-                child.setToolTip(0, text)
-                child.setFirstColumnSpanned(True)
-            item.setExpanded(outcome != "pass" or name == "area")
+                under.append((f"{pid} : {c.write_reason(m, int(c.outcome[m]))}",
+                              member_outcome))
+            verdicts.append(_Verdict(LABELS[name], outcome, measured,
+                                     format_required(name, c.required), "", under))
+        self._set_verdicts(verdicts, [])
 
     def _assembly_members(self, index: PlotIndex, view: MatchView, members,
                           ids: list[str]) -> None:
@@ -213,7 +251,7 @@ class DetailPanel(QWidget):
         for m, pid in zip(members.tolist(), ids, strict=True):
             plot = plots.iloc[m]
             status = STATUS_NAMES[int(view.code[m])]
-            top = QTreeWidgetItem([pid, f"{fmt_number(view.result.net_area_ha[m], 2)} ha nets — "
+            top = QTreeWidgetItem([pid, f"{fmt_fixed(view.result.net_area_ha[m], 2)} ha nets — "
                                    f"seul : {status.lower()}"])
             for col in plots.columns:
                 if col != plots.geometry.name:
@@ -226,6 +264,26 @@ class DetailPanel(QWidget):
             group.setExpanded(True)
 
 
+def _decision_lines(view: MatchView, position: int, pid: str,
+                    verdicts: list[_Verdict]) -> list[tuple[str, str]]:
+    """Fiabilité, the relaxation of a near miss, the weight stability of a plot."""
+    out = []
+    asked = len(verdicts)
+    known = sum(v.outcome != "unknown" for v in verdicts)
+    if asked:
+        out.append(("Fiabilité", f"{fmt_fixed(100 * known / asked, 0)} % : {known} critère"
+                    f"{'s' if known > 1 else ''} sur {asked} au verdict connu."))
+    near = view.near_miss_of(pid)
+    if near:
+        failing = next((v.label for v in verdicts if v.outcome == "fail"), "")
+        out.append(("Presque compatible", f"Un seul critère non respecté ({failing}) : {near}."))
+    stability = view.stability_of(pid)
+    if stability:
+        out.append(("Stabilité du classement", "\n".join(s[0].upper() + s[1:] + "."
+                                                         for s in stability)))
+    return out
+
+
 def _assembly_title(index: PlotIndex, row, members, ids: list[str]) -> str:
     """The assembly's head: members, zone, areas, status and score, then its reasons."""
     code = STATUS_CODES[row["status"]]
@@ -235,9 +293,9 @@ def _assembly_title(index: PlotIndex, row, members, ids: list[str]) -> str:
     reasons = [r for r in str(row["reasons"]).split(" ; ") if r]
     head = (f"<b>Assemblage de {len(ids)} terrains voisins</b> — {zone}"
             f"{', ' + commune if commune else ''}<br>{' + '.join(ids)}"
-            f"<br>Surface {fmt_number(row['area_ha'], 2)} ha, nette "
-            f"{fmt_number(row['net_area_ha'], 2)} ha — <span style='color:{color}'><b>"
-            f"{STATUS_NAMES[code]}</b></span>, score {fmt_number(row['score'], 1)}")
+            f"<br>Surface {fmt_fixed(row['area_ha'], 2)} ha, nette "
+            f"{fmt_fixed(row['net_area_ha'], 2)} ha — <span style='color:{color}'><b>"
+            f"{STATUS_NAMES[code]}</b></span>, score {fmt_fixed(row['score'], 1)}")
     if reasons:
         head += "<br><i>" + "<br>".join(reasons) + "</i>"
     return head

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QDate, QLocale, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,9 +37,10 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QMenu,
     QScrollArea,
+    QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -62,6 +64,7 @@ SECTIONS_FR: list[tuple[str, list[tuple[str, str, str, dict]]]] = [
         ("max_area_ha", "Surface nette maximale", "number", {"suffix": " ha", "default": 50}),
         ("max_price_eur_m2", "Prix maximal", "number", {"suffix": " €/m²", "default": 30}),
         ("available_by", "Disponible au plus tard le", "date", {}),
+        ("start_works_by", "Début des travaux au plus tard le", "date", {}),
         ("accepted_zones", "Zones PLU acceptées", "zones", {"default": "UX, 1AUX"}),
         ("turnkey", "Clé en main", "bool", {}),
         ("brownfield", "Friches", "choice", {"choices": [("acceptées", "accepted"),
@@ -100,6 +103,88 @@ WEIGHT_LABELS = {"area": "Surface", "price": "Prix", "timing": "Délai", "power"
                  "water": "Eau", "motorway": "Autoroute", "rail_freight": "Gare de fret",
                  "port": "Port"}
 
+#: Per brief key: (what it asks, the rule of its verdict, when it is unknown), from DESIGN.md's
+#: verdict table.
+HELP: dict[str, tuple[str, str, str]] = {
+    "min_area_ha": ("La surface nette minimale du terrain.",
+                    "Respecté si la surface nette (surface moins les contraintes retirées) est "
+                    "au moins égale.", "Jamais inconnu."),
+    "max_area_ha": ("La surface nette maximale du terrain.",
+                    "Respecté si la surface nette ne dépasse pas ce maximum.", "Jamais inconnu."),
+    "max_price_eur_m2": ("Le prix de vente maximal.", "Respecté si le prix au m² est au plus "
+                         "égal.", "Inconnu si le prix n'est pas renseigné."),
+    "available_by": ("La date à laquelle le terrain doit être disponible.",
+                     "Respecté si le terrain est disponible à cette date au plus tard.",
+                     "Inconnu si la date de disponibilité n'est pas renseignée."),
+    "start_works_by": ("La date à laquelle les travaux doivent pouvoir commencer.",
+                       "Respecté si la disponibilité plus les délais des procédures (ICPE, "
+                       "permis de construire, archéologie, inventaire faune-flore) permettent "
+                       "de commencer à cette date ; le détail du terrain donne le calcul.",
+                       "Inconnu si la date de disponibilité n'est pas renseignée."),
+    "accepted_zones": ("Les zones du PLU acceptées, séparées par des virgules.",
+                       "Respecté si la zone PLU du terrain commence par l'une d'elles "
+                       "(majuscules ou minuscules indifférentes).",
+                       "Inconnu si la zone PLU n'est pas renseignée."),
+    "turnkey": ("Un terrain clé en main.", "Respecté si le terrain est clé en main.",
+                "Inconnu si ce n'est pas renseigné."),
+    "brownfield": ("Les friches : acceptées, exigées ou exclues.",
+                   "Exigées : respecté si le terrain est une friche ; exclues : s'il n'en est "
+                   "pas une.", "Inconnu si ce n'est pas renseigné."),
+    "building_height_m": ("La hauteur du bâtiment projeté.",
+                          "Respecté si la hauteur maximale admise sur le terrain est au moins "
+                          "égale.", "Inconnu si la hauteur admise n'est pas renseignée."),
+    "allow_assembly": ("Chercher aussi des assemblages de terrains voisins.",
+                       "Des terrains voisins sont jugés ensemble comme un seul terrain.", ""),
+    "assembly_max_gap_m": ("L'écart maximal entre deux terrains regroupés.",
+                           "Deux terrains plus proches que cet écart peuvent être regroupés.",
+                           ""),
+    "icpe": ("Le régime ICPE du projet.",
+             "Respecté si le régime maximal admis sur la zone est au moins celui du projet "
+             "(aucun < déclaration < enregistrement < autorisation < Seveso seuil bas < "
+             "Seveso seuil haut).", "Inconnu si le régime admis n'est pas renseigné."),
+    "forbidden_constraints": ("Les contraintes que le terrain ne doit pas toucher.",
+                              "Non respecté dès qu'une contrainte choisie recouvre le terrain "
+                              "de plus de 1 m².", "Jamais inconnu."),
+    "excluded_constraints": ("Les contraintes dont l'emprise est retirée de la surface.",
+                             "La surface nette est la surface du terrain moins son recouvrement "
+                             "par ces contraintes.", ""),
+    "min_housing_distance_m": ("La distance minimale aux habitations.",
+                               "Respecté si la distance à vol d'oiseau à la zone d'habitat la "
+                               "plus proche est au moins égale.",
+                               "Inconnu si l'inventaire n'a aucune zone d'habitat."),
+    "power_mw": ("La puissance électrique nécessaire.", "Respecté si la puissance disponible "
+                 "au terrain est au moins égale.", "Inconnu si elle n'est pas renseignée."),
+    "water_m3_day": ("Le besoin en eau.", "Respecté si le débit disponible est au moins égal.",
+                     "Inconnu s'il n'est pas renseigné."),
+    "gas": ("Un raccordement au gaz.", "Respecté si le terrain est desservi.",
+            "Inconnu si ce n'est pas renseigné."),
+    "fiber": ("La fibre optique.", "Respecté si le terrain est desservi.",
+              "Inconnu si ce n'est pas renseigné."),
+    "motorway_max_km": ("La distance maximale à un échangeur autoroutier.",
+                        "Respecté si l'échangeur le plus proche est à cette distance au plus, "
+                        "à vol d'oiseau.", "Inconnu si l'inventaire n'a aucun échangeur."),
+    "rail_siding": ("Un embranchement ferré.", "Respecté si le terrain en a un.",
+                    "Inconnu si ce n'est pas renseigné."),
+    "rail_freight_max_km": ("La distance maximale à une gare de fret.",
+                            "Respecté si la gare de fret la plus proche est à cette distance "
+                            "au plus, à vol d'oiseau.",
+                            "Inconnu si l'inventaire n'a aucune gare de fret."),
+    "port_max_km": ("La distance maximale à un port.", "Respecté si le port le plus proche est "
+                    "à cette distance au plus, à vol d'oiseau.",
+                    "Inconnu si l'inventaire n'a aucun port."),
+}
+
+
+def help_text(key: str) -> str:
+    """A field's tooltip: what it asks, the rule, when the verdict is unknown."""
+    if key.startswith("weight_"):
+        label = WEIGHT_LABELS.get(key[len("weight_"):], key)
+        return (f"Poids de « {label} » dans le score (0 à 100) : plus il est grand, plus ce "
+                "critère compte dans le classement. Décochée : la pondération par défaut.")
+    what, rule, unknown = HELP.get(key, ("", "", ""))
+    parts = [f"<b>{what}</b>" if what else "", rule, f"<i>{unknown}</i>" if unknown else ""]
+    return "<br>".join(p for p in parts if p)
+
 
 class _Field:
     """One brief key: a checkbox switching the criterion on, and its editor."""
@@ -115,6 +200,9 @@ class _Field:
         self.editor.setObjectName(f"edit_{key}")
         self.editor.setMinimumWidth(110)
         self.editor.setEnabled(False)
+        tip = help_text(key)
+        self.check.setToolTip(tip)
+        self.editor.setToolTip(tip)
         self.check.toggled.connect(self.editor.setEnabled)
         if on_toggle is not None:
             self.check.toggled.connect(on_toggle)
@@ -128,7 +216,7 @@ class _Field:
             w.setRange(0.0, 1e9)
             w.setSuffix(opts.get("suffix", ""))
             w.setValue(float(opts.get("default", 0)))
-            w.setKeyboardTracking(False)
+            w.setKeyboardTracking(True)       # applies as typed (the match is debounced)
             w.valueChanged.connect(on_change)
         elif kind == "date":
             w = QDateEdit()
@@ -140,7 +228,7 @@ class _Field:
         elif kind == "zones":
             w = QLineEdit(opts.get("default", ""))
             w.setPlaceholderText("UX, 1AUX")
-            w.editingFinished.connect(on_change)
+            w.textChanged.connect(on_change)
         elif kind == "bool":
             w = QComboBox()
             w.addItem("oui", True)
@@ -198,15 +286,39 @@ class _Field:
                 w.set_selectors(value)
 
 
-class _SelectorList(QListWidget):
-    """Checkable constraint selectors (``kind`` or ``kind:level``), in the order ticked."""
+class _StayOpenMenu(QMenu):
+    """A menu of checkable choices that stays open while they are ticked."""
+
+    def mouseReleaseEvent(self, event) -> None:
+        action = self.actionAt(event.position().toPoint())
+        if action is not None and action.isCheckable() and action.isEnabled():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+
+class _SelectorList(QToolButton):
+    """Checkable constraint selectors (``kind`` or ``kind:level``) in a drop-down, kept in the
+    order ticked; the button shows what is chosen (« Seveso, Inondation (PPRI) — zone
+    d'interdiction »), elided to its width, in full as a tooltip."""
 
     def __init__(self, on_change: Callable):
         super().__init__()
         self._order: list[str] = []
         self._on_change = on_change
-        self.itemChanged.connect(self._item_changed)
-        self.setMaximumHeight(130)
+        self._actions: dict[str, QAction] = {}
+        self._help = ""
+        self.menu_ = _StayOpenMenu(self)
+        self.setMenu(self.menu_)
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(110)
+        self._update_text()
+
+    def setToolTip(self, text: str) -> None:      # the help, then what is chosen
+        self._help = text
+        self._update_text()
 
     def set_groups(self, groups: Iterable[tuple[str, str | None]]) -> None:
         """Offer the selectors of the constraint groups present in the inventory."""
@@ -220,63 +332,81 @@ class _SelectorList(QListWidget):
             suffix = " (tous niveaux)" if levels else ""
             offered.append((kind, constraint_label(kind) + suffix))
             offered += [(f"{kind}:{lv}", constraint_label(kind, lv)) for lv in levels]
-        with QSignalBlocker(self):
-            keep = list(self._order)
-            self.clear()
-            for sel, label in offered:
-                self._add(sel, label)
-            self._order = []
-            self._check(keep)
+        keep = list(self._order)
+        self.menu_.clear()
+        self._actions = {}
+        for sel, label in offered:
+            self._add(sel, label)
+        self._order = []
+        self._check(keep)
 
-    def _add(self, selector: str, label: str) -> QListWidgetItem:
-        item = QListWidgetItem(label)
-        item.setData(Qt.ItemDataRole.UserRole, selector)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Unchecked)
-        item.setToolTip(selector)
-        self.addItem(item)
-        return item
+    def _add(self, selector: str, label: str) -> QAction:
+        action = QAction(label, self.menu_)
+        action.setCheckable(True)
+        action.setData(selector)
+        action.toggled.connect(lambda on, s=selector: self._toggled(s, on))
+        self.menu_.addAction(action)
+        self._actions[selector] = action
+        return action
 
-    def _items(self) -> dict[str, QListWidgetItem]:
-        return {self.item(i).data(Qt.ItemDataRole.UserRole): self.item(i)
-                for i in range(self.count())}
+    def count(self) -> int:
+        return len(self._actions)
+
+    def offered(self) -> list[str]:
+        """The selectors offered, in the menu's order."""
+        return list(self._actions)
 
     def _check(self, selectors: Iterable[str]) -> None:
-        items = self._items()
-        for item in items.values():
-            item.setCheckState(Qt.CheckState.Unchecked)
+        for action in self._actions.values():
+            with QSignalBlocker(action):
+                action.setChecked(False)
         for sel in selectors:
-            item = items.get(sel)
-            if item is None:
+            action = self._actions.get(sel)
+            if action is None:
                 kind, _, level = sel.partition(":")
-                item = self._add(sel, constraint_label(kind, level or None)
-                                 + " (absente de l'inventaire)")
-                items[sel] = item
-            item.setCheckState(Qt.CheckState.Checked)
+                action = self._add(sel, constraint_label(kind, level or None)
+                                   + " (absente de l'inventaire)")
+            with QSignalBlocker(action):
+                action.setChecked(True)
             if sel not in self._order:
                 self._order.append(sel)
+        self._update_text()
 
     def set_selectors(self, selectors: Iterable[str]) -> None:
-        with QSignalBlocker(self):
-            self._order = []
-            self._check(selectors)
+        self._order = []
+        self._check(selectors)
 
     def selectors(self) -> tuple[str, ...]:
         return tuple(self._order)
 
     def set_checked(self, selector: str, checked: bool) -> None:
         """Tick or untick one selector (as a user would)."""
-        self._items()[selector].setCheckState(Qt.CheckState.Checked if checked
-                                              else Qt.CheckState.Unchecked)
+        self._actions[selector].setChecked(checked)
 
-    def _item_changed(self, item: QListWidgetItem) -> None:
-        sel = item.data(Qt.ItemDataRole.UserRole)
-        checked = item.checkState() == Qt.CheckState.Checked
+    def summary(self) -> str:
+        """What is chosen, in French, in the order ticked (« aucune » when nothing)."""
+        if not self._order:
+            return "aucune"
+        return ", ".join(constraint_label(s) for s in self._order)
+
+    def _toggled(self, sel: str, checked: bool) -> None:
         if checked and sel not in self._order:
             self._order.append(sel)
         elif not checked and sel in self._order:
             self._order.remove(sel)
+        self._update_text()
         self._on_change()
+
+    def _update_text(self) -> None:
+        full = self.summary()
+        width = max(40, self.width() - 36)
+        super().setText(self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, width))
+        tip = f"Choisies : {full}"
+        super().setToolTip(f"{self._help}<br><br>{tip}" if self._help else tip)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_text()
 
 
 class FilterPanel(QScrollArea):
@@ -300,10 +430,13 @@ class FilterPanel(QScrollArea):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
         self.fields: dict[str, _Field] = {}
+        self._delays: tuple = ()
         head = QFormLayout()
         self.name_edit = QLineEdit("Nouveau projet")
         self.name_edit.setObjectName("edit_name")
-        self.name_edit.editingFinished.connect(self._changed)
+        self.name_edit.textChanged.connect(self._changed)
+        self.name_edit.setToolTip("Le nom du projet : il titre la fenêtre, le rapport et les "
+                                  "fichiers proposés à l'enregistrement.")
         head.addRow("Projet", self.name_edit)
         layout.addLayout(head)
         for title, keys in SECTIONS_FR:
@@ -342,7 +475,7 @@ class FilterPanel(QScrollArea):
         layout.addStretch(1)
         self.setWidget(body)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(360)
+        self.setMinimumWidth(300)
 
     def set_groups(self, groups: Iterable[tuple[str, str | None]]) -> None:
         """Offer the constraint selectors of an inventory's groups."""
@@ -367,6 +500,7 @@ class FilterPanel(QScrollArea):
             f.set_value(getattr(brief, key))
         weights = dict(brief.weights)
         self._weight_order = [k for k, _ in brief.weights]
+        self._delays = brief.delays
         for key, f in self.weights.items():
             f.set_value(weights.get(key))
         self.error_label.hide()
@@ -382,15 +516,19 @@ class FilterPanel(QScrollArea):
         kwargs = {key: f.value() for key, f in self.fields.items()}
         weights = tuple((k, self.weights[k].value()) for k in self._weight_order
                         if self.weights[k].value() is not None)
-        return foncier.Brief(name=self.name_edit.text().strip(), weights=weights, **kwargs)
+        return foncier.Brief(name=self.name_edit.text().strip(), weights=weights,
+                             delays=self._delays, **kwargs)
 
     def _changed(self, *_: Any) -> None:
         try:
             brief = self.brief()
         except foncier.BriefError as exc:
-            self.error_label.setText(str(exc))
+            from .errors import brief_message
+
+            message = brief_message(exc)
+            self.error_label.setText(message)
             self.error_label.show()
-            self.invalidBrief.emit(str(exc))
+            self.invalidBrief.emit(message)
             return
         self.error_label.hide()
         self.briefChanged.emit(brief)

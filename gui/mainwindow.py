@@ -4,9 +4,14 @@ Examples
 --------
 >>> from PySide6.QtWidgets import QApplication
 >>> app = QApplication.instance() or QApplication([])
+>>> import tempfile
+>>> from foncier_gui.settings import use_settings_dir
+>>> use_settings_dir(tempfile.mkdtemp())      # never the user's settings
 >>> window = MainWindow()                 # no inventory yet: menus and filters only
 >>> [action.text() for action in window.menuBar().actions()]
-['&Fichier', '&Affichage']
+['&Fichier', 'É&dition', '&Affichage']
+>>> window.windowTitle()
+'Nouveau projet[*] — Foncier'
 >>> window.actions["export_pdf"].text(), window.filters.brief().name
 ('Exporter le PDF investisseur…', 'Nouveau projet')
 >>> _source_name("postgresql://foncier:secret@localhost/zae")    # no password shown
@@ -44,12 +49,15 @@ from foncier.io.results import write_table
 from foncier.wording import fmt_number
 
 from .detail import DetailPanel
+from .document import BriefDocument, proposed_file_name
+from .errors import brief_message, inventory_message
 from .filters import FilterPanel
 from .layers import LayerList
 from .mapview import MapScene, MapView
-from .model import MatchView, PlotIndex, plot_index_from_inventory
+from .model import MatchView, PlotIndex, funnel_sentence, plot_index_from_inventory
+from .settings import AppSettings
 from .style import STATUS_COLORS
-from .table import ResultsModel
+from .table import ResultsModel, fit_columns
 from .worker import InventoryOpener, MatchRunner
 
 __all__ = ["MainWindow", "DEFAULT_BRIEF"]
@@ -58,6 +66,10 @@ DEFAULT_BRIEF = foncier.Brief(name="Nouveau projet", min_area_ha=5.0)
 
 #: Menu actions that need the shown inventory to stay: disabled while another one opens.
 NEEDS_INVENTORY = ("open_brief", "export_table", "export_pdf", "zoom_results", "zoom_selection")
+#: Qt's own file dialogs (translated by qtbase_fr), not the platform's.
+DIALOG_OPTIONS = QFileDialog.Option.DontUseNativeDialog
+INVENTORY_FILTER = "Inventaire GeoPackage (*.gpkg)"
+BRIEF_FILTER = "Cahier des charges (*.toml)"
 
 
 class MainWindow(QMainWindow):
@@ -82,29 +94,32 @@ class MainWindow(QMainWindow):
     inventoryShown = Signal(object)
 
     def __init__(self, inventory: foncier.Inventory | None = None, *,
-                 brief: foncier.Brief | None = None, delay_ms: int = 250):
+                 brief: foncier.Brief | None = None, delay_ms: int = 300,
+                 settings: AppSettings | None = None):
         super().__init__()
-        self.setWindowTitle("Foncier — terrains d'activité")
+        self.settings = settings or AppSettings()
+        self.source_name = ""
         self.index: PlotIndex | None = None
         self.scene: MapScene | None = None
         self.current: MatchView | None = None
         self.selected: int | None = None
         self.error_box: QMessageBox | None = None
-        self._last_dir = str(Path.home())
         self._opening: str | None = None       # the name of the inventory being opened
         self._or_sample = False
         self.runner = MatchRunner(self, delay_ms=delay_ms)
         self.opener = InventoryOpener(self)
 
+        self.doc = BriefDocument(brief or DEFAULT_BRIEF, self._show_brief, parent=self)
         self._build_panels()
         self._build_layout()
         self._build_status_bar()
         self._build_actions()
         self._build_menus()
         self._connect_signals()
-        self.resize(1440, 900)
+        self._restore_layout()
 
         self.filters.set_brief(brief or DEFAULT_BRIEF)
+        self._update_title()
         if inventory is not None:
             self.set_inventory(inventory)
 
@@ -143,8 +158,39 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 0)
-        split.setSizes([400, 740, 460])
+        split.setChildrenCollapsible(False)
+        self.detail.setMinimumWidth(260)
+        self.splitter = split
+        self.centre_splitter = centre
         self.setCentralWidget(split)
+
+    def _proportional_sizes(self, width: int) -> None:
+        """Filters about a quarter, the detail a quarter, the map and table the rest."""
+        left = max(340, int(width * 0.25))
+        right = max(260, int(width * 0.22))
+        self.splitter.setSizes([left, max(300, width - left - right), right])
+
+    def _restore_layout(self) -> None:
+        """The last window geometry and splitters, else a size fitted to the screen."""
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None and self.restoreGeometry(geometry):
+            state = self.settings.value("window/splitter")
+            if state is None or not self.splitter.restoreState(state):
+                self._proportional_sizes(self.width())
+            state = self.settings.value("window/centre")
+            if state is not None:
+                self.centre_splitter.restoreState(state)
+            return
+        screen = self.screen().availableGeometry() if self.screen() else None
+        w, h = (1440, 900) if screen is None else (min(1440, screen.width()),
+                                                    min(900, screen.height()))
+        self.resize(w, h)
+        self._proportional_sizes(w)
+
+    def _save_layout(self) -> None:
+        self.settings.set_value("window/geometry", self.saveGeometry())
+        self.settings.set_value("window/splitter", self.splitter.saveState())
+        self.settings.set_value("window/centre", self.centre_splitter.saveState())
 
     def _build_status_bar(self) -> None:
         """Busy indicator and the cursor's coordinates."""
@@ -168,7 +214,8 @@ class MainWindow(QMainWindow):
         self.opener.opened.connect(self._on_opened)
         self.opener.failed.connect(self._on_open_failed)
         self.opener.busyChanged.connect(self._on_busy)
-        self.filters.briefChanged.connect(self._on_brief_changed)
+        self.filters.briefChanged.connect(self._on_brief_edited)
+        self.doc.stack.cleanChanged.connect(lambda _: self._update_title())
         self.filters.invalidBrief.connect(
             lambda msg: self.statusBar().showMessage("Cahier des charges incomplet : " + msg,
                                                      8000))
@@ -192,9 +239,12 @@ class MainWindow(QMainWindow):
         self.actions = {
             "open_inventory": self._action("Ouvrir un inventaire…", self._ask_inventory,
                                            keys.Open),
-            "open_brief": self._action("Ouvrir un cahier des charges…", self._ask_brief),
-            "save_brief": self._action("Enregistrer le cahier des charges…",
-                                       self._ask_save_brief, keys.Save),
+            "open_brief": self._action("Ouvrir un cahier des charges…", self._ask_brief,
+                                       "Ctrl+Shift+O"),
+            "save_brief": self._action("Enregistrer le cahier des charges", self.save,
+                                       keys.Save),
+            "save_brief_as": self._action("Enregistrer le cahier des charges sous…",
+                                          self.save_as, "Ctrl+Shift+S"),
             "export_table": self._action("Exporter le tableau…", self._ask_export),
             "export_pdf": self._action("Exporter le PDF investisseur…", self._ask_pdf),
             "quit": self._action("Quitter", self.close, keys.Quit),
@@ -207,20 +257,35 @@ class MainWindow(QMainWindow):
             "zoom_out": self._action("Zoom arrière", lambda: self.map.zoom_by(1 / 1.5),
                                      keys.ZoomOut),
         }
+        undo = self.doc.stack.createUndoAction(self, "Annuler")
+        undo.setShortcut(QKeySequence(keys.Undo))
+        redo = self.doc.stack.createRedoAction(self, "Rétablir")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(keys.Redo)])
+        self.actions["undo"], self.actions["redo"] = undo, redo
+        for act in self.actions.values():
+            self.addAction(act)          # shortcuts work wherever the focus is
 
     def _build_menus(self) -> None:
         """Fichier and Affichage (None is a separator)."""
         menus = {
-            "&Fichier": ["open_inventory", "open_brief", "save_brief", None, "export_table",
-                         "export_pdf", None, "quit"],
+            "&Fichier": ["open_inventory", "recent_inventories", "open_brief", "recent_briefs",
+                         "save_brief", "save_brief_as", None, "export_table", "export_pdf", None,
+                         "quit"],
+            "É&dition": ["undo", "redo"],
             "&Affichage": ["zoom_results", "zoom_selection", "zoom_all", None, "zoom_in",
                            "zoom_out"],
         }
+        self.recent_menus = {}
         for title, keys in menus.items():
             menu = self.menuBar().addMenu(title)
             for key in keys:
                 if key is None:
                     menu.addSeparator()
+                elif key.startswith("recent_"):
+                    kind = key[len("recent_"):]
+                    sub = menu.addMenu("Inventaires récents" if kind == "inventories"
+                                       else "Cahiers des charges récents")
+                    self.recent_menus[kind] = sub
                 else:
                     menu.addAction(self.actions[key])
             if title == "&Affichage":                  # the map's legend and basemaps
@@ -229,54 +294,153 @@ class MainWindow(QMainWindow):
                 basemaps = menu.addMenu("Fond de carte en ligne")
                 basemaps.addActions(list(self.map.basemap_actions.values()))
         self.map.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
+        self._update_recent()
+
+    def _update_recent(self) -> None:
+        """The recent files' submenus (newest first; empty: one disabled line)."""
+        for kind, menu in self.recent_menus.items():
+            menu.clear()
+            paths = self.settings.recent(kind)
+            for i, path in enumerate(paths, 1):
+                act = menu.addAction(f"&{i} {_source_name(path)}")
+                act.setToolTip(path)
+                act.setData(path)
+                if kind == "inventories":
+                    act.triggered.connect(lambda _=False, p=path: self.open_inventory(p))
+                else:
+                    act.triggered.connect(lambda _=False, p=path: self._open_brief_asking(p))
+            if not paths:
+                menu.addAction("(aucun)").setEnabled(False)
+
+    def recent_files(self, kind: str) -> list[str]:
+        """The files listed in a recent-files submenu (``inventories`` or ``briefs``)."""
+        return [a.data() for a in self.recent_menus[kind].actions() if a.data()]
 
     def _ask_inventory(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Ouvrir un inventaire", self._last_dir,
-                                              "GeoPackage (*.gpkg);;Tous les fichiers (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Ouvrir un inventaire",
+                                              self.settings.folder("inventory"),
+                                              INVENTORY_FILTER, options=DIALOG_OPTIONS)
         if path:
-            self._last_dir = os.path.dirname(path)
+            self.settings.set_folder("inventory", path)
             self.open_inventory(path)
 
     def _ask_brief(self) -> None:
+        if not self.maybe_save():
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Ouvrir un cahier des charges",
-                                              self._last_dir,
-                                              "Cahier des charges (*.toml);;Tous les fichiers (*)")
+                                              self.settings.folder("brief"), BRIEF_FILTER,
+                                              options=DIALOG_OPTIONS)
         if path:
-            self._last_dir = os.path.dirname(path)
+            self.settings.set_folder("brief", path)
             self.open_brief(path)
 
-    def _ask_save_brief(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Enregistrer le cahier des charges",
-                                              self._last_dir, "Cahier des charges (*.toml)")
+    def _open_brief_asking(self, path) -> None:
+        if self.maybe_save():
+            self.open_brief(path)
+
+    def _brief_name(self) -> str:
+        try:
+            return self.filters.brief().name
+        except foncier.BriefError:
+            return self.doc.current.name
+
+    def _ask_save_path(self, title: str, purpose: str, name: str, filters: str) -> tuple:
+        start = os.path.join(self.settings.folder(purpose), name)
+        path, chosen = QFileDialog.getSaveFileName(self, title, start, filters,
+                                                   options=DIALOG_OPTIONS)
         if path:
-            if not path.lower().endswith(".toml"):
-                path += ".toml"
-            self.save_brief(path)
+            self.settings.set_folder(purpose, path)
+        return path, chosen
+
+    def save(self) -> bool:
+        """Ctrl+S: write the brief to its file, or ask for one (:meth:`save_as`)."""
+        if self.doc.path is None:
+            return self.save_as()
+        return self.save_brief(self.doc.path)
+
+    def save_as(self) -> bool:
+        """Ctrl+Shift+S: ask for a file (proposed from the brief's name) and write the brief."""
+        name = self.doc.path.name if self.doc.path else proposed_file_name(self._brief_name(),
+                                                                            ".toml")
+        path, _ = self._ask_save_path("Enregistrer le cahier des charges", "brief", name,
+                                      BRIEF_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith(".toml"):
+            path += ".toml"
+        return self.save_brief(path)
 
     def _ask_export(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Exporter le tableau", self._last_dir,
-            "CSV (*.csv);;Excel (*.xlsx);;GeoPackage (*.gpkg)")
+        name = proposed_file_name(self._brief_name(), ".xlsx", kind="table")
+        path, chosen = self._ask_save_path(
+            "Exporter le tableau", "export", name,
+            "Excel (*.xlsx);;CSV (*.csv);;GeoPackage (*.gpkg)")
         if path:
             if not Path(path).suffix:
-                path += {"E": ".xlsx", "G": ".gpkg"}.get(chosen[:1], ".csv")
+                path += {"C": ".csv", "G": ".gpkg"}.get(chosen[:1], ".xlsx")
             self.export_table(path)
 
     def _ask_pdf(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Exporter le PDF investisseur",
-                                              self._last_dir, "PDF (*.pdf)")
+        name = proposed_file_name(self._brief_name(), ".pdf", kind="pdf")
+        path, _ = self._ask_save_path("Exporter le PDF investisseur", "export", name,
+                                      "PDF (*.pdf)")
         if path:
             if not path.lower().endswith(".pdf"):
                 path += ".pdf"
             self.export_pdf(path)
 
+    # -- the brief as a document -------------------------------------------------------------
+    def _update_title(self) -> None:
+        """« Projet Atlas (projet-atlas.toml)[*] — zones.gpkg — Foncier », modified mark."""
+        parts = [self.doc.display_name() + "[*]"]
+        if self.source_name:
+            parts.append(self.source_name)
+        parts.append("Foncier")
+        self.setWindowTitle(" — ".join(parts))
+        self.setWindowModified(self.doc.modified)
+
+    def _show_brief(self, brief: foncier.Brief) -> None:
+        """Undo/redo: the brief back in the panel, then matched."""
+        self.filters.set_brief(brief)
+        self._on_brief_changed(brief)
+        self._update_title()
+
+    def _on_brief_edited(self, brief: foncier.Brief) -> None:
+        self.doc.record(brief)
+        self._update_title()
+        self._on_brief_changed(brief)
+
+    def maybe_save(self) -> bool:
+        """Before losing unsaved edits: ask to save them; False when the user cancels."""
+        if not self.doc.modified:
+            return True
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Warning, "Modifications non enregistrées",
+                          f"Le cahier des charges « {self._brief_name()} » a été modifié.",
+                          buttons.Save | buttons.Discard | buttons.Cancel, self)
+        box.setInformativeText("Voulez-vous enregistrer les modifications ?")
+        box.button(buttons.Save).setText("Enregistrer")
+        box.button(buttons.Discard).setText("Ne pas enregistrer")
+        box.button(buttons.Cancel).setText("Annuler")
+        box.setDefaultButton(buttons.Save)
+        answer = box.exec()
+        if answer == buttons.Save:
+            return self.save()
+        return answer == buttons.Discard
+
     # -- file operations (the menu actions call these; tests call them directly) -----------
-    def show_error(self, title: str, message: str) -> QMessageBox:
-        """Show an error dialog without blocking (the app stays usable); returns the box."""
+    def show_error(self, title: str, message: str, detail: str | None = None) -> QMessageBox:
+        """Show an error dialog without blocking (the app stays usable); the technical detail
+        (the library's own message) behind « Détails »; returns the box."""
         if self.error_box is not None:
             self.error_box.close()
         box = QMessageBox(QMessageBox.Icon.Critical, title, message,
                           QMessageBox.StandardButton.Ok, self)
+        if detail and detail != message:
+            box.setDetailedText(detail)
+            for button in box.buttons():
+                if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
+                    button.setText("Détails…")
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         box.show()
@@ -313,13 +477,17 @@ class MainWindow(QMainWindow):
         name, self._opening = self._opening, None
         self._set_opening(False)
         self.statusBar().showMessage(f"Inventaire ouvert : {name}", 5000)
+        source = index.inventory.source
+        if source:
+            self.settings.add_recent("inventories", source)
+            self._update_recent()
         self._show_index(index)
 
     def _on_open_failed(self, message: str) -> None:
-        self._opening = None
+        name, self._opening = self._opening, None
         self._set_opening(False)
         self.statusBar().clearMessage()
-        self.show_error("Inventaire illisible", message)
+        self.show_error("Inventaire illisible", inventory_message(message, name or ""), message)
         if self._or_sample and self.index is None:
             self.open_inventory(None)
 
@@ -327,10 +495,19 @@ class MainWindow(QMainWindow):
         """Read a brief into the filter panel and match it; a bad one shows the message."""
         try:
             brief = foncier.read_brief(path)
+        except foncier.BriefError as exc:
+            self.show_error("Cahier des charges illisible",
+                            f"Le cahier des charges « {Path(path).name} » ne peut pas être "
+                            f"lu :\n{brief_message(exc)}", str(exc))
+            return False
         except foncier.FoncierError as exc:
             self.show_error("Cahier des charges illisible", str(exc))
             return False
         self.filters.set_brief(brief)
+        self.doc.reset(brief, path)
+        self.settings.add_recent("briefs", path)
+        self._update_recent()
+        self._update_title()
         self._on_brief_changed(brief, immediate=True)
         self.statusBar().showMessage(f"Cahier des charges ouvert : {path}", 5000)
         return True
@@ -338,10 +515,19 @@ class MainWindow(QMainWindow):
     def save_brief(self, path) -> bool:
         """Write the filter panel's brief as TOML."""
         try:
-            foncier.write_brief(self.filters.brief(), path)
+            brief = self.filters.brief()
+            foncier.write_brief(brief, path)
+        except foncier.BriefError as exc:
+            self.show_error("Enregistrement impossible", brief_message(exc), str(exc))
+            return False
         except (foncier.FoncierError, OSError) as exc:
             self.show_error("Enregistrement impossible", str(exc))
             return False
+        self.doc.current = brief
+        self.doc.saved(path)
+        self.settings.add_recent("briefs", path)
+        self._update_recent()
+        self._update_title()
         self.statusBar().showMessage(f"Cahier des charges enregistré : {path}", 5000)
         return True
 
@@ -413,8 +599,9 @@ class MainWindow(QMainWindow):
         self.filters.set_groups(index.groups)
         self.runner.set_index(self.index)
         self.zoom_all()
-        name = _source_name(inventory.source) if inventory.source else "inventaire en mémoire"
-        self.setWindowTitle(f"Foncier — {name}")
+        self.source_name = (_source_name(inventory.source) if inventory.source
+                            else "inventaire en mémoire")
+        self._update_title()
         self.counts_label.setText(f"{fmt_number(self.index.n, 0)} terrains — calcul en cours…")
         self.inventoryShown.emit(index)
         try:
@@ -441,6 +628,8 @@ class MainWindow(QMainWindow):
         self.current = view
         self.scene.plot_layer.set_status(view.code)
         self.model.set_view(view)
+        if previous is None:
+            fit_columns(self.table, self.model)
         self.counts_label.setText(self._counts_text(view))
         if self.selected is not None:
             selected = self.selected
@@ -476,6 +665,13 @@ class MainWindow(QMainWindow):
             n = view.n_assemblies
             text += (f" &nbsp; + <b>{fmt_number(n, 0)}</b> assemblage{'s' if n > 1 else ''} "
                      "de terrains voisins")
+        near = 0 if view.near is None else len(view.near)
+        if near:
+            text += (f"<br>{fmt_number(near, 0)} presque compatible{'s' if near > 1 else ''} "
+                     "(un seul critère non respecté : voir le détail du terrain)")
+        funnel = funnel_sentence(view)
+        if funnel:
+            text += f"<br><b>{funnel}</b>"
         return text
 
     # -- selection ---------------------------------------------------------------------------
@@ -558,6 +754,10 @@ class MainWindow(QMainWindow):
             self.map.fit_rect(self.scene.plot_rect(self._members(self.selected)), margin=1.5)
 
     def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self._save_layout()
         self.opener.shutdown()
         self.runner.shutdown()
         if self.error_box is not None:
@@ -577,8 +777,8 @@ def _results_table(model: ResultsModel) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(22)
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for col, width in enumerate((44, 124, 140, 100, 100, 52, 120, 80)):
-        table.setColumnWidth(col, width)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)   # the full text is the tooltip
+    fit_columns(table, model)
     return table
 
 

@@ -35,14 +35,17 @@ import shapely
 
 import foncier
 from foncier.analysis.assembly import find_assemblies
+from foncier.analysis.decision import completeness, funnel, near_misses
+from foncier.analysis.stability import stability_sentence, weight_stability
 from foncier.core.matching import STATUS_CODES, STATUSES
 from foncier.core.schema import CONSTRAINT_KINDS
-from foncier.wording import STATUS_LABELS
+from foncier.wording import STATUS_LABELS, STATUS_NAMES, fmt_fixed, fmt_number
 
 from .rings import RingData, ring_data_from_geometries
 
 __all__ = ["PlotIndex", "MatchView", "view_from_match", "STATUS_CODES", "STATUS_ORDER",
-           "plot_index_from_inventory", "plot_index_from_source", "constraint_groups"]
+           "plot_index_from_inventory", "plot_index_from_source", "constraint_groups",
+           "plot_tooltip", "funnel_sentence"]
 
 STATUS_ORDER = tuple(STATUSES)
 #: Code of a plot before any match has run.
@@ -218,7 +221,27 @@ class MatchView:
     columns: dict[str, np.ndarray]
     assemblies: gpd.GeoDataFrame | None = None
     members: list[np.ndarray] = field(default_factory=list)
+    near: pd.DataFrame | None = None
+    funnel: pd.DataFrame | None = None
+    stability: pd.DataFrame | None = None
     _reasons: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def stability_of(self, plot_id: str) -> list[str]:
+        """The weight stability sentences of a plot (empty when it is not among the best
+        plots analysed)."""
+        st = self.stability
+        if st is None or not len(st):
+            return []
+        rows = st[st["plot_id"] == plot_id]
+        return [stability_sentence(w, lo, hi, current=cur) for w, lo, hi, cur in
+                zip(rows["weight"], rows["low"], rows["high"], rows["current"], strict=True)]
+
+    def near_miss_of(self, plot_id: str) -> str | None:
+        """The relaxation that would make a near miss pass, or None."""
+        if self.near is None or not len(self.near):
+            return None
+        hit = self.near[self.near["plot_id"] == plot_id]
+        return str(hit["sentence"].iloc[0]) if len(hit) else None
 
     @property
     def n_plots(self) -> int:
@@ -288,6 +311,7 @@ def _with_assemblies(index: PlotIndex, columns: dict[str, np.ndarray], frame: gp
         "score": frame["score"].to_numpy(dtype=float),
         "net_area_ha": frame["net_area_ha"].to_numpy(dtype=float),
         "price": price,
+        "completeness": np.full(len(frame), np.nan),
         "assembly": np.ones(len(frame), dtype=bool),
     }
     merged = {k: np.concatenate([columns[k], extra[k]]) for k in extra}
@@ -316,6 +340,7 @@ def view_from_match(index: PlotIndex, brief: foncier.Brief, generation: int) -> 
         "score": result.score[o],
         "net_area_ha": result.net_area_ha[o],
         "price": index.price[o],
+        "completeness": completeness(result)[o],
         "assembly": np.zeros(len(o), dtype=bool),
     }
     frame, members = None, []
@@ -325,4 +350,52 @@ def view_from_match(index: PlotIndex, brief: foncier.Brief, generation: int) -> 
             members = _assembly_members(index, frame)
             columns = _with_assemblies(index, columns, frame, members, labels)
     return MatchView(generation=generation, result=result, code=code, columns=columns,
-                     assemblies=frame, members=members)
+                     assemblies=frame, members=members, near=near_misses(result),
+                     funnel=funnel(result), stability=weight_stability(result))
+
+
+def plot_tooltip(index: PlotIndex, view: MatchView | None, position: int) -> str:
+    """A plot's tooltip on the map: id, status, score and its first reason.
+
+    Examples
+    --------
+    >>> import foncier
+    >>> index = plot_index_from_source(None)
+    >>> view = view_from_match(index, foncier.Brief(name="t", min_area_ha=50), generation=1)
+    >>> print(plot_tooltip(index, view, int(view.result.order[-1])))     # doctest: +ELLIPSIS
+    Terrain ... — Incompatible, score ...
+    Non disponible : ...
+    """
+    pid = str(index.plot_ids[position])
+    if view is None:
+        return f"Terrain {pid} — {index.zone_names[position]}"
+    code = int(view.code[position])
+    head = (f"Terrain {pid} — {STATUS_NAMES[code]}, score "
+            f"{fmt_fixed(view.result.score[position], 1)}")
+    reasons = [r for r in view.reasons_of(np.array([position]))[0].split(" ; ") if r]
+    return head + ("\n" + reasons[0] if reasons else "")
+
+
+def funnel_sentence(view: MatchView) -> str:
+    """With no compatible plot, which criterion eliminates most (else an empty string).
+
+    Examples
+    --------
+    >>> import foncier
+    >>> index = plot_index_from_source(None)
+    >>> view = view_from_match(index, foncier.Brief(name="t", min_area_ha=500), generation=1)
+    >>> print(funnel_sentence(view))                 # doctest: +NORMALIZE_WHITESPACE
+    Aucun terrain compatible : le critère « Surface » élimine le plus de terrains
+    (329 sur 329), dont 247 pour ce seul critère.
+    """
+    if view.result.counts["match"] or view.funnel is None or not len(view.funnel):
+        return ""
+    top = view.funnel.iloc[0]
+    if not int(top["fails"]):
+        return ""
+    n = view.n_plots
+    text = (f"Aucun terrain compatible : le critère « {top['label']} » élimine le plus de "
+            f"terrains ({fmt_number(int(top['fails']), 0)} sur {fmt_number(n, 0)}).")
+    if int(top["only_fail"]):
+        text = text[:-1] + f", dont {fmt_number(int(top['only_fail']), 0)} pour ce seul critère."
+    return text

@@ -15,11 +15,11 @@ Examples
 >>> view = view_from_match(index, foncier.Brief(name="Atelier", min_area_ha=1), generation=1)
 >>> model = ResultsModel()
 >>> model.set_view(view)
->>> model.rowCount(), model.data(model.index(0, 4)), model.data(model.index(0, 5))
+>>> model.rowCount(), model.data(model.index(0, 2)), model.data(model.index(0, 4))
 (329, 'compatible', '88,1')
->>> model.sort(5, Qt.SortOrder.AscendingOrder)      # by score, lowest first
->>> model.data(model.index(0, 5))
-'4,4'
+>>> model.sort(4, Qt.SortOrder.AscendingOrder)      # by score, lowest first
+>>> model.data(model.index(0, 4)), model.data(model.index(0, 6))     # one format per column
+('4,4', '7,50')
 """
 
 from __future__ import annotations
@@ -27,21 +27,32 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from foncier.wording import fmt_number
+from foncier.wording import fmt_fixed
 
 from .model import MatchView
 from .style import MATCH_TEXT_COLOR, STATUS_COLORS, assembly_icon, swatch_icon
 
-__all__ = ["ResultsModel", "COLUMNS", "POSITION_ROLE"]
+__all__ = ["ResultsModel", "COLUMNS", "POSITION_ROLE", "fit_columns"]
 
 #: (column key, French header)
-COLUMNS = [("rank", "Rang"), ("plot_id", "Terrain"), ("zone", "Zone d'activité"),
-           ("commune", "Commune"), ("status", "Statut"), ("score", "Score"),
+#: The reason sits next to the status (what decides is read first); zone and commune last.
+COLUMNS = [("rank", "Rang"), ("plot_id", "Terrain"), ("status", "Statut"),
+           ("reasons", "Motifs"), ("score", "Score"), ("completeness", "Fiabilité"),
            ("net_area_ha", "Surface nette (ha)"), ("price", "Prix (€/m²)"),
-           ("reasons", "Motifs")]
+           ("zone", "Zone d'activité"), ("commune", "Commune")]
+#: Header tooltips.
+HEADER_TIPS = {
+    "completeness": "Fiabilité : part des critères demandés dont le verdict est connu "
+                    "(respecté ou non respecté) ; le reste est à vérifier.",
+    "reasons": "Motifs : les critères non respectés puis ceux à vérifier.",
+    "score": "Score de 0 à 100 selon la pondération du cahier des charges.",
+}
+#: The longest content a column must show in full (its width is fitted to it).
+SAMPLE_TEXT = {"rank": "888 888", "score": "100,0", "completeness": "100 %",
+               "net_area_ha": "8 888,88", "price": "888,88", "status": "incompatible"}
 POSITION_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
-_NUMERIC = {"rank", "score", "net_area_ha", "price"}
+_NUMERIC = {"rank", "score", "net_area_ha", "price", "completeness"}
 
 
 class ResultsModel(QAbstractTableModel):
@@ -85,6 +96,8 @@ class ResultsModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section][0], COLUMNS[section][1])
         return None
 
     def position_of_row(self, row: int) -> int:
@@ -108,25 +121,15 @@ class ResultsModel(QAbstractTableModel):
         r = int(self._rows[index.row()])
         cols = self.view.columns
         if role == Qt.ItemDataRole.DisplayRole:
-            if key == "reasons":
-                text = self.reasons_of_rows([index.row()])[0]
-                return text or "—"
-            v = cols[key][r]
-            if key == "zone" and cols["assembly"][r]:
-                return f"Assemblage — {v}"
-            if key == "score":
-                return fmt_number(v, 1)
-            if key == "net_area_ha":
-                return fmt_number(v, 2)
-            if key == "price":
-                return "—" if v != v else fmt_number(v, 2)
-            return str(v) if v is not None else "—"
+            return self._text(key, r, index.row())
         if role == Qt.ItemDataRole.ToolTipRole and key == "reasons":
             return self.reasons_of_rows([index.row()])[0].replace(" ; ", "\n") or None
         if role == Qt.ItemDataRole.ToolTipRole and key in ("plot_id", "zone") \
                 and cols["assembly"][r]:
             ids = str(cols["plot_id"][r]).split("+")
             return f"Assemblage de {len(ids)} terrains voisins : " + ", ".join(ids)
+        if role == Qt.ItemDataRole.ToolTipRole:      # any cell: its full text (when elided)
+            return self._text(key, r, index.row())
         if role == Qt.ItemDataRole.DecorationRole and key == "status":
             return self._icons[int(cols["code"][r])]
         if role == Qt.ItemDataRole.DecorationRole and key == "plot_id" and cols["assembly"][r]:
@@ -140,6 +143,23 @@ class ResultsModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return cols[key][r] if key != "reasons" else self.reasons_of_rows([index.row()])[0]
         return None
+
+    def _text(self, key: str, r: int, row: int) -> str:
+        """A cell's text: one number format per column (2 decimals for areas and prices, 1 for
+        scores), "—" when unknown."""
+        cols = self.view.columns
+        if key == "reasons":
+            return self.reasons_of_rows([row])[0] or "—"
+        v = cols[key][r]
+        if key == "zone" and cols["assembly"][r]:
+            return f"Assemblage — {v}"
+        if key == "score":
+            return fmt_fixed(v, 1)
+        if key in ("net_area_ha", "price"):
+            return "—" if v != v else fmt_fixed(v, 2)
+        if key == "completeness":
+            return "—" if v != v else f"{fmt_fixed(100 * v, 0)} %"
+        return str(v) if v is not None else "—"
 
     # -- sorting ---------------------------------------------------------------------------
     def _sort_key(self, column: int) -> np.ndarray:
@@ -178,3 +198,23 @@ class ResultsModel(QAbstractTableModel):
         for idx in self.persistentIndexList():
             self.changePersistentIndex(idx, self.index(int(new_of_old[idx.row()]), idx.column()))
         self.layoutChanged.emit()
+
+
+def fit_columns(table, model: ResultsModel) -> None:
+    """Column widths fitted to their content: the header, the longest value a column can hold
+    (ranks of 6 digits) and the rows shown; the reasons get what is left, at least 240 px
+    (elided, the full text as tooltip)."""
+    fm = table.fontMetrics()
+    header_fm = table.horizontalHeader().fontMetrics()
+    rows = range(min(model.rowCount(), 200))
+    for col, (key, title) in enumerate(COLUMNS):
+        if key == "reasons":
+            continue
+        texts = [SAMPLE_TEXT.get(key, "")]
+        texts += [str(model.data(model.index(r, col)) or "") for r in rows]
+        width = max(fm.horizontalAdvance(t) for t in texts) + 18
+        if key in ("status", "plot_id"):
+            width += 22                                   # the swatch or assembly icon
+        width = max(width, header_fm.horizontalAdvance(title) + 24)
+        table.setColumnWidth(col, min(width, 260 if key in ("zone", "commune") else 150))
+    table.setColumnWidth([k for k, _ in COLUMNS].index("reasons"), 260)

@@ -31,7 +31,7 @@ def test_a_bad_inventory_on_the_command_line_falls_back_to_the_sample(qtbot, tmp
     bad = tmp_path / "vide.gpkg"
     bad.write_bytes(b"")
     win = build_window(bad, foncier.sample_brief_paths()[0], delay_ms=10)
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=lambda w: w.doc.stack.setClean())
     assert win.index is None and win.opener.busy         # opening off the GUI thread
     with qtbot.waitSignals([win.errorShown, win.inventoryShown], order="strict",
                            timeout=30_000):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from foncier_gui.errors import brief_message
 from foncier_gui.filters import FilterPanel
 from PySide6.QtCore import Qt
 
@@ -63,7 +64,7 @@ def test_filling_the_panel_fires_no_change(panel, qtbot):
 
 def test_selectors_are_offered_from_the_inventory_groups(panel, sample_inventory):
     items = panel.selector_list("forbidden_constraints")
-    offered = [items.item(i).data(Qt.ItemDataRole.UserRole) for i in range(items.count())]
+    offered = items.offered()
     for kind, level in sample_inventory.geometry.groups:
         assert (f"{kind}:{level}" if level else kind) in offered
     assert "flood" in offered                                # every level of a kind
@@ -122,7 +123,10 @@ def test_an_invalid_combination_shows_the_library_message(panel, qtbot):
         panel.fields["max_area_ha"].editor.setValue(5)
     with pytest.raises(foncier.BriefError, match="min_area_ha") as exc:
         panel.brief()
-    assert blocker.args[0] == str(exc.value)
+    # The form's labels, not the TOML keys.
+    assert blocker.args[0] == brief_message(exc.value)
+    assert blocker.args[0].startswith("Surface nette minimale : ")
+    assert "min_area_ha" not in blocker.args[0]
     assert not panel.error_label.isHidden()
     assert "supérieur" in panel.error_label.text()
 
@@ -142,9 +146,10 @@ def test_numbers_are_shown_and_typed_with_a_decimal_comma(panel, qtbot):
     editor = panel.fields["power_mw"].editor
     panel.ensureWidgetVisible(editor)
     editor.selectAll()
-    with qtbot.waitSignal(panel.briefChanged) as blocker:
+    # Applied as typed: no Return nor Tab needed.
+    with qtbot.waitSignal(panel.briefChanged,
+                          check_params_cb=lambda b: b.power_mw == 8.5) as blocker:
         qtbot.keyClicks(editor, "8,5")
-        qtbot.keyClick(editor, Qt.Key.Key_Return)
     assert blocker.args[0].power_mw == 8.5
     assert editor.text() == "8,5 MW"
 
@@ -156,3 +161,39 @@ def test_a_value_with_more_decimals_than_shown_is_kept_until_edited(panel):
     assert panel.brief() == brief
     panel.fields["water_m3_day"].editor.setValue(150)
     assert panel.brief().water_m3_day == 150.0
+
+
+def test_every_field_has_a_tooltip_with_its_rule(panel):
+    for key, field in {**panel.fields, **panel.weights}.items():
+        assert field.check.toolTip(), key
+        assert field.editor.toolTip(), key
+    tip = panel.fields["forbidden_constraints"].check.toolTip()
+    assert "1 m²" in tip
+    assert "vol d'oiseau" in panel.fields["motorway_max_km"].check.toolTip()
+    assert "Inconnu si le prix" in panel.fields["max_price_eur_m2"].editor.toolTip()
+
+
+def test_constraint_choices_are_a_drop_down_with_a_summary(panel, qtbot):
+    button = panel.selector_list("forbidden_constraints")
+    panel.set_brief(foncier.Brief(name="x", forbidden_constraints=("seveso",
+                                                                   "flood:interdiction")))
+    assert button.summary() == "Seveso, Inondation (PPRI) — zone d'interdiction"
+    assert "Seveso, Inondation (PPRI) — zone d'interdiction" in button.toolTip()
+    assert button.sizeHint().height() < 50            # one line, not a 4-row list
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        button.set_checked("seveso", False)
+    assert blocker.args[0].forbidden_constraints == ("flood:interdiction",)
+    assert button.summary() == "Inondation (PPRI) — zone d'interdiction"
+    button.set_checked("flood:interdiction", False)
+    assert button.summary() == "aucune"
+
+
+def test_the_start_of_works_and_delays_round_trip(panel, qtbot):
+    brief = foncier.Brief(name="Usine", start_works_by=dt.date(2028, 1, 31),
+                          delays=(("building_permit", 4.0),))
+    panel.set_brief(brief)
+    assert panel.brief() == brief
+    with qtbot.waitSignal(panel.briefChanged) as blocker:
+        panel.fields["start_works_by"].check.setChecked(False)
+    assert blocker.args[0].start_works_by is None
+    assert blocker.args[0].delays == (("building_permit", 4.0),)   # kept though not shown

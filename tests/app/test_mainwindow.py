@@ -27,7 +27,7 @@ def window(qtbot, sample_inventory):
     brief = foncier.read_brief(next(p for p in foncier.sample_brief_paths()
                                     if p.stem == "logistique"))
     win = MainWindow(brief=brief, delay_ms=50)
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=lambda w: w.doc.stack.setClean())
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
@@ -66,9 +66,12 @@ def test_window_opens_on_the_sample_with_the_library_ranking(window, sample_inve
     assert window.busy.isHidden()
     menus = {a.text(): [x.text() for x in a.menu().actions() if x.text()]
              for a in window.menuBar().actions()}
-    assert menus["&Fichier"] == ["Ouvrir un inventaire…", "Ouvrir un cahier des charges…",
-                                 "Enregistrer le cahier des charges…", "Exporter le tableau…",
-                                 "Exporter le PDF investisseur…", "Quitter"]
+    assert menus["&Fichier"] == ["Ouvrir un inventaire…", "Inventaires récents",
+                                 "Ouvrir un cahier des charges…", "Cahiers des charges récents",
+                                 "Enregistrer le cahier des charges",
+                                 "Enregistrer le cahier des charges sous…",
+                                 "Exporter le tableau…", "Exporter le PDF investisseur…",
+                                 "Quitter"]
     assert "Zoom sur les résultats" in menus["&Affichage"]
     assert "Zoom sur la sélection" in menus["&Affichage"]
 
@@ -147,7 +150,8 @@ def test_clicking_a_plot_selects_its_row_and_explains_it(window, qtbot):
     table = library_table(window.index.inventory, window.filters.brief())
     assert row == table["plot_id"].tolist().index(pid)
     shown = window.detail.verdict_rows()
-    verdicts = result.explain(pid)
+    order = {"fail": 0, "unknown": 1, "pass": 2}     # fails first, then unknowns, then passes
+    verdicts = sorted(result.explain(pid), key=lambda v: order[v.outcome])
     assert [(r[0], r[1], r[4]) for r in shown] == [(v.label, v.outcome, v.reason)
                                                    for v in verdicts]
     assert pid in window.detail.title.text()
@@ -345,9 +349,14 @@ def test_a_bad_geopackage_shows_the_library_message_and_the_app_stays_usable(
         window.open_inventory(bad)
         assert not window.filters.isEnabled()                 # while it opens
         assert not window.actions["export_table"].isEnabled()
-    assert blocker.args[0] == str(exc.value)
+    # French first, the library's message (with GDAL's words) behind « Détails ».
+    text = window.error_box.text()
+    assert blocker.args[0] == text
+    assert text == ("Impossible d'ouvrir l'inventaire « cassé.gpkg » : ce fichier n'est pas un "
+                    "GeoPackage lisible.")
+    assert "DRIVER" not in text and str(bad) not in text
+    assert window.error_box.detailedText() == str(exc.value)
     assert window.error_box.isVisible()
-    assert window.error_box.text() == str(exc.value)
     assert window.index.inventory is sample_inventory
     assert window.filters.isEnabled() and window.actions["export_table"].isEnabled()
     assert window.busy.isHidden()
@@ -364,7 +373,9 @@ def test_a_geopackage_without_plots_is_refused(window, qtbot, tmp_path, sample_i
         foncier.open_inventory(path)
     with qtbot.waitSignal(window.errorShown, timeout=TIMEOUT):
         window.open_inventory(path)
-    assert window.error_box.text() == str(exc.value)
+    assert window.error_box.text().startswith("Impossible d'ouvrir l'inventaire "
+                                              "« sans_terrains.gpkg » : 3 problèmes")
+    assert window.error_box.detailedText() == str(exc.value)
     assert window.model.rowCount() == len(sample_inventory.plots) + window.current.n_assemblies
     assert window.index.inventory is sample_inventory
 
@@ -378,8 +389,12 @@ def test_a_bad_brief_shows_the_library_message_and_the_app_stays_usable(
     before = window.filters.brief()
     with qtbot.waitSignal(window.errorShown) as blocker:
         assert not window.open_brief(bad)
-    assert blocker.args[0] == str(exc.value)
-    assert "min_area_ha" in window.error_box.text() and "surface" in window.error_box.text()
+    text = window.error_box.text()
+    assert blocker.args[0] == text
+    assert "Surface nette minimale : -4 est négatif" in text     # the form's label
+    assert "land.min_area_ha" not in text
+    assert "surface" in text                                     # an unknown key stays named
+    assert window.error_box.detailedText() == str(exc.value)
     assert window.filters.brief() == before
     window.error_box.close()
     with qtbot.waitSignal(window.viewUpdated, timeout=TIMEOUT):
@@ -466,19 +481,19 @@ def test_selecting_an_assembly_outlines_its_members_and_shows_its_verdicts(windo
         if reason:
             assert reason in title
     shown = window.detail.verdict_rows()
-    criteria = list(view.result.criteria)
+    order = {"fail": 0, "unknown": 1, "pass": 2}
+    criteria = sorted(view.result.criteria, key=lambda c: order[frame_row[c]])
     assert [r[0] for r in shown] == [foncier.core.criteria.LABELS[c] for c in criteria]
     assert [r[1] for r in shown] == [frame_row[c] for c in criteria]
     area = shown[criteria.index("area")]
     assert area[1] == "pass"                         # together they reach the minimum area
     assert area[2].startswith(foncier.wording.fmt_number(frame_row["net_area_ha"], 2))
     # Under each criterion, every member's own verdict (each member alone is too small).
-    tree = window.detail.verdicts
-    area_item = tree.topLevelItem(criteria.index("area"))
-    assert area_item.childCount() == len(ids)
-    for i, pid in enumerate(ids):
-        assert area_item.child(i).text(0).startswith(f"{pid} : Surface nette")
-        assert "demandés" in area_item.child(i).text(0)
+    under = window.detail.member_verdicts(foncier.core.criteria.LABELS["area"])
+    assert len(under) == len(ids)
+    for text, pid in zip(under, ids, strict=True):
+        assert text.startswith(f"{pid} : Surface nette")
+        assert "demandés" in text
     assert window.detail.constraints.topLevelItemCount() == len(ids)
 
 
@@ -531,7 +546,7 @@ def test_opening_the_sample_in_the_background_fills_the_map_and_table(qtbot, sam
     brief = foncier.read_brief(next(p for p in foncier.sample_brief_paths()
                                     if p.stem == "logistique"))
     win = MainWindow(brief=brief, delay_ms=50)
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=lambda w: w.doc.stack.setClean())
     win.show()
     qtbot.waitExposed(win)
     with qtbot.waitSignal(win.opener.geometryReady, timeout=TIMEOUT) as geometry:
@@ -549,7 +564,7 @@ def test_opening_the_sample_in_the_background_fills_the_map_and_table(qtbot, sam
     assert win.index is index and win.scene.index is index
     assert win.filters.isEnabled() and win.actions["export_pdf"].isEnabled()
     assert win.statusBar().currentMessage() == "Inventaire ouvert : normandie.gpkg"
-    assert win.windowTitle() == "Foncier — normandie.gpkg"
+    assert win.windowTitle().endswith(" — normandie.gpkg — Foncier")
     assert geometry.args[0] is index                    # precomputed by the opening worker
     assert index.groups == sample_inventory.geometry.groups
     assert win.layer_list.item_for("constraint:flood:interdiction") is not None
@@ -607,7 +622,7 @@ def test_a_geopackage_without_crs_keeps_the_previous_inventory(window, qtbot, tm
     assert window.error_box.text() == blocker.args[0]
     assert window.index.inventory is sample_inventory
     assert shown_statuses(window) == before
-    assert window.windowTitle() != "Foncier — sans_crs.gpkg"
+    assert "sans_crs.gpkg" not in window.windowTitle()
 
 
 def test_quick_opens_show_only_the_last_inventory(window, qtbot, tmp_path):
@@ -636,4 +651,4 @@ def test_quick_opens_show_only_the_last_inventory(window, qtbot, tmp_path):
     assert window.model.rowCount() == 2
     assert sorted(shown_statuses(window)) == sorted(
         library_statuses(shown[0].inventory, window.filters.brief()))
-    assert window.windowTitle() == "Foncier — petit.gpkg"
+    assert window.windowTitle().endswith(" — petit.gpkg — Foncier")

@@ -49,9 +49,9 @@ def test_sorting_by_a_column_and_back_by_rank(qtbot, inventory):
 
     ranked = column("plot_id")
     model.sort(COL["price"], Qt.SortOrder.AscendingOrder)
-    assert column("price") == ["5", "10", "30", "—"]          # unknown prices last
+    assert column("price") == ["5,00", "10,00", "30,00", "—"]  # unknown last, 2 decimals
     model.sort(COL["price"], Qt.SortOrder.DescendingOrder)
-    assert column("price") == ["30", "10", "5", "—"]
+    assert column("price") == ["30,00", "10,00", "5,00", "—"]
     model.sort(COL["rank"], Qt.SortOrder.AscendingOrder)
     assert column("plot_id") == ranked
     for r in range(model.rowCount()):
