@@ -34,7 +34,7 @@ from foncier.core.missing import is_missing
 from foncier.core.schema import LAYERS, LEGAL_TABLES
 from foncier.errors import InventoryError, OutputError
 
-__all__ = ["transaction", "read_table", "is_url", "sql_value", "Database"]
+__all__ = ["transaction", "read_table", "store_table", "is_url", "sql_value", "Database"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _GPKG_TYPES = {"text": "TEXT", "real": "REAL", "bool": "BOOLEAN", "date": "DATE",
@@ -270,3 +270,10 @@ def read_table(source: str | os.PathLike, table: str, *, schema: str | None = No
     """The rows of a legal table of an inventory (empty when the table does not exist yet)."""
     with transaction(source, schema=schema, create=False) as db:
         return db.read(table)
+
+
+def store_table(source: str | os.PathLike, table: str, frame: pd.DataFrame, *,
+                schema: str | None = None) -> None:
+    """Replace the legal table ``table`` of an inventory by ``frame``, in one transaction."""
+    with transaction(source, schema=schema, create=False) as db:
+        db.replace_table(table, frame)
