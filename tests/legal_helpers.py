@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shapely
-
 from builders import make_layers
+
 from foncier.core.inventory import write_inventory
 
 

@@ -42,7 +42,7 @@ __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 #: Modules that add sub-commands, in the order of ``foncier --help``; each has
 #: ``register(subparsers)``. A module missing from the installation is skipped.
 COMMAND_MODULES = ("foncier.cli.matching", "foncier.cli.inventory", "foncier.cli.batch",
-                   "foncier.cli.standards", "foncier.cli.app")
+                   "foncier.cli.standards", "foncier.cli.legal", "foncier.cli.app")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -217,18 +217,19 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
 # (owners, occupants, consultation, history, adoptions) have no geometry and live beside the
 # layers in the same store (see foncier.legal). They are never part of an ``Inventory``: only
 # foncier.legal reads them, which keeps private owners out of every published output.
-LAYERS["plots"].update({
+#: Optional columns of the legal inventory, outside ``LAYERS`` so that an inventory without them
+#: validates as before (foncier.legal checks them).
+LEGAL_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {"plots": {
     #: Last day a CFE-liable activity used the unit; null = no such activity known (never used).
     "cfe_activity_until": ("date", False),
     #: First day of the current unoccupied period; null = occupied or not known.
     "unoccupied_since": ("date", False),
     #: Date of the last change of the plot's attributes (the CNIG ``terr_actu_date``).
     "updated_on": ("date", False),
-})
-LAYERS["sites"].update({
+}, "sites": {
     #: Date of the last change of the zone's attributes (the CNIG ``site_actu_date``).
     "updated_on": ("date", False),
-})
+}}
 #: Owner kinds: a public body, a company (with its SIREN), a private person (personal data).
 OWNER_KINDS = ("public", "company", "person")
 #: Recipients of the consultation and the states of their letter.
@@ -290,4 +291,5 @@ ENUMS.update({
     ("consultation", "recipient_kind"): RECIPIENT_KINDS,
     ("consultation", "status"): CONSULTATION_STATUSES,
 })
-__all__ += ["OWNER_KINDS", "RECIPIENT_KINDS", "CONSULTATION_STATUSES", "LEGAL_TABLES"]
+__all__ += ["OWNER_KINDS", "RECIPIENT_KINDS", "CONSULTATION_STATUSES", "LEGAL_TABLES",
+            "LEGAL_COLUMNS"]

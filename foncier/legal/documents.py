@@ -10,7 +10,8 @@ Examples
 >>> import datetime as dt
 >>> french_date(dt.date(2026, 3, 1)), french_date(dt.date(2026, 12, 25))
 ('1er mars 2026', '25 décembre 2026')
->>> print(to_html({"title": "Essai", "paragraphs": ["A & B"], "tables": []})[-60:].strip())
+>>> page = to_html({"title": "Essai", "paragraphs": ["A & B"], "tables": []})
+>>> print(page.split("<body>")[1].strip())
 <h1>Essai</h1>
 <p>A &amp; B</p>
 </body></html>

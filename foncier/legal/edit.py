@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from foncier.core.missing import is_missing
-from foncier.core.schema import ID_COLUMNS, LAYERS
+from foncier.core.schema import ID_COLUMNS, LAYERS, LEGAL_COLUMNS
 from foncier.core.validation import check_layers, restore_stored_values
 from foncier.errors import EditConflictError, InventoryError, Problem
 from foncier.io.store import read_layers
@@ -80,7 +80,7 @@ def format_value(value: Any) -> str | None:
 def _validated(source, layer: str, row_id: str, changes: Mapping[str, Any], schema
                ) -> tuple[dict[str, Any], list[Problem]]:
     """The changes as their column's typed values; an error names every bad value."""
-    spec = LAYERS[layer]
+    spec = _spec(layer)
     id_col = ID_COLUMNS[layer]
     unknown = [c for c in changes if c not in spec or c == id_col or c in _FIXED]
     where = f"{layer}[{row_id}]"
@@ -106,13 +106,26 @@ def _validated(source, layer: str, row_id: str, changes: Mapping[str, Any], sche
     layers[layer] = frame
     checked, problems = check_layers(layers, require_all=False)
     mine = [p for p in problems if p.where == layer and p.row == row_id]
+    for col in changes:
+        if col in LEGAL_COLUMNS[layer] and not is_missing(changes[col]):
+            try:
+                sql_value(changes[col], spec[col][0])
+            except ValueError:
+                mine.append(Problem(layer, row_id, f"{col} = « {changes[col]} » n'est pas une "
+                                    "date AAAA-MM-JJ : corrigez ou videz la valeur."))
     errors = [p for p in mine if p.severity == "error"]
     if errors:
         raise InventoryError(errors)
     out = checked[layer]
     values = out.loc[out[id_col].astype(str) == row_id].iloc[0]
-    typed = {c: sql_value(values[c], spec[c][0]) for c in changes}
+    typed = {c: sql_value(changes[c] if c in LEGAL_COLUMNS[layer] else values[c], spec[c][0])
+             for c in changes}
     return typed, [p for p in mine if p.severity == "warning"]
+
+
+def _spec(layer: str) -> dict[str, tuple[str, bool]]:
+    """The columns of ``layer``: the data contract's and the legal inventory's."""
+    return {**LAYERS[layer], **LEGAL_COLUMNS[layer]}
 
 
 def _stored(db: Database, layer: str, id_col: str, row_id: str, cols: list[str]
@@ -121,14 +134,14 @@ def _stored(db: Database, layer: str, id_col: str, row_id: str, cols: list[str]
     have = set(db.columns(layer))
     for col in cols:
         if col not in have:
-            db.add_column(layer, col, LAYERS[layer][col][0])
+            db.add_column(layer, col, _spec(layer)[col][0])
     lock = " FOR UPDATE" if db.postgis else ""
     row = db.execute(f"SELECT {', '.join(_ident(c) for c in cols)} FROM {_ident(layer)} "
                      f"WHERE {_ident(id_col)} = ?{lock}", (row_id,)).fetchone()
     if row is None:
         raise InventoryError([Problem(layer, row_id, f"« {row_id} » a été supprimé de la couche "
                                       f"{layer} entre-temps : rechargez l'inventaire.")])
-    return {c: sql_value(v, LAYERS[layer][c][0]) for c, v in zip(cols, row, strict=True)}
+    return {c: sql_value(v, _spec(layer)[c][0]) for c, v in zip(cols, row, strict=True)}
 
 
 def _last_editor(db: Database, layer: str, row_id: str) -> str:
@@ -143,7 +156,7 @@ def _last_editor(db: Database, layer: str, row_id: str) -> str:
 def _check_expected(db: Database, layer: str, row_id: str, stored: dict, expected: Mapping
                     ) -> None:
     """Refuse the save when a value read before editing has changed since (someone saved)."""
-    kinds = LAYERS[layer]
+    kinds = _spec(layer)
     differ = [c for c in expected
               if sql_value(expected[c], kinds[c][0]) != stored[c]]
     if not differ:
@@ -170,7 +183,7 @@ def edit_row(source: str | os.PathLike, layer: str, row_id: str, changes: Mappin
     typed, warnings = _validated(source, layer, row_id, changes, schema)
     id_col = ID_COLUMNS[layer]
     expected = dict(expected or {})
-    bad = [c for c in expected if c not in LAYERS[layer]]
+    bad = [c for c in expected if c not in _spec(layer)]
     if bad:
         raise InventoryError([Problem(layer, row_id, f"expected= nomme une colonne inconnue : "
                                       f"« {c} ».") for c in bad])

@@ -20,8 +20,8 @@ Examples
 >>> rows = pd.DataFrame([{"plot_id": "P1", "name": "SARL Exemple", "kind": "société",
 ...                       "siren": "732829321"}])
 >>> _, problems = check_owners(rows, {"P1"})
->>> print(problems[0])
-owners[ligne 2]: siren = « 732829321 » n'est pas un SIREN valide (9 chiffres, clé de Luhn) : corrigez-le.
+>>> print(problems[0].where, problems[0].row, problems[0].message[:47])
+owners ligne 2 siren = « 732829321 » n'est pas un SIREN valide
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def check_owners(frame: pd.DataFrame, plot_ids: Iterable[str], *,
     problems: list[Problem] = []
     out = []
     ids = _col(frame, "owner_id")
-    for pos, (_, row) in enumerate(frame.iterrows()):
+    for pos in range(len(frame)):
         line = f"ligne {pos + 2}"
         before = len(problems)
 

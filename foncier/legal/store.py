@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from foncier.core.missing import is_missing
-from foncier.core.schema import LAYERS, LEGAL_TABLES
+from foncier.core.schema import LEGAL_TABLES
 from foncier.errors import InventoryError, OutputError
 
 __all__ = ["transaction", "read_table", "store_table", "is_url", "sql_value", "Database"]
@@ -52,11 +52,6 @@ def _ident(name: str) -> str:
     if not _NAME.match(name):
         raise ValueError(f"nom de table ou de colonne refusé : {name!r}")
     return f'"{name}"'
-
-
-def _kind(table: str, column: str) -> str:
-    spec = LEGAL_TABLES.get(table) or LAYERS.get(table) or {}
-    return spec.get(column, ("text", False))[0]
 
 
 def sql_value(value: Any, kind: str) -> Any:

@@ -6,9 +6,9 @@ import os
 import secrets
 
 import pytest
+from builders import make_layers
 from legal_helpers import plots_rows
 
-from builders import make_layers
 from foncier.core.inventory import open_inventory, write_inventory
 from foncier.errors import EditConflictError
 from foncier.legal.edit import edit_plot, read_history
