@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "FoncierError",
+    "LegalError",
+    "EditConflictError",
     "FoncierWarning",
     "BriefError",
     "InventoryError",
@@ -147,3 +149,22 @@ class FricheError(StandardsError):
 
 class LayerError(StandardsError):
     """A layer file cannot be added: the message says which file, column or row, and the fix."""
+
+
+class LegalError(_ProblemsError):
+    """A legal-inventory table (owners, occupants, consultation) or edit is invalid: every
+    problem names its table, row and column and how to fix it."""
+
+
+class EditConflictError(FoncierError):
+    """Someone else saved the same row since it was read: the edit is refused, nothing changed.
+
+    Attributes
+    ----------
+    current : dict
+        The row's values as the other person saved them (column -> value).
+    """
+
+    def __init__(self, message: str, current: dict):
+        super().__init__(message)
+        self.current = dict(current)

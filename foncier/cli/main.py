@@ -44,8 +44,8 @@ __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 #: Modules that add sub-commands, in the order of ``foncier --help``; each has
 #: ``register(subparsers)``. A module missing from the installation is skipped.
 COMMAND_MODULES = ("foncier.cli.matching", "foncier.cli.inventory", "foncier.cli.batch",
-                   "foncier.cli.standards", "foncier.cli.gaps", "foncier.cli.cache",
-                   "foncier.cli.app")
+                   "foncier.cli.standards", "foncier.cli.gaps", "foncier.cli.legal",
+                   "foncier.cli.cache", "foncier.cli.app")
 #: Set to ``1`` by ``--no-cache`` (or by the user) to bypass the on-disk cache.
 NO_CACHE_ENV = "FONCIER_NO_CACHE"
 

@@ -211,3 +211,85 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("constraints", "kind"): CONSTRAINT_KINDS,
     ("infrastructure", "kind"): INFRA_KINDS,
 }
+
+# --- Legal inventory of activity zones (code de l'urbanisme, art. L318-8-2) -------------------
+# Plots and sites gain the facts the legal vacancy needs and an update date; the legal tables
+# (owners, occupants, consultation, history, adoptions) have no geometry and live beside the
+# layers in the same store (see foncier.legal). They are never part of an ``Inventory``: only
+# foncier.legal reads them, which keeps private owners out of every published output.
+#: Optional columns of the legal inventory, outside ``LAYERS`` so that an inventory without them
+#: validates as before (foncier.legal checks them).
+LEGAL_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {"plots": {
+    #: Last day a CFE-liable activity used the unit; null = no such activity known (never used).
+    "cfe_activity_until": ("date", False),
+    #: First day of the current unoccupied period; null = occupied or not known.
+    "unoccupied_since": ("date", False),
+    #: Date of the last change of the plot's attributes (the CNIG ``terr_actu_date``).
+    "updated_on": ("date", False),
+}, "sites": {
+    #: Date of the last change of the zone's attributes (the CNIG ``site_actu_date``).
+    "updated_on": ("date", False),
+}}
+#: Owner kinds: a public body, a company (with its SIREN), a private person (personal data).
+OWNER_KINDS = ("public", "company", "person")
+#: Recipients of the consultation and the states of their letter.
+RECIPIENT_KINDS = ("owner", "occupant")
+CONSULTATION_STATUSES = ("à envoyer", "envoyé", "réponse reçue", "corrigé", "sans réponse")
+#: Table -> column -> (type, required). Types as in LAYERS, plus ``int``.
+LEGAL_TABLES: dict[str, dict[str, tuple[str, bool]]] = {
+    "owners": {
+        "owner_id": ("text", True),
+        "plot_id": ("text", True),
+        "name": ("text", True),
+        "kind": ("text", True),
+        "siren": ("text", False),
+        "address": ("text", False),
+        "share": ("real", False),
+    },
+    #: The CNIG ETABLISSEMENT table's columns (lower case), ``terr_id`` being the plot.
+    "occupants": {
+        "siret": ("text", True),
+        "siren": ("text", True),
+        "terr_id": ("text", False),
+        "etab_nom": ("text", True),
+        "etab_activite_code": ("text", False),
+        "etab_adresse": ("text", False),
+        "etab_actif": ("text", False),
+    },
+    "consultation": {
+        "recipient_id": ("text", True),
+        "recipient_kind": ("text", True),
+        "recipient_name": ("text", True),
+        "plot_ids": ("text", True),
+        "letter_date": ("date", False),
+        "answer_date": ("date", False),
+        "correction": ("text", False),
+        "status": ("text", True),
+    },
+    "consultation_period": {
+        "start_date": ("date", True),
+        "end_date": ("date", True),
+    },
+    "history": {
+        "layer": ("text", True),
+        "row_id": ("text", True),
+        "column_name": ("text", True),
+        "old_value": ("text", False),
+        "new_value": ("text", False),
+        "changed_at": ("text", True),
+        "changed_by": ("text", True),
+    },
+    "adoptions": {
+        "adopted_on": ("date", True),
+        "snapshot": ("text", True),
+        "fingerprint": ("text", True),
+        "next_update_due": ("date", True),
+    },
+}
+ENUMS.update({
+    ("owners", "kind"): OWNER_KINDS,
+    ("consultation", "recipient_kind"): RECIPIENT_KINDS,
+    ("consultation", "status"): CONSULTATION_STATUSES,
+})
+__all__ += ["OWNER_KINDS", "RECIPIENT_KINDS", "CONSULTATION_STATUSES", "LEGAL_TABLES",
+            "LEGAL_COLUMNS"]
