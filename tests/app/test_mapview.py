@@ -116,7 +116,7 @@ def test_the_legend_on_the_map_lists_what_is_shown_and_can_be_hidden(view):
     legend = view.legend
     assert legend.isVisible()
     assert {"Compatible", "À vérifier", "Incompatible", "Échangeur autoroutier", "Port",
-            "Communes"} <= set(legend.texts)
+            "Commune"} <= set(legend.texts)
     view.scene().set_layer_visible("infra:port", False)
     assert "Port" not in legend.texts
     assert legend.geometry().right() <= view.viewport().width()
