@@ -43,6 +43,7 @@ __all__ = ["BAND_TOLERANCES_M", "band_for_scale", "simplified_geometries", "Path
 #: than a pixel.
 BAND_TOLERANCES_M = (0.0, 4.0, 16.0, 64.0, 256.0, 1024.0)
 _GRID = 16             # tiles per side of a layer's extent
+_COARSE_GRID = 4       # ... in the bands of 64 m and coarser
 _AA_MIN_PX = 40        # antialiased outlines only for polygons at least this wide on screen
 
 
@@ -256,7 +257,10 @@ class PolygonLayer(_GroupMember):
         """One band of detail, built on first use."""
         band = self._bands.get(index)
         if band is None:
-            band = band_from_geometries(self.geoms, BAND_TOLERANCES_M[index])
+            tolerance = BAND_TOLERANCES_M[index]
+            # zoomed out, every tile is in view: fewer, larger paths (fewer draw calls)
+            grid = _GRID if tolerance < 64 else _COARSE_GRID
+            band = band_from_geometries(self.geoms, tolerance, grid=grid)
             self._bands[index] = band
         return band
 

@@ -152,7 +152,7 @@ class MapLegend(QFrame):
         self.collapse_button.setText("▾")
         self.collapse_button.setAutoRaise(True)
         self.collapse_button.setToolTip("Replier la légende")
-        self.collapse_button.clicked.connect(lambda: self.set_collapsed(not self.collapsed))
+        self.collapse_button.clicked.connect(self._toggle)
         self.close_button = QToolButton(self)
         self.close_button.setText("×")
         self.close_button.setAutoRaise(True)
@@ -172,6 +172,21 @@ class MapLegend(QFrame):
         self._max_height = 10_000
         self._body: QWidget | None = None
         self.set_sections([])
+
+    #: Whether the user folded or unfolded the legend (then the map no longer does it).
+    user_folded: bool | None = None
+
+    def _toggle(self) -> None:
+        self.user_folded = not self.collapsed
+        self.set_collapsed(self.user_folded)
+
+    def fold_for(self, area: int) -> None:
+        """Fold the legend when unfolded it would cover more than a fifth of a map of this
+        many pixels (unless the user chose)."""
+        if self.user_folded is not None or self._body is None:
+            return
+        body = self._body.sizeHint()
+        self.set_collapsed(body.width() * body.height() > 0.2 * area)
 
     def _close(self) -> None:
         self.hide()

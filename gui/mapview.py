@@ -88,6 +88,8 @@ _POINT_LOD_PX = 5.0
 #: Half side in pixels of the status marks (a square of 2r + 1 pixels, ringed by one darker
 #: pixel for the compatible and to-check plots): compatible plots stand out most.
 MARK_RADIUS = {0: 3, 1: 2, 2: 1, NO_STATUS: 1}
+#: The most of the map the marks of one status may cover before they are drawn smaller.
+MARK_COVER_SHARE = 0.12
 
 
 class PlotLayer(QGraphicsItem):
@@ -240,6 +242,10 @@ class PlotLayer(QGraphicsItem):
             if not keep.any():
                 continue
             ix, iy = ix[keep], iy[keep]
+            # Dense results: smaller marks, so that they never cover more than a share of
+            # the map (the statuses' proportions stay readable).
+            while r > 1 and len(ix) * (2 * r + 3) ** 2 > MARK_COVER_SHARE * w * h:
+                r -= 1
             # Only the bounding box of the marks is dilated (a few ops on a small array).
             x0, y0 = max(int(ix.min()) - pad, -pad), max(int(iy.min()) - pad, -pad)
             x1, y1 = min(int(ix.max()) + pad + 1, w + pad), min(int(iy.max()) + pad + 1, h + pad)
@@ -549,6 +555,7 @@ class MapView(QGraphicsView):
 
     def _place_legend(self) -> None:
         vp = self.viewport().rect()
+        self.legend.fold_for(vp.width() * vp.height())
         self.legend.set_max_height(min(vp.height() - 80, max(vp.height() // 2, 160)))
         self.legend.move(vp.width() - self.legend.width() - 10, 30)
         if self._fit_target is not None:      # the legend's room changed: frame again

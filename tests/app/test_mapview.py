@@ -158,7 +158,7 @@ def test_the_legend_is_filled_and_compact_on_the_opening_view(view, qtbot):
 def test_a_short_map_scrolls_the_legend_and_it_can_be_folded(view, qtbot):
     legend = view.legend
     full = legend.height()
-    view.resize(900, 300)
+    view.resize(1400, 300)
     QApplication.processEvents()
     assert legend.height() < full and legend.geometry().bottom() < view.viewport().height()
     assert legend.scroll.verticalScrollBar().isVisible()
@@ -206,3 +206,14 @@ def test_zoom_to_results_frames_the_compatible_and_to_check_plots(view):
     assert 1.15 < min(shown.width() / rect.width(), shown.height() / rect.height()) < 1.25
     view.zoom_to_results(np.full(scene.index.n, 2))          # none: the opening view
     assert view.mapToScene(view.viewport().rect()).boundingRect().contains(scene.home_rect())
+
+
+def test_a_small_map_starts_with_the_legend_folded_until_the_user_unfolds_it(view):
+    legend = view.legend
+    view.resize(480, 320)
+    QApplication.processEvents()
+    assert legend.collapsed and legend.height() < 40
+    legend.collapse_button.click()
+    view.resize(470, 310)
+    QApplication.processEvents()
+    assert not legend.collapsed                  # the user's choice stands
