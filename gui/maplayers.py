@@ -43,6 +43,7 @@ __all__ = ["BAND_TOLERANCES_M", "band_for_scale", "simplified_geometries", "Path
 #: than a pixel.
 BAND_TOLERANCES_M = (0.0, 4.0, 16.0, 64.0, 256.0, 1024.0)
 _GRID = 16             # tiles per side of a layer's extent
+_COARSE_GRID = 4       # ... in the bands of 64 m and coarser
 _AA_MIN_PX = 40        # antialiased outlines only for polygons at least this wide on screen
 
 
@@ -256,7 +257,10 @@ class PolygonLayer(_GroupMember):
         """One band of detail, built on first use."""
         band = self._bands.get(index)
         if band is None:
-            band = band_from_geometries(self.geoms, BAND_TOLERANCES_M[index])
+            tolerance = BAND_TOLERANCES_M[index]
+            # zoomed out, every tile is in view: fewer, larger paths (fewer draw calls)
+            grid = _GRID if tolerance < 64 else _COARSE_GRID
+            band = band_from_geometries(self.geoms, tolerance, grid=grid)
             self._bands[index] = band
         return band
 
@@ -285,6 +289,13 @@ class InfraLayer(_GroupMember):
     SIZE = 9.0
     #: Features whose symbols fall in the same cell of this many pixels are drawn as one.
     CLUSTER_PX = 26
+    #: Zoomed out beyond this many metres per pixel (region scale), the symbols are reduced
+    #: (:attr:`SMALL_SIZE`, grouped on :attr:`SMALL_CLUSTER_PX`, no count), so that the plots'
+    #: marks stay readable; beyond :attr:`HIDDEN_MPP` they are not drawn.
+    REDUCED_MPP = 120.0
+    HIDDEN_MPP = 2000.0
+    SMALL_SIZE = 5.0
+    SMALL_CLUSTER_PX = 14
 
     def __init__(self, kind: str, x: np.ndarray, y: np.ndarray, names: list[str]):
         super().__init__()
@@ -292,7 +303,7 @@ class InfraLayer(_GroupMember):
         self.x = np.asarray(x, dtype=float)            # scene coordinates (y negated)
         self.y = np.asarray(y, dtype=float)
         self.names = list(names)
-        self._symbols: dict[float, QImage] = {}
+        self._symbols: dict[tuple[float, float], QImage] = {}
         self._badges: dict[tuple[int, float], QImage] = {}
         if len(self.x):
             self._bounds = QRectF(QPointF(self.x.min(), self.y.min()),
@@ -303,28 +314,34 @@ class InfraLayer(_GroupMember):
     def boundingRect(self) -> QRectF:
         return self._bounds
 
-    def symbol(self, dpr: float = 1.0) -> QImage:
-        """The symbol, rendered once per device pixel ratio."""
-        image = self._symbols.get(dpr)
+    def symbol(self, dpr: float = 1.0, size: float | None = None) -> QImage:
+        """The symbol (half width ``size``, :attr:`SIZE` by default), rendered once per size and
+        device pixel ratio."""
+        size = self.SIZE if size is None else size
+        image = self._symbols.get((size, dpr))
         if image is None:
-            side = math.ceil(2 * (self.SIZE + 2))
+            side = math.ceil(2 * (size + 2))
             image = QImage(QSize(side, side) * dpr, QImage.Format.Format_ARGB32_Premultiplied)
             image.setDevicePixelRatio(dpr)
             image.fill(0)
             p = QPainter(image)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            draw_infra_symbol(p, self.kind, QPointF(side / 2, side / 2), self.SIZE)
+            draw_infra_symbol(p, self.kind, QPointF(side / 2, side / 2), size)
             p.end()
-            self._symbols[dpr] = image
+            self._symbols[(size, dpr)] = image
         return image
 
-    def device_positions(self, t: QTransform, area: QRect
+    def device_positions(self, t: QTransform, area: QRect, *, size: float | None = None,
+                         cluster_px: float | None = None
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Top-left device pixels of the symbols that show in a device area, and how many
         features each stands for: features closer than a symbol's width are grouped into one
         symbol (on a grid of :attr:`CLUSTER_PX` pixels), drawn with their count, so that
-        infrastructure never buries the map when zoomed out."""
-        half = math.ceil(self.SIZE + 2)
+        infrastructure never buries the map when zoomed out. ``size`` and ``cluster_px`` default
+        to :attr:`SIZE` and :attr:`CLUSTER_PX`."""
+        size = self.SIZE if size is None else size
+        cluster = self.CLUSTER_PX if cluster_px is None else cluster_px
+        half = math.ceil(size + 2)
         px = self.x * t.m11() + self.y * t.m21() + t.dx()
         py = self.x * t.m12() + self.y * t.m22() + t.dy()
         keep = ((px > area.left() - half) & (px <= area.right() + half)
@@ -333,7 +350,7 @@ class InfraLayer(_GroupMember):
         if not len(px):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        cell = np.stack([np.floor(px / self.CLUSTER_PX), np.floor(py / self.CLUSTER_PX)])
+        cell = np.stack([np.floor(px / cluster), np.floor(py / cluster)])
         _, first, inverse, counts = np.unique(cell, axis=1, return_index=True,
                                               return_inverse=True, return_counts=True)
         inverse = inverse.ravel()
@@ -369,17 +386,22 @@ class InfraLayer(_GroupMember):
         return image
 
     def draw(self, painter: QPainter, rect: QRectF, metres_per_pixel: float) -> None:
+        if metres_per_pixel > self.HIDDEN_MPP:
+            return
+        reduced = metres_per_pixel > self.REDUCED_MPP
+        size = self.SMALL_SIZE if reduced else self.SIZE
         t = painter.worldTransform()
         device = painter.device()
         dpr = device.devicePixelRatio()
         area = QRect(0, 0, round(device.width() / dpr), round(device.height() / dpr))
-        ix, iy, counts = self.device_positions(t, area)
-        image = self.symbol(dpr)
+        ix, iy, counts = self.device_positions(
+            t, area, size=size, cluster_px=self.SMALL_CLUSTER_PX if reduced else None)
+        image = self.symbol(dpr, size)
         side = image.deviceIndependentSize().width()
         painter.resetTransform()
         for a, b, n in zip(ix.tolist(), iy.tolist(), counts.tolist(), strict=True):
             painter.drawImage(a, b, image)
-            if n > 1:
+            if n > 1 and not reduced:
                 painter.drawImage(round(a + side * 0.6), b - 4, self.count_badge(n, dpr))
         painter.setWorldTransform(t)
 

@@ -82,11 +82,23 @@ from .style import (
 __all__ = ["PlotLayer", "MapView", "MapScene"]
 
 _TILES = 24          # tiles per side of the plot grid used for culling
-_POINT_LOD_PX = 3.0  # below this size on screen, plots are drawn as points
+#: Below this size on screen (pixels), plots are drawn as status marks (squares of a few pixels,
+#: over the constraints and the infrastructure) rather than polygons.
+_POINT_LOD_PX = 5.0
+#: Half side in pixels of the status marks (a square of 2r + 1 pixels, ringed by one darker
+#: pixel for the compatible and to-check plots): compatible plots stand out most.
+MARK_RADIUS = {0: 3, 1: 2, 2: 1, NO_STATUS: 1}
+#: The most of the map the marks of one status may cover before they are drawn smaller.
+MARK_COVER_SHARE = 0.12
 
 
 class PlotLayer(QGraphicsItem):
-    """All plots of an inventory, filled by status, painted from batched paths."""
+    """All plots of an inventory, filled by status, painted from batched paths.
+
+    The batched paths (one per status and tile) are built on first use, so a new set of
+    statuses costs only a few sorts; zoomed out, the plots are status marks painted by the
+    :attr:`marks` item, drawn above every other layer.
+    """
 
     def __init__(self, index: PlotIndex):
         super().__init__()
@@ -105,12 +117,15 @@ class PlotLayer(QGraphicsItem):
         else:
             self._tile = np.zeros(0, dtype=np.int64)
         self._vertex_plot = rings.owner[rings.ring]
-        self._batches: list[tuple[int, QRectF, QPainterPath]] = []
+        # Per (status, tile) group: status, extent, vertex range in _vorder, path once built.
+        self._groups: list[list] = []
+        self._vorder = np.zeros(0, dtype=np.int64)
         self._points: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._version = 0
         self._raster_key: tuple | None = None
         self._raster: QImage | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self.marks = PlotMarks(self)
         self.rebuild()
 
     def _compute_bounds(self) -> QRectF:
@@ -123,16 +138,19 @@ class PlotLayer(QGraphicsItem):
         return self._bounds
 
     def set_status(self, code: np.ndarray) -> None:
-        """New statuses (one code per plot): rebuild the batched paths and repaint."""
+        """New statuses (one code per plot): regroup the plots and repaint."""
         self.code = np.asarray(code, dtype=np.int8)
         self.rebuild()
         self.update()
+        self.marks.update()
 
     def rebuild(self) -> None:
-        """Group vertices by (status, tile) and build one path and one point set per group."""
+        """Group vertices by (status, tile) (the paths are built when first drawn) and the
+        plots' centres by status (the marks)."""
         idx = self.index
-        self._batches = []
+        self._groups = []
         self._version += 1
+        self._raster_key = None
         if not idx.n:
             return
         key_plot = self.code.astype(np.int64) * (_TILES * _TILES) + self._tile
@@ -140,15 +158,19 @@ class PlotLayer(QGraphicsItem):
         vkey = key_plot[self._vertex_plot]
         vorder = np.argsort(vkey, kind="stable")
         vkeys_sorted = vkey[vorder]
-        porder = np.argsort(key_plot, kind="stable")
         keys, vstart = np.unique(vkeys_sorted, return_index=True)
+        x, y = rings.x[vorder], rings.y[vorder]
+        left, right = np.minimum.reduceat(x, vstart), np.maximum.reduceat(x, vstart)
+        top, bottom = np.minimum.reduceat(y, vstart), np.maximum.reduceat(y, vstart)
         vend = np.append(vstart[1:], len(vkeys_sorted))
-        x, y, st = rings.x[vorder], rings.y[vorder], rings.starts[vorder]
-        for k, a, b in zip(keys.tolist(), vstart.tolist(), vend.tolist(), strict=True):
-            path = path_from_arrays(x[a:b], y[a:b], st[a:b])
-            self._batches.append((k // (_TILES * _TILES), path.boundingRect(), path))
+        self._vorder = vorder
+        for i, k in enumerate(keys.tolist()):
+            rect = QRectF(QPointF(left[i], top[i]), QPointF(right[i], bottom[i]))
+            self._groups.append([k // (_TILES * _TILES), rect, int(vstart[i]), int(vend[i]),
+                                 None])
         # Draw no_match first, then to_check, then match on top.
-        self._batches.sort(key=lambda b: -b[0])
+        self._groups.sort(key=lambda g: -g[0])
+        porder = np.argsort(key_plot, kind="stable")
         codes = self.code[porder]
         cx, cy = idx.cx[porder], idx.cy[porder]
         self._points = []
@@ -157,18 +179,29 @@ class PlotLayer(QGraphicsItem):
             if sel.any():
                 self._points.append((code, cx[sel], cy[sel]))
 
+    def _group_path(self, group: list) -> QPainterPath:
+        if group[4] is None:
+            v = self._vorder[group[2]:group[3]]
+            rings = self.index.rings
+            group[4] = path_from_arrays(rings.x[v], rings.y[v], rings.starts[v])
+        return group[4]
+
+    def marks_shown(self, painter: QPainter, option: QStyleOptionGraphicsItem) -> bool:
+        """True when plots are smaller than :data:`_POINT_LOD_PX` pixels (marks, not shapes)."""
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        return self.index.typical_size_m * lod < _POINT_LOD_PX
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
+        if self.marks_shown(painter, option):
+            return                                  # the marks item draws them
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         exposed = option.exposedRect
-        size_px = self.index.typical_size_m * lod
-        if size_px < _POINT_LOD_PX:
-            self._paint_points(painter, exposed)
-            return
-        outline = size_px > 12
+        outline = self.index.typical_size_m * lod > 12
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, outline)
-        for status, rect, path in self._batches:
+        for group in self._groups:
+            status, rect = group[0], group[1]
             if not rect.intersects(exposed) and not exposed.contains(rect):
                 continue
             color = STATUS_COLORS[status]
@@ -179,10 +212,10 @@ class PlotLayer(QGraphicsItem):
             else:
                 painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QBrush(color))
-            painter.drawPath(path)
+            painter.drawPath(self._group_path(group))
         painter.restore()
 
-    def _paint_points(self, painter: QPainter, exposed: QRectF) -> None:
+    def paint_marks(self, painter: QPainter, exposed: QRectF) -> None:
         """Zoomed out: each plot a small square of its status colour, rasterised with numpy
         into one image (no per-point drawing), kept while the view and the statuses stay."""
         t = painter.worldTransform()
@@ -200,19 +233,56 @@ class PlotLayer(QGraphicsItem):
     def _points_image(self, t, device) -> QImage:
         w, h = max(device.width(), 1), max(device.height(), 1)
         pixels = np.zeros((h, w), dtype=np.uint32)            # transparent ARGB
+        pad = max(MARK_RADIUS.values()) + 1
         for code, cx, cy in self._points:
-            r = 1 if code >= 2 else 2                          # squares of 3 or 5 pixels
-            ix = np.rint(cx * t.m11() + t.dx()).astype(np.int64) - device.x() + r
-            iy = np.rint(cy * t.m22() + t.dy()).astype(np.int64) - device.y() + r
-            keep = (ix >= 0) & (ix < w + 2 * r) & (iy >= 0) & (iy < h + 2 * r)
+            r = MARK_RADIUS[code]
+            ix = np.rint(cx * t.m11() + t.dx()).astype(np.int64) - device.x()
+            iy = np.rint(cy * t.m22() + t.dy()).astype(np.int64) - device.y()
+            keep = (ix >= -pad) & (ix < w + pad) & (iy >= -pad) & (iy < h + pad)
             if not keep.any():
                 continue
-            occupied = np.zeros((h + 2 * r, w + 2 * r), dtype=bool)
-            occupied[iy[keep], ix[keep]] = True
-            square = _dilate(occupied, r)[r:r + h, r:r + w]
-            pixels[square] = STATUS_COLORS[code].rgba()
+            ix, iy = ix[keep], iy[keep]
+            # Dense results: smaller marks, so that they never cover more than a share of
+            # the map (the statuses' proportions stay readable).
+            while r > 1 and len(ix) * (2 * r + 3) ** 2 > MARK_COVER_SHARE * w * h:
+                r -= 1
+            # Only the bounding box of the marks is dilated (a few ops on a small array).
+            x0, y0 = max(int(ix.min()) - pad, -pad), max(int(iy.min()) - pad, -pad)
+            x1, y1 = min(int(ix.max()) + pad + 1, w + pad), min(int(iy.max()) + pad + 1, h + pad)
+            occupied = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+            occupied[iy - y0, ix - x0] = True
+            cx0, cy0 = max(x0, 0), max(y0, 0)
+            cx1, cy1 = min(x1, w), min(y1, h)
+            window = (slice(cy0 - y0, cy1 - y0), slice(cx0 - x0, cx1 - x0))
+            target = pixels[cy0:cy1, cx0:cx1]
+            color = STATUS_COLORS[code]
+            if code in (0, 1):                              # ringed by a darker pixel
+                target[_dilate(occupied, r + 1)[window]] = color.darker(170).rgba()
+            target[_dilate(occupied, r)[window]] = color.rgba()
         image = QImage(pixels.data, w, h, QImage.Format.Format_ARGB32_Premultiplied)
         return image.copy()                    # own the pixels (the array is freed)
+
+
+class PlotMarks(QGraphicsItem):
+    """The plots' status marks when zoomed out, drawn above the constraints and the
+    infrastructure (its layer, :class:`PlotLayer`, holds the data)."""
+
+    def __init__(self, layer: PlotLayer):
+        super().__init__()
+        self.layer = layer
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    def boundingRect(self) -> QRectF:
+        """The plots' extent grown by 5 % (at least 5 km): marks are a few pixels wide at any
+        scale."""
+        r = self.layer.boundingRect()
+        pad = max(5000.0, 0.05 * max(r.width(), r.height()))
+        return r.adjusted(-pad, -pad, pad, pad) if r.isValid() else r
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
+              widget: QWidget | None = None) -> None:
+        if self.layer.isVisible() and self.layer.marks_shown(painter, option):
+            self.layer.paint_marks(painter, option.exposedRect)
 
 
 def _dilate(mask: np.ndarray, r: int) -> np.ndarray:
@@ -258,7 +328,9 @@ class MapScene(QGraphicsScene):
         self.plot_layer = PlotLayer(index)
         self.plot_layer.setZValue(10)
         self.addItem(self.plot_layer)
-        self.layers["plots"] = [self.plot_layer]
+        self.plot_layer.marks.setZValue(30)            # above constraints and infrastructure
+        self.addItem(self.plot_layer.marks)
+        self.layers["plots"] = [self.plot_layer, self.plot_layer.marks]
         self._add("sites", self.background, 5,
                   PolygonLayer(inv.sites.geometry.to_numpy(), SITE_PEN, None))
         cons = inv.constraints
@@ -380,13 +452,24 @@ class MapScene(QGraphicsScene):
         self.selection_item.setPath(path_from_rings(self.index.rings, mask))
 
     def plot_rect(self, positions) -> QRectF:
-        """Scene rectangle around some plots."""
-        positions = np.asarray(positions, dtype=np.int64)
-        if not len(positions):
-            return QRectF()
+        """Scene rectangle around some plots (empty when there are none)."""
         mask = np.zeros(self.index.n, dtype=bool)
-        mask[positions] = True
-        return path_from_rings(self.index.rings, mask).boundingRect()
+        mask[np.asarray(positions, dtype=np.int64)] = True
+        return self._rect_of(mask)
+
+    def results_rect(self, code) -> QRectF:
+        """Scene rectangle around the results of a match: its compatible and to-check plots
+        (``code`` one status code per plot); empty when there are none."""
+        code = np.asarray(code)
+        return self._rect_of((code == 0) | (code == 1))
+
+    def _rect_of(self, mask: np.ndarray) -> QRectF:
+        if not mask.any():
+            return QRectF()
+        rings = self.index.rings
+        v = mask[self.plot_layer._vertex_plot]
+        x, y = rings.x[v], rings.y[v]
+        return QRectF(QPointF(x.min(), y.min()), QPointF(x.max(), y.max()))
 
 
 class MapView(QGraphicsView):
@@ -472,8 +555,11 @@ class MapView(QGraphicsView):
 
     def _place_legend(self) -> None:
         vp = self.viewport().rect()
-        self.legend.adjustSize()
+        self.legend.fold_for(vp.width() * vp.height())
+        self.legend.set_max_height(min(vp.height() - 80, max(vp.height() // 2, 160)))
         self.legend.move(vp.width() - self.legend.width() - 10, 30)
+        if self._fit_target is not None:      # the legend's room changed: frame again
+            self._apply_fit()
 
     def set_basemap(self, key: str | None) -> None:
         """Show an online basemap by key (``plan_ign``, ``ortho``, ``osm``), or none."""
@@ -534,14 +620,52 @@ class MapView(QGraphicsView):
     # -- navigation ------------------------------------------------------------------------
     def fit_rect(self, rect: QRectF, *, margin: float = 0.08) -> None:
         """Show a scene rectangle (grown by a fraction), keeping the aspect ratio."""
-        if rect.isNull() or not rect.isValid():
-            return
+        if rect.isEmpty() and rect.topLeft() == QPointF() and rect.bottomRight() == QPointF():
+            return                                          # QRectF(): nothing to show
         w, h = max(rect.width(), 50.0), max(rect.height(), 50.0)
         c = rect.center()
         grown = QRectF(c.x() - w * (0.5 + margin), c.y() - h * (0.5 + margin),
                        w * (1 + 2 * margin), h * (1 + 2 * margin))
-        self.fitInView(grown, Qt.AspectRatioMode.KeepAspectRatio)
         self._fit_target = grown
+        self._apply_fit()
+
+    def _apply_fit(self) -> None:
+        """Show :attr:`_fit_target` whole and clear of the legend when it is shown: beside it
+        or below it, whichever shows the target larger."""
+        target = self._fit_target
+        vp = self.viewport().rect()
+        if target is None or vp.width() <= 0 or vp.height() <= 0:
+            return
+        # (scale, free width, free height, free area's top) of each placement
+        choices = [(min(vp.width() / target.width(), vp.height() / target.height()),
+                    vp.width(), vp.height(), 0)]
+        if self.legend.isVisible():
+            lg = self.legend.geometry()
+            beside, below = lg.left() - 10, vp.height() - lg.bottom() - 10
+            if beside > vp.width() / 3:
+                choices.append((min(beside / target.width(), vp.height() / target.height()),
+                                beside, vp.height(), 0))
+            if below > vp.height() / 3:
+                choices.append((min(vp.width() / target.width(), below / target.height()),
+                                vp.width(), below, lg.bottom() + 10))
+            choices = choices[1:] or choices
+        scale, free_w, free_h, top = max(choices, key=lambda c: c[0])
+        c = target.center()
+        left = c.x() - free_w / 2 / scale
+        up = c.y() - (top + free_h / 2) / scale
+        self.fitInView(QRectF(left, up, vp.width() / scale, vp.height() / scale),
+                       Qt.AspectRatioMode.KeepAspectRatio)
+
+    def zoom_to_results(self, code=None, *, margin: float = 0.1) -> None:
+        """Frame the results of a match, its compatible and to-check plots (``code``: one
+        status code per plot), with a margin; the opening view when there are none."""
+        scene = self.scene()
+        if not isinstance(scene, MapScene):
+            return
+        if code is not None and np.isin(code, (0, 1)).any():
+            self.fit_rect(scene.results_rect(code), margin=margin)
+        else:
+            self.fit_rect(scene.home_rect(), margin=0.03)
 
     def centre_on(self, point: QPointF) -> None:
         """Centre the map on a scene point, keeping the zoom."""
@@ -552,7 +676,7 @@ class MapView(QGraphicsView):
         super().resizeEvent(event)
         self._place_legend()
         if self._fit_target is not None:   # keep showing what was asked until the user moves
-            self.fitInView(self._fit_target, Qt.AspectRatioMode.KeepAspectRatio)
+            self._apply_fit()
 
     def zoom_by(self, factor: float) -> None:
         """Zoom by a factor around the centre of the view (within the zoom range)."""

@@ -219,3 +219,28 @@ def test_bands_are_prepared_ahead_shown_layers_first(qapp, tiny_inventory):
     while scene.prepare_next_band():
         pass
     assert polygons[hidden].bands_built == list(range(len(BAND_TOLERANCES_M)))
+
+
+def test_region_scale_reduces_infrastructure_symbols_and_hides_them_farther(qtbot):
+    scene = QGraphicsScene()
+    scene.setSceneRect(-2e6, -2e6, 4e6, 4e6)
+    group = LayerGroup()
+    scene.addItem(group)
+    group.add_layer(InfraLayer("port", np.array([0.0]), np.array([0.0]), ["Port A"]), 0)
+    view = QGraphicsView(scene)
+    view.resize(300, 300)
+    qtbot.addWidget(view)
+    view.show()
+
+    def inked(mpp):                         # pixels of the port's colour around its point
+        view.setTransform(QTransform.fromScale(1 / mpp, 1 / mpp))
+        view.centerOn(0, 0)
+        image = view.viewport().grab().toImage()
+        at = view.mapFromScene(QPointF(0, 0))
+        return sum(image.pixelColor(at.x() + dx, at.y() + dy).name()
+                   == INFRA_COLORS["port"].name() for dx in range(-12, 13)
+                   for dy in range(-12, 13))
+
+    close, region, country = (inked(InfraLayer.REDUCED_MPP / 2), inked(InfraLayer.REDUCED_MPP * 2),
+                              inked(InfraLayer.HIDDEN_MPP * 2))
+    assert close > region > 0 == country
