@@ -741,12 +741,7 @@ class MainWindow(QMainWindow):
         if self.scene is None or self.current is None:
             self.zoom_all()
             return
-        for code in (0, 1):
-            pos = np.flatnonzero(self.current.code == code)
-            if len(pos):
-                self.map.fit_rect(self.scene.plot_rect(pos))
-                return
-        self.zoom_all()
+        self.map.zoom_to_results(self.current.code)
 
     def zoom_to_selection(self) -> None:
         """Show the selected plot and its surroundings."""
