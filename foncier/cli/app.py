@@ -1,7 +1,9 @@
 """The command line's only door to the desktop app (``foncier_gui``, hence Qt).
 
 ``foncier gui [INVENTAIRE]`` opens the app; :func:`write_report_pdf` draws the investor report as
-a PDF with the app's renderer (``foncier report --out x.pdf``). Both import ``foncier_gui`` only
+a PDF with the app's renderer (``foncier report --out x.pdf``); :func:`write_legal_pdf` writes
+the consultation letters and the adopted zone inventories as PDF (``foncier consultation
+letters``, ``foncier adopt``). Both import ``foncier_gui`` only
 when they run: no other module of ``foncier`` imports it, and importing this one loads no Qt.
 
 Examples
@@ -20,7 +22,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-__all__ = ["register", "write_report_pdf"]
+__all__ = ["register", "write_report_pdf", "write_legal_pdf"]
 
 
 def write_report_pdf(result, path: str | os.PathLike, *, top: int = 10, sheets: int = 5,
@@ -50,6 +52,28 @@ def write_report_pdf(result, path: str | os.PathLike, *, top: int = 10, sheets: 
 
     return write_investor_pdf(result, path, top=top, sheets=sheets, profile=profile,
                               today=today)
+
+
+def write_legal_pdf(content: dict, path: str | os.PathLike, *, profile=None) -> Path:
+    """Write a legal document (consultation letter, adopted zone inventory) as an A4 PDF.
+
+    Parameters
+    ----------
+    content : dict
+        The document as :mod:`foncier.legal.documents` builds it.
+    path : path
+        The PDF to write (atomically).
+    profile : TerritoryProfile, optional
+        The sender, on every page and as the PDF's author.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    from foncier_gui.legal_pdf import write_legal_pdf as write  # Qt is loaded here only
+
+    return write(content, path, profile=profile)
 
 
 def _gui(args: argparse.Namespace) -> int:

@@ -163,9 +163,12 @@ def _consultation(args) -> int:
               f"{n} destinataire(s)")
     elif args.action == "letters":
         _need(args, "out")
+        from foncier.cli.app import write_legal_pdf
+
         paths = c.write_letters(args.inventory, args.out, profile=_profile(args),
-                                letter_date=args.date)
-        print(f"{len(paths)} lettre(s) écrite(s) dans {args.out}")
+                                letter_date=args.date, pdf=write_legal_pdf)
+        n = sum(p.suffix == ".html" for p in paths)
+        print(f"{n} lettre(s) écrite(s) dans {args.out} (HTML et PDF)")
     elif args.action == "record":
         _need(args, "recipient", "date")
         row = c.record_answer(args.inventory, args.recipient, args.date,
@@ -177,9 +180,11 @@ def _consultation(args) -> int:
 
 
 def _adopt(args) -> int:
+    from foncier.cli.app import write_legal_pdf
     from foncier.legal.adoption import adopt
 
-    adoption = adopt(args.inventory, args.date, out_dir=args.out, profile=_profile(args))
+    adoption = adopt(args.inventory, args.date, out_dir=args.out, profile=_profile(args),
+                     pdf=write_legal_pdf)
     print(f"Inventaire adopté le {adoption.adopted_on.isoformat()} : instantané "
           f"{adoption.snapshot} (empreinte {adoption.fingerprint[:16]}…), "
           f"{len(adoption.documents)} document(s) ; prochaine mise à jour au plus tard le "

@@ -63,8 +63,11 @@ def _snapshot_layers(inventory, owners: pd.DataFrame, occupants: pd.DataFrame) -
 
 
 def adopt(source: str | os.PathLike, adopted_on: dt.date, *, out_dir: str | os.PathLike | None
-          = None, profile=None, schema: str | None = None) -> Adoption:
+          = None, profile=None, schema: str | None = None, pdf=None) -> Adoption:
     """Adopt the inventory on ``adopted_on``: snapshot, fingerprint, record, documents.
+
+    ``pdf``, a function ``(content, path, profile=)`` (the app's
+    :func:`foncier.cli.app.write_legal_pdf`), also writes each zone's document as PDF.
 
     Raises
     ------
@@ -96,13 +99,17 @@ def adopt(source: str | os.PathLike, adopted_on: dt.date, *, out_dir: str | os.P
         db.insert("adoptions", [{"adopted_on": adopted_on, "snapshot": str(snapshot),
                                  "fingerprint": fingerprint, "next_update_due": due}])
     docs = write_adopted_documents(snapshot, folder, adopted_on=adopted_on,
-                                   fingerprint=fingerprint, profile=profile)
+                                   fingerprint=fingerprint, profile=profile, pdf=pdf)
     return Adoption(adopted_on, snapshot, fingerprint, due, docs)
 
 
 def write_adopted_documents(snapshot: str | os.PathLike, out_dir: str | os.PathLike, *,
-                            adopted_on: dt.date, fingerprint: str, profile=None) -> list[Path]:
-    """From an adopted snapshot, one HTML and one XLSX document per zone; returns their paths."""
+                            adopted_on: dt.date, fingerprint: str, profile=None,
+                            pdf=None) -> list[Path]:
+    """From an adopted snapshot, one HTML and one XLSX document per zone; returns their paths.
+
+    ``pdf``, a function ``(content, path, profile=)``, also writes each document as PDF.
+    """
     inventory = open_inventory(snapshot)
     owners = read_table(snapshot, "owners")
     occupants = read_table(snapshot, "occupants")
@@ -125,6 +132,8 @@ def write_adopted_documents(snapshot: str | os.PathLike, out_dir: str | os.PathL
         write_html(content, base.with_suffix(".html"))
         adopted_xlsx(content, base.with_suffix(".xlsx"))
         out += [base.with_suffix(".html"), base.with_suffix(".xlsx")]
+        if pdf is not None:
+            out.append(pdf(content, base.with_suffix(".pdf"), profile=profile))
     return out
 
 

@@ -106,11 +106,14 @@ def _period(db) -> tuple[dt.date, dt.date]:
 
 
 def write_letters(source: str | os.PathLike, out_dir: str | os.PathLike, *, profile=None,
-                  letter_date: dt.date | None = None, schema: str | None = None) -> list[Path]:
-    """Write every recipient's letter (``<recipient_id>.html``) into ``out_dir``.
+                  letter_date: dt.date | None = None, schema: str | None = None,
+                  pdf=None) -> list[Path]:
+    """Write every recipient's letter (``<kind>_<recipient_id>.html``) into ``out_dir``.
 
     Letters not yet sent get ``letter_date`` (default: the consultation's start) and the status
-    « envoyé »; the others keep theirs. Returns the letters' paths.
+    « envoyé »; the others keep theirs. ``pdf``, a function ``(content, path, profile=)``
+    (the app's :func:`foncier.cli.app.write_legal_pdf`), also writes each letter as
+    ``<kind>_<recipient_id>.pdf``. Returns the letters' paths (HTML, then PDF when written).
     """
     out = Path(out_dir)
     if not out.is_dir():
@@ -135,6 +138,8 @@ def write_letters(source: str | os.PathLike, out_dir: str | os.PathLike, *, prof
             path = out / f"{rec['recipient_kind']}_{rec['recipient_id']}.html"
             write_html(content, path)
             paths.append(path)
+            if pdf is not None:
+                paths.append(pdf(content, path.with_suffix(".pdf"), profile=profile))
             if rec["status"] == "à envoyer":
                 table.at[i, "letter_date"], table.at[i, "status"] = day, "envoyé"
         db.replace_table("consultation", table)

@@ -40,7 +40,7 @@ from foncier.io.store import read_layers
 from foncier.legal.store import Database, _ident, is_url, sql_value, transaction
 
 __all__ = ["edit_plot", "edit_site", "edit_row", "EditResult", "read_history", "format_value",
-           "current_user"]
+           "current_user", "read_row", "editable_columns"]
 
 #: Columns an edit never changes directly.
 _FIXED = {"geometry", "area_ha", "updated_on"}
@@ -259,3 +259,33 @@ def read_history(source: str | os.PathLike, *, schema: str | None = None) -> pd.
     from foncier.legal.store import read_table
 
     return read_table(source, "history", schema=schema)
+
+
+def editable_columns(layer: str) -> dict[str, str]:
+    """The columns an edit may change in ``layer`` (column -> type), in the contract's order."""
+    id_col = ID_COLUMNS[layer]
+    return {c: kind for c, (kind, _) in _spec(layer).items() if c != id_col and c not in _FIXED}
+
+
+def read_row(source: str | os.PathLike, layer: str, row_id: str, *,
+             schema: str | None = None) -> dict[str, Any]:
+    """The stored values of one row of ``sites`` or ``plots`` (every column of the contract and
+    of the legal inventory, typed; None where empty or not stored yet), as an edit form starts.
+
+    Raises
+    ------
+    InventoryError
+        When the row does not exist.
+    """
+    id_col = ID_COLUMNS[layer]
+    with transaction(source, schema=schema, create=False) as db:
+        have = set(db.columns(layer))
+        cols = [c for c in _spec(layer) if c in have and c != "geometry"]
+        row = db.execute(f"SELECT {', '.join(_ident(c) for c in cols)} FROM {_ident(layer)} "
+                         f"WHERE {_ident(id_col)} = ?", (str(row_id),)).fetchone()
+    if row is None:
+        raise InventoryError([Problem(layer, str(row_id), f"« {row_id} » est introuvable dans "
+                                      f"la couche {layer} : vérifiez l'identifiant.")])
+    values = dict.fromkeys(c for c in _spec(layer) if c != "geometry")
+    values.update({c: sql_value(v, _spec(layer)[c][0]) for c, v in zip(cols, row, strict=True)})
+    return values
