@@ -9,7 +9,7 @@ Examples
 >>> use_settings_dir(tempfile.mkdtemp())      # never the user's settings
 >>> window = MainWindow()                 # no inventory yet: menus and filters only
 >>> [action.text() for action in window.menuBar().actions()]
-['&Fichier', 'É&dition', '&Affichage']
+['&Fichier', 'É&dition', '&Affichage', 'Inventaire']
 >>> window.windowTitle()
 'Nouveau projet[*] — Foncier'
 >>> window.actions["export_pdf"].text(), window.filters.brief().name
@@ -50,6 +50,7 @@ from foncier.wording import fmt_number
 
 from .detail import DetailPanel
 from .document import BriefDocument, proposed_file_name
+from .editforms import install_edit_actions
 from .errors import brief_message, inventory_message
 from .filters import FilterPanel
 from .layers import LayerList
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect_signals()
         self._restore_layout()
+        install_edit_actions(self)          # Inventaire > Modifier le terrain / la zone
 
         self.filters.set_brief(brief or DEFAULT_BRIEF)
         self._update_title()
