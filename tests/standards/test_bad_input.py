@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,15 +9,16 @@ import geopandas as gpd
 import pytest
 import shapely
 from builders import make_layers
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from foncier import write_inventory
 from foncier.cli import main
 from foncier.errors import CnigError, FoncierError, FricheError, LayerError
+from foncier.standards.checks import implausible
 from foncier.standards.cnig import import_cnig, read_cnig_csv, validate_cnig
 from foncier.standards.friches import plots_from_friches, read_friches
-from foncier.standards.public_layers import add_layer
+from foncier.standards.public_layers import add_layer, read_vector
 
 DATA = Path(__file__).parents[1] / "data"
 TERRAIN = (DATA / "cnig" / "terrain-eco.csv").read_text(encoding="utf-8")
@@ -207,9 +207,8 @@ def _mutate(text: str, edits) -> str:
     return text
 
 
-@settings(max_examples=int(os.environ.get("FONCIER_FUZZ_EXAMPLES", "60")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
+@example(edits=[(606, 0, ";")])          # type « ;Polygon »: shapely GeometryTypeError
 def test_cnig_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path, edits):
     path = tmp_path / "terrain-eco.csv"
     path.write_text(_mutate(TERRAIN, edits), encoding="utf-8")
@@ -221,9 +220,8 @@ def test_cnig_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path
     assert all(p.where for p in problems)
 
 
-@settings(max_examples=int(os.environ.get("FONCIER_FUZZ_EXAMPLES", "60")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
+@example(edits=[(8, 0, "1e999"), (147049398, 0, "1e999")])    # overflow warning in from_wkt
 def test_friches_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path, edits):
     head = "\n".join(FRICHES.splitlines()[:6]) + "\n"
     path = tmp_path / "friches.csv"
@@ -232,3 +230,58 @@ def test_friches_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_p
         plots_from_friches(read_friches(path))
     except FoncierError:
         pass
+
+
+# ------------------------------------------------------------------ public layers (read_vector)
+
+_LAYER = gpd.GeoDataFrame({"idzone": ["Z1", "Z2"], "typereglement": ["03", "02"],
+                           "nom": ["rouge", "bleue"]},
+                          geometry=[shapely.box(650000, 6860000, 650100, 6860100),
+                                    shapely.Point(650200, 6860200).buffer(50, quad_segs=2)],
+                          crs="EPSG:2154")
+_GEOJSON = _LAYER.to_crs("EPSG:4326").to_json(drop_id=True)
+
+
+@pytest.fixture(scope="module")
+def small_gpkg(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("layer") / "ppr.gpkg"
+    _LAYER.to_file(path)
+    return path.read_bytes()
+
+
+_BYTES = st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=64),
+                   st.binary(max_size=8) | st.sampled_from(
+                       [b"", b"\x00", b"\xff" * 4, b"1e999", b"NaN", b"-", b'"', b"{", b"]",
+                        b"null", b"\xc3", b"Polygon", b"Point", b"EPSG:4326"]))
+
+
+def _mutate_bytes(data: bytes, edits) -> bytes:
+    for pos, cut, insert in edits:
+        pos %= max(len(data), 1)
+        data = data[:pos] + insert + data[pos + cut:]
+    return data
+
+
+def _vector_or_error(path: Path) -> None:
+    try:
+        frame, notes = read_vector(path)
+    except FoncierError as exc:
+        assert exc.problems and all(p.where for p in exc.problems)
+        return
+    assert isinstance(frame, gpd.GeoDataFrame) and frame.crs.to_epsg() == 2154
+    assert not implausible(frame.geometry.to_numpy(), lambert93=False).any()
+
+
+@given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
+def test_read_vector_on_mutated_geojson_gives_a_layer_or_a_foncier_error(tmp_path, edits):
+    path = tmp_path / "ppr.geojson"
+    path.write_text(_mutate(_GEOJSON, edits), encoding="utf-8")
+    _vector_or_error(path)
+
+
+@given(edits=st.lists(_BYTES, min_size=1, max_size=4))
+def test_read_vector_on_corrupted_geopackages_gives_a_layer_or_a_foncier_error(
+        tmp_path, small_gpkg, edits):
+    path = tmp_path / "ppr.gpkg"
+    path.write_bytes(_mutate_bytes(small_gpkg, edits))
+    _vector_or_error(path)
