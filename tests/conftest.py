@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,6 +27,20 @@ try:  # generated-input tests: the same examples on every CI run (CI=true), fres
     _hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "foncier")
 except ImportError:  # pragma: no cover - hypothesis is in the test extra
     pass
+
+
+@pytest.fixture(autouse=True)
+def _leaks_blamed_on_their_test():
+    """With ``FONCIER_GC_EACH_TEST=1``, collect garbage after every test.
+
+    An unclosed file (an openpyxl read-only workbook, a ZipFile) is reported by a
+    ``ResourceWarning`` when the garbage collector finalises it, inside whichever test is running
+    then: warnings being errors, an unrelated test fails, now and then, in full-suite runs only.
+    Collecting after each test blames the test that leaked it (slower, hence opt-in).
+    """
+    yield
+    if os.environ.get("FONCIER_GC_EACH_TEST"):
+        gc.collect()
 
 
 @pytest.fixture

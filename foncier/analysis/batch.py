@@ -39,8 +39,10 @@ Examples
 >>> briefs = [foncier.Brief(name="Grand", min_area_ha=10), foncier.Brief(name="Petit")]
 >>> batch = run_batch([foncier.open_inventory()], briefs, max_rows=5)
 >>> out = write_batch(batch, pathlib.Path(tempfile.mkdtemp()) / "lot.xlsx")
->>> openpyxl.load_workbook(out, read_only=True).sheetnames
+>>> book = openpyxl.load_workbook(out, read_only=True)    # read-only keeps the file open
+>>> book.sheetnames
 ['Synthèse', 'Grand', 'Petit', 'Matrice']
+>>> book.close()
 """
 
 from __future__ import annotations
