@@ -45,6 +45,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 
 from foncier.core.crs import NO_CRS_HINT, to_lambert93
@@ -119,8 +120,7 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None, crs: str |
         raise LayerError([Problem(path.name, None, "couche sans géométrie.")])
     bad = implausible(frame.geometry.to_numpy(), lambert93=False)
     if not bad.any():
-        with quiet_reading(path.name, notes):
-            out = to_lambert93(frame, where=path.name, problems=notes, declared=crs)
+        out = _in_lambert93(frame, path, notes, crs)
         if out is None:
             raise LayerError([Problem(path.name, None, "aucun système de coordonnées (CRS) : "
                                       + NO_CRS_HINT + " Pour un Shapefile, il manque le fichier "
@@ -138,6 +138,20 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None, crs: str |
                                   "en double (les noms de colonnes sont lus sans distinguer "
                                   "majuscules et minuscules) : renommez-en une.")])
     return frame, notes
+
+
+def _in_lambert93(frame: gpd.GeoDataFrame, path: Path, notes: list[Problem],
+                  crs: str | None) -> gpd.GeoDataFrame | None:
+    """``frame`` reprojected; a CRS that PROJ cannot turn into Lambert-93 is refused."""
+    try:
+        with quiet_reading(path.name, notes):
+            return to_lambert93(frame, where=path.name, problems=notes, declared=crs)
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as exc:
+        said = shown(crs if frame.crs is None else frame.crs.to_string(), 80)
+        raise LayerError([Problem(path.name, None, f"système de coordonnées « {said} » "
+                                  f"inutilisable ({shown(exc, 120)}) : il ne se convertit pas "
+                                  "en Lambert-93 ; corrigez le CRS du fichier, ou déclarez-le "
+                                  "avec le paramètre `crs=`.")]) from None
 
 
 def _detect(frame: pd.DataFrame, kind: str) -> str:

@@ -243,10 +243,10 @@ _GEOJSON = _LAYER.to_crs("EPSG:4326").to_json(drop_id=True)
 
 
 @pytest.fixture(scope="module")
-def small_gpkg(tmp_path_factory) -> bytes:
+def small_gpkg(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("layer") / "ppr.gpkg"
     _LAYER.to_file(path)
-    return path.read_bytes()
+    return path
 
 
 _BYTES = st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=64),
@@ -283,5 +283,49 @@ def test_read_vector_on_mutated_geojson_gives_a_layer_or_a_foncier_error(tmp_pat
 def test_read_vector_on_corrupted_geopackages_gives_a_layer_or_a_foncier_error(
         tmp_path, small_gpkg, edits):
     path = tmp_path / "ppr.gpkg"
-    path.write_bytes(_mutate_bytes(small_gpkg, edits))
+    path.write_bytes(_mutate_bytes(small_gpkg.read_bytes(), edits))
+    _vector_or_error(path)
+
+
+def _gpkg_blob(geom) -> bytes:
+    """A GeoPackage geometry blob: header (magic, version, flags: little-endian, no envelope,
+    srs 2154) then WKB."""
+    return b"GP\x00\x01" + (2154).to_bytes(4, "little") + shapely.to_wkb(geom)
+
+
+_SQL_EDITS = st.one_of(
+    st.tuples(st.just('UPDATE ppr SET geom = ? WHERE fid = ?'), st.one_of(
+        st.binary(max_size=64), st.none(), st.text(max_size=8), st.integers(-2**63, 2**63 - 1),
+        st.builds(lambda x, y: _gpkg_blob(shapely.Point(x, y)), st.floats(), st.floats()),
+        st.builds(lambda b, cut: _gpkg_blob(shapely.box(650000, 6860000, 650100, 6860100))[:cut]
+                  + b, st.binary(max_size=8), st.integers(0, 120))), st.integers(1, 2)),
+    st.tuples(st.just('UPDATE ppr SET nom = ? WHERE fid = ?'),
+              st.binary(max_size=16) | st.integers(-2**63, 2**63 - 1) | st.floats()
+              | st.text(max_size=20),
+              st.integers(1, 2)),
+    st.tuples(st.just("UPDATE gpkg_geometry_columns SET srs_id = ? WHERE table_name = 'ppr' "
+                      "AND ? > 0"), st.integers(-2, 10**6) | st.sampled_from([0, 4326, 3857]),
+              st.just(1)),
+    st.tuples(st.just("UPDATE gpkg_geometry_columns SET geometry_type_name = ? WHERE ? > 0"),
+              st.sampled_from(["POINT", "GEOMETRY", "CURVEPOLYGON", "TIN", "", "x"]), st.just(1)),
+)
+
+
+@given(edits=st.lists(_SQL_EDITS, min_size=1, max_size=3))
+@example(edits=[("UPDATE ppr SET geom = ? WHERE fid = ?", b"GP", 1)])
+@example(edits=[("UPDATE gpkg_geometry_columns SET srs_id = ? WHERE table_name = 'ppr' "
+                 "AND ? > 0", -1, 1)])                  # undefined CRS: ProjError
+def test_read_vector_on_geopackages_with_corrupted_rows_gives_a_layer_or_a_foncier_error(
+        tmp_path, small_gpkg, edits):
+    import sqlite3
+
+    path = tmp_path / "ppr.gpkg"
+    path.write_bytes(small_gpkg.read_bytes())
+    con = sqlite3.connect(path)
+    for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):   # R-tree triggers
+        con.create_function(fn, 1, lambda g: 0)
+    for sql, value, fid in edits:
+        con.execute(sql, (value, fid))
+    con.commit()
+    con.close()
     _vector_or_error(path)
