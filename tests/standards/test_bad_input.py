@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -329,3 +330,30 @@ def test_read_vector_on_geopackages_with_corrupted_rows_gives_a_layer_or_a_fonci
     con.commit()
     con.close()
     _vector_or_error(path)
+
+
+def test_gdal_warnings_become_notes_not_raw_warnings(tmp_path, small_gpkg):
+    data = bytearray(small_gpkg.read_bytes())
+    data[68:72] = b"\x00" * 4                          # SQLite header: GeoPackage application_id
+    path = tmp_path / "ppr.gpkg"
+    path.write_bytes(bytes(data))
+    frame, notes = read_vector(path)                  # pytest turns any raw warning into an error
+    assert len(frame) == 2
+    assert any(n.severity == "warning" and re.search(r"signalé à la lecture : « .*application_id",
+                                                     n.message) for n in notes)
+
+
+def test_columns_differing_only_by_case_are_refused(tmp_path):
+    path = tmp_path / "z.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                    '{"NOM": "a", "nom": "b"}, "geometry": {"type": "Point", "coordinates": '
+                    '[2.35, 48.85]}}]}', encoding="utf-8")
+    with pytest.raises(LayerError, match=r"z\.geojson: colonne\(s\) nom en double"):
+        read_vector(path)
+
+
+def test_friche_surface_larger_than_france_is_refused(tmp_path):
+    path = _friches(tmp_path, f"{FRICHE_HEADER}\nF1;a;1e300;POINT (-1.45 48.97);NA\n")
+    with pytest.raises(FricheError, match=r"unite_fonciere_surface\[ligne 2\]: « 1e300 » n'est "
+                                          r"pas une surface possible"):
+        plots_from_friches(read_friches(path))
