@@ -1,7 +1,11 @@
 """Checks shared by the standards' readers: plausible coordinates, values shown in messages.
 
 A value echoed in a message is cut to about 60 characters (:func:`shown`); coordinates that are
-not finite, or that cannot be Lambert-93 over France, are found by :func:`implausible`.
+not finite, or that cannot be Lambert-93 over France, are found by :func:`implausible`. Reading
+third-party data goes through :func:`quiet_reading`: floating-point overflow (``1e999`` in a
+WKT) is silenced, since :func:`implausible` then reports the value, and the warnings GDAL or
+shapely raise while reading become notes (:class:`~foncier.errors.Problem` warnings), never a
+raw Python warning.
 
 Examples
 --------
@@ -14,14 +18,29 @@ Examples
 [False, True, True, False]
 >>> implausible(geoms, lambert93=False).tolist()
 [False, False, True, False]
+>>> import warnings
+>>> notes = []
+>>> with quiet_reading("ppr.geojson", notes):
+...     warnings.warn("Non closed ring detected", RuntimeWarning)
+...     geom = shapely.from_wkt("POINT (1e999 0)")
+>>> print(notes[0])
+ppr.geojson (avertissement): signalé à la lecture : « Non closed ring detected ».
+>>> implausible([geom], lambert93=False).tolist()
+[True]
 """
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
+
 import numpy as np
 import shapely
 
-__all__ = ["shown", "implausible", "L93_FRANCE", "MAX_SHOWN"]
+from foncier.errors import FoncierWarning, Problem
+
+__all__ = ["shown", "implausible", "quiet_reading", "L93_FRANCE", "MAX_SHOWN"]
 
 #: Longest value echoed whole in a message.
 MAX_SHOWN = 60
@@ -60,3 +79,32 @@ def implausible(geoms, *, lambert93: bool) -> np.ndarray:
     wrong = ~(finite & inside)
     np.logical_or.at(bad, index[wrong], True)
     return bad
+
+
+@contextlib.contextmanager
+def quiet_reading(where: str, notes: list[Problem]) -> Iterator[None]:
+    """Read third-party data with no raw warning: numeric overflow silenced, warnings as notes.
+
+    Every warning raised inside the block (GDAL's through pyogrio, numpy's, shapely's) is
+    appended to ``notes`` once, as a warning :class:`~foncier.errors.Problem` located at
+    ``where``; the project's own warnings (:class:`~foncier.errors.FoncierWarning`) are re-raised
+    unchanged. Overflow and invalid operations are silenced, not reported: the values they give
+    (infinities, NaN) are what :func:`implausible` and the readers' checks then refuse.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            said: set[str] = set()
+            for w in caught:
+                if issubclass(w.category, FoncierWarning):
+                    continue
+                text = shown(str(w.message).strip(), 200)
+                if text and text not in said:
+                    said.add(text)
+                    notes.append(Problem(where, None, f"signalé à la lecture : "
+                                         f"« {text} ».", "warning"))
+    for w in caught:
+        if issubclass(w.category, FoncierWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

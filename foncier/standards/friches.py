@@ -13,9 +13,10 @@
 - every field of the standard is kept in a ``friche_<field>`` column.
 
 A friche with neither polygon nor (point and surface) cannot become a plot: it is reported and
-left out. Values nothing can mean (a surface of ``inf``, coordinates that are not finite or
-out of range) are refused, naming the line and field; so is a file the reader cannot parse
-consistently (a row with more or fewer values than the header, an unclosed quote, an empty file).
+left out. Values nothing can mean (a surface of ``inf`` or larger than France, coordinates that
+are not finite or out of range) are refused, naming the line and field; so is a file the reader
+cannot parse consistently (a row with more or fewer values than the header, an unclosed quote,
+an empty file).
 
 Examples
 --------
@@ -53,6 +54,8 @@ __all__ = ["read_friches", "plots_from_friches", "import_friches", "FricheError"
 MISSING = ["", "NA", "NaN", "N/A"]
 REQUIRED = ("site_id", "geompoint", "unite_fonciere_surface")
 PREFIX = "friche_"
+#: Largest possible surface of a friche, in m² (more than metropolitan France's 5.5 × 10¹¹).
+MAX_SURFACE_M2 = 1e12
 
 
 def _text_of(path: Path) -> str:
@@ -129,8 +132,11 @@ def read_friches(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def _wkt(values: pd.Series) -> np.ndarray:
+    """The WKT values parsed (None where unreadable); ``1e999`` gives an infinite coordinate,
+    refused afterwards by :func:`_impossible`, not a raw overflow warning."""
     text = np.array([v if isinstance(v, str) else None for v in values], dtype=object)
-    return shapely.from_wkt(text, on_invalid="ignore")
+    with np.errstate(all="ignore"):
+        return shapely.from_wkt(text, on_invalid="ignore")
 
 
 def _to_lambert(geoms: np.ndarray) -> np.ndarray:
@@ -150,11 +156,12 @@ def _impossible(frame: pd.DataFrame, surface: np.ndarray, geoms: dict[str, np.nd
     out = []
     raw = frame["unite_fonciere_surface"]
     with np.errstate(invalid="ignore"):
-        wrong = np.isinf(surface) | (surface < 0)
+        wrong = np.isinf(surface) | (surface < 0) | (surface > MAX_SURFACE_M2)
     for pos in np.flatnonzero(wrong):
         out.append(Problem(f"{source}.unite_fonciere_surface", frame["_row"].iloc[pos],
                            f"« {shown(raw.iloc[pos])} » n'est pas une surface possible : "
-                           "nombre de m² fini et positif attendu."))
+                           "nombre de m² fini, positif et inférieur à la surface de la France "
+                           "attendu."))
     for field, values in geoms.items():
         for pos in np.flatnonzero(implausible(values, lambert93=False)):
             out.append(Problem(f"{source}.{field}", frame["_row"].iloc[pos], "coordonnées non "

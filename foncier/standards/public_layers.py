@@ -79,13 +79,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 
 from foncier.core.crs import NO_CRS_HINT, to_lambert93
 from foncier.core.missing import is_missing
 from foncier.core.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, CRS, INFRA_KINDS
 from foncier.errors import LayerError, Problem
-from foncier.standards.checks import implausible, shown
+from foncier.standards.checks import implausible, quiet_reading, shown
 from foncier.wording import fmt_number
 
 __all__ = ["add_layer", "update_inventory", "read_vector", "MAPPINGS", "AddLayerReport",
@@ -135,34 +136,63 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None, crs: str |
     """Read a vector file and reproject it to Lambert-93.
 
     A file with no CRS is refused unless ``crs`` declares it (e.g. ``"EPSG:2154"``).
-    Column names are lower-cased.
+    Column names are lower-cased (two that differ only by case are refused). The warnings GDAL
+    gives while reading (an unclosed ring, a damaged header) are returned as notes.
+
+    Raises
+    ------
+    LayerError
+        Missing or unreadable file, no geometry, no CRS, coordinates that are not finite or
+        out of range, two columns of the same name.
     """
     path = Path(path)
     if not path.exists():
         raise LayerError([Problem(path.name, None, f"fichier introuvable ({path}) : vérifiez "
                                   "le chemin.")])
+    notes: list[Problem] = []
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer)
+        with quiet_reading(path.name, notes):
+            frame = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:
         raise LayerError([Problem(path.name, None, f"fichier vectoriel illisible "
                                   f"({shown(exc, 200)}). Formats lus : GeoPackage, Shapefile, "
                                   "GeoJSON.")]) from None
     if not isinstance(frame, gpd.GeoDataFrame):
         raise LayerError([Problem(path.name, None, "couche sans géométrie.")])
-    notes: list[Problem] = []
-    out = to_lambert93(frame, where=path.name, problems=notes, declared=crs)
-    if out is None:
-        raise LayerError([Problem(path.name, None, "aucun système de coordonnées (CRS) : "
-                                  + NO_CRS_HINT + " Pour un Shapefile, il manque le fichier "
-                                  ".prj.")])
-    frame = out
-    bad = np.flatnonzero(implausible(frame.geometry.to_numpy(), lambert93=False))
-    if len(bad):
-        rows = ", ".join(str(i + 1) for i in bad[:10])
-        raise LayerError([Problem(path.name, None, f"{len(bad)} entité(s) aux coordonnées non "
-                                  f"finies ou démesurées (entités {rows}) : corrigez-les.")])
+    bad = implausible(frame.geometry.to_numpy(), lambert93=False)
+    if not bad.any():
+        out = _in_lambert93(frame, path, notes, crs)
+        if out is None:
+            raise LayerError([Problem(path.name, None, "aucun système de coordonnées (CRS) : "
+                                      + NO_CRS_HINT + " Pour un Shapefile, il manque le fichier "
+                                      ".prj.")])
+        frame = out
+        bad = implausible(frame.geometry.to_numpy(), lambert93=False)
+    if bad.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(bad)[:10])
+        raise LayerError([Problem(path.name, None, f"{int(bad.sum())} entité(s) aux coordonnées "
+                                  f"non finies ou démesurées (entités {rows}) : corrigez-les.")])
     frame.columns = [c if c == frame.geometry.name else str(c).lower() for c in frame.columns]
+    twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if twice:
+        raise LayerError([Problem(path.name, None, f"colonne(s) {shown(', '.join(twice), 200)} "
+                                  "en double (les noms de colonnes sont lus sans distinguer "
+                                  "majuscules et minuscules) : renommez-en une.")])
     return frame, notes
+
+
+def _in_lambert93(frame: gpd.GeoDataFrame, path: Path, notes: list[Problem],
+                  crs: str | None) -> gpd.GeoDataFrame | None:
+    """``frame`` reprojected; a CRS that PROJ cannot turn into Lambert-93 is refused."""
+    try:
+        with quiet_reading(path.name, notes):
+            return to_lambert93(frame, where=path.name, problems=notes, declared=crs)
+    except (pyproj.exceptions.ProjError, pyproj.exceptions.CRSError, ValueError) as exc:
+        said = shown(crs if frame.crs is None else frame.crs.to_string(), 80)
+        raise LayerError([Problem(path.name, None, f"système de coordonnées « {said} » "
+                                  f"inutilisable ({shown(exc, 120)}) : il ne se convertit pas "
+                                  "en Lambert-93 ; corrigez le CRS du fichier, ou déclarez-le "
+                                  "avec le paramètre `crs=`.")]) from None
 
 
 def _detect(frame: pd.DataFrame, kind: str) -> str:

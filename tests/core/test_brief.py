@@ -269,7 +269,7 @@ def test_score_stays_finite_with_the_largest_weights(tiny_inventory):
 # --- Property-based: generated briefs ----------------------------------------------------------
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from foncier.core.brief import SECTIONS, WEIGHT_KEYS  # noqa: E402
@@ -314,13 +314,11 @@ def _brief_or_error(load):
     return brief
 
 
-@settings(max_examples=2000, deadline=None)
 @given(_DOCUMENTS)
 def test_any_toml_mapping_gives_a_brief_or_a_brief_error(data):
     _brief_or_error(lambda: brief_from_dict(data))
 
 
-@settings(max_examples=1000, deadline=None)
 @given(st.fixed_dictionaries({"name": st.text(min_size=1, max_size=10).filter(str.strip)},
                              optional={k: st.floats(min_value=0, max_value=1000)
                                        | st.integers(min_value=0, max_value=1000)
@@ -361,7 +359,6 @@ def _mutate(data: bytes, mutations) -> bytes:
     return bytes(b)
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 4), st.lists(_MUTATION, min_size=1, max_size=4))
 def test_mutated_sample_briefs_give_a_brief_or_a_brief_error(tmp_path_factory, which, mutations):
     path = tmp_path_factory.getbasetemp() / "mutated.toml"

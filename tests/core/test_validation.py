@@ -157,7 +157,7 @@ def test_matching_reads_off_type_values_as_unknown_with_a_warning():
 # --- Property-based: corrupted GeoPackages -----------------------------------------------------
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _COLUMNS = ["plot_id", "site_id", "price_eur_m2", "power_mw", "gas", "turnkey", "available_from",
@@ -173,8 +173,7 @@ def clean_gpkg(tmp_path_factory):
     return _gpkg(tmp_path_factory.mktemp("clean")).read_bytes()
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=max(settings().max_examples // 10, 10))   # slow: a GeoPackage each
 @given(st.lists(st.tuples(st.sampled_from(_COLUMNS), st.integers(1, 2), _STORED), min_size=1,
                 max_size=4))
 def test_corrupted_geopackage_gives_an_inventory_or_an_inventory_error(tmp_path_factory,

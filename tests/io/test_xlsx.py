@@ -75,9 +75,11 @@ def test_rows_are_streamed_in_chunks_and_numbered_on(tmp_path):
     n = CHUNK_ROWS + 3
     frame = pd.DataFrame({"i": np.arange(n), "t": [f"r{i}" for i in range(n)]})
     out = write_xlsx(tmp_path / "t.xlsx", [Sheet("Long", frame)])
-    wb = openpyxl.load_workbook(out, read_only=True)
-    rows = list(wb["Long"].iter_rows(min_row=2, values_only=True))
-    wb.close()
+    book = openpyxl.load_workbook(out, read_only=True)      # keeps the file open: close it
+    try:
+        rows = list(book["Long"].iter_rows(min_row=2, values_only=True))
+    finally:
+        book.close()
     assert rows == [(i, f"r{i}") for i in range(n)]
 
 

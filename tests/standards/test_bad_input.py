@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 from pathlib import Path
 
@@ -10,15 +10,16 @@ import geopandas as gpd
 import pytest
 import shapely
 from builders import make_layers
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from foncier import write_inventory
 from foncier.cli import main
 from foncier.errors import CnigError, FoncierError, FricheError, LayerError
+from foncier.standards.checks import implausible
 from foncier.standards.cnig import import_cnig, read_cnig_csv, validate_cnig
 from foncier.standards.friches import plots_from_friches, read_friches
-from foncier.standards.public_layers import add_layer
+from foncier.standards.public_layers import add_layer, read_vector
 
 DATA = Path(__file__).parents[1] / "data"
 TERRAIN = (DATA / "cnig" / "terrain-eco.csv").read_text(encoding="utf-8")
@@ -207,9 +208,8 @@ def _mutate(text: str, edits) -> str:
     return text
 
 
-@settings(max_examples=int(os.environ.get("FONCIER_FUZZ_EXAMPLES", "60")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
+@example(edits=[(606, 0, ";")])          # type « ;Polygon »: shapely GeometryTypeError
 def test_cnig_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path, edits):
     path = tmp_path / "terrain-eco.csv"
     path.write_text(_mutate(TERRAIN, edits), encoding="utf-8")
@@ -221,9 +221,8 @@ def test_cnig_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path
     assert all(p.where for p in problems)
 
 
-@settings(max_examples=int(os.environ.get("FONCIER_FUZZ_EXAMPLES", "60")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
+@example(edits=[(8, 0, "1e999"), (147049398, 0, "1e999")])    # overflow warning in from_wkt
 def test_friches_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_path, edits):
     head = "\n".join(FRICHES.splitlines()[:6]) + "\n"
     path = tmp_path / "friches.csv"
@@ -232,3 +231,129 @@ def test_friches_reader_on_mutated_files_gives_a_result_or_a_foncier_error(tmp_p
         plots_from_friches(read_friches(path))
     except FoncierError:
         pass
+
+
+# ------------------------------------------------------------------ public layers (read_vector)
+
+_LAYER = gpd.GeoDataFrame({"idzone": ["Z1", "Z2"], "typereglement": ["03", "02"],
+                           "nom": ["rouge", "bleue"]},
+                          geometry=[shapely.box(650000, 6860000, 650100, 6860100),
+                                    shapely.Point(650200, 6860200).buffer(50, quad_segs=2)],
+                          crs="EPSG:2154")
+_GEOJSON = _LAYER.to_crs("EPSG:4326").to_json(drop_id=True)
+
+
+@pytest.fixture(scope="module")
+def small_gpkg(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("layer") / "ppr.gpkg"
+    _LAYER.to_file(path)
+    return path
+
+
+_BYTES = st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=64),
+                   st.binary(max_size=8) | st.sampled_from(
+                       [b"", b"\x00", b"\xff" * 4, b"1e999", b"NaN", b"-", b'"', b"{", b"]",
+                        b"null", b"\xc3", b"Polygon", b"Point", b"EPSG:4326"]))
+
+
+def _mutate_bytes(data: bytes, edits) -> bytes:
+    for pos, cut, insert in edits:
+        pos %= max(len(data), 1)
+        data = data[:pos] + insert + data[pos + cut:]
+    return data
+
+
+def _vector_or_error(path: Path) -> None:
+    try:
+        frame, notes = read_vector(path)
+    except FoncierError as exc:
+        assert exc.problems and all(p.where for p in exc.problems)
+        return
+    assert isinstance(frame, gpd.GeoDataFrame) and frame.crs.to_epsg() == 2154
+    assert not implausible(frame.geometry.to_numpy(), lambert93=False).any()
+
+
+@given(edits=st.lists(_MUTATION, min_size=1, max_size=4))
+def test_read_vector_on_mutated_geojson_gives_a_layer_or_a_foncier_error(tmp_path, edits):
+    path = tmp_path / "ppr.geojson"
+    path.write_text(_mutate(_GEOJSON, edits), encoding="utf-8")
+    _vector_or_error(path)
+
+
+@given(edits=st.lists(_BYTES, min_size=1, max_size=4))
+def test_read_vector_on_corrupted_geopackages_gives_a_layer_or_a_foncier_error(
+        tmp_path, small_gpkg, edits):
+    path = tmp_path / "ppr.gpkg"
+    path.write_bytes(_mutate_bytes(small_gpkg.read_bytes(), edits))
+    _vector_or_error(path)
+
+
+def _gpkg_blob(geom) -> bytes:
+    """A GeoPackage geometry blob: header (magic, version, flags: little-endian, no envelope,
+    srs 2154) then WKB."""
+    return b"GP\x00\x01" + (2154).to_bytes(4, "little") + shapely.to_wkb(geom)
+
+
+_SQL_EDITS = st.one_of(
+    st.tuples(st.just('UPDATE ppr SET geom = ? WHERE fid = ?'), st.one_of(
+        st.binary(max_size=64), st.none(), st.text(max_size=8), st.integers(-2**63, 2**63 - 1),
+        st.builds(lambda x, y: _gpkg_blob(shapely.Point(x, y)), st.floats(), st.floats()),
+        st.builds(lambda b, cut: _gpkg_blob(shapely.box(650000, 6860000, 650100, 6860100))[:cut]
+                  + b, st.binary(max_size=8), st.integers(0, 120))), st.integers(1, 2)),
+    st.tuples(st.just('UPDATE ppr SET nom = ? WHERE fid = ?'),
+              st.binary(max_size=16) | st.integers(-2**63, 2**63 - 1) | st.floats()
+              | st.text(max_size=20),
+              st.integers(1, 2)),
+    st.tuples(st.just("UPDATE gpkg_geometry_columns SET srs_id = ? WHERE table_name = 'ppr' "
+                      "AND ? > 0"), st.integers(-2, 10**6) | st.sampled_from([0, 4326, 3857]),
+              st.just(1)),
+    st.tuples(st.just("UPDATE gpkg_geometry_columns SET geometry_type_name = ? WHERE ? > 0"),
+              st.sampled_from(["POINT", "GEOMETRY", "CURVEPOLYGON", "TIN", "", "x"]), st.just(1)),
+)
+
+
+@given(edits=st.lists(_SQL_EDITS, min_size=1, max_size=3))
+@example(edits=[("UPDATE ppr SET geom = ? WHERE fid = ?", b"GP", 1)])
+@example(edits=[("UPDATE gpkg_geometry_columns SET srs_id = ? WHERE table_name = 'ppr' "
+                 "AND ? > 0", -1, 1)])                  # undefined CRS: ProjError
+def test_read_vector_on_geopackages_with_corrupted_rows_gives_a_layer_or_a_foncier_error(
+        tmp_path, small_gpkg, edits):
+    import sqlite3
+
+    path = tmp_path / "ppr.gpkg"
+    path.write_bytes(small_gpkg.read_bytes())
+    con = sqlite3.connect(path)
+    for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):   # R-tree triggers
+        con.create_function(fn, 1, lambda g: 0)
+    for sql, value, fid in edits:
+        con.execute(sql, (value, fid))
+    con.commit()
+    con.close()
+    _vector_or_error(path)
+
+
+def test_gdal_warnings_become_notes_not_raw_warnings(tmp_path, small_gpkg):
+    data = bytearray(small_gpkg.read_bytes())
+    data[68:72] = b"\x00" * 4                          # SQLite header: GeoPackage application_id
+    path = tmp_path / "ppr.gpkg"
+    path.write_bytes(bytes(data))
+    frame, notes = read_vector(path)                  # pytest turns any raw warning into an error
+    assert len(frame) == 2
+    assert any(n.severity == "warning" and re.search(r"signalé à la lecture : « .*application_id",
+                                                     n.message) for n in notes)
+
+
+def test_columns_differing_only_by_case_are_refused(tmp_path):
+    path = tmp_path / "z.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                    '{"NOM": "a", "nom": "b"}, "geometry": {"type": "Point", "coordinates": '
+                    '[2.35, 48.85]}}]}', encoding="utf-8")
+    with pytest.raises(LayerError, match=r"z\.geojson: colonne\(s\) nom en double"):
+        read_vector(path)
+
+
+def test_friche_surface_larger_than_france_is_refused(tmp_path):
+    path = _friches(tmp_path, f"{FRICHE_HEADER}\nF1;a;1e300;POINT (-1.45 48.97);NA\n")
+    with pytest.raises(FricheError, match=r"unite_fonciere_surface\[ligne 2\]: « 1e300 » n'est "
+                                          r"pas une surface possible"):
+        plots_from_friches(read_friches(path))

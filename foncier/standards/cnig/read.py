@@ -50,7 +50,7 @@ import shapely.geometry
 from foncier.core.crs import to_lambert93
 from foncier.core.schema import CRS
 from foncier.errors import CnigError, Problem
-from foncier.standards.checks import implausible, shown
+from foncier.standards.checks import implausible, quiet_reading, shown
 from foncier.standards.cnig.schema import (
     GEOMETRY_FIELDS,
     GPKG_LAYERS,
@@ -385,7 +385,8 @@ def _read_gpkg(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
         raise CnigError([Problem(path.name, None, f"fichier introuvable ({path}) : vérifiez "
                                  "le chemin.")])
     try:
-        present = {str(r[0]) for r in pyogrio.list_layers(path)}
+        with quiet_reading(path.name, []):
+            present = {str(r[0]) for r in pyogrio.list_layers(path)}
     except Exception as exc:
         raise CnigError([Problem(path.name, None, f"GeoPackage illisible "
                                  f"({shown(exc, 200)}).")]) from None
@@ -395,8 +396,14 @@ def _read_gpkg(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
         if layer not in present:
             continue
         found: list[Problem] = []
-        raw = to_lambert93(pyogrio.read_dataframe(path, layer=layer), where=layer,
-                           problems=found)
+        try:
+            with quiet_reading(f"{path.name}: {layer}", found):
+                raw = to_lambert93(pyogrio.read_dataframe(path, layer=layer), where=layer,
+                                   problems=found)
+        except Exception as exc:             # a damaged file: GDAL's own words, located
+            problems.append(Problem(f"{path.name}: {layer}", None, f"couche illisible "
+                                    f"({shown(exc, 200)}) : le GeoPackage est peut-être abîmé."))
+            continue
         problems += [p if p.severity != "info" else Problem(p.where, p.row, p.message,
                                                             "warning") for p in found]
         if raw is None:
