@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -456,7 +457,7 @@ class MainWindow(QMainWindow):
             box.setDetailedText(detail)
             for button in box.buttons():
                 if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
-                    button.setText("Détails…")
+                    _french_details_button(box, button)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         box.show()
@@ -797,6 +798,18 @@ class MainWindow(QMainWindow):
         if self.error_box is not None:
             self.error_box.close()
         super().closeEvent(event)
+
+
+def _french_details_button(box: QMessageBox, button) -> None:
+    """« Détails… » / « Masquer les détails… » on the button Qt names itself on each click."""
+    edit = box.findChild(QTextEdit)
+
+    def name() -> None:
+        shown = edit is not None and edit.isVisibleTo(box)
+        button.setText("Masquer les détails…" if shown else "Détails…")
+
+    button.setText("Détails…")
+    button.clicked.connect(name)            # after Qt's own slot, which toggles the text
 
 
 def _results_table(model: ResultsModel) -> QTableView:
