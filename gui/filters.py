@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
@@ -79,8 +80,8 @@ SECTIONS_FR: list[tuple[str, list[tuple[str, str, str, dict]]]] = [
          {"suffix": " m", "default": 50}),
     ]),
     ("Réglementaire", [
-        ("icpe", "Régime ICPE", "choice",
-         {"choices": [(label, key) for key, label in ICPE_LABELS.items()]}),
+        ("icpe", "Régime ICPE", "choice",          # « enregistrement » in full
+         {"choices": [(label, key) for key, label in ICPE_LABELS.items()], "width": 150}),
         ("forbidden_constraints", "Contraintes interdites", "selectors", {}),
         ("excluded_constraints", "Contraintes retirées de la surface", "selectors", {}),
         ("min_housing_distance_m", "Distance aux habitations", "number",
@@ -235,7 +236,7 @@ class _Field:
         if kind == "selectors":
             self.editor.setMinimumWidth(EDITOR_WIDTH)
         else:                         # the labels get the rest (elided only if need be)
-            self.editor.setFixedWidth(EDITOR_WIDTH)
+            self.editor.setFixedWidth(opts.get("width", EDITOR_WIDTH))
         self.editor.setEnabled(False)
         tip = help_text(key)
         self.check.setToolTip(f"<b>{label}</b><br>{tip}")
@@ -492,6 +493,12 @@ class FilterPanel(QScrollArea):
                     grid.addWidget(f.check, row, 0, 1, 2)
                     grid.addWidget(f.editor, row + 1, 0, 1, 2)
                     row += 2
+                elif "width" in opts:        # a wider editor, not widening the column
+                    line = QHBoxLayout()
+                    line.addWidget(f.check, 1)
+                    line.addWidget(f.editor)
+                    grid.addLayout(line, row, 0, 1, 2)
+                    row += 1
                 else:
                     grid.addWidget(f.check, row, 0)
                     grid.addWidget(f.editor, row, 1)

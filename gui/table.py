@@ -265,7 +265,9 @@ class ReasonsFitter(QObject):
 
 
 def _fit(tree: QTreeWidget, stretch: int) -> None:
-    """Columns fitted to their content, the ``stretch`` one taking the rest."""
+    """Columns fitted to their content, the ``stretch`` one taking the rest; rows as high as
+    the results table's."""
+    tree.setStyleSheet("QTreeView::item { padding: 3px 2px; }")
     header = tree.header()
     for col in range(tree.columnCount()):
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
