@@ -266,8 +266,12 @@ class DetailPanel(QWidget):
 
 def _decision_lines(view: MatchView, position: int, pid: str,
                     verdicts: list[_Verdict]) -> list[tuple[str, str]]:
-    """Fiabilité, the relaxation of a near miss, the weight stability of a plot."""
+    """The time to start works, fiabilité, the relaxation of a near miss, the weight stability
+    of a plot."""
     out = []
+    start = next((v for v in verdicts if v.label == LABELS["start"]), None)
+    if view.result.brief.start_works_by is not None and start is not None and start.reason:
+        out.append((START_HEADING, start_breakdown(start.reason)))
     asked = len(verdicts)
     known = sum(v.outcome != "unknown" for v in verdicts)
     if asked:
@@ -282,6 +286,30 @@ def _decision_lines(view: MatchView, position: int, pid: str,
         out.append(("Stabilité du classement", "\n".join(s[0].upper() + s[1:] + "."
                                                          for s in stability)))
     return out
+
+
+#: The heading of the time-to-start section.
+START_HEADING = "Délai avant travaux"
+
+
+def start_breakdown(reason: str) -> str:
+    """The ``start`` criterion's reason one step a line.
+
+    Examples
+    --------
+    >>> print(start_breakdown("Disponible le 01/03/2026 + enregistrement ICPE ~5 mois + permis "
+    ...                       "~3 mois : travaux vers le 01/11/2026, avant le 01/12/2027 demandé."))
+    Disponible le 01/03/2026
+    + enregistrement ICPE ~5 mois
+    + permis ~3 mois
+    = travaux vers le 01/11/2026, avant le 01/12/2027 demandé.
+    """
+    head, sep, tail = reason.partition(" : travaux vers le ")
+    lines = head.split(" + ")
+    out = [lines[0]] + ["+ " + step for step in lines[1:]]
+    if sep:
+        out.append("= travaux vers le " + tail)
+    return "\n".join(out)
 
 
 def _assembly_title(index: PlotIndex, row, members, ids: list[str]) -> str:

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QDate, QLocale, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,11 +35,15 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QScrollArea,
     QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -63,25 +67,24 @@ SECTIONS_FR: list[tuple[str, list[tuple[str, str, str, dict]]]] = [
         ("min_area_ha", "Surface nette minimale", "number", {"suffix": " ha", "default": 5}),
         ("max_area_ha", "Surface nette maximale", "number", {"suffix": " ha", "default": 50}),
         ("max_price_eur_m2", "Prix maximal", "number", {"suffix": " €/m²", "default": 30}),
-        ("available_by", "Disponible au plus tard le", "date", {}),
-        ("start_works_by", "Début des travaux au plus tard le", "date", {}),
+        ("available_by", "Disponible d'ici le", "date", {}),
+        ("start_works_by", "Début des travaux d'ici le", "date", {}),
         ("accepted_zones", "Zones PLU acceptées", "zones", {"default": "UX, 1AUX"}),
         ("turnkey", "Clé en main", "bool", {}),
         ("brownfield", "Friches", "choice", {"choices": [("acceptées", "accepted"),
                                                          ("exigées", "required"),
                                                          ("exclues", "excluded")]}),
         ("building_height_m", "Hauteur de bâtiment", "number", {"suffix": " m", "default": 15}),
-        ("allow_assembly", "Regrouper des terrains voisins", "bool", {}),
-        ("assembly_max_gap_m", "Écart maximal du regroupement", "number",
+        ("allow_assembly", "Assemblage de terrains", "bool", {}),
+        ("assembly_max_gap_m", "Écart d'assemblage", "number",
          {"suffix": " m", "default": 50}),
     ]),
     ("Réglementaire", [
-        ("icpe", "Régime ICPE", "choice",
-         {"choices": [(label, key) for key, label in ICPE_LABELS.items()]}),
-        ("forbidden_constraints", "Contraintes interdites (aucun recouvrement toléré)",
-         "selectors", {}),
+        ("icpe", "Régime ICPE", "choice",          # « enregistrement » in full
+         {"choices": [(label, key) for key, label in ICPE_LABELS.items()], "width": 150}),
+        ("forbidden_constraints", "Contraintes interdites", "selectors", {}),
         ("excluded_constraints", "Contraintes retirées de la surface", "selectors", {}),
-        ("min_housing_distance_m", "Distance minimale aux habitations", "number",
+        ("min_housing_distance_m", "Distance aux habitations", "number",
          {"suffix": " m", "default": 200}),
     ]),
     ("Réseaux", [
@@ -91,7 +94,7 @@ SECTIONS_FR: list[tuple[str, list[tuple[str, str, str, dict]]]] = [
         ("fiber", "Fibre optique", "bool", {}),
     ]),
     ("Accès", [
-        ("motorway_max_km", "Échangeur autoroutier à moins de", "number",
+        ("motorway_max_km", "Échangeur à moins de", "number",
          {"suffix": " km", "default": 10}),
         ("rail_siding", "Embranchement ferré", "bool", {}),
         ("rail_freight_max_km", "Gare de fret à moins de", "number",
@@ -186,6 +189,38 @@ def help_text(key: str) -> str:
     return "<br>".join(p for p in parts if p)
 
 
+#: The editors' width: « 01/12/2027 » or « 1 000,00 m³/j » shows in full, the labels get the rest.
+EDITOR_WIDTH = 108
+
+
+class ElidedCheckBox(QCheckBox):
+    """A checkbox whose label is elided (« Distance aux habit… ») when the panel is narrow,
+    rather than widening the panel beyond the window; its tooltip starts with the full label."""
+
+    def __init__(self, text: str, parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)   # shrinks
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        short = self.fontMetrics().horizontalAdvance("Surface nette…")
+        return QSize(min(hint.width(), short + 28), hint.height())
+
+    def shown_text(self) -> str:
+        """The label as painted (elided to the width)."""
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        text_rect = self.style().subElementRect(QStyle.SubElement.SE_CheckBoxContents, opt, self)
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             text_rect.width() - 4)
+
+    def paintEvent(self, event) -> None:
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        opt.text = self.shown_text()
+        QStylePainter(self).drawControl(QStyle.ControlElement.CE_CheckBox, opt)
+
+
 class _Field:
     """One brief key: a checkbox switching the criterion on, and its editor."""
 
@@ -193,15 +228,18 @@ class _Field:
                  on_toggle: Callable[[bool], None] | None = None):
         self.key = key
         self.kind = kind
-        self.check = QCheckBox(label)
+        self.check = ElidedCheckBox(label)
         self.check.setObjectName(f"check_{key}")
         self._exact: Any = None
         self.editor = self._make_editor(kind, opts, on_change)
         self.editor.setObjectName(f"edit_{key}")
-        self.editor.setMinimumWidth(110)
+        if kind == "selectors":
+            self.editor.setMinimumWidth(EDITOR_WIDTH)
+        else:                         # the labels get the rest (elided only if need be)
+            self.editor.setFixedWidth(opts.get("width", EDITOR_WIDTH))
         self.editor.setEnabled(False)
         tip = help_text(key)
-        self.check.setToolTip(tip)
+        self.check.setToolTip(f"<b>{label}</b><br>{tip}")
         self.editor.setToolTip(tip)
         self.check.toggled.connect(self.editor.setEnabled)
         if on_toggle is not None:
@@ -236,9 +274,13 @@ class _Field:
             w.currentIndexChanged.connect(on_change)
         elif kind == "choice":
             w = QComboBox()
-            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # Never wider than the panel: the closed combo elides, its list shows in full.
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
+            w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             for text, value in opts["choices"]:
                 w.addItem(text, value)
+                w.setItemData(w.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
             w.currentIndexChanged.connect(on_change)
         else:  # selectors
             w = _SelectorList(on_change)
@@ -313,7 +355,7 @@ class _SelectorList(QToolButton):
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumWidth(110)
+        self.setMinimumWidth(EDITOR_WIDTH)
         self._update_text()
 
     def setToolTip(self, text: str) -> None:      # the help, then what is chosen
@@ -442,7 +484,7 @@ class FilterPanel(QScrollArea):
         for title, keys in SECTIONS_FR:
             box = QGroupBox(title)
             grid = QGridLayout(box)
-            grid.setColumnStretch(1, 1)
+            grid.setColumnStretch(0, 1)
             row = 0
             for key, label, kind, opts in keys:
                 f = _Field(key, label, kind, opts, self._changed)
@@ -451,6 +493,12 @@ class FilterPanel(QScrollArea):
                     grid.addWidget(f.check, row, 0, 1, 2)
                     grid.addWidget(f.editor, row + 1, 0, 1, 2)
                     row += 2
+                elif "width" in opts:        # a wider editor, not widening the column
+                    line = QHBoxLayout()
+                    line.addWidget(f.check, 1)
+                    line.addWidget(f.editor)
+                    grid.addLayout(line, row, 0, 1, 2)
+                    row += 1
                 else:
                     grid.addWidget(f.check, row, 0)
                     grid.addWidget(f.editor, row, 1)

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -58,7 +59,7 @@ from .mapview import MapScene, MapView
 from .model import MatchView, PlotIndex, funnel_sentence, plot_index_from_inventory
 from .settings import AppSettings
 from .style import STATUS_COLORS
-from .table import ResultsModel, fit_columns
+from .table import FunnelTable, NearMissTable, ReasonsFitter, ResultsModel, fit_columns
 from .worker import InventoryOpener, MatchRunner
 
 __all__ = ["MainWindow", "DEFAULT_BRIEF"]
@@ -139,6 +140,21 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel("Aucun résultat.")
         self.counts_label.setTextFormat(Qt.TextFormat.RichText)
         self.counts_label.setWordWrap(True)          # the assemblies' count may need a line
+        self.counts_label.linkActivated.connect(self._on_counts_link)
+        self.near_table = NearMissTable()
+        self.funnel_table = FunnelTable()
+        self.results_tabs = QTabWidget()
+        self.results_tabs.setDocumentMode(True)
+        self.results_tabs.addTab(self.table, "Résultats")
+        self.results_tabs.addTab(self.near_table, "Presque compatibles")
+        self.results_tabs.addTab(self.funnel_table, "Entonnoir")
+        self.results_tabs.setTabToolTip(1, "Les terrains incompatibles sur un seul critère, et "
+                                           "la valeur du cahier des charges qui les rendrait "
+                                           "compatibles.")
+        self.results_tabs.setTabToolTip(2, "Pour chaque critère demandé : les terrains qu'il "
+                                           "élimine, ceux dont il est le seul motif de rejet, "
+                                           "dans l'ordre d'élimination.")
+        self._reasons_fitter = ReasonsFitter(self.table)
         self.detail = DetailPanel()
 
     def _build_layout(self) -> None:
@@ -147,7 +163,7 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(results)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.counts_label)
-        lay.addWidget(self.table)
+        lay.addWidget(self.results_tabs)
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(self.map)
         centre.addWidget(results)
@@ -225,6 +241,7 @@ class MainWindow(QMainWindow):
         self.map.plotClicked.connect(self._on_map_click)
         self.map.cursorMoved.connect(self._on_cursor)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.near_table.plotChosen.connect(lambda pos: self.select_plot(pos, centre=True))
 
     # -- menus -----------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None) -> QAction:
@@ -442,7 +459,7 @@ class MainWindow(QMainWindow):
             box.setDetailedText(detail)
             for button in box.buttons():
                 if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
-                    button.setText("Détails…")
+                    _french_details_button(box, button)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         box.show()
@@ -590,6 +607,8 @@ class MainWindow(QMainWindow):
         self.index = index
         self.current = None
         self.model.set_view(None)
+        self.near_table.set_view(self.index, None)
+        self.funnel_table.set_view(None)
         self.selected = None
         self.detail.clear()
         old = self.scene
@@ -632,6 +651,9 @@ class MainWindow(QMainWindow):
         self.model.set_view(view)
         if previous is None:
             fit_columns(self.table, self.model)
+        self.near_table.set_view(self.index, view)
+        self.funnel_table.set_view(view)
+        self._update_result_tabs(view)
         self.counts_label.setText(self._counts_text(view))
         if self.selected is not None:
             selected = self.selected
@@ -645,6 +667,7 @@ class MainWindow(QMainWindow):
                 self.selected = selected
                 self.scene.set_selected(view.members_of(selected))
                 self._select_row(selected)
+                self.near_table.select_position(selected)
                 if view.is_assembly(selected):
                     self.detail.show_assembly(self.index, view, selected)
                 else:
@@ -669,12 +692,22 @@ class MainWindow(QMainWindow):
                      "de terrains voisins")
         near = 0 if view.near is None else len(view.near)
         if near:
-            text += (f"<br>{fmt_number(near, 0)} presque compatible{'s' if near > 1 else ''} "
-                     "(un seul critère non respecté : voir le détail du terrain)")
+            text += (f"<br><a href='near'>{fmt_number(near, 0)} presque compatible"
+                     f"{'s' if near > 1 else ''}</a> (un seul critère non respecté)")
         funnel = funnel_sentence(view)
         if funnel:
-            text += f"<br><b>{funnel}</b>"
+            text += f"<br><b>{funnel}</b> <a href='funnel'>Voir l'entonnoir</a>"
         return text
+
+    def _update_result_tabs(self, view: MatchView) -> None:
+        """The tabs' titles give their counts."""
+        near = 0 if view.near is None else len(view.near)
+        self.results_tabs.setTabText(0, f"Résultats ({fmt_number(self.model.rowCount(), 0)})")
+        self.results_tabs.setTabText(1, f"Presque compatibles ({fmt_number(near, 0)})")
+
+    def _on_counts_link(self, link: str) -> None:
+        self.results_tabs.setCurrentWidget(self.near_table if link == "near"
+                                           else self.funnel_table)
 
     # -- selection ---------------------------------------------------------------------------
     def select_plot(self, position: int | None, *, centre: bool = False) -> None:
@@ -686,12 +719,14 @@ class MainWindow(QMainWindow):
                 self.scene.set_selected(None)
             self.detail.clear()
             self.table.clearSelection()
+            self.near_table.select_position(None)
             self.selectionChanged.emit(-1)
             return
         members = self._members(position)
         if self.scene is not None:
             self.scene.set_selected(members)
         self._select_row(position)
+        self.near_table.select_position(position)
         if self.current is not None and self.current.is_assembly(position):
             self.detail.show_assembly(self.index, self.current, position)
         else:
@@ -760,6 +795,18 @@ class MainWindow(QMainWindow):
         if self.error_box is not None:
             self.error_box.close()
         super().closeEvent(event)
+
+
+def _french_details_button(box: QMessageBox, button) -> None:
+    """« Détails… » / « Masquer les détails… » on the button Qt names itself on each click."""
+    edit = box.findChild(QTextEdit)
+
+    def name() -> None:
+        shown = edit is not None and edit.isVisibleTo(box)
+        button.setText("Masquer les détails…" if shown else "Détails…")
+
+    button.setText("Détails…")
+    button.clicked.connect(name)            # after Qt's own slot, which toggles the text
 
 
 def _results_table(model: ResultsModel) -> QTableView:

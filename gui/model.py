@@ -37,6 +37,7 @@ import foncier
 from foncier.analysis.assembly import find_assemblies
 from foncier.analysis.decision import completeness, funnel, near_misses
 from foncier.analysis.stability import stability_sentence, weight_stability
+from foncier.core.criteria import FAIL
 from foncier.core.matching import STATUS_CODES, STATUSES
 from foncier.core.schema import CONSTRAINT_KINDS
 from foncier.wording import STATUS_LABELS, STATUS_NAMES, fmt_fixed, fmt_number
@@ -45,7 +46,7 @@ from .rings import RingData, ring_data_from_geometries
 
 __all__ = ["PlotIndex", "MatchView", "view_from_match", "STATUS_CODES", "STATUS_ORDER",
            "plot_index_from_inventory", "plot_index_from_source", "constraint_groups",
-           "plot_tooltip", "funnel_sentence"]
+           "plot_tooltip", "funnel_sentence", "elimination_steps"]
 
 STATUS_ORDER = tuple(STATUSES)
 #: Code of a plot before any match has run.
@@ -399,3 +400,39 @@ def funnel_sentence(view: MatchView) -> str:
     if int(top["only_fail"]):
         text = text[:-1] + f", dont {fmt_number(int(top['only_fail']), 0)} pour ce seul critère."
     return text
+
+
+def elimination_steps(view: MatchView) -> pd.DataFrame:
+    """The funnel of a match (:func:`foncier.analysis.decision.funnel`) read as an elimination
+    order: its criteria applied one after the other, most eliminating first.
+
+    Returns
+    -------
+    DataFrame
+        The funnel's columns (``criterion``, ``label``, ``fails``, ``only_fail``, ``unknown``)
+        plus ``eliminated`` (the plots this step removes that the steps before kept) and
+        ``remaining`` (the plots no step so far has failed).
+
+    Examples
+    --------
+    >>> import foncier
+    >>> index = plot_index_from_source(None)
+    >>> brief = foncier.Brief(name="t", min_area_ha=5, max_price_eur_m2=20)
+    >>> steps = elimination_steps(view_from_match(index, brief, generation=1))
+    >>> steps[["criterion", "fails", "eliminated", "remaining"]].values.tolist()[:2]
+    [['area', 304, 304, 25], ['price', 110, 1, 24]]
+    >>> int(steps["eliminated"].sum()) + int(steps["remaining"].iloc[-1]) == index.n
+    True
+    """
+    frame = view.funnel.copy() if view.funnel is not None else pd.DataFrame(
+        columns=["criterion", "label", "fails", "only_fail", "unknown"])
+    alive = np.ones(view.n_plots, dtype=bool)
+    eliminated, remaining = [], []
+    for name in frame["criterion"].tolist():
+        failed = view.result.criteria[name].outcome == FAIL
+        eliminated.append(int((alive & failed).sum()))
+        alive &= ~failed
+        remaining.append(int(alive.sum()))
+    frame["eliminated"] = np.array(eliminated, dtype=np.int64)
+    frame["remaining"] = np.array(remaining, dtype=np.int64)
+    return frame

@@ -25,14 +25,25 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSignalBlocker,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from foncier.wording import fmt_fixed
+from foncier.wording import fmt_fixed, fmt_number
 
-from .model import MatchView
+from .model import MatchView, elimination_steps
 from .style import MATCH_TEXT_COLOR, STATUS_COLORS, assembly_icon, swatch_icon
 
-__all__ = ["ResultsModel", "COLUMNS", "POSITION_ROLE", "fit_columns"]
+__all__ = ["ResultsModel", "COLUMNS", "POSITION_ROLE", "fit_columns", "fit_reasons",
+           "NearMissTable", "FunnelTable", "ReasonsFitter"]
 
 #: (column key, French header)
 #: The reason sits next to the status (what decides is read first); zone and commune last.
@@ -47,6 +58,8 @@ HEADER_TIPS = {
     "reasons": "Motifs : les critères non respectés puis ceux à vérifier.",
     "score": "Score de 0 à 100 selon la pondération du cahier des charges.",
 }
+#: Short headers (the full one is the tooltip): narrow numeric columns.
+SHORT_HEADERS = {"net_area_ha": "Surf. nette (ha)"}
 #: The longest content a column must show in full (its width is fitted to it).
 SAMPLE_TEXT = {"rank": "888 888", "score": "100,0", "completeness": "100 %",
                "net_area_ha": "8 888,88", "price": "888,88", "status": "incompatible"}
@@ -95,7 +108,8 @@ class ResultsModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
+            key, title = COLUMNS[section]
+            return SHORT_HEADERS.get(key, title)
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return HEADER_TIPS.get(COLUMNS[section][0], COLUMNS[section][1])
         return None
@@ -202,8 +216,8 @@ class ResultsModel(QAbstractTableModel):
 
 def fit_columns(table, model: ResultsModel) -> None:
     """Column widths fitted to their content: the header, the longest value a column can hold
-    (ranks of 6 digits) and the rows shown; the reasons get what is left, at least 240 px
-    (elided, the full text as tooltip)."""
+    (ranks of 6 digits) and the rows shown; the reasons get what is left of the view up to the
+    fiabilité (:func:`fit_reasons`), elided, the full text as tooltip."""
     fm = table.fontMetrics()
     header_fm = table.horizontalHeader().fontMetrics()
     rows = range(min(model.rowCount(), 200))
@@ -212,9 +226,167 @@ def fit_columns(table, model: ResultsModel) -> None:
             continue
         texts = [SAMPLE_TEXT.get(key, "")]
         texts += [str(model.data(model.index(r, col)) or "") for r in rows]
-        width = max(fm.horizontalAdvance(t) for t in texts) + 18
+        width = max(fm.horizontalAdvance(t) for t in texts) + 14
         if key in ("status", "plot_id"):
-            width += 22                                   # the swatch or assembly icon
-        width = max(width, header_fm.horizontalAdvance(title) + 24)
+            width += 20                                   # the swatch or assembly icon
+        header = SHORT_HEADERS.get(key, title)
+        width = max(width, header_fm.horizontalAdvance(header) + 22)   # and the sort arrow
         table.setColumnWidth(col, min(width, 260 if key in ("zone", "commune") else 150))
-    table.setColumnWidth([k for k, _ in COLUMNS].index("reasons"), 260)
+    fit_reasons(table)
+
+
+#: The reasons column's narrowest width (it is elided below its text, in full as tooltip).
+MIN_REASONS_WIDTH = 170
+
+
+def fit_reasons(table) -> None:
+    """Give the reasons column what the view leaves beside the columns up to the fiabilité, so
+    that rank, plot, status, reasons, score and fiabilité are all in view (at least
+    :data:`MIN_REASONS_WIDTH`)."""
+    keys = [k for k, _ in COLUMNS]
+    reasons = keys.index("reasons")
+    last = keys.index("completeness")
+    used = sum(table.columnWidth(c) for c in range(last + 1) if c != reasons)
+    table.setColumnWidth(reasons, max(MIN_REASONS_WIDTH, table.viewport().width() - used - 2))
+
+
+class ReasonsFitter(QObject):
+    """Refits the reasons column (:func:`fit_reasons`) whenever the table's view is resized."""
+
+    def __init__(self, table):
+        super().__init__(table)
+        self.table = table
+        table.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            fit_reasons(self.table)
+        return False
+
+
+def _fit(tree: QTreeWidget, stretch: int) -> None:
+    """Columns fitted to their content, the ``stretch`` one taking the rest; rows as high as
+    the results table's."""
+    tree.setStyleSheet("QTreeView::item { padding: 3px 2px; }")
+    header = tree.header()
+    for col in range(tree.columnCount()):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(False)
+
+
+class NearMissTable(QTreeWidget):
+    """The near misses of a match (« presque compatibles »: one failing criterion), in rank
+    order, each with its relaxation; clicking one emits its position (:attr:`plotChosen`)."""
+
+    plotChosen = Signal(int)
+    HEADERS = ["Rang", "Terrain", "Critère non respecté", "Il passerait…", "Score"]
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderLabels(self.HEADERS)
+        self.setRootIsDecorated(False)
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.headerItem().setToolTip(3, "La valeur du cahier des charges avec laquelle ce "
+                                        "terrain deviendrait compatible.")
+        _fit(self, 3)
+        self.currentItemChanged.connect(self._on_current)
+
+    def set_view(self, index, view: MatchView | None) -> None:
+        """List the near misses of ``view`` (none when it is None)."""
+        with QSignalBlocker(self):
+            self.clear()
+            near = None if view is None else view.near
+            if near is None or not len(near):
+                return
+            labels = dict(zip(view.funnel["criterion"], view.funnel["label"], strict=True))
+            items = []
+            for rank, pid, crit, sentence, score in zip(
+                    near["rank"].tolist(), near["plot_id"].tolist(), near["criterion"].tolist(),
+                    near["sentence"].tolist(), near["score"].tolist(), strict=True):
+                label = labels.get(crit, crit)
+                item = QTreeWidgetItem([fmt_number(rank, 0), str(pid), label, sentence,
+                                        fmt_fixed(score, 1)])
+                item.setData(0, POSITION_ROLE, index.position(str(pid)))
+                for col in (0, 4):
+                    item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(3, f"{pid} {sentence}.")
+                item.setToolTip(2, label)
+                items.append(item)
+            self.addTopLevelItems(items)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """The rows shown, as text."""
+        return [tuple(self.topLevelItem(i).text(c) for c in range(self.columnCount()))
+                for i in range(self.topLevelItemCount())]
+
+    def position_of_row(self, row: int) -> int:
+        return int(self.topLevelItem(row).data(0, POSITION_ROLE))
+
+    def select_position(self, position: int | None) -> None:
+        """Mark the row of a plot (without emitting), or none."""
+        with QSignalBlocker(self):
+            self.setCurrentItem(None)
+            self.clearSelection()
+            for i in range(self.topLevelItemCount()):
+                item = self.topLevelItem(i)
+                if item.data(0, POSITION_ROLE) == position:
+                    self.setCurrentItem(item)
+                    self.scrollToItem(item)
+                    break
+
+    def _on_current(self, current, _previous) -> None:
+        if current is not None:
+            self.plotChosen.emit(int(current.data(0, POSITION_ROLE)))
+
+
+class FunnelTable(QTreeWidget):
+    """The funnel of the current brief: per asked criterion, in elimination order, the plots it
+    fails, those for which it is the only fail, those it leaves to check, and how many plots
+    remain once it and the criteria above it are applied
+    (:func:`~gui.model.elimination_steps`)."""
+
+    HEADERS = ["Critère", "Non respecté", "Seul motif", "À vérifier", "Éliminés à cette étape",
+               "Restants"]
+    TIPS = {1: "Terrains qui ne respectent pas ce critère.",
+            2: "Terrains dont ce critère est le seul non respecté : en l'assouplissant, ils "
+               "deviendraient compatibles (ou à vérifier).",
+            3: "Terrains dont le verdict sur ce critère est inconnu.",
+            4: "Terrains que ce critère élimine parmi ceux que les critères au-dessus ont gardés.",
+            5: "Terrains qu'aucun des critères jusqu'à celui-ci n'élimine."}
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderLabels(self.HEADERS)
+        self.setRootIsDecorated(False)
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        for col, tip in self.TIPS.items():
+            self.headerItem().setToolTip(col, tip)
+            self.headerItem().setTextAlignment(col, Qt.AlignmentFlag.AlignRight
+                                               | Qt.AlignmentFlag.AlignVCenter)
+        _fit(self, 0)
+        self.n_plots = 0
+
+    def set_view(self, view: MatchView | None) -> None:
+        self.clear()
+        if view is None or view.funnel is None:
+            return
+        self.n_plots = view.n_plots
+        steps = elimination_steps(view)
+        items = []
+        for row in steps.itertuples(index=False):
+            item = QTreeWidgetItem([row.label] + [fmt_number(int(v), 0) for v in (
+                row.fails, row.only_fail, row.unknown, row.eliminated, row.remaining)])
+            for col in range(1, 6):
+                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight
+                                      | Qt.AlignmentFlag.AlignVCenter)
+            items.append(item)
+        self.addTopLevelItems(items)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [tuple(self.topLevelItem(i).text(c) for c in range(self.columnCount()))
+                for i in range(self.topLevelItemCount())]
