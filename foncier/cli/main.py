@@ -34,6 +34,7 @@ from foncier.cli.options import (
     EXIT_OK,
     EXIT_USAGE,
     flag_names,
+    plain_warnings,
     print_error,
     to_flags,
 )
@@ -134,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "schema", None):
         _apply_schema(parser, args)
     try:
-        with _no_cache(getattr(args, "no_cache", False)):
+        with _no_cache(getattr(args, "no_cache", False)), plain_warnings(args.flags):
             return args.handler(args)
     except FoncierError as exc:
         print_error(to_flags(str(exc), args.flags))

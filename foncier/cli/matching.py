@@ -48,7 +48,8 @@ def _n(count: int, word: str) -> str:
 
 def _rows(rows) -> list[tuple[str, ...]]:
     """One tuple of cells per row: rank, plot, zone, status, score, net area, first reason."""
-    from foncier.wording import STATUS_LABELS, fmt_number
+    from foncier.core.missing import is_missing
+    from foncier.wording import STATUS_LABELS, fmt_fixed
 
     body = []
     reasons = rows["reasons"].to_numpy(dtype=object)
@@ -57,9 +58,9 @@ def _rows(rows) -> list[tuple[str, ...]]:
         first = parts[0] if parts else "—"
         if len(parts) > 1:
             first += f" (+{len(parts) - 1})"
-        body.append((str(r.rank), str(r.plot_id), str(r.site_id or "—"),
-                     STATUS_LABELS[r.status], fmt_number(r.score, 1),
-                     f"{fmt_number(r.net_area_ha, 2)} ha", first))
+        zone = "hors zone" if is_missing(r.site_id) or not str(r.site_id) else str(r.site_id)
+        body.append((str(r.rank), str(r.plot_id), zone, STATUS_LABELS[r.status],
+                     fmt_fixed(r.score, 1), f"{fmt_fixed(r.net_area_ha, 2)}\u00a0ha", first))
     return body
 
 

@@ -25,8 +25,10 @@ True
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
+import warnings
 
 __all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "INVENTORY_HELP", "add_inventory",
            "add_project", "add_out", "open_inventory", "print_error", "flag_names", "to_flags",
@@ -118,6 +120,45 @@ def open_inventory(arg: str | None):
 def print_error(message: str) -> None:
     """Print a user error on stderr, the way every command does."""
     print(f"foncier : erreur : {message}", file=sys.stderr)
+
+
+def print_warning(message: str) -> None:
+    """Print a warning on stderr, the way every command does (no file, no line of code)."""
+    print(f"foncier : avertissement : {message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def plain_warnings(flags: dict[str, str] | None = None):
+    """Within the block, foncier's warnings print as one French line each, without Python's
+    file and line; other warnings keep Python's own display.
+
+    Examples
+    --------
+    >>> import warnings, contextlib, io
+    >>> from foncier.errors import FoncierWarning
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err), plain_warnings():
+    ...     warnings.warn("géométrie réparée.", FoncierWarning)
+    >>> print(err.getvalue().strip())
+    foncier : avertissement : géométrie réparée.
+    """
+    from foncier.errors import FoncierWarning
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, FoncierWarning):
+            print_warning(to_flags(str(message), flags or {}))
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", FoncierWarning)
+        warnings.showwarning = show
+        try:
+            yield
+        finally:
+            warnings.showwarning = shown
 
 
 def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:

@@ -141,3 +141,30 @@ def test_match_lists_assemblies_when_the_brief_allows_them(tmp_path, capsys):
         assert row.plot_id == row.assembly.replace("|", "+")
         assert row.net_area_ha >= 5.0
     assert frame["rank"].tolist() == list(range(1, len(frame) + 1))
+
+
+def test_warnings_print_as_one_french_line_and_plots_outside_zones_say_so(tmp_path):
+    """A repaired geometry warns in French without Python's file and line; a plot with no zone
+    reads « hors zone » (never ``nan``); areas and scores keep one format per column."""
+    import shapely
+
+    from builders import make_layers
+
+    layers = make_layers([
+        {"plot_id": "P1", "geometry": shapely.box(0, 0, 200, 100), "site_id": None},
+        {"plot_id": "P2", "geometry": shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])},
+    ])
+    inv = tmp_path / "inv.gpkg"
+    import pyogrio
+
+    for name, frame in layers.items():
+        pyogrio.write_dataframe(frame, inv, layer=name)
+    proc = run("match", "--inventory", str(inv), "--project",
+               str(brief(tmp_path, 'name = "T"\n')))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and ".py:" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("foncier : avertissement : "), proc.stderr
+    assert "réparée" in proc.stderr
+    rows = {line.split()[1]: line for line in proc.stdout.splitlines()[4:6]}
+    assert "hors zone" in rows["P1"] and "nan" not in proc.stdout
+    assert "2,00\u00a0ha" in rows["P1"] and "50,0" in rows["P1"]
