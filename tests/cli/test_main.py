@@ -147,7 +147,6 @@ def test_warnings_print_as_one_french_line_and_plots_outside_zones_say_so(tmp_pa
     """A repaired geometry warns in French without Python's file and line; a plot with no zone
     reads « hors zone » (never ``nan``); areas and scores keep one format per column."""
     import shapely
-
     from builders import make_layers
 
     layers = make_layers([
