@@ -48,6 +48,7 @@ __all__ = ["RELAXABLE", "completeness_of", "relax_of", "relax_values_of", "fail_
 _SAFE = 10 ** 17          # thousandths written digit by digit below this
 _INT_MIN = np.iinfo(np.int64).min
 _CHUNK_BYTES = 1 << 20   # rows joined per chunk: about a megabyte of bytes
+_PRODUCT_ROWS = 4096    # two item tables this small are merged whole
 _FRAC_POWER = np.array([100, 10, 1], dtype=np.int64)
 
 #: Criteria a brief number can relax, and the kind of their relax value.
@@ -242,16 +243,22 @@ def relax_of(criteria: dict[str, Criterion], status_code: np.ndarray,
 def _merged(blocks: list[tuple[np.ndarray, np.ndarray]], n: int
             ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Neighbouring blocks merged while their distinct combinations over the ``n`` rows stay
-    few (at most ``n // 4``): one table of the combinations that occur, one code per row."""
+    few (at most ``n // 4``): one table of the combinations, one code per row. Two small tables
+    are merged whole (every combination); larger ones keep the combinations that occur."""
     limit = max(1, n // 4)
     out = [blocks[0]]
     for table, full in blocks[1:]:
         last_table, last_full = out[-1]
-        if len(table) <= limit and len(last_table) <= limit:
-            codes, uniques = pd.factorize(last_full * len(table) + full)
+        k = len(table)
+        if len(last_table) * k <= min(limit, _PRODUCT_ROWS):
+            combos = np.arange(len(last_table) * k)
+            out[-1] = (np.concatenate([last_table[combos // k], table[combos % k]], axis=1),
+                       last_full * k + full)
+            continue
+        if k <= limit and len(last_table) <= limit:
+            codes, uniques = pd.factorize(last_full * k + full)
             if len(uniques) <= limit:
-                merged = np.concatenate([last_table[uniques // len(table)],
-                                         table[uniques % len(table)]], axis=1)
+                merged = np.concatenate([last_table[uniques // k], table[uniques % k]], axis=1)
                 out[-1] = (merged, codes)
                 continue
         out.append((table, full))
