@@ -263,13 +263,14 @@ def funnel(result: MatchResult) -> pd.DataFrame:
     >>> funnel(res)["criterion"].tolist() in (["availability", "gas"], ["gas", "availability"])
     True
     """
-    fails = fail_counts(result)
-    rows = []
-    for name, c in result.criteria.items():
-        failed = c.outcome == FAIL
-        rows.append((name, LABELS[name], int(failed.sum()), int((failed & (fails == 1)).sum()),
-                     int((c.outcome == UNKNOWN).sum()), _ORDER[name]))
-    frame = pd.DataFrame(rows, columns=["criterion", "label", "fails", "only_fail", "unknown",
-                                        "_order"])
-    frame = frame.sort_values(["fails", "_order"], ascending=[False, True], kind="stable")
-    return frame.drop(columns="_order").reset_index(drop=True)
+    failed = {name: c.outcome == FAIL for name, c in result.criteria.items()}
+    count = np.zeros(len(result.status), dtype=np.int64)
+    for f in failed.values():
+        count += f
+    alone = count == 1
+    rows = sorted(((name, LABELS[name], int(np.count_nonzero(f)),
+                    int(np.count_nonzero(f & alone)),
+                    int(np.count_nonzero(result.criteria[name].outcome == UNKNOWN)))
+                   for name, f in failed.items()), key=lambda r: (-r[2], _ORDER[r[0]]))
+    frame = pd.DataFrame(rows, columns=["criterion", "label", "fails", "only_fail", "unknown"])
+    return frame.astype({"fails": np.int64, "only_fail": np.int64, "unknown": np.int64})

@@ -10,6 +10,11 @@ a plot is constant between two consecutive crossings with the other plots of its
 interval reported is the widest one around the current weight over which the rank stays the same
 (a plot passing ahead while another falls behind keeps the rank).
 
+All the analysed plots are done at once per weight (:func:`rank_intervals`): their crossings with
+every other plot of the status form one ``top x n`` matrix, and the bounds are the nearest
+crossing points where the rank changes; only the plots that can ever stand ahead of one of them
+are kept (the others stay behind for every weight).
+
 Only plots of the same status compete (the status ranks first). The best status present is
 analysed, its first ``top`` plots (10 by default).
 
@@ -36,12 +41,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from foncier.core.criteria import net_area_ha
-from foncier.core.matching import MatchResult
+from foncier.core.matching import MatchResult, _id_rank
 from foncier.core.scoring import score_components, score_weights
 from foncier.wording import fmt_number
 
-__all__ = ["rank_interval", "weight_stability", "stability_sentence", "WEIGHT_NAMES"]
+__all__ = ["rank_interval", "rank_intervals", "weight_stability", "stability_sentence",
+           "WEIGHT_NAMES"]
 
 #: The component after « le poids … » in French.
 WEIGHT_NAMES = {"area": "de la surface", "price": "du prix", "timing": "du délai de disponibilité",
@@ -124,10 +129,134 @@ def rank_interval(base: np.ndarray, comp: np.ndarray, total: float, weight: floa
     return rank, low, high
 
 
+def rank_intervals(base: np.ndarray, comp: np.ndarray, weight: float, id_rank: np.ndarray,
+                   heads: np.ndarray, *, sweeps: int = 8
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rank_interval` of several plots at once, over the ``heads x plots`` crossings
+    (numpy broadcasting; no loop over plots).
+
+    The rank at a weight ``x`` is ``1 + const + #(b > 0, cross > x) + #(b < 0, cross < x) +
+    #(lower plot_id, cross = x)``. ``high`` is the first crossing point at or after the weight
+    where the rank changes (at the point or just after it), ``low`` the last one at or before it.
+    The nearest points are tried one by one (``sweeps`` times: the first one almost always
+    changes the rank); the heads still undecided then sort all their crossings.
+
+    Returns
+    -------
+    (rank, low, high)
+        Three arrays, one value per head (``low`` 0 at the lowest, ``high`` may be ``inf``).
+
+    Examples
+    --------
+    >>> base, comp = np.array([1.0, 2.0, 0.0]), np.array([0.9, 0.0, 1.0])
+    >>> rank, low, high = rank_intervals(base, comp, 1.0, np.array([0, 1, 2]), np.array([0, 1]))
+    >>> rank.tolist(), low.tolist(), high.tolist()
+    ([2, 1], [0.0, 0.0], [1.1111111111111112, 1.1111111111111112])
+    """
+    cross, pos, neg, tie, const = _crossings(base, comp, id_rank, heads)
+    w = float(weight)
+    n_pos = pos.sum(axis=1)
+    here = (n_pos - (pos & (cross <= w)).sum(axis=1) + (neg & (cross < w)).sum(axis=1)
+            + (tie & (cross == w)).sum(axis=1))
+    low, high = np.zeros(len(here)), np.full(len(here), np.inf)
+    for side, out in ((1, high), (-1, low)):
+        left = _sweep(cross, pos, neg, tie, n_pos, here, w, side, out, sweeps)
+        if len(left):
+            out[left] = _sorted_bounds(cross[left], pos[left], neg[left], tie[left],
+                                       n_pos[left], here[left], w)[0 if side < 0 else 1]
+    return (1 + const + here).astype(np.int64), low, high
+
+
+def _crossings(base, comp, id_rank, heads):
+    """Each head's crossing weight with every other plot (``inf`` outside ``[0, inf)`` or
+    never), the kinds of the crossings (ahead before it, ahead after it, ahead at it by
+    ``plot_id``) and the number of plots ahead on the whole domain."""
+    base, comp = np.asarray(base, float), np.asarray(comp, float)
+    id_rank, heads = np.asarray(id_rank), np.asarray(heads, dtype=np.int64)
+    a = base[heads, None] - base[None, :]
+    b = comp[heads, None] - comp[None, :]
+    lower = id_rank[None, :] < id_rank[heads, None]
+    other = np.arange(len(base))[None, :] != heads[:, None]
+    moving = (b != 0) & other
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = np.where(moving, -a / np.where(moving, b, 1.0), np.inf)
+    inside = moving & (cross >= 0)
+    const = (((~moving) & other & ((a < 0) | ((a == 0) & lower))).sum(axis=1)
+             + (moving & ~inside & (b < 0)).sum(axis=1))
+    cross = np.where(inside, cross, np.inf)
+    return cross, inside & (b > 0), inside & (b < 0), inside & lower, const
+
+
+def _sweep(cross, pos, neg, tie, n_pos, here, w, side, out, sweeps):
+    """Try the nearest crossing points on one side of ``w`` (``side`` 1: above, -1: below),
+    writing the bound of the heads they decide into ``out``; returns the undecided heads."""
+    rows = np.arange(len(here))
+    valid = np.isfinite(cross)
+    reach = valid & ((cross >= w) if side > 0 else (cross <= w))
+    for _ in range(sweeps):
+        if not len(rows):
+            break
+        c, v = cross[rows], reach[rows]
+        p = (np.where(v, c, np.inf).min(axis=1) if side > 0
+             else np.where(v, c, -np.inf).max(axis=1))
+        none = ~np.isfinite(p)       # no crossing left on that side: the default bound
+        pc = p[:, None]
+        r = here[rows]
+        ps, ns = pos[rows], neg[rows]
+        at = (n_pos[rows] - (ps & (c <= pc)).sum(axis=1) + (ns & (c < pc)).sum(axis=1)
+              + (tie[rows] & (c == pc)).sum(axis=1))
+        if side > 0:
+            nxt = n_pos[rows] - (ps & (c <= pc)).sum(axis=1) + (ns & (c <= pc)).sum(axis=1)
+            change = (nxt != r) | ((p > w) & (at != r))
+        else:
+            nxt = n_pos[rows] - (ps & (c < pc)).sum(axis=1) + (ns & (c < pc)).sum(axis=1)
+            change = (nxt != r) | ((p < w) & (at != r))
+        done = none | change
+        out[rows[change & ~none]] = p[change & ~none]
+        reach[rows] = v & ((c > pc) if side > 0 else (c < pc))
+        rows = rows[~done]
+    return rows
+
+
+def _sorted_bounds(cross, pos, neg, tie, n_pos, here, w):
+    """``(low, high)`` of heads from all their crossings sorted (cumulative counts)."""
+    order = np.argsort(cross, axis=1, kind="stable")
+    s = np.take_along_axis(cross, order, axis=1)
+    valid = np.isfinite(s)
+    zero = np.zeros((len(s), 1), dtype=np.int64)
+    counts = [np.concatenate([zero, np.cumsum(np.take_along_axis(m, order, axis=1), axis=1)],
+                             axis=1) for m in (pos, neg, tie)]
+    g0, g1 = _groups(s)
+    rows = np.arange(len(s))[:, None]
+    cpos, cneg, ctie = counts
+    n = n_pos[:, None]
+    before = n - cpos[rows, g0] + cneg[rows, g0]       # just left of the point
+    after = n - cpos[rows, g1] + cneg[rows, g1]        # just right of it
+    at = n - cpos[rows, g1] + cneg[rows, g0] + ctie[rows, g1] - ctie[rows, g0]
+    r = here[:, None]
+    right = valid & (s >= w) & ((after != r) | ((s > w) & (at != r)))
+    left = valid & (s <= w) & ((before != r) | ((s < w) & (at != r)))
+    return (np.where(left, s, 0.0).max(axis=1, initial=0.0),
+            np.where(right, s, np.inf).min(axis=1, initial=np.inf))
+
+
+def _groups(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per element of each sorted row, the first index of its run of equal values and the index
+    after its last."""
+    m = s.shape[1]
+    idx = np.broadcast_to(np.arange(m), s.shape)
+    start = np.ones(s.shape, dtype=bool)
+    start[:, 1:] = s[:, 1:] != s[:, :-1]
+    g0 = np.maximum.accumulate(np.where(start, idx, 0), axis=1)
+    end = np.ones(s.shape, dtype=bool)
+    end[:, :-1] = start[:, 1:]
+    g1 = np.minimum.accumulate(np.where(end, idx + 1, m)[:, ::-1], axis=1)[:, ::-1]
+    return g0, g1
+
+
 def _exact_scores(result: MatchResult):
     plots = result.inventory.plots
-    geo = result.inventory.geometry
-    comps = score_components(plots, geo, result.brief, net_area_ha(geo, result.brief),
+    comps = score_components(plots, result.inventory.geometry, result.brief, result.net_area_ha,
                              on=result.on)
     weights = score_weights(result.brief)
     acc = np.zeros(len(plots))
@@ -171,11 +300,10 @@ def weight_stability(result: MatchResult, *, top: int = 10) -> pd.DataFrame:
         return pd.DataFrame({c: [] for c in COLUMNS})
     best = int(result.status_code.min())
     group = np.flatnonzero(result.status_code == best)
-    ids = result.inventory.plots["plot_id"].to_numpy(dtype=object)[group].astype(str)
-    id_rank = np.empty(len(group), dtype=np.int64)
-    id_rank[np.argsort(ids, kind="stable")] = np.arange(len(group))
-    order = np.lexsort((id_rank, -acc[group]))
-    heads = order[:top]
+    # plot_id ranks over the whole inventory (cached by the match): same order in the group
+    id_rank = _id_rank(result.inventory.plots, result.inventory.geometry)[group]
+    heads = _best(acc[group], id_rank, top)
+    ids = result.inventory.plots["plot_id"].to_numpy(dtype=object)[group[heads]]
     total = sum(weights.values())
     rows = []
     for k in used:
@@ -183,23 +311,25 @@ def weight_stability(result: MatchResult, *, top: int = 10) -> pd.DataFrame:
         c = comps[k][group]
         base = acc[group] - w * c
         cand = _candidates(base, c, total - w, heads)
-        local = {int(h): int(np.flatnonzero(cand == h)[0]) for h in heads}
-        found = [rank_interval(base[cand], c[cand], total - w, w, id_rank[cand], local[int(h)])
-                 for h in heads]
-        top3 = found[:3]
-        t_low, t_high = max(f[1] for f in top3), min(f[2] for f in top3)
-        for h, (rank, low, high) in zip(heads, found, strict=True):
-            rows.append((ids[h], rank, k, w, low, high, t_low, t_high))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.sort_values(["rank", "weight"], key=_weight_order, kind="stable",
-                             ignore_index=True)
+        local = np.searchsorted(cand, heads)
+        rank, low, high = rank_intervals(base[cand], c[cand], w, id_rank[cand], local)
+        t_low, t_high = float(low[:3].max()), float(high[:3].min())
+        rows += [(str(ids[j]), int(rank[j]), k, w, float(low[j]), float(high[j]), t_low, t_high)
+                 for j in range(len(heads))]
+    weight_order = {k: i for i, k in enumerate(WEIGHT_NAMES)}
+    rows.sort(key=lambda row: (row[1], weight_order.get(row[2], len(weight_order))))
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _weight_order(col: pd.Series) -> pd.Series:
-    if col.name == "weight":
-        order = {k: i for i, k in enumerate(WEIGHT_NAMES)}
-        return col.map(order)
-    return col
+def _best(score: np.ndarray, id_rank: np.ndarray, top: int) -> np.ndarray:
+    """Positions of the ``top`` best plots, by exact score then ``plot_id``, best first (only
+    the plots scoring at least the ``top``-th best score are sorted)."""
+    if len(score) > top > 0:
+        kth = np.partition(-score, top - 1)[top - 1]
+        near = np.flatnonzero(-score <= kth)
+    else:
+        near = np.arange(len(score))
+    return near[np.lexsort((id_rank[near], -score[near]))][:top]
 
 
 def _candidates(base: np.ndarray, comp: np.ndarray, total: float, heads: np.ndarray):

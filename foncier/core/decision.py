@@ -12,9 +12,14 @@ and :mod:`foncier.analysis.assembly` for its combined plots. :mod:`foncier.analy
   criterion would pass, i.e. the plot's own measure in the brief key's unit (numbers rounded to 3
   decimals with a ``.``, dates ISO); a criterion no brief number can relax is written bare.
 
-Every function is vectorized: each distinct value is written once (numbers and dates are
-factorized first), the items are ASCII bytes joined through one byte buffer laid out as one text
-per row, decoded at once: no Python loop over rows.
+Every function is vectorized, with no Python loop over rows. :func:`relax_of` writes each
+distinct value once (numbers are factorized, then written digit by digit into ASCII bytes); each
+failing criterion is a table of items (``; name=value``, the same without ``; `` for a row's
+first item, and an empty one) with one code per row. Neighbouring criteria whose combinations are
+few are merged into one table; when a single table is left, its few texts are written once and
+gathered. Otherwise the rows' items are laid side by side in a byte matrix (by chunks that stay
+in the processor's cache), the padding nulls dropped, and the whole column decoded and split at
+once.
 
 Examples
 --------
@@ -39,6 +44,12 @@ import pandas as pd
 from foncier.core.criteria import FAIL, UNKNOWN, Criterion
 
 __all__ = ["RELAXABLE", "completeness_of", "relax_of", "relax_values_of", "fail_counts_of"]
+
+_SAFE = 10 ** 17          # thousandths written digit by digit below this
+_INT_MIN = np.iinfo(np.int64).min
+_CHUNK_BYTES = 1 << 20   # rows joined per chunk: about a megabyte of bytes
+_PRODUCT_ROWS = 4096    # two item tables this small are merged whole
+_FRAC_POWER = np.array([100, 10, 1], dtype=np.int64)
 
 #: Criteria a brief number can relax, and the kind of their relax value.
 RELAXABLE = {"area": "number", "price": "number", "timing": "date", "start": "date",
@@ -120,13 +131,56 @@ def _distinct_values(kind: str, measured: np.ndarray) -> tuple[np.ndarray, np.nd
     return codes, _thousandths(np.asarray(uniques)).astype("S")
 
 
-def _items(name: str, criterion: Criterion, positions: np.ndarray) -> np.ndarray:
-    """The relax items ``criterion=value`` (or ``criterion``) of rows, as ASCII bytes."""
-    kind = RELAXABLE.get(name)
-    if kind is None:
-        return np.full(len(positions), name.encode())
-    codes, texts = _distinct_values(kind, criterion.measured[positions])
-    return np.strings.add((name + "=").encode(), texts)[codes]
+def _thousandths_bytes(q: np.ndarray) -> np.ndarray:
+    """Integers of thousandths written as decimals, one row of ASCII bytes each, nulls allowed
+    anywhere (they are dropped when the rows are joined): ``38500`` -> ``38.5``."""
+    if not len(q):
+        return np.zeros((0, 0), dtype=np.uint8)
+    a = np.abs(q)
+    if a.max() >= _SAFE or (q == _INT_MIN).any():   # garbage: the slow writer
+        text = _thousandths(q).astype("S")
+        return text.view(np.uint8).reshape(len(q), max(text.dtype.itemsize, 1))
+    whole, frac = a // 1000, a % 1000
+    digits = len(str(int(whole.max())))
+    power = 10 ** np.arange(digits - 1, -1, -1, dtype=np.int64)
+    out = np.zeros((len(q), digits + 5), dtype=np.uint8)
+    out[:, 0] = np.where(q < 0, ord("-"), 0)
+    lead = (whole[:, None] < power) & (power > 1)         # leading zeros (the units digit stays)
+    out[:, 1:digits + 1] = np.where(lead, 0, (whole[:, None] // power) % 10 + ord("0"))
+    tail = np.stack([frac, frac % 100, frac % 10], axis=1)  # non-zero -> that digit is kept
+    kept = tail != 0
+    out[:, digits + 1] = np.where(kept[:, 0], ord("."), 0)
+    out[:, digits + 2:] = np.where(kept, (frac[:, None] // _FRAC_POWER) % 10 + ord("0"), 0)
+    return out
+
+
+def _value_bytes(kind: str, measured: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, table)``: each distinct relax value once, as a row of ASCII bytes (nulls
+    dropped when joined)."""
+    if kind == "date":
+        codes, texts = _distinct_values(kind, measured)
+        return codes, texts.view(np.uint8).reshape(len(texts), texts.dtype.itemsize)
+    q = np.rint(np.asarray(measured, dtype=np.float64) * 1000.0).astype(np.int64)
+    codes, uniques = pd.factorize(q)
+    return codes, _thousandths_bytes(np.asarray(uniques))
+
+
+def _item_table(name: str, codes_values: tuple[np.ndarray, np.ndarray] | None, n_hit: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, table)`` of one criterion's items: rows ``; name=value`` for each distinct
+    value, then the same rows without their ``; `` (first item of a row), then an empty row."""
+    prefix = np.frombuffer(("; " + name + ("=" if codes_values else "")).encode(), np.uint8)
+    if codes_values is None:
+        codes, values = np.zeros(n_hit, dtype=np.int64), np.zeros((1, 0), dtype=np.uint8)
+    else:
+        codes, values = codes_values
+    k = len(values)
+    table = np.zeros((2 * k + 1, len(prefix) + values.shape[1]), dtype=np.uint8)
+    table[:k, :len(prefix)] = prefix
+    table[:k, len(prefix):] = values
+    table[k:2 * k] = table[:k]
+    table[k:2 * k, :2] = 0
+    return codes, table
 
 
 def relax_of(criteria: dict[str, Criterion], status_code: np.ndarray,
@@ -152,28 +206,83 @@ def relax_of(criteria: dict[str, Criterion], status_code: np.ndarray,
         ``criterion``, joined by ``; ``.
     """
     positions = _positions(criteria, positions)
-    parts = []
-    no_match = np.asarray(status_code)[positions] == 2
-    width = np.zeros(len(positions), dtype=np.int64)
-    for name, c in criteria.items():
-        hit = np.flatnonzero((c.outcome[positions] == FAIL) & no_match)
-        if len(hit):
-            items = _items(name, c, positions[hit])
-            width[hit] += np.strings.str_len(items) + 2
-            parts.append((hit, items))
     out = np.full(len(positions), "", dtype=object)
-    if parts:
-        rows = np.flatnonzero(width)
-        out[rows] = _join(parts, len(positions), int(width.max()) - 2)[rows]
+    no_match = np.asarray(status_code)[positions] == 2
+    fails = {name: c.outcome[positions] == FAIL for name, c in criteria.items()}
+    active = np.zeros(len(positions), dtype=bool)
+    for failed in fails.values():
+        active |= failed
+    active &= no_match
+    rows = np.flatnonzero(active)
+    if not len(rows):
+        return out
+    blocks, fresh = [], np.ones(len(rows), dtype=bool)
+    for name, c in criteria.items():
+        failed = fails[name][rows]
+        hit = np.flatnonzero(failed)
+        if not len(hit):
+            continue
+        kind = RELAXABLE.get(name)
+        values = None if kind is None else _value_bytes(kind, c.measured[positions[rows[hit]]])
+        codes, table = _item_table(name, values, len(hit))
+        k = (len(table) - 1) // 2
+        full = np.full(len(rows), 2 * k, dtype=np.intp)
+        full[hit] = codes + k * fresh[hit]
+        fresh &= ~failed
+        blocks.append((table, full))
+    blocks = _merged(blocks, len(rows))
+    if len(blocks) == 1:  # few distinct texts: each written once
+        table, full = blocks[0]
+        texts = np.array(_join([(table, np.arange(len(table)))], len(table)), dtype=object)
+        out[rows] = texts[full]
+    else:
+        out[rows] = _join(blocks, len(rows))
     return out
 
 
-def _join(parts: list[tuple[np.ndarray, np.ndarray]], n: int, width: int) -> np.ndarray:
-    """Join the ``(rows, items)`` parts (ASCII bytes, in criterion order) by ``; `` per row: one
-    vectorized concatenation per criterion over the rows it fails, then one decoding."""
-    text = np.zeros(n, dtype=f"S{max(width, 1)}")
-    for rows, items in parts:
-        before = text[rows]
-        text[rows] = np.where(before == b"", items,
-                              np.strings.add(np.strings.add(before, b"; "), items))
-    return text.astype(str).astype(object)
+def _merged(blocks: list[tuple[np.ndarray, np.ndarray]], n: int
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Neighbouring blocks merged while their distinct combinations over the ``n`` rows stay
+    few (at most ``n // 4``): one table of the combinations, one code per row. Two small tables
+    are merged whole (every combination); larger ones keep the combinations that occur."""
+    limit = max(1, n // 4)
+    out = [blocks[0]]
+    for table, full in blocks[1:]:
+        last_table, last_full = out[-1]
+        k = len(table)
+        if len(last_table) * k <= min(limit, _PRODUCT_ROWS):
+            combos = np.arange(len(last_table) * k)
+            out[-1] = (np.concatenate([last_table[combos // k], table[combos % k]], axis=1),
+                       last_full * k + full)
+            continue
+        if k <= limit and len(last_table) <= limit:
+            codes, uniques = pd.factorize(last_full * k + full)
+            if len(uniques) <= limit:
+                merged = np.concatenate([last_table[uniques // k], table[uniques % k]], axis=1)
+                out[-1] = (merged, codes)
+                continue
+        out.append((table, full))
+    return out
+
+
+def _join(blocks: list[tuple[np.ndarray, np.ndarray]], n: int) -> list[str]:
+    """Each row's items (``blocks``: per criterion, a byte table and each row's code into it)
+    laid side by side, a newline after each row, nulls dropped, decoded at once and split.
+
+    Done by chunks of rows whose byte matrix stays in the processor's cache."""
+    widths = [table.shape[1] for table, _ in blocks]
+    width = sum(widths) + 1
+    step = max(1, _CHUNK_BYTES // width)
+    chunks = []
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        text = np.empty((stop - start, width), dtype=np.uint8)
+        offset = 0
+        for (table, full), w in zip(blocks, widths, strict=True):
+            np.take(table, full[start:stop], axis=0, out=text[:, offset:offset + w],
+                    mode="clip")
+            offset += w
+        text[:, -1] = ord("\n")
+        flat = text.ravel()
+        chunks.append(np.compress(flat != 0, flat).tobytes())
+    return b"".join(chunks).decode("ascii").split("\n")[:-1]

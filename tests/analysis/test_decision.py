@@ -11,6 +11,8 @@ from builders import make_layers
 
 from foncier import Brief, inventory_from_layers, match
 from foncier.analysis.decision import completeness, funnel, near_misses, relax
+from foncier.core import decision
+from foncier.core.criteria import CRITERIA, FAIL, Criterion
 
 ON = dt.date(2026, 1, 1)
 PLOT = shapely.box(0, 0, 200, 100)  # 2 ha
@@ -172,3 +174,85 @@ def test_near_miss_sentences_round_towards_a_true_statement(brief, plot, infra, 
     res = run([{"plot_id": "P", "geometry": PLOT, **plot}], brief,
               infrastructure=[infra] if infra else ())
     assert near_misses(res)["sentence"].tolist() == [sentence]
+
+
+# The vectorized relax column against a plain per-row implementation of DESIGN's rule.
+
+def reference_value(kind, value):
+    """DESIGN's relax value, one plot at a time."""
+    if kind == "date":
+        return str(np.datetime64(value, "D"))
+    q = int(np.rint(np.float64(value) * 1000.0).astype(np.int64))
+    whole, frac = divmod(abs(q), 1000)
+    text = str(whole) + (f".{frac:03d}".rstrip("0") if frac else "")
+    return ("-" if q < 0 else "") + text
+
+
+def reference_relax(criteria, status_code, positions):
+    out = []
+    for p in positions:
+        items = []
+        if status_code[p] == 2:
+            for name, c in criteria.items():
+                if c.outcome[p] == FAIL:
+                    kind = decision.RELAXABLE.get(name)
+                    items.append(name if kind is None
+                                 else f"{name}={reference_value(kind, c.measured[p])}")
+        out.append("; ".join(items))
+    return out
+
+
+def random_measures(rng, kind, n):
+    if kind == "date":
+        return (np.datetime64("2020-01-01") + rng.integers(0, 4000, n)).astype("datetime64[s]")
+    style = rng.integers(0, 5)
+    if style == 0:    # few distinct values
+        return rng.choice([0.0, 0.5, 2.0, 38.5, 12.3456, 1e5], n)
+    if style == 1:    # halves of thousandths, negatives, zero
+        return np.round(rng.uniform(-50, 50, n), 4) + rng.choice([0, 0.0005], n)
+    if style == 2:    # huge values (written by the general path)
+        return rng.choice([1e15, 123456789012345.678, 0.001], n)
+    return rng.exponential(rng.choice([0.01, 1.0, 1000.0]), n)
+
+
+def random_criteria(rng, n):
+    names = [c for c in CRITERIA if rng.random() < 0.5] or ["price"]
+    criteria = {}
+    for name in names:
+        kind = decision.RELAXABLE.get(name)
+        measured = (np.full(n, None, dtype=object) if kind is None
+                    else random_measures(rng, kind, n))
+        outcome = rng.choice(np.array([0, 1, 2], np.int8), n, p=rng.dirichlet([1, 1, 1]))
+        criteria[name] = Criterion(name, outcome, measured, None, lambda i, c: "")
+    return criteria
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_relax_equals_the_plain_per_row_rule(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([1, 3, 17, 200, 3000]))
+    criteria = random_criteria(rng, n)
+    status_code = rng.choice(np.array([0, 1, 2]), n, p=[0.2, 0.2, 0.6])
+    positions = (np.arange(n) if seed % 3 else rng.integers(0, n, int(rng.integers(0, 2 * n))))
+    got = decision.relax_of(criteria, status_code, positions)
+    assert got.dtype == object
+    assert got.tolist() == reference_relax(criteria, status_code, positions)
+
+
+def test_relax_every_plot_through_match_equals_the_plain_rule():
+    rng = np.random.default_rng(7)
+    plots = [{"plot_id": f"P{i:03d}",
+              "geometry": shapely.box(0, 300 * i, 100 + 10 * i, 300 * i + 100),
+              "price_eur_m2": float(rng.choice([12.0, 38.5, 40.25, 61.0005])),
+              "power_mw": float(rng.uniform(0, 20)), "water_m3_day": float(rng.integers(0, 900)),
+              "available_from": str(np.datetime64("2025-06-01") + int(rng.integers(0, 900))),
+              "max_height_m": float(rng.choice([8.0, 12.3456, 30.0])),
+              "gas": bool(rng.random() < 0.5)} for i in range(40)]
+    res = run(plots, {"min_area_ha": 1.5, "max_price_eur_m2": 35, "power_mw": 10,
+                      "water_m3_day": 400, "available_by": dt.date(2026, 6, 30),
+                      "building_height_m": 15, "gas": True})
+    positions = np.arange(len(res.status))
+    assert (res.status == "no_match").sum() > 20
+    assert relax(res).tolist() == reference_relax(res.criteria, res.status_code, positions)
+    assert res.table["relax"].tolist() == reference_relax(res.criteria, res.status_code,
+                                                          res.order)

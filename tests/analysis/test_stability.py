@@ -11,7 +11,12 @@ import shapely
 from builders import make_layers
 
 from foncier import Brief, inventory_from_layers, match
-from foncier.analysis.stability import rank_interval, stability_sentence, weight_stability
+from foncier.analysis.stability import (
+    rank_interval,
+    rank_intervals,
+    stability_sentence,
+    weight_stability,
+)
 
 
 def brute_rank(base, comp, total, w, id_rank, i):
@@ -161,3 +166,24 @@ def test_weight_stability_equals_the_unfiltered_computation():
         expected = rank_interval(acc - w * comps[row.weight], comps[row.weight],
                                  sum(weights.values()) - w, w, ids, i)
         assert (row.rank, row.low, row.high) == expected
+
+
+def integer_case(rng):
+    """Small integers: many exact ties and crossings, some at the current weight itself."""
+    m = int(rng.integers(1, 14))
+    base = rng.integers(0, 4, m).astype(float)
+    comp = rng.integers(0, 3, m).astype(float)
+    return base, comp, float(rng.integers(1, 4)), float(rng.choice([0.0, 0.5, 1.0, 2.0])), \
+        rng.permutation(m)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_vectorized_intervals_equal_the_one_plot_computation(seed):
+    rng = np.random.default_rng(seed)
+    for case in range(20):
+        base, comp, total, w0, id_rank = (random_case if case % 2 else integer_case)(rng)
+        heads = rng.permutation(len(base))[:int(rng.integers(1, len(base) + 1))]
+        expected = [rank_interval(base, comp, total, w0, id_rank, int(i)) for i in heads]
+        for sweeps in (0, 1, 8):   # all sorted, nearest point then sorted, nearest points only
+            rank, low, high = rank_intervals(base, comp, w0, id_rank, heads, sweeps=sweeps)
+            assert list(zip(rank.tolist(), low.tolist(), high.tolist(), strict=True)) == expected
