@@ -3,7 +3,8 @@
 Each run is a fresh ``python`` process (timed from outside, interpreter start-up and imports
 included) that opens the synthetic inventory of :mod:`synthetic` (100 000 plots, 20 000
 constraints, 2 000 points), matches the bundled ``batteries.toml`` brief and writes the whole
-result table as CSV. Four ways, each the median of ``--repeats`` runs:
+result table as CSV. Four ways, each the median of ``--repeats`` runs (rounds of the four, one
+after the other, so that the shared machine's changing load hits each alike):
 
 - ``foncier, no cache``: ``open_inventory(cache=False)`` (open, precompute, match, write);
 - ``foncier, cold cache``: ``open_inventory(cache=True)`` with an empty cache folder, filled on
@@ -204,22 +205,33 @@ def _run(mode: str, inventory: Path, out: Path, cache_dir: Path) -> dict:
     return {"wall": wall, **json.loads(line[6:])}
 
 
-def _median_run(label: str, mode: str, inventory: Path, work: Path, repeats: int,
-                cold: bool) -> dict:
-    runs = []
-    cache_dir = work / "cache"
-    for i in range(repeats):
-        if cold:
-            shutil.rmtree(cache_dir, ignore_errors=True)
-        runs.append(_run(mode, inventory, work / f"{label.replace(' ', '_')}_{i}.csv",
-                         cache_dir))
+def _report(label: str, runs: list[dict]) -> dict:
     walls = [r["wall"] for r in runs]
     best = sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
     phases = ", ".join(f"{k} {v:.2f}" for k, v in best["phases"].items())
     print(f"{label:<22} {statistics.median(walls):>7.2f} s  "
           f"(runs {' / '.join(f'{w:.2f}' for w in walls)})  peak {best['peak_mb']:>5.0f} MB"
           f"\n{'':<24}{phases}", flush=True)
-    return {"wall": statistics.median(walls), "peak": best["peak_mb"], "csv": runs[-1]}
+    return {"wall": statistics.median(walls), "peak": best["peak_mb"]}
+
+
+#: The contenders, in the order each round runs them: (label, child mode, empty the cache first).
+CONTENDERS = [("geopandas notebook", "notebook", False), ("foncier, no cache", "nocache", False),
+              ("foncier, cold cache", "cache", True), ("foncier, warm cache", "cache", False)]
+
+
+def _rounds(inventory: Path, work: Path, repeats: int) -> dict[str, list[dict]]:
+    """``repeats`` rounds of every contender, one after the other, so that a change of the
+    machine's load (it is shared) hits every contender alike instead of one."""
+    cache_dir = work / "cache"
+    runs: dict[str, list[dict]] = {label: [] for label, _, _ in CONTENDERS}
+    for i in range(repeats):
+        for label, mode, cold in CONTENDERS:
+            if cold:
+                shutil.rmtree(cache_dir, ignore_errors=True)
+            runs[label].append(_run(mode, inventory, work / f"{label.replace(' ', '_')}_{i}.csv",
+                                    cache_dir))
+    return runs
 
 
 def _agreement(work: Path, label_a: str, label_b: str) -> str:
@@ -253,16 +265,8 @@ def main() -> None:
           f"medians of {args.repeats} processes\n")
     work = Path(tempfile.mkdtemp(prefix="foncier-bench-"))
     try:
-        res = {
-            "geopandas notebook": _median_run("geopandas notebook", "notebook", inventory, work,
-                                              args.repeats, cold=False),
-            "foncier, no cache": _median_run("foncier, no cache", "nocache", inventory, work,
-                                             args.repeats, cold=False),
-            "foncier, cold cache": _median_run("foncier, cold cache", "cache", inventory, work,
-                                               args.repeats, cold=True),
-        }
-        res["foncier, warm cache"] = _median_run("foncier, warm cache", "cache", inventory,
-                                                 work, args.repeats, cold=False)
+        runs = _rounds(inventory, work, args.repeats)
+        res = {label: _report(label, r) for label, r in runs.items()}
         peer = res["geopandas notebook"]["wall"]
         print(f"\n{'':<22} {'seconds':>8} {'/ notebook':>11} {'peak MB':>8}  target")
         targets = {"foncier, cold cache": 0.5, "foncier, warm cache": 0.1}

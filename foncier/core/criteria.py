@@ -117,19 +117,34 @@ class Criterion:
         When the criterion has a ``reason_key`` (numbers per plot such that plots with equal keys
         and outcomes have the same reason), each distinct reason is written once and spread.
         """
+        texts, inverse = self.distinct_reasons(positions)
+        return texts[inverse]
+
+    def distinct_reasons(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct reasons of the plots at ``positions`` and, per plot, its reason's index:
+        ``texts[inverse]`` are the plots' reasons (see :meth:`reasons`)."""
         positions = np.asarray(positions, dtype=np.int64)
         codes = self.outcome[positions]
         if self.reason_key is None or len(positions) < 64:
-            return np.array([self.write_reason(int(p), int(c)) for p, c in
-                             zip(positions, codes, strict=True)], dtype=object)
+            texts = np.array([self.write_reason(int(p), int(c)) for p, c in
+                              zip(positions, codes, strict=True)], dtype=object)
+            return texts, np.arange(len(positions))
         group = codes.astype(np.int64)
         for column in self.reason_key[positions].reshape(len(positions), -1).T:
             sub, uniques = pd.factorize(column)          # hash-based; NaN gets -1
             group = pd.factorize(group * (len(uniques) + 1) + (sub + 1))[0]
-        _, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+        inverse, first = _first_of_groups(group)
         texts = np.array([self.write_reason(int(positions[f]), int(codes[f])) for f in first],
                          dtype=object)
-        return texts[inverse]
+        return texts, inverse
+
+
+def _first_of_groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For dense group numbers (``pd.factorize``'s, numbered in order of first appearance):
+    the numbers themselves and each group's first position, without sorting."""
+    first = np.full(int(group.max()) + 1 if len(group) else 0, len(group), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(group)))
+    return group, first
 
 
 def _outcome(passed: np.ndarray, unknown: np.ndarray) -> np.ndarray:
@@ -275,6 +290,8 @@ def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
     else:
         required = f"≤ {fmt_number(hi, 2)} ha"
     excluded = bool(brief.excluded_constraints)
+    lo_text = None if lo is None else fmt_number(lo, 2)     # formatted once, not per reason
+    hi_text = None if hi is None else fmt_number(hi, 2)
 
     def reason(i: int, code: int) -> str:
         net = net_ha[i]
@@ -284,8 +301,8 @@ def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
         if code == PASS:
             return f"{what}, conforme à la demande ({required})."
         if lo is not None and net < lo:
-            return f"{what} < {fmt_number(lo, 2)} ha demandés."
-        return f"{what} > {fmt_number(hi, 2)} ha maximum."
+            return f"{what} < {lo_text} ha demandés."
+        return f"{what} > {hi_text} ha maximum."
 
     key = np.column_stack([np.round(net_ha, 2), np.round(gross, 2)])
     return Criterion("area", _outcome(passed, np.zeros(len(net_ha), bool)), net_ha, required,
@@ -300,13 +317,14 @@ def _threshold(name: str, values: np.ndarray, required: float, *, higher_is_bett
     sign_fail = "<" if higher_is_better else ">"
     sign_pass = "≥" if higher_is_better else "≤"
     wanted = "demandés" if higher_is_better else "maximum"
+    required_text = fmt_number(required, decimals)
 
     def reason(i: int, code: int) -> str:
         if code == UNKNOWN:
             return missing
         v = f"{label} {fmt_number(values[i], decimals)} {unit}"
         sign = sign_pass if code == PASS else sign_fail
-        return f"{v} {sign} {fmt_number(required, decimals)} {unit} {wanted}."
+        return f"{v} {sign} {required_text} {unit} {wanted}."
 
     return Criterion(name, _outcome(passed, unknown), values, required, reason,
                      np.round(values, decimals))
@@ -445,11 +463,11 @@ def _housing(plots, geo: PlotGeometry, brief) -> Criterion:
                                       "habitations inconnue.")
     d = geo.housing_m
     passed = d >= req - DISTANCE_EPS_M
+    req_text = fmt_number(req, 0)
 
     def reason(i: int, code: int) -> str:
         sign = "≥" if code == PASS else "<"
-        return (f"Habitations à {fmt_number(d[i], 0)} m à vol d'oiseau {sign} "
-                f"{fmt_number(req, 0)} m demandés.")
+        return f"Habitations à {fmt_number(d[i], 0)} m à vol d'oiseau {sign} {req_text} m demandés."
 
     return Criterion("housing", _outcome(passed, np.zeros(n, bool)), d, req, reason, np.round(d))
 
@@ -462,11 +480,12 @@ def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
                          lambda i, c: f"Aucun {label} dans l'inventaire : distance inconnue.")
     km = geo.distance_m[kind] / 1000.0
     passed = geo.distance_m[kind] <= max_km * 1000.0 + DISTANCE_EPS_M
+    what, max_text = label.capitalize(), fmt_number(max_km, 1)
 
     def reason(i: int, code: int) -> str:
         sign = "≤" if code == PASS else ">"
-        return (f"{label.capitalize()} le plus proche à {fmt_number(km[i], 1)} km à vol "
-                f"d'oiseau {sign} {fmt_number(max_km, 1)} km maximum.")
+        return (f"{what} le plus proche à {fmt_number(km[i], 1)} km à vol "
+                f"d'oiseau {sign} {max_text} km maximum.")
 
     return Criterion(name, _outcome(passed, np.zeros(n, bool)), km, max_km, reason,
                      np.round(km, 1))

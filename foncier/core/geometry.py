@@ -40,7 +40,9 @@ True
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -234,6 +236,38 @@ def _nearest(plot_geoms: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, n
     return out_d, out_i
 
 
+def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray):
+    """The (plot, constraint) pairs that overlap: positions, intersections and their areas.
+
+    One bulk STRtree ``intersects`` query; a plot lying properly inside its constraint (a third
+    of the pairs) is its own intersection, so GEOS intersects only the other pairs (the
+    constraints prepared by the caller make ``contains_properly`` cheap).
+    """
+    if not (len(cons_geoms) and len(plot_geoms)):
+        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=object), np.zeros(0))
+    tree = shapely.STRtree(cons_geoms)
+    pi, ci = tree.query(plot_geoms, predicate="intersects")
+    inside = shapely.contains_properly(cons_geoms[ci], plot_geoms[pi])
+    inter = plot_geoms[pi]                                # copies: inter[~inside] is replaced
+    inter_area = area[pi]
+    rest = np.flatnonzero(~inside)
+    inter[rest] = shapely.intersection(plot_geoms[pi[rest]], cons_geoms[ci[rest]])
+    inter_area[rest] = shapely.area(inter[rest])
+    keep = inter_area > 0
+    return pi[keep], ci[keep], inter[keep], inter_area[keep]
+
+
+def _run_jobs(jobs: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run independent jobs on up to 2 threads (one when the machine has one core)."""
+    workers = min(2, os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        return {name: job() for name, job in jobs.items()}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="foncier-geometry") as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
 def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
                           infrastructure: pd.DataFrame) -> PlotGeometry:
     """Measure every plot against the constraints and the infrastructure.
@@ -267,39 +301,38 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
                           dtype=np.int64)
     cons_geoms = cons.geometry.to_numpy()
 
-    if len(cons_geoms) and n:
-        tree = shapely.STRtree(cons_geoms)
-        pi, ci = tree.query(plot_geoms, predicate="intersects")
-        shapely.prepare(plot_geoms)
-        inter = shapely.intersection(plot_geoms[pi], cons_geoms[ci])
-        inter_area = shapely.area(inter)
-        keep = inter_area > 0
-        pi, ci, inter, inter_area = pi[keep], ci[keep], inter[keep], inter_area[keep]
-    else:
-        pi = ci = np.zeros(0, dtype=np.int64)
-        inter = np.zeros(0, dtype=object)
-        inter_area = np.zeros(0)
-    pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)
+    infra_kinds = infrastructure["kind"].to_numpy(dtype=object)
+    infra_geoms = infrastructure.geometry.to_numpy()
+    housing_pos = np.flatnonzero(kinds == "housing")
+    # The overlaps and each nearest-distance query are independent GEOS work that releases the
+    # GIL: run them on a few threads (about 1.5-2x faster on 2 cores).
+    shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
+    shapely.prepare(cons_geoms)
+    jobs: dict[str, Callable[[], Any]] = {
+        "overlaps": lambda: _overlaps(plot_geoms, area, cons_geoms)}
+    for kind in INFRA_KINDS:
+        pos = np.flatnonzero(infra_kinds == kind)
+        if len(pos) and n:
+            jobs[kind] = (lambda pos=pos: _nearest(plot_geoms, infra_geoms[pos]))
+    if len(housing_pos) and n:
+        jobs["housing"] = lambda: _nearest(plot_geoms, cons_geoms[housing_pos])
+    done = _run_jobs(jobs)
 
+    pi, ci, inter, inter_area = done["overlaps"]
+    pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)
     max_overlap = np.zeros((len(groups), n))
     if len(pi):
         np.maximum.at(max_overlap, (pg, pi), inter_area)
 
     distance_m: dict[str, np.ndarray] = {}
     nearest: dict[str, np.ndarray] = {}
-    infra = infrastructure
-    infra_kinds = infra["kind"].to_numpy(dtype=object)
-    infra_geoms = infra.geometry.to_numpy()
     for kind in INFRA_KINDS:
-        pos = np.flatnonzero(infra_kinds == kind)
-        if len(pos) and n:
-            d, i = _nearest(plot_geoms, infra_geoms[pos])
+        if kind in done:
+            pos = np.flatnonzero(infra_kinds == kind)
+            d, i = done[kind]
             distance_m[kind] = d
             nearest[kind] = np.where(i >= 0, pos[np.clip(i, 0, None)], -1)
-
-    housing_pos = np.flatnonzero(kinds == "housing")
-    housing_m = _nearest(plot_geoms, cons_geoms[housing_pos])[0] if len(housing_pos) and n \
-        else None
+    housing_m = done["housing"][0] if "housing" in done else None
 
     return PlotGeometry(
         area_m2=area, groups=groups, pair_plot=pi, pair_constraint=ci, pair_group=pg,

@@ -70,19 +70,65 @@ def rank_order(frame: pd.DataFrame, *, ties: tuple[str, ...] = ("plot_id",)) -> 
 
 def join_reasons(criteria: dict[str, Criterion], positions: np.ndarray) -> np.ndarray:
     """The reasons of the fails and unknowns of the rows at ``positions``, joined by `` ; ``."""
+    return np.asarray(_joined_reasons(criteria, positions).to_numpy(zero_copy_only=False),
+                      dtype=object)
+
+
+def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
+    """:func:`join_reasons` as an Arrow string array: each criterion's distinct reasons are
+    written once, spread with ``take`` (null where the row passes) and joined row-wise by one
+    Arrow kernel, without a Python loop over the rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     positions = np.asarray(positions, dtype=np.int64)
+    sep = " ; "
     columns = []
     for c in criteria.values():
         codes = c.outcome[positions]
         hit = np.flatnonzero((codes == FAIL) | (codes == UNKNOWN))
         if len(hit):
-            column = np.full(len(positions), "", dtype=object)
-            column[hit] = c.reasons(positions[hit])
-            columns.append(column)
+            texts, inverse = c.distinct_reasons(positions[hit])
+            index = np.zeros(len(positions), dtype=np.int64)     # 0: the empty text
+            index[hit] = inverse + 1
+            words = pa.array(np.concatenate([[""], texts + sep]), type=pa.large_string())
+            columns.append(words.take(index))
     if not columns:
-        return np.full(len(positions), "", dtype=object)
-    return np.array([" ; ".join(filter(None, row)) for row in zip(*columns, strict=True)],
-                    dtype=object)
+        return pa.array(np.full(len(positions), "", dtype=object), type=pa.large_string())
+    # Every reason carries its separator: one row-wise concatenation, then the last separator
+    # cut (null_handling="skip" would spare that, but loses rows in pyarrow 26).
+    joined = pc.binary_join_element_wise(*columns, pa.scalar("", type=pa.large_string()))
+    return pc.utf8_slice_codeunits(joined, 0, -len(sep))
+
+
+def _text_column(values):
+    """A column of text for a result table from an Arrow string array: pandas' default string
+    dtype built from Arrow without a round trip through Python strings (an object array when
+    pandas' default for text is ``object``)."""
+    default = pd.Series(["x"]).dtype
+    if isinstance(default, pd.StringDtype) and default.storage == "pyarrow":
+        return default.__from_arrow__(values)
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _taken(column: pd.Series, o: np.ndarray):
+    """``column``'s values at positions ``o``, keeping a string dtype's Arrow storage."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.array.take(o)
+    return column.to_numpy(dtype=object)[o]
+
+
+def _outcome_column(codes: np.ndarray):
+    """``pass``/``fail``/``unknown`` per row (see :func:`_text_column`)."""
+    return _outcome_column_of(OUTCOMES, codes)
+
+
+def _outcome_column_of(words, codes: np.ndarray):
+    """``words[codes]`` as a text column (see :func:`_text_column`)."""
+    import pyarrow as pa
+
+    return _text_column(pa.array(list(words), type=pa.large_string()).take(
+        np.asarray(codes, dtype=np.int64)))
 
 
 def decision_columns(criteria: dict[str, Criterion], status_code: np.ndarray,
@@ -227,16 +273,16 @@ class MatchResult:
         o = np.asarray(positions, dtype=np.int64)
         data: dict[str, Any] = {
             "rank": np.zeros(len(o), dtype=np.int64),
-            "plot_id": plots["plot_id"].to_numpy(dtype=object)[o],
-            "site_id": plots["site_id"].to_numpy(dtype=object)[o],
-            "status": self.status[o],
+            "plot_id": _taken(plots["plot_id"], o),
+            "site_id": _taken(plots["site_id"], o),
+            "status": _outcome_column_of(STATUSES, self.status_code[o]),
             "score": self.score[o],
             "area_ha": np.round(plots["area_ha"].to_numpy()[o], 4),
             "net_area_ha": np.round(self.net_area_ha[o], 4),
         }
         for name, c in self.criteria.items():
-            data[name] = OUTCOMES[c.outcome[o]]
-        data["reasons"] = self.reasons(o)
+            data[name] = _outcome_column(c.outcome[o])
+        data["reasons"] = _text_column(_joined_reasons(self.criteria, o))
         data.update(decision_columns(self.criteria, self.status_code, o))
         return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o], crs=plots.crs)
 

@@ -148,3 +148,24 @@ def test_reasons_written_once_per_distinct_key_equal_plot_by_plot(sample_invento
             assert c.reason_key is not None
             one_by_one = [c.write_reason(int(p), int(c.outcome[p])) for p in positions]
             assert c.reasons(positions).tolist() == one_by_one
+
+
+def test_joined_reasons_equal_the_row_by_row_join(sample_inventory):
+    """The vectorized join (Arrow) gives, row by row, the fails' and unknowns' reasons in
+    criterion order joined by `` ; ``, and an empty text for a row that passes everything."""
+    from foncier import read_brief, sample_brief_paths
+    from foncier.core.criteria import FAIL, UNKNOWN
+    from foncier.core.matching import join_reasons
+
+    for path in sample_brief_paths():
+        res = match(sample_inventory, read_brief(path))
+        order = res.order[::-1]                      # any order of positions, not only 0..n
+        expected = [" ; ".join(c.write_reason(int(p), int(c.outcome[p]))
+                               for c in res.criteria.values()
+                               if c.outcome[p] in (FAIL, UNKNOWN)) for p in order]
+        assert join_reasons(res.criteria, order).tolist() == expected
+        assert res.table["reasons"].tolist() == expected[::-1]
+        assert "" in expected or res.counts["match"] == 0
+        assert res.table["plot_id"].tolist() == res.inventory.plots["plot_id"].to_numpy(
+            dtype=object)[res.order].tolist()
+        assert str(res.table["reasons"].dtype) == str(res.table["plot_id"].dtype)

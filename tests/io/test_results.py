@@ -128,6 +128,47 @@ def test_csv_is_rfc4180_and_guards_formulas_but_not_numbers(tmp_path, hostile):
         assert list(csv.reader(f)) == [["x", "t"], ["-3.5", "'-3.5"], ["2.0", "ok"]]
 
 
+def _pandas_csv(frame, sep, guard):
+    """The CSV the row-by-row writer wrote: ``guard_text`` per text cell, then ``to_csv``."""
+    import csv
+
+    from foncier.io.results import guard_text
+
+    frame = frame.copy()
+    for col in frame.columns:
+        if guard and not (pd.api.types.is_numeric_dtype(frame[col])
+                          or pd.api.types.is_datetime64_any_dtype(frame[col])):
+            frame[col] = frame[col].map(guard_text)
+    return frame.to_csv(index=False, sep=sep, quoting=csv.QUOTE_MINIMAL,
+                        lineterminator="\r\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+@pytest.mark.parametrize("guard", [True, False])
+def test_vectorized_csv_writes_the_bytes_pandas_writes(tmp_path, sep, guard):
+    import numpy as np
+
+    from foncier.io.results import write_csv
+
+    frames = [
+        pd.DataFrame({
+            "date": pd.to_datetime(["2026-01-01", None, "2026-02-03"]),
+            "int64": pd.array([1, None, -3], dtype="Int64"), "mixed": [1.5, "=x", None],
+            "text": ["a,b;c", None, 'il dit "oui"\n'], "bool": [True, False, True],
+            "float": [np.nan, 2.0, 1e-7], "int": [1, 2, 3],
+            "cat": pd.Categorical(["-x", "y", None]), "formula": ["@a", "\tb", "\rc"],
+            "none": [None, None, None], "accents": ["é;", "ü", ""],
+            "str": pd.Series(["+1", None, "ok"], dtype="str"),
+            'quote"d, header': ["x", "x", "=x"]}),
+        pd.DataFrame({"lone": ["", "a", None]}),          # a lone empty field is written ""
+        pd.DataFrame({"x": [1.0], "y": ["a"]}).iloc[:0],  # the header alone
+    ]
+    for i, frame in enumerate(frames):
+        out = tmp_path / f"{i}.csv"
+        write_csv(frame, out, sep=sep, guard=guard)
+        assert out.read_bytes() == _pandas_csv(frame, sep, guard), frame.columns.tolist()
+
+
 def test_xlsx_text_is_always_a_string_cell(tmp_path, hostile):
     from openpyxl import load_workbook
 
