@@ -126,9 +126,34 @@ def _distinct_values(kind: str, measured: np.ndarray) -> tuple[np.ndarray, np.nd
         days = np.asarray(measured).astype("datetime64[D]").view(np.int64)
         codes, uniques = pd.factorize(days)
         return codes, np.asarray(uniques).view("datetime64[D]").astype(str).astype("S10")
-    q = np.rint(np.asarray(measured, dtype=np.float64) * 1000.0).astype(np.int64)
+    values = np.asarray(measured, dtype=np.float64)
+    if _too_big(values):
+        return _plain_values(values)
+    q = np.rint(values * 1000.0).astype(np.int64)
     codes, uniques = pd.factorize(q)
     return codes, _thousandths(np.asarray(uniques)).astype("S")
+
+
+#: Beyond this many thousandths a value does not fit the integer writer (int64 holds 9.2e18).
+_LARGEST_THOUSANDTHS = 2.0 ** 62
+
+
+def _too_big(values: np.ndarray) -> bool:
+    """Whether some value (or NaN/inf) cannot be written through int64 thousandths."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(len(values)) and not bool(
+            (np.abs(values) * 1000.0 < _LARGEST_THOUSANDTHS).all())
+
+
+def _plain_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, texts)`` for values too large for the integer writer: each distinct value
+    rounded to 3 decimals and written with ``.``, no exponent, trailing zeros dropped."""
+    codes, uniques = pd.factorize(values)
+    texts = []
+    for v in np.asarray(uniques, dtype=np.float64):
+        text = f"{round(float(v), 3):.3f}".rstrip("0").rstrip(".") if np.isfinite(v) else str(v)
+        texts.append(text)
+    return codes, np.array(texts, dtype="S")
 
 
 def _thousandths_bytes(q: np.ndarray) -> np.ndarray:
@@ -160,7 +185,11 @@ def _value_bytes(kind: str, measured: np.ndarray) -> tuple[np.ndarray, np.ndarra
     if kind == "date":
         codes, texts = _distinct_values(kind, measured)
         return codes, texts.view(np.uint8).reshape(len(texts), texts.dtype.itemsize)
-    q = np.rint(np.asarray(measured, dtype=np.float64) * 1000.0).astype(np.int64)
+    values = np.asarray(measured, dtype=np.float64)
+    if _too_big(values):
+        codes, texts = _plain_values(values)
+        return codes, texts.view(np.uint8).reshape(len(texts), max(texts.dtype.itemsize, 1))
+    q = np.rint(values * 1000.0).astype(np.int64)
     codes, uniques = pd.factorize(q)
     return codes, _thousandths_bytes(np.asarray(uniques))
 

@@ -256,3 +256,22 @@ def test_relax_every_plot_through_match_equals_the_plain_rule():
     assert relax(res).tolist() == reference_relax(res.criteria, res.status_code, positions)
     assert res.table["relax"].tolist() == reference_relax(res.criteria, res.status_code,
                                                           res.order)
+
+
+def test_relax_writes_values_too_large_for_the_integer_writer():
+    """A price of 9.2e15 EUR/m² (found by the corrupted-GeoPackage fuzzing) is written whole,
+    with no RuntimeWarning from a float-to-int cast."""
+    import shapely
+    from builders import make_layers
+
+    import foncier
+
+    layers = make_layers([
+        {"plot_id": "P1", "geometry": shapely.box(0, 0, 200, 100),
+         "price_eur_m2": 9223372036854776.0},
+        {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 100), "price_eur_m2": 38.5},
+    ])
+    res = foncier.match(foncier.inventory_from_layers(layers),
+                        foncier.Brief(name="x", max_price_eur_m2=30))
+    relax = dict(zip(res.table.plot_id, res.table.relax, strict=True))
+    assert relax == {"P1": "price=9223372036854776", "P2": "price=38.5"}
