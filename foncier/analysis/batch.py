@@ -60,7 +60,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from foncier import palette
 from foncier.analysis.assembly import find_assemblies
@@ -75,6 +74,7 @@ from foncier.errors import BriefError, OutputError, Problem
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
 from foncier.io.results import AUDIT_SHEET, audit_items, write_audit_table
+from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import CHUNK_ROWS, Sheet, XlsxStream, number_cells, rows_xml, text_cells
 from foncier.wording import STATUS_LABELS, fmt_number
 
@@ -619,7 +619,7 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None, audit: dict)
     summary = summary_frame(batch, sheet_names(names))
     summary.insert(2, "Couche", layers)
     summary.insert(3, "Couche presque compatibles", near)
-    pyogrio.write_dataframe(summary, tmp, layer=SUMMARY_LAYER, driver="GPKG")
+    write_gpkg_layer(summary, tmp, SUMMARY_LAYER)
     write_audit_table(tmp, audit)
     with tempfile.TemporaryDirectory(prefix=f"{tmp.name}-parts-", dir=tmp.parent) as work:
         con = sqlite3.connect(tmp, isolation_level=None)
@@ -627,13 +627,12 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None, audit: dict)
             con.execute("PRAGMA synchronous = OFF")
             for k, (o, layer) in enumerate(zip(batch.outcomes, layers, strict=True)):
                 part = Path(work) / f"{k}.gpkg"
-                pyogrio.write_dataframe(o.rows, part, layer=layer, driver="GPKG",
-                                        layer_options={"IDENTIFIER": idents[k]})
+                write_gpkg_layer(o.rows, part, layer, layer_options={"IDENTIFIER": idents[k]})
                 _merge_table(con, part, layer)
                 part.unlink()
                 part = Path(work) / f"{k}-near.gpkg"
-                pyogrio.write_dataframe(o.near_misses, part, layer=near[k], driver="GPKG",
-                                        layer_options={"IDENTIFIER": idents[len(names) + k]})
+                write_gpkg_layer(o.near_misses, part, near[k],
+                                 layer_options={"IDENTIFIER": idents[len(names) + k]})
                 _merge_table(con, part, near[k])
                 part.unlink()
                 if progress is not None:

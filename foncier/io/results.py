@@ -35,6 +35,8 @@ import pyogrio
 
 from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
+from foncier.io.qgis_style import write_layer_styles
+from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import Sheet, XlsxStream
 
 if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at run time
@@ -89,7 +91,10 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
             else:
                 _write_xlsx(frame, tmp, sheet, audit)
         elif suffix == ".gpkg":
-            pyogrio.write_dataframe(table, tmp, layer=layer, driver="GPKG")
+            write_gpkg_layer(table, tmp, layer)
+            if "status" in table.columns:
+                write_layer_styles(tmp, [layer], [f"{sheet} : terrains colorés par statut "
+                                                  "(foncier)"])
             if audit is not None:
                 write_audit_table(tmp, audit)
         else:
@@ -206,8 +211,7 @@ def _audit_frame(audit: Mapping[str, Any], *, french: bool) -> pd.DataFrame:
 def write_audit_table(path: str | os.PathLike, audit: Mapping[str, Any]) -> None:
     """Add the ``foncier_audit`` attribute table (``key``, ``label``, ``value``) to a
     GeoPackage."""
-    pyogrio.write_dataframe(_audit_frame(audit, french=False), path, layer=AUDIT_TABLE,
-                            driver="GPKG", append=False)
+    write_gpkg_layer(_audit_frame(audit, french=False), path, AUDIT_TABLE, append=False)
 
 
 def add_audit_member(path: str | os.PathLike, audit: Mapping[str, Any]) -> None:

@@ -184,16 +184,24 @@ def test_geopackage_layer_by_layer(batch, briefs, tmp_path):
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert [s[2] for s in styles] == layers
     assert kinds["layer_styles"] == "attributes"
-    for catalog, schema, _, geom_col, _, qml, sld, default in styles:
+    for (catalog, schema, _, geom_col, _, qml, sld, default), o in zip(styles, batch.outcomes,
+                                                                        strict=True):
         assert (catalog, schema, geom_col, default) == ("", "", "geom", 1)
         root = ET.fromstring(qml.split("\n", 1)[1])
         renderer = root.find("renderer-v2")
-        assert renderer.get("type") == "categorizedSymbol"
-        assert renderer.get("attr") == "status"
-        cats = {c.get("value"): c.get("label") for c in renderer.iter("category")}
-        assert cats == {"match": "compatible", "to_check": "à vérifier",
-                        "no_match": "incompatible"}
-        assert len(renderer.findall("symbols/symbol")) == 3
+        labels = ["compatible", "à vérifier", "incompatible"]
+        if "assembly" in o.rows.columns:     # assemblies drawn above their member plots
+            assert renderer.get("type") == "RuleRenderer"
+            assert renderer.get("enableorderby") == "1"
+            assert [r.get("label") for r in renderer.iter("rule")] == \
+                labels + [f"assemblage {x}" for x in labels]
+            assert len(renderer.findall("symbols/symbol")) == 6
+        else:
+            assert renderer.get("type") == "categorizedSymbol"
+            assert renderer.get("attr") == "status"
+            cats = {c.get("value"): c.get("label") for c in renderer.iter("category")}
+            assert cats == dict(zip(["match", "to_check", "no_match"], labels, strict=True))
+            assert len(renderer.findall("symbols/symbol")) == 3
         assert ET.fromstring(sld).tag.endswith("StyledLayerDescriptor")
 
 
