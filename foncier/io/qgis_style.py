@@ -2,7 +2,11 @@
 
 :func:`status_style_qml` (QGIS's own format) and :func:`status_style_sld` (SLD 1.1) give a
 categorized style on the ``status`` column: the status colours of :data:`foncier.palette.STATUS_HEX`
-(as on the app's map and in the reports), a dark outline, the French status names as legend.
+(as on the app's map and in the reports), a dark outline in map units clamped between 0.2 and
+0.6 mm (readable at region scale, never drowning small plots), the French status names as
+legend. A layer holding assemblies (an ``assembly`` column, as a batch's brief layers) gets a
+rule-based style instead: assemblies outlined in :data:`foncier.palette.ASSEMBLY_HEX` and drawn
+last, above their member plots (QGIS's feature ordering).
 :func:`write_layer_styles` stores them in a GeoPackage's ``layer_styles`` table (QGIS's
 convention) as every listed layer's default style, so that QGIS opens the layers coloured.
 
