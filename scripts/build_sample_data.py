@@ -18,6 +18,7 @@ Usage::
 
     python scripts/build_sample_data.py [--shared ../shared/data] [--out sample_data]
     python scripts/build_sample_data.py --communes-only    # rewrite only the communes layer
+    python scripts/build_sample_data.py --poles-only       # add only the POLE-ECO
 
 The GeoPackage it writes is committed: the project works without ``../shared``.
 """
@@ -690,6 +691,67 @@ def rewrite_communes(shared: Path, path: Path) -> None:
     print(f"{path}: communes layer rewritten, {len(communes)} communes")
 
 
+#: The day the sample's POLE-ECO were "identified" (fixed, so that a rebuild gives the same file).
+POLE_DATE = "2025-01-15"
+#: POLE-ECO's vocations (the standard's enumeration) for the sample's site vocations.
+POLE_VOCATION = {"industrielle": "industrielle", "artisanale": "artisanale",
+                 "logistique": "entrepôts, logistique", "tertiaire": "tertiaire",
+                 "commerciale": "commerciale"}
+
+
+def pole_layers(sites, epci_names=None):
+    """The sample's POLE-ECO, derived from its zones: one pole per EPCI, which groups its zones.
+
+    Returns the sites with their ``cnig_pole_id`` (the SITE-ECO field the export reads) and the
+    ``cnig_pole_eco`` layer (the POLE-ECO table's columns, a point geometry). Everything is
+    derived from the zones, in the order of the EPCI's SIREN: ``pole_id`` is
+    ``<INSEE of its largest zone's commune>_POLE-ECO_<n>`` (the standard's example form, 20
+    characters), its name the EPCI's, its vocation the zones' common one (else « mixte, sans
+    dominante »), its surface the zones' total in hectares, its point the zones' centroid.
+    """
+    sites = sites.copy()
+    rows = []
+    for n, (_siren, group) in enumerate(sorted(sites.groupby("epci_siren"), key=lambda g: g[0]),
+                                       start=1):
+        areas = group.geometry.area
+        largest = group.loc[areas.idxmax()]
+        pole_id = f"{largest['commune_insee']}_POLE-ECO_{n:05d}"
+        sites.loc[group.index, "cnig_pole_id"] = pole_id
+        vocations = {POLE_VOCATION.get(v, "mixte, sans dominante") for v in group["vocation"]}
+        point = shapely.unary_union(group.geometry.to_numpy()).centroid
+        lonlat = gpd.GeoSeries([point], crs=CRS).to_crs("EPSG:4326").iloc[0]
+        rows.append({"pole_id": pole_id, "pole_nom": f"Pôle économique {largest['epci_name']}",
+                     "pole_vocadomi": vocations.pop() if len(vocations) == 1
+                     else "mixte, sans dominante",
+                     "pole_identif_date": POLE_DATE, "pole_actu_date": POLE_DATE,
+                     "pole_nb_site": len(group), "pole_nb_etab": None, "pole_nb_emploi": None,
+                     "pole_surface": int(round(areas.sum() / 1e4)),
+                     "pole_geompoint": f"{lonlat.x:.6f}, {lonlat.y:.6f}",
+                     "pole_rayonnement": "local", "geometry": point})
+    poles = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    sites = sites[[c for c in sites.columns if c != "geometry"] + ["geometry"]]
+    for col in ("pole_nb_etab", "pole_nb_emploi"):
+        poles[col] = poles[col].astype("Int32")
+    return sites, poles
+
+
+def add_poles(path: Path) -> None:
+    """Give an existing sample its POLE-ECO: ``cnig_pole_id`` on ``sites`` and the
+    ``cnig_pole_eco`` layer; every other layer (communes included) is copied as it is. The file
+    is rewritten as GeoPackage 1.2 (through the library's writer)."""
+    names = [str(r[0]) for r in pyogrio.list_layers(path)]
+    layers = {name: pyogrio.read_dataframe(path, layer=name) for name in names
+              if name != "cnig_pole_eco"}
+    sites = layers["sites"].drop(columns=["cnig_pole_id"], errors="ignore")
+    layers["sites"], layers["cnig_pole_eco"] = pole_layers(sites)
+    writer = write_gpkg(layers, path)
+    for name, frame in layers.items():              # every layer reads back as it was given
+        back = pyogrio.read_dataframe(path, layer=name)
+        assert len(back) == len(frame) and list(back.columns) == list(frame.columns), name
+        assert back.geometry.geom_equals_exact(frame.geometry, 1e-9).all(), name
+    print(f"{path}: {len(layers['cnig_pole_eco'])} POLE-ECO added ({writer})")
+
+
 def write_gpkg(layers, path):
     """Write the layers to ``path``, atomically (through the library when it is available)."""
     if str(REPO) not in sys.path:
@@ -705,7 +767,8 @@ def write_gpkg(layers, path):
     if tmp.exists():
         tmp.unlink()
     for name, gdf in layers.items():
-        pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG",
+                                dataset_options={"VERSION": "1.2"})
     os.replace(tmp, path)
     return "pyogrio"
 
@@ -816,9 +879,15 @@ def main(argv=None):
                         help="output folder (default: sample_data/ in the repo)")
     parser.add_argument("--communes-only", action="store_true",
                         help="rewrite only the communes layer of the existing sample")
+    parser.add_argument("--poles-only", action="store_true",
+                        help="add only the POLE-ECO (cnig_pole_eco, sites.cnig_pole_id) to the "
+                             "existing sample")
     args = parser.parse_args(argv)
     if args.communes_only:
         rewrite_communes(args.shared, args.out / "normandie.gpkg")
+        return
+    if args.poles_only:
+        add_poles(args.out / "normandie.gpkg")
         return
     rng = np.random.default_rng(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -827,12 +896,14 @@ def main(argv=None):
     sites, zone_plots = build_sites_and_plots(rng, members, communes, brownfields)
     plots = gpd.GeoDataFrame(pd.concat([zone_plots, brownfield_plots(brownfields, sites)],
                                        ignore_index=True), geometry="geometry", crs=CRS)
+    sites, poles = pole_layers(text_columns(sites))
     layers = {
-        "sites": text_columns(sites),
+        "sites": sites,
         "plots": finalize_plots(plots),
         "constraints": text_columns(build_constraints(sites)),
         "infrastructure": text_columns(build_infrastructure()),
         "communes": text_columns(region_communes(args.shared)),
+        "cnig_pole_eco": poles,
     }
     for name, gdf in layers.items():
         assert gdf.geometry.is_valid.all(), name

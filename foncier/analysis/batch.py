@@ -15,12 +15,16 @@ ranked head of the table), so memory stays flat however many briefs run.
       ``assembly`` when the brief allows assemblies), rows filled green / amber / grey by status;
     - ``Matrice``: every plot of every inventory (rows) x every brief (a status and a score column).
 
-    Every sheet has a frozen header row and an auto-filter. Sheet names are the briefs' names made
-    valid for Excel (at most 31 characters, none of ``[]:*?/\\``, unique).
+    Every sheet has a frozen header row, an auto-filter, widths that fit the ids, numbers
+    formatted per unit, and a print setup (landscape, one page wide, the header row on every
+    page). Statuses and outcomes are in French (« compatible », « respecté »...). Sheet names are
+    the briefs' names made valid for Excel (at most 31 characters, none of ``[]:*?/\\``,
+    unique).
 ``.gpkg``
-    A layer per brief (the same rows as its sheet, with plot geometries, Lambert-93), a
-    ``synthese`` table, and a ``layer_styles`` table (the QGIS convention) holding a categorized
-    style on ``status`` for every layer, so that QGIS opens them coloured by status.
+    A layer per brief (the same rows as its sheet, with plot geometries, Lambert-93, DESIGN.md's
+    codes), a ``synthese`` table, and a ``layer_styles`` table (the QGIS convention) holding a
+    style on ``status`` for every layer, so that QGIS opens them coloured by status (assemblies
+    drawn above their member plots). The file is GeoPackage 1.2 (QGIS 3.22, GDAL 3.6).
 
 A brief's sheet and layer hold the first ``max_rows`` rows of its ranking (2,000 by default; 0 or
 None for all): compatible plots first, then plots to check, then the best incompatible ones. The
@@ -60,7 +64,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from foncier import palette
 from foncier.analysis.assembly import find_assemblies
@@ -74,9 +77,19 @@ from foncier.core.matching import STATUS_CODES, STATUSES, MatchResult, match, ra
 from foncier.errors import BriefError, OutputError, Problem
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
-from foncier.io.results import AUDIT_SHEET, audit_items, write_audit_table
-from foncier.io.xlsx import CHUNK_ROWS, Sheet, XlsxStream, number_cells, rows_xml, text_cells
-from foncier.wording import STATUS_LABELS, fmt_number
+from foncier.io.results import AUDIT_SHEET, audit_items, french_labels, write_audit_table
+from foncier.io.store import write_gpkg_layer
+from foncier.io.xlsx import (
+    CHUNK_ROWS,
+    SCORE_FORMAT,
+    Sheet,
+    XlsxStream,
+    fit_widths,
+    number_cells,
+    rows_xml,
+    text_cells,
+)
+from foncier.wording import OUTCOME_LABELS, STATUS_LABELS, fmt_number
 
 __all__ = ["run_batch", "write_batch", "read_briefs", "Batch", "BriefOutcome", "sheet_names",
            "layer_names", "summary_frame", "check_batch_suffix", "DEFAULT_MAX_ROWS",
@@ -448,8 +461,10 @@ def _stability_text(frame: pd.DataFrame | None) -> str:
 
 # ----------------------------------------------------------------------------- XLSX
 
-#: The workbook's shared strings: statuses and outcomes, the only texts repeated on every row.
-_SHARED = (*STATUSES.tolist(), *OUTCOMES.tolist())
+#: The workbook's shared strings: statuses and outcomes in French (« compatible »,
+#: « respecté »...), the only texts repeated on every row; the GeoPackage keeps DESIGN's codes.
+_STATUS_TEXT = [STATUS_LABELS[s] for s in STATUSES.tolist()]
+_SHARED = (*_STATUS_TEXT, *(OUTCOME_LABELS[o] for o in OUTCOMES.tolist()))
 _WIDTHS = {"rank": 6, "plot_id": 16, "site_id": 12, "status": 10, "score": 7, "area_ha": 9,
            "net_area_ha": 11, "reasons": 90, "inventory": 14, "assembly": 28}
 _SUMMARY_WIDTHS = [34, 24, 10, 12, 11, 13, 12, 36, 36, 36, 12, 12, 12, 60, 80]
@@ -462,8 +477,10 @@ def _brief_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     """A brief's ranked rows, each filled with its status's tint; statuses and outcomes are
     shared strings."""
     rows = outcome.rows
-    frame = pd.DataFrame({c: rows[c] for c in rows.columns if c != rows.geometry.name})
-    return Sheet(sheet, frame, widths=[_WIDTHS.get(c, 12) for c in frame.columns],
+    frame = french_labels(pd.DataFrame({c: rows[c] for c in rows.columns
+                                        if c != rows.geometry.name}))
+    fixed = {c: w for c, w in _WIDTHS.items() if c not in ("plot_id", "site_id", "inventory")}
+    return Sheet(sheet, frame, widths=fit_widths(frame, fixed=fixed, minimum=6, maximum=40),
                  freeze_cols=2, row_fills=rows["status"].map(STATUS_CODES).to_numpy(),
                  shared_columns=("status", *asked_criteria(outcome.brief)))
 
@@ -473,10 +490,11 @@ def _matrix_pair_table(book: XlsxStream) -> np.ndarray:
     both cells filled with the status's tint."""
     out = np.empty(3 * 1001, dtype=object)
     for code, status in enumerate(STATUSES.tolist()):
-        s, ref = book.style(code), book.shared_index[status]
+        s, ref = book.style(code), book.shared_index[STATUS_LABELS[status]]
+        score = book.style(code, SCORE_FORMAT)
         for tenth in range(1001):
             out[code * 1001 + tenth] = (f'<c s="{s}" t="s"><v>{ref}</v></c>'
-                                        f'<c s="{s}"><v>{tenth / 10:g}</v></c>')
+                                        f'<c s="{score}"><v>{tenth / 10:g}</v></c>')
     return out
 
 
@@ -489,6 +507,7 @@ def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[str]:
     keys = [(o.status.astype(np.int32) * 1001
              + np.clip(np.rint(o.score * 10), 0, 1000).astype(np.int32)) for o in batch.outcomes]
     styles = book.styles(None, n)
+    ha_styles = book.styles(None, n, "0.00")
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
         part = plots.iloc[start:stop]
@@ -496,15 +515,17 @@ def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[str]:
         cells = [text_cells(part["inventory"].to_numpy(dtype=object), st),
                  text_cells(part["plot_id"].to_numpy(dtype=object), st),
                  text_cells(part["site_id"].to_numpy(dtype=object), st),
-                 number_cells(part["area_ha"].to_numpy(dtype=float), st)]
+                 number_cells(part["area_ha"].to_numpy(dtype=float), ha_styles[start:stop])]
         cells += [pairs[k[start:stop]].tolist() for k in keys]
         yield rows_xml(cells, start + 2)
 
 
 def _near_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     frame = outcome.near_misses if outcome.near_misses is not None else pd.DataFrame()
-    return Sheet(sheet, frame.reset_index(drop=True), widths=_NEAR_WIDTHS[:len(frame.columns)],
-                 freeze_cols=2)
+    frame = french_labels(frame.reset_index(drop=True))
+    widths = [max(w, f) for w, f in zip(_NEAR_WIDTHS, fit_widths(frame, maximum=40),
+                                        strict=False)]
+    return Sheet(sheet, frame, widths=widths[:len(frame.columns)], freeze_cols=2)
 
 
 def _audit_sheet(audit: dict) -> Sheet:
@@ -536,8 +557,9 @@ def _write_xlsx(batch: Batch, tmp: Path, progress: Progress | None, audit: dict)
         header = ["inventory", "plot_id", "site_id", "area_ha"]
         for sheet in sheets:
             header += [f"{sheet} — statut", f"{sheet} — score"]
+        ids = fit_widths(batch.plots[["inventory", "plot_id", "site_id"]], maximum=40)
         book.sheet(MATRIX_SHEET, header, _matrix_chunks(batch, book), n_rows=len(batch.plots),
-                   widths=[14, 16, 12, 9] + [14, 8] * len(sheets), freeze_cols=2)
+                   widths=ids + [9] + [14, 8] * len(sheets), freeze_cols=2)
         book.frame_sheet(_audit_sheet(audit))
         if progress is not None:
             progress(total, total, MATRIX_SHEET)
@@ -619,7 +641,7 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None, audit: dict)
     summary = summary_frame(batch, sheet_names(names))
     summary.insert(2, "Couche", layers)
     summary.insert(3, "Couche presque compatibles", near)
-    pyogrio.write_dataframe(summary, tmp, layer=SUMMARY_LAYER, driver="GPKG")
+    write_gpkg_layer(summary, tmp, SUMMARY_LAYER)
     write_audit_table(tmp, audit)
     with tempfile.TemporaryDirectory(prefix=f"{tmp.name}-parts-", dir=tmp.parent) as work:
         con = sqlite3.connect(tmp, isolation_level=None)
@@ -627,13 +649,12 @@ def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None, audit: dict)
             con.execute("PRAGMA synchronous = OFF")
             for k, (o, layer) in enumerate(zip(batch.outcomes, layers, strict=True)):
                 part = Path(work) / f"{k}.gpkg"
-                pyogrio.write_dataframe(o.rows, part, layer=layer, driver="GPKG",
-                                        layer_options={"IDENTIFIER": idents[k]})
+                write_gpkg_layer(o.rows, part, layer, layer_options={"IDENTIFIER": idents[k]})
                 _merge_table(con, part, layer)
                 part.unlink()
                 part = Path(work) / f"{k}-near.gpkg"
-                pyogrio.write_dataframe(o.near_misses, part, layer=near[k], driver="GPKG",
-                                        layer_options={"IDENTIFIER": idents[len(names) + k]})
+                write_gpkg_layer(o.near_misses, part, near[k],
+                                 layer_options={"IDENTIFIER": idents[len(names) + k]})
                 _merge_table(con, part, near[k])
                 part.unlink()
                 if progress is not None:

@@ -2,7 +2,11 @@
 
 :func:`status_style_qml` (QGIS's own format) and :func:`status_style_sld` (SLD 1.1) give a
 categorized style on the ``status`` column: the status colours of :data:`foncier.palette.STATUS_HEX`
-(as on the app's map and in the reports), a dark outline, the French status names as legend.
+(as on the app's map and in the reports), a dark outline in map units clamped between 0.2 and
+0.6 mm (readable at region scale, never drowning small plots), the French status names as
+legend. A layer holding assemblies (an ``assembly`` column, as a batch's brief layers) gets a
+rule-based style instead: assemblies outlined in :data:`foncier.palette.ASSEMBLY_HEX` and drawn
+last, above their member plots (QGIS's feature ordering).
 :func:`write_layer_styles` stores them in a GeoPackage's ``layer_styles`` table (QGIS's
 convention) as every listed layer's default style, so that QGIS opens the layers coloured.
 
@@ -29,7 +33,8 @@ from xml.sax.saxutils import escape
 from foncier import palette
 from foncier.wording import STATUS_LABELS
 
-__all__ = ["status_style_qml", "status_style_sld", "write_layer_styles"]
+__all__ = ["status_style_qml", "status_style_sld", "write_layer_styles", "style_name",
+           "ASSEMBLY_EXPR"]
 
 _ATTR = {'"': "&quot;"}
 
@@ -43,13 +48,52 @@ def _qgis_rgba(hex_colour: str) -> str:
     return ",".join(str(c) for c in palette.rgb(hex_colour)) + ",255"
 
 
-def status_style_qml(*, geometry: str = "fill") -> str:
+#: Outline widths: in map units (metres), kept between a minimum and a maximum in millimetres,
+#: so that plots stay readable at region scale (never thinner than the minimum) without thick
+#: lines drowning small plots when zoomed in.
+PLOT_OUTLINE_M, PLOT_OUTLINE_MM = 1.5, (0.2, 0.6)
+ASSEMBLY_OUTLINE_M, ASSEMBLY_OUTLINE_MM = 4.0, (0.6, 1.4)
+#: QGIS expression: true on an assembly's row (its ``assembly`` column lists the member plots).
+ASSEMBLY_EXPR = "coalesce(\"assembly\", '') <> ''"
+
+
+def _unit_scale(mm: tuple[float, float]) -> str:
+    """A QGIS map-unit scale clamped to ``mm`` (min, max) millimetres."""
+    return f"3x:0,0,1,{mm[0]},1,{mm[1]}"
+
+
+def _fill_symbol(name: str, geometry: str, colour: str, outline: str, width: float,
+                 clamp: tuple[float, float]) -> str:
+    props = {"color": _qgis_rgba(colour), "outline_color": _qgis_rgba(outline),
+             "outline_style": "solid", "outline_width": f"{width:g}",
+             "outline_width_unit": "MapUnit", "outline_width_map_unit_scale": _unit_scale(clamp),
+             "style": "solid", "joinstyle": "bevel"}
+    options = "".join(f'<Option name="{k}" type="QString" value="{v}"/>'
+                      for k, v in props.items())
+    legacy = "".join(f'<prop k="{k}" v="{v}"/>' for k, v in props.items())
+    return (f'<symbol name="{name}" type="{geometry}" alpha="1" clip_to_extent="1" '
+            'force_rhr="0"><layer class="SimpleFill" enabled="1" locked="0" pass="0">'
+            f'<Option type="Map">{options}</Option>{legacy}</layer></symbol>')
+
+
+_QML_HEAD = ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+             '<qgis version="3.22.0" styleCategories="Symbology">')
+
+
+def status_style_qml(*, geometry: str = "fill", assembly: bool = False) -> str:
     """A QGIS style (QML) colouring features by ``status``: the palette's status colours.
+
+    Outlines are in map units clamped to a width in millimetres (readable at any scale).
 
     Parameters
     ----------
     geometry : str, default "fill"
         The QGIS symbol type (``fill`` for polygons).
+    assembly : bool, default False
+        The layer has an ``assembly`` column (a batch's brief layer): assemblies get their own
+        rules (a thick outline in :data:`foncier.palette.ASSEMBLY_HEX`) and are drawn last, above
+        their member plots (features ordered by :data:`ASSEMBLY_EXPR`). Otherwise the renderer is
+        categorized on ``status``.
 
     Examples
     --------
@@ -57,63 +101,120 @@ def status_style_qml(*, geometry: str = "fill") -> str:
     True
     >>> 'value="46,158,68,255"' in status_style_qml()     # palette.STATUS_HEX["match"]
     True
+    >>> qml = status_style_qml(assembly=True)
+    >>> "RuleRenderer" in qml, 'enableorderby="1"' in qml
+    (True, True)
     """
+    if assembly:
+        return _rule_qml(geometry)
     cats, symbols = [], []
     for i, (status, colour) in enumerate(palette.STATUS_HEX.items()):
         cats.append(f'<category render="true" symbol="{i}" value="{status}" type="string" '
                     f'label="{_esc(STATUS_LABELS[status])}"/>')
-        props = {"color": _qgis_rgba(colour), "outline_color": _qgis_rgba(palette.OUTLINE_HEX),
-                 "outline_style": "solid", "outline_width": "0.26", "outline_width_unit": "MM",
-                 "style": "solid", "joinstyle": "bevel"}
-        options = "".join(f'<Option name="{k}" type="QString" value="{v}"/>'
-                          for k, v in props.items())
-        legacy = "".join(f'<prop k="{k}" v="{v}"/>' for k, v in props.items())
-        symbols.append(
-            f'<symbol name="{i}" type="{geometry}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
-            f'<Option type="Map">{options}</Option>{legacy}</layer></symbol>')
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-            '<qgis version="3.28.0" styleCategories="Symbology">'
-            '<renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" '
+        symbols.append(_fill_symbol(str(i), geometry, colour, palette.OUTLINE_HEX,
+                                    PLOT_OUTLINE_M, PLOT_OUTLINE_MM))
+    return (f'{_QML_HEAD}<renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" '
             'enableorderby="0" forceraster="0">'
             f'<categories>{"".join(cats)}</categories><symbols>{"".join(symbols)}</symbols>'
             '</renderer-v2></qgis>')
 
 
-def status_style_sld(layer: str) -> str:
+def _rule_qml(geometry: str) -> str:
+    """The rule-based style of layers holding plots and assemblies (assemblies on top)."""
+    rules, symbols = [], []
+    kinds = ((f"NOT ({ASSEMBLY_EXPR})", "", palette.OUTLINE_HEX, PLOT_OUTLINE_M,
+              PLOT_OUTLINE_MM),
+             (ASSEMBLY_EXPR, "assemblage ", palette.ASSEMBLY_HEX, ASSEMBLY_OUTLINE_M,
+              ASSEMBLY_OUTLINE_MM))
+    for expr, prefix, outline, width, clamp in kinds:
+        for status, colour in palette.STATUS_HEX.items():
+            key = len(symbols)
+            test = _esc(f"{expr} AND \"status\" = '{status}'")
+            rules.append(f'<rule key="r{key}" symbol="{key}" filter="{test}" '
+                         f'label="{_esc(prefix + STATUS_LABELS[status])}"/>')
+            symbols.append(_fill_symbol(str(key), geometry, colour, outline, width, clamp))
+    order = (f'<orderby><orderByClause asc="1" nullsFirst="1">{_esc(ASSEMBLY_EXPR)}'
+             "</orderByClause></orderby>")
+    return (f'{_QML_HEAD}<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="1" '
+            f'forceraster="0"><rules key="root">{"".join(rules)}</rules>'
+            f'<symbols>{"".join(symbols)}</symbols>{order}</renderer-v2></qgis>')
+
+
+def _sld_rule(name: str, status: str, colour: str, outline: str, width_px: float,
+              assembly: bool | None) -> str:
+    test = ("<ogc:PropertyIsEqualTo><ogc:PropertyName>status</ogc:PropertyName>"
+            f"<ogc:Literal>{status}</ogc:Literal></ogc:PropertyIsEqualTo>")
+    if assembly is not None:
+        kind = ("<ogc:PropertyIsNotEqualTo><ogc:PropertyName>assembly</ogc:PropertyName>"
+                "<ogc:Literal></ogc:Literal></ogc:PropertyIsNotEqualTo>")
+        if not assembly:
+            kind = ("<ogc:Or><ogc:PropertyIsNull><ogc:PropertyName>assembly</ogc:PropertyName>"
+                    "</ogc:PropertyIsNull><ogc:PropertyIsEqualTo><ogc:PropertyName>assembly"
+                    "</ogc:PropertyName><ogc:Literal></ogc:Literal></ogc:PropertyIsEqualTo>"
+                    "</ogc:Or>")
+        test = f"<ogc:And>{test}{kind}</ogc:And>"
+    return (f"<se:Rule><se:Name>{_esc(name)}</se:Name><ogc:Filter>{test}</ogc:Filter>"
+            "<se:PolygonSymbolizer><se:Fill>"
+            f'<se:SvgParameter name="fill">{colour}</se:SvgParameter></se:Fill>'
+            f'<se:Stroke><se:SvgParameter name="stroke">{outline}</se:SvgParameter>'
+            f'<se:SvgParameter name="stroke-width">{width_px:g}</se:SvgParameter>'
+            "</se:Stroke></se:PolygonSymbolizer></se:Rule>")
+
+
+def status_style_sld(layer: str, *, assembly: bool = False) -> str:
     """The same style as SLD 1.1 for the named layer (QGIS stores both).
+
+    With ``assembly``, plots and assemblies are two feature type styles, the assemblies' second
+    (drawn above the plots).
 
     Examples
     --------
     >>> sld = status_style_sld("lot & co")
     >>> sld.count("<se:Rule>"), "<se:Name>lot &amp; co</se:Name>" in sld
     (3, True)
+    >>> status_style_sld("lot", assembly=True).count("<se:FeatureTypeStyle>")
+    2
     """
-    rules = []
-    for status, colour in palette.STATUS_HEX.items():
-        rules.append(
-            f"<se:Rule><se:Name>{_esc(STATUS_LABELS[status])}</se:Name>"
-            "<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>status</ogc:PropertyName>"
-            f"<ogc:Literal>{status}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
-            "<se:PolygonSymbolizer><se:Fill>"
-            f'<se:SvgParameter name="fill">{colour}</se:SvgParameter></se:Fill>'
-            f'<se:Stroke><se:SvgParameter name="stroke">{palette.OUTLINE_HEX}</se:SvgParameter>'
-            "</se:Stroke></se:PolygonSymbolizer></se:Rule>")
+    if assembly:
+        styles = [[_sld_rule(prefix + STATUS_LABELS[s], s, c, outline, px, flag)
+                   for s, c in palette.STATUS_HEX.items()]
+                  for prefix, outline, px, flag in (("", palette.OUTLINE_HEX, 1, False),
+                                                    ("assemblage ", palette.ASSEMBLY_HEX, 3,
+                                                     True))]
+    else:
+        styles = [[_sld_rule(STATUS_LABELS[s], s, c, palette.OUTLINE_HEX, 1, None)
+                   for s, c in palette.STATUS_HEX.items()]]
+    body = "".join(f"<se:FeatureTypeStyle>{''.join(rules)}</se:FeatureTypeStyle>"
+                   for rules in styles)
     return ('<?xml version="1.0" encoding="UTF-8"?><StyledLayerDescriptor version="1.1.0" '
             'xmlns="http://www.opengis.net/sld" xmlns:ogc="http://www.opengis.net/ogc" '
             'xmlns:se="http://www.opengis.net/se">'
             f"<NamedLayer><se:Name>{_esc(layer)}</se:Name><UserStyle><se:Name>{_esc(layer)}"
-            f"</se:Name><se:FeatureTypeStyle>{''.join(rules)}</se:FeatureTypeStyle>"
-            "</UserStyle></NamedLayer></StyledLayerDescriptor>")
+            f"</se:Name>{body}</UserStyle></NamedLayer></StyledLayerDescriptor>")
 
 
+#: QGIS's ``layer_styles`` table as QGIS 3 and the CNIG template write it (timestamps in the
+#: GeoPackage format, which GDAL's validator checks).
 _LAYER_STYLES_DDL = """
-CREATE TABLE IF NOT EXISTS layer_styles (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
-  f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
-  styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
-  update_time DATETIME DEFAULT CURRENT_TIMESTAMP)
+CREATE TABLE IF NOT EXISTS "layer_styles" ( "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  "f_table_catalog" TEXT(256), "f_table_schema" TEXT(256), "f_table_name" TEXT(256),
+  "f_geometry_column" TEXT(256), "styleName" TEXT(30), "styleQML" TEXT, "styleSLD" TEXT,
+  "useAsDefault" BOOLEAN, "description" TEXT, "owner" TEXT(30), "ui" TEXT(30),
+  "update_time" DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))
 """
+#: Widths of ``layer_styles``'s text columns (``TEXT(n)``): longer names are shortened.
+STYLE_NAME_WIDTH, TABLE_NAME_WIDTH = 30, 256
+
+
+def style_name(layer: str) -> str:
+    """A layer's style name within ``styleName``'s width (30 characters, ``…`` when cut).
+
+    Examples
+    --------
+    >>> style_name("atelier"), len(style_name("x" * 40)), style_name("x" * 40)[-1]
+    ('atelier', 30, '…')
+    """
+    return layer if len(layer) <= STYLE_NAME_WIDTH else layer[:STYLE_NAME_WIDTH - 1] + "…"
 
 
 def write_layer_styles(path: str | os.PathLike, layers: Sequence[str],
@@ -145,22 +246,31 @@ def write_layer_styles(path: str | os.PathLike, layers: Sequence[str],
     ...                 "FROM layer_styles").fetchall()
     [('atelier', 'geom', 1)]
     """
-    qml = status_style_qml()
     con = sqlite3.connect(Path(path))
     try:
         with con:
             con.execute(_LAYER_STYLES_DDL)
             geom_cols = dict(con.execute("SELECT table_name, column_name "
                                          "FROM gpkg_geometry_columns"))
+            rows = []
+            for layer, text in zip(layers, descriptions, strict=True):
+                has = _has_assembly(con, layer)
+                rows.append((layer, geom_cols.get(layer, "geom"), style_name(layer),
+                             status_style_qml(assembly=has),
+                             status_style_sld(layer, assembly=has), text))
             con.executemany(
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                 "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
-                "owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', NULL)",
-                [(layer, geom_cols.get(layer, "geom"), layer, qml, status_style_sld(layer), text)
-                 for layer, text in zip(layers, descriptions, strict=True)])
+                "owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', '')", rows)
             con.execute(
                 "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
                 "description, last_change) VALUES ('layer_styles', 'attributes', "
                 "'layer_styles', 'Styles QGIS', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
     finally:
         con.close()
+
+
+def _has_assembly(con: sqlite3.Connection, layer: str) -> bool:
+    """Whether a table has an ``assembly`` column (then assemblies are drawn on top)."""
+    quoted = layer.replace('"', '""')
+    return any(row[1] == "assembly" for row in con.execute(f'PRAGMA table_info("{quoted}")'))

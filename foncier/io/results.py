@@ -34,16 +34,20 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from foncier import palette
 from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
-from foncier.io.xlsx import Sheet, XlsxStream
+from foncier.io.qgis_style import write_layer_styles
+from foncier.io.store import write_gpkg_layer
+from foncier.io.xlsx import Sheet, XlsxStream, fit_widths
+from foncier.wording import OUTCOME_LABELS, STATUS_LABELS
 
 if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at run time
     from foncier.core.matching import MatchResult
 
 __all__ = ["write_results", "FORMATS", "write_table", "check_suffix", "write_csv",
            "guard_text", "FORMULA_START", "audit_items", "AUDIT_SHEET", "AUDIT_TABLE",
-           "AUDIT_MEMBER", "write_audit_table", "add_audit_member"]
+           "AUDIT_MEMBER", "write_audit_table", "add_audit_member", "french_labels"]
 
 FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".gpkg": "GeoPackage", ".geojson": "GeoJSON"}
 
@@ -73,8 +77,11 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
                 sheet: str = "Résultats", audit: Mapping[str, Any] | None = None) -> Path:
     """Write a table with a geometry column to a file chosen by its suffix (atomic).
 
-    CSV (comma-separated, UTF-8) and XLSX leave the geometry out; GeoPackage keeps Lambert-93;
-    GeoJSON is written in WGS84 (RFC 7946).
+    CSV (comma-separated, UTF-8) and XLSX leave the geometry out; GeoPackage keeps Lambert-93
+    (GeoPackage 1.2, styled by status for QGIS when it has a ``status`` column); GeoJSON is
+    written in WGS84 (RFC 7946). CSV, GeoPackage and GeoJSON keep DESIGN.md's codes
+    (``match``, ``pass``...); a workbook shows them in French (:func:`french_labels`), its rows
+    filled by status, its numbers formatted per unit, its dates as dates.
 
     ``audit``, a JSON-ready record (:func:`foncier.analysis.audit.audit_record`), goes into the
     file: XLSX a « Paramètres » sheet, GeoPackage a ``foncier_audit`` table, GeoJSON a
@@ -90,7 +97,10 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
             else:
                 _write_xlsx(frame, tmp, sheet, audit)
         elif suffix == ".gpkg":
-            pyogrio.write_dataframe(table, tmp, layer=layer, driver="GPKG")
+            write_gpkg_layer(table, tmp, layer)
+            if "status" in table.columns:
+                write_layer_styles(tmp, [layer], [f"{sheet} : terrains colorés par statut "
+                                                  "(foncier)"])
             if audit is not None:
                 write_audit_table(tmp, audit)
         else:
@@ -100,12 +110,48 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
     return path
 
 
+#: Codes of DESIGN.md (kept in CSV, GeoPackage, GeoJSON) and their French labels in workbooks.
+_STATUS_ORDER = tuple(STATUS_LABELS)
+_OUTCOMES = frozenset(OUTCOME_LABELS)
+
+
+def french_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """A result table with its codes in French for a workbook: ``status`` (« compatible »,
+    « à vérifier », « incompatible ») and every column of criterion outcomes (« respecté »,
+    « non respecté », « inconnu »); other columns are left as they are.
+
+    Examples
+    --------
+    >>> french_labels(pd.DataFrame({"status": ["to_check"], "area": ["fail"], "id": ["pass1"]}))
+    ...                                                  # doctest: +NORMALIZE_WHITESPACE
+           status          area     id
+    0  à vérifier  non respecté  pass1
+    """
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if col == "status":
+            out[col] = values.map(lambda v: STATUS_LABELS.get(v, v))
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            present = set(values.dropna().unique().tolist())
+            if present and present <= _OUTCOMES:
+                out[col] = values.map(lambda v: OUTCOME_LABELS.get(v, v))
+    return out
+
+
 def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str,
                 audit: Mapping[str, Any] | None = None) -> None:
-    widths = [60 if col == "reasons" else max(8, min(30, len(str(col)) + 2))
-              for col in frame.columns]
-    with XlsxStream(path) as book:
-        book.frame_sheet(Sheet(sheet, frame, widths=widths))
+    """A result table as a workbook: French labels, rows filled by status (as the batch's),
+    number formats per unit, widths that fit the ids."""
+    fills = None
+    if "status" in frame.columns:
+        code = {s: i for i, s in enumerate(_STATUS_ORDER)}
+        fills = frame["status"].map(code).fillna(-1).astype("int64").to_numpy()
+    shown = french_labels(frame)
+    widths = fit_widths(shown, fixed={"reasons": 60, "relax": 40}, maximum=40)
+    tints = [palette.STATUS_TINT[s] for s in _STATUS_ORDER]
+    with XlsxStream(path, fills=tints) as book:
+        book.frame_sheet(Sheet(sheet, shown, widths=widths, row_fills=fills))
         if audit is not None:
             book.frame_sheet(Sheet(AUDIT_SHEET, _audit_frame(audit, french=True),
                                    widths=[34, 90]))
@@ -329,8 +375,7 @@ def _audit_frame(audit: Mapping[str, Any], *, french: bool) -> pd.DataFrame:
 def write_audit_table(path: str | os.PathLike, audit: Mapping[str, Any]) -> None:
     """Add the ``foncier_audit`` attribute table (``key``, ``label``, ``value``) to a
     GeoPackage."""
-    pyogrio.write_dataframe(_audit_frame(audit, french=False), path, layer=AUDIT_TABLE,
-                            driver="GPKG", append=False)
+    write_gpkg_layer(_audit_frame(audit, french=False), path, AUDIT_TABLE, append=False)
 
 
 def add_audit_member(path: str | os.PathLike, audit: Mapping[str, Any]) -> None:

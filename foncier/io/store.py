@@ -12,7 +12,7 @@ re-exported here).
 Examples
 --------
 >>> from foncier.io.sample import sample_inventory_path
->>> sorted(list_layers(sample_inventory_path()))[:2]
+>>> sorted(list_layers(sample_inventory_path()))[1:3]
 ['communes', 'constraints']
 >>> try:
 ...     list_layers(sample_inventory_path(), schema="epci_a")
@@ -34,7 +34,34 @@ import pyogrio
 from foncier.errors import InventoryError, OutputError, Problem
 from foncier.io.atomic import atomic_path, atomic_write  # re-exported (home: foncier.io.atomic)
 
-__all__ = ["read_layers", "write_layers", "list_layers", "atomic_path", "atomic_write"]
+__all__ = ["read_layers", "write_layers", "list_layers", "atomic_path", "atomic_write",
+           "GPKG_VERSION", "write_gpkg_layer"]
+
+#: The GeoPackage version foncier writes: 1.2, which QGIS 3.22 and GDAL 3.6 (Debian 12) read
+#: without warnings and check with their validator (GDAL 3.8+ writes 1.4 by default, whose R-tree
+#: triggers older readers do not know).
+GPKG_VERSION = "1.2"
+
+
+def write_gpkg_layer(frame, path: str | os.PathLike, layer: str, **options) -> None:
+    """Write one layer to a GeoPackage with pyogrio, created as GeoPackage :data:`GPKG_VERSION`.
+
+    ``options`` go to :func:`pyogrio.write_dataframe` (``layer_options``, ``append``...); the
+    version is a dataset creation option, used when the file is created.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile, pathlib, shapely, geopandas as gpd
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "v.gpkg"
+    >>> write_gpkg_layer(gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...                                   crs=2154), out, "lot")
+    >>> with sqlite3.connect(out) as con:
+    ...     con.execute("PRAGMA user_version").fetchone()
+    (10200,)
+    """
+    dataset = {"VERSION": GPKG_VERSION, **options.pop("dataset_options", {})}
+    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", dataset_options=dataset,
+                            **options)
 
 
 def _is_url(source: str | os.PathLike) -> bool:
@@ -140,5 +167,4 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: str | os.PathLi
         return
     with atomic_write(target) as tmp:
         for name, frame in layers.items():
-            pyogrio.write_dataframe(_to_writable(frame), tmp, layer=name, driver="GPKG",
-                                    promote_to_multi=False)
+            write_gpkg_layer(_to_writable(frame), tmp, name, promote_to_multi=False)

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import zipfile
@@ -51,7 +52,8 @@ from foncier.io.atomic import atomic_write
 
 __all__ = ["Sheet", "write_xlsx", "XlsxStream", "text_cells", "number_cells", "rows_xml",
            "column_letters", "xml_text", "cell_text", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS",
-           "CHUNK_ROWS"]
+           "CHUNK_ROWS", "column_format", "fit_widths", "date_serials", "DATE_FORMAT",
+           "SCORE_FORMAT", "HA_FORMAT"]
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -71,6 +73,12 @@ _INVALID = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 _INF = float("inf")
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+#: Print setup of every sheet: landscape A4, fitted to one page wide (as many pages tall as
+#: needed), the header row repeated on each page (``_xlnm.Print_Titles``).
+_SHEET_PR = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+_PRINT_SETUP = ('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" '
+                'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
+                'fitToHeight="0"/>')
 
 
 def xml_text(text: str) -> str:
@@ -116,6 +124,87 @@ def column_letters(n: int) -> str:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+#: Number formats per unit (Excel codes; the decimal separator follows the reader's locale).
+HA_FORMAT, PRICE_FORMAT, SCORE_FORMAT, KM_FORMAT, SHARE_FORMAT = "0.00", "0.00", "0.0", "0.0", "0%"
+DATE_FORMAT = "dd/mm/yyyy"
+_EPOCH = np.datetime64("1899-12-30")
+
+
+def column_format(name: str) -> str | None:
+    """The number format of a column, from its name's unit: hectares and €/m² ``0.00``, scores
+    and kilometres ``0.0``, completeness ``0%`` (None: Excel's general format).
+
+    Examples
+    --------
+    >>> [column_format(c) for c in ("net_area_ha", "price_eur_m2", "score", "port_km",
+    ...                             "completeness", "plot_id")]
+    ['0.00', '0.00', '0.0', '0.0', '0%', None]
+    """
+    name = str(name)
+    if name.endswith("_ha") or name in ("Surface (ha)",):
+        return HA_FORMAT
+    if name.endswith(("_eur_m2", "€/m²")):
+        return PRICE_FORMAT
+    if name == "score" or name.endswith(("— score", "_score")):
+        return SCORE_FORMAT
+    if name.endswith(("_km", "(km)")):
+        return KM_FORMAT
+    if name in ("completeness", "Complétude"):
+        return SHARE_FORMAT
+    return None
+
+
+def fit_widths(frame: pd.DataFrame, *, fixed: dict[str, float] | None = None,
+               minimum: float = 8, maximum: float = 60) -> list[float]:
+    """Column widths (characters) that fit each column's header and its longest value
+    (ids included), between ``minimum`` and ``maximum``; ``fixed`` widths win.
+
+    Examples
+    --------
+    >>> fit_widths(pd.DataFrame({"plot_id": ["FRICHE-76540-0001-B"], "x": [1.5]}))
+    [21, 8]
+    """
+    fixed = fixed or {}
+    out = []
+    for col in frame.columns:
+        if col in fixed:
+            out.append(fixed[col])
+            continue
+        longest = len(str(col))
+        column = frame[col]
+        if not (pd.api.types.is_numeric_dtype(column)
+                or pd.api.types.is_datetime64_any_dtype(column)) and len(column):
+            lengths = column.dropna().astype(str).str.len()
+            longest = max(longest, int(lengths.max()) if len(lengths) else 0)
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            longest = max(longest, 10)
+        out.append(max(minimum, min(maximum, longest + 2)))
+    return out
+
+
+def date_serials(column: pd.Series) -> np.ndarray | None:
+    """Excel date serials (days since 1899-12-30) of a column of dates, NaN where missing;
+    None when the column does not hold dates (``datetime64``, or ``datetime.date`` objects).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> date_serials(pd.Series([dt.date(2026, 1, 2), None])).tolist()
+    [46024.0, nan]
+    """
+    if pd.api.types.is_datetime64_any_dtype(column):
+        values = column.dt.tz_localize(None) if column.dt.tz is not None else column
+    elif column.dtype == object and len(column):
+        present = column.dropna()
+        if not len(present) or not all(isinstance(v, dt.date) for v in present.tolist()):
+            return None
+        values = pd.to_datetime(column, errors="coerce")
+    else:
+        return None
+    days = (values.to_numpy(dtype="datetime64[ns]") - _EPOCH) / np.timedelta64(1, "D")
+    return days.astype(float)
 
 
 def text_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
@@ -182,7 +271,7 @@ class Sheet:
         The sheet's name (valid for Excel: at most 31 characters, none of ``[]:*?/\\``).
     frame : DataFrame
         Its columns; the header row is the column names. Numbers become number cells, booleans
-        boolean cells, dates ISO text (``AAAA-MM-JJ``), anything else text.
+        boolean cells, dates date cells (serials with a date format), anything else text.
     widths : sequence of float, optional
         Column widths (in characters); by default from the header's length (8 to 30).
     freeze_cols : int, default 0
@@ -192,6 +281,9 @@ class Sheet:
     shared_columns : sequence of str
         Columns written as shared strings (their values must be among the workbook's ``shared``;
         others fall back to inline strings).
+    formats : mapping of str to str, optional
+        Number formats per column (Excel codes); by default from the column's name
+        (:func:`column_format`). Date columns are date serials shown ``jj/mm/aaaa``.
     """
 
     name: str
@@ -200,6 +292,7 @@ class Sheet:
     freeze_cols: int = 0
     row_fills: np.ndarray | None = None
     shared_columns: Sequence[str] = ()
+    formats: dict[str, str] | None = None
 
 
 def write_xlsx(path: str | os.PathLike, sheets: Iterable[Sheet], *, fills: Sequence[str] = (),
@@ -273,8 +366,10 @@ class XlsxStream:
                                          "choisissez un autre format.")
         self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[tuple[str, str]] = []
-        self._attrs = np.array([f' s="{self.style(k)}"' for k in range(len(self.fills))] + [""],
-                               dtype=object)
+        #: Cell formats after the default and the header: (fill or -1, number format or None).
+        self._xfs: list[tuple[int, str | None]] = [(k, None) for k in range(len(self.fills))]
+        self._xf_index = {xf: _FIRST_FILL_STYLE + i for i, xf in enumerate(self._xfs)}
+        self._attrs_by_format: dict[str | None, np.ndarray] = {}
 
     def __enter__(self) -> XlsxStream:
         return self
@@ -287,16 +382,33 @@ class XlsxStream:
 
     # ------------------------------------------------------------------ cells
 
-    def style(self, fill: int) -> int:
-        """The style index (``s``) of cells with the workbook's fill number ``fill``."""
-        return _FIRST_FILL_STYLE + fill
+    def style(self, fill: int, number_format: str | None = None) -> int:
+        """The style index (``s``) of cells with the workbook's fill number ``fill`` (-1: none)
+        and a number format (None: general)."""
+        if fill < 0 and number_format is None:
+            return 0
+        key = (fill, number_format)
+        if key not in self._xf_index:
+            self._xf_index[key] = _FIRST_FILL_STYLE + len(self._xfs)
+            self._xfs.append(key)
+        return self._xf_index[key]
 
-    def styles(self, fills: np.ndarray | None, n: int | None = None) -> np.ndarray:
-        """Style attributes per row, from fill numbers (-1: no fill); all empty when ``fills``
-        is None (then ``n`` gives the number of rows)."""
+    def _attrs(self, number_format: str | None) -> np.ndarray:
+        if number_format not in self._attrs_by_format:
+            attrs = [self.style(k, number_format) for k in range(len(self.fills))]
+            attrs.append(self.style(-1, number_format))
+            self._attrs_by_format[number_format] = np.array(
+                [f' s="{a}"' if a else "" for a in attrs], dtype=object)
+        return self._attrs_by_format[number_format]
+
+    def styles(self, fills: np.ndarray | None, n: int | None = None,
+               number_format: str | None = None) -> np.ndarray:
+        """Style attributes per row, from fill numbers (-1: no fill) and a number format; all
+        unfilled when ``fills`` is None (then ``n`` gives the number of rows)."""
+        attrs = self._attrs(number_format)
         if fills is None:
-            return np.full(n or 0, "", dtype=object)
-        return self._attrs[np.asarray(fills, dtype=np.int64)]
+            return np.full(n or 0, attrs[-1], dtype=object)
+        return attrs[np.asarray(fills, dtype=np.int64)]
 
     def shared_cells(self, values: np.ndarray, styles: np.ndarray) -> list[str]:
         """Cells of shared strings; a value not among them gives an inline-string cell."""
@@ -310,15 +422,26 @@ class XlsxStream:
         return out
 
     def frame_rows(self, frame: pd.DataFrame, *, row_fills: np.ndarray | None = None,
-                   shared_columns: Sequence[str] = (), first_row: int = 2) -> Iterator[str]:
+                   shared_columns: Sequence[str] = (), first_row: int = 2,
+                   formats: dict[str, str] | None = None) -> Iterator[str]:
         """A data frame's rows as XML chunks of :data:`CHUNK_ROWS` rows (see :class:`Sheet`)."""
         shared_columns = set(shared_columns)
+        kinds = {}
+        for col in frame.columns:        # per column: dates as serials, and its number format
+            serials = None if col in shared_columns else date_serials(frame[col])
+            fmt = (formats or {}).get(col, column_format(col))
+            kinds[col] = (serials, DATE_FORMAT if serials is not None else fmt)
         for start in range(0, len(frame), CHUNK_ROWS):
             part = frame.iloc[start:start + CHUNK_ROWS]
             fills = None if row_fills is None else row_fills[start:start + CHUNK_ROWS]
-            styles = self.styles(fills, len(part))
-            cells = [self._column_cells(part[col], styles, col in shared_columns)
-                     for col in frame.columns]
+            cells = []
+            for col in frame.columns:
+                serials, fmt = kinds[col]
+                styles = self.styles(fills, len(part), fmt)
+                if serials is not None:
+                    cells.append(number_cells(serials[start:start + CHUNK_ROWS], styles))
+                else:
+                    cells.append(self._column_cells(part[col], styles, col in shared_columns))
             yield rows_xml(cells, first_row + start)
 
     def _column_cells(self, column: pd.Series, styles: np.ndarray, shared: bool) -> list[str]:
@@ -329,8 +452,6 @@ class XlsxStream:
             return _bool_cells(values, styles)
         if pd.api.types.is_numeric_dtype(column):
             return number_cells(values, styles)
-        if pd.api.types.is_datetime64_any_dtype(column):
-            values = column.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
         return text_cells(values.astype(object), styles)
 
     # ------------------------------------------------------------------ sheets
@@ -342,7 +463,8 @@ class XlsxStream:
                   else [max(8, min(30, len(h) + 2)) for h in header])
         self.sheet(sheet.name, header,
                    self.frame_rows(sheet.frame, row_fills=sheet.row_fills,
-                                   shared_columns=sheet.shared_columns),
+                                   shared_columns=sheet.shared_columns,
+                                   formats=sheet.formats),
                    n_rows=len(sheet.frame), widths=widths, freeze_cols=sheet.freeze_cols)
 
     def sheet(self, name: str, header: Sequence[str], chunks: Iterable[str], *, n_rows: int,
@@ -360,7 +482,7 @@ class XlsxStream:
             f.write(self._sheet_head(header, ref, widths, freeze_cols).encode())
             for chunk in chunks:
                 f.write(chunk.encode())
-            f.write(f'</sheetData><autoFilter ref="{ref}"/></worksheet>'.encode())
+            f.write(f'</sheetData><autoFilter ref="{ref}"/>{_PRINT_SETUP}</worksheet>'.encode())
         self.sheets.append((name, ref))
 
     def _sheet_head(self, header: Sequence[str], ref: str, widths: Sequence[float],
@@ -374,7 +496,7 @@ class XlsxStream:
                        for i, w in enumerate(widths, start=1))
         head = "".join(f'<c s="{_STYLE_HEADER}" t="inlineStr"><is><t>{cell_text(h)}</t></is></c>'
                        for h in header)
-        return (f"{_XML_HEAD}<worksheet {_NS}><dimension ref=\"{ref}\"/>"
+        return (f"{_XML_HEAD}<worksheet {_NS}>{_SHEET_PR}<dimension ref=\"{ref}\"/>"
                 f"<sheetViews><sheetView workbookViewId=\"0\"{tab}>"
                 f"<pane{x_split} ySplit=\"1\" topLeftCell=\"{top_left}\" "
                 f"activePane=\"{pane_kind}\" state=\"frozen\"/>"
@@ -419,6 +541,10 @@ class XlsxStream:
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{xml_text(_quote_sheet(name))}!{_absolute(ref)}</definedName>"
             for i, (name, ref) in enumerate(self.sheets))
+        filters += "".join(            # the header row printed on every page
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+            f"{xml_text(_quote_sheet(name))}!$1:$1</definedName>"
+            for i, (name, _) in enumerate(self.sheets))
         return (f"{_XML_HEAD}<workbook {_NS}><bookViews><workbookView/></bookViews>"
                 f"<sheets>{sheets}</sheets><definedNames>{filters}</definedNames></workbook>")
 
@@ -446,27 +572,37 @@ class XlsxStream:
                 '</Types>')
 
     def _styles_xml(self) -> str:
-        """Fills: none, gray125 (both required), the row fills, the header's; cell styles:
-        default, header (bold, its fill), then one per row fill."""
+        """Number formats; fills: none, gray125 (both required), the row fills, the header's;
+        cell styles: default, header (bold, its fill), then one per (row fill, number format)."""
         colours = [*self.fills, self.header_fill]
         fills = "".join(
             f'<fill><patternFill patternType="solid"><fgColor rgb="FF{_argb(c)}"/>'
             '<bgColor indexed="64"/></patternFill></fill>' for c in colours)
         header_fill = 2 + len(self.fills)
+        codes = list(dict.fromkeys(f for _, f in self._xfs if f is not None))
+        fmt_id = {code: 164 + i for i, code in enumerate(codes)}
+        numfmts = "".join(f'<numFmt numFmtId="{fmt_id[c]}" formatCode="{xml_text(c)}"/>'
+                          for c in codes)
+        numfmts = f'<numFmts count="{len(codes)}">{numfmts}</numFmts>' if codes else ""
         xfs = ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
                f'<xf numFmtId="0" fontId="1" fillId="{header_fill}" borderId="0" xfId="0" '
                'applyFont="1" applyFill="1"/>')
-        xfs += "".join(f'<xf numFmtId="0" fontId="0" fillId="{2 + k}" borderId="0" xfId="0" '
-                       'applyFill="1"/>' for k in range(len(self.fills)))
+        for fill, code in self._xfs:
+            num = fmt_id[code] if code is not None else 0
+            fill_id = 2 + fill if fill >= 0 else 0
+            apply = (' applyFill="1"' if fill >= 0 else "") + (
+                ' applyNumberFormat="1"' if code is not None else "")
+            xfs += (f'<xf numFmtId="{num}" fontId="0" fillId="{fill_id}" borderId="0" xfId="0"'
+                    f"{apply}/>")
         return (f'{_XML_HEAD}<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-                '2006/main"><fonts count="2"><font><sz val="11"/><name val="Calibri"/>'
+                f'2006/main">{numfmts}<fonts count="2"><font><sz val="11"/><name val="Calibri"/>'
                 '<family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/>'
                 f'<family val="2"/></font></fonts><fills count="{2 + len(colours)}"><fill>'
                 '<patternFill patternType="none"/></fill><fill><patternFill '
                 f'patternType="gray125"/></fill>{fills}</fills><borders count="1"><border><left/>'
                 '<right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1">'
                 '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-                f'<cellXfs count="{2 + len(self.fills)}">{xfs}</cellXfs><cellStyles count="1">'
+                f'<cellXfs count="{2 + len(self._xfs)}">{xfs}</cellXfs><cellStyles count="1">'
                 '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 

@@ -27,6 +27,7 @@ from foncier.analysis.batch import (
 from foncier.cli import main
 from foncier.cli.batch import TerminalProgress
 from foncier.core.matching import BASE_COLUMNS
+from foncier.wording import OUTCOME_LABELS, STATUS_LABELS
 
 ON = dt.date(2026, 1, 1)
 GREEN, AMBER, GREY = "FFC6EFCE", "FFFFE699", "FFD9D9D9"
@@ -93,7 +94,7 @@ def test_brief_sheet_is_the_ranked_table_plus_inventory(workbook, sample_invento
     body = rows[1:]
     assert len(body) == len(table)
     assert [r[1] for r in body] == table["plot_id"].tolist()
-    assert [r[3] for r in body] == table["status"].tolist()
+    assert [r[3] for r in body] == table["status"].map(STATUS_LABELS).tolist()   # in French
     assert [r[4] for r in body] == pytest.approx(table["score"].tolist())
     assert [r[0] for r in body] == list(range(1, len(table) + 1))
     header = list(rows[0])
@@ -107,7 +108,7 @@ def test_brief_sheet_is_the_ranked_table_plus_inventory(workbook, sample_invento
     assert {r[-1] for r in body} == {"normandie"}
     for col in table.columns[7:-4]:
         j = header.index(col)
-        assert [r[j] for r in body] == table[col].tolist()
+        assert [r[j] for r in body] == table[col].map(OUTCOME_LABELS).tolist()
     fills = {}
     for i, status in enumerate(table["status"], start=2):
         fills.setdefault(status, {ws.cell(i, 1).fill.fgColor.rgb, ws.cell(i, 17).fill.fgColor.rgb})
@@ -122,7 +123,7 @@ def test_assembly_rows_in_the_brief_sheet(workbook, batch):
     assert len(assembled) == batch.outcomes[2].n_assemblies
     for r in assembled:
         assert r[1] == r[-1].replace("|", "+")
-        assert r[3] in ("match", "to_check")
+        assert r[3] in ("compatible", "à vérifier")
         assert r[6] >= 8
 
 
@@ -136,12 +137,12 @@ def test_matrix_keeps_every_plot_with_status_and_score(workbook, batch, sample_i
     assert [r[1] for r in rows[1:]] == sample_inventory.plots["plot_id"].tolist()
     for k, brief in enumerate(briefs):
         result = foncier.match(sample_inventory, brief, on=ON)
-        assert [r[4 + 2 * k] for r in rows[1:]] == result.status.tolist()
+        assert [r[4 + 2 * k] for r in rows[1:]] == [STATUS_LABELS[s] for s in result.status]
         assert [r[5 + 2 * k] for r in rows[1:]] == pytest.approx(result.score.tolist())
     ws = workbook["Matrice"]
     status = rows[1][4]
-    assert ws.cell(2, 5).fill.fgColor.rgb == {"match": GREEN, "to_check": AMBER,
-                                              "no_match": GREY}[status]
+    assert ws.cell(2, 5).fill.fgColor.rgb == {"compatible": GREEN, "à vérifier": AMBER,
+                                              "incompatible": GREY}[status]
 
 
 def test_max_rows_caps_brief_sheets_not_the_matrix(sample_inventory, briefs, tmp_path):
@@ -184,16 +185,24 @@ def test_geopackage_layer_by_layer(batch, briefs, tmp_path):
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert [s[2] for s in styles] == layers
     assert kinds["layer_styles"] == "attributes"
-    for catalog, schema, _, geom_col, _, qml, sld, default in styles:
+    for (catalog, schema, _, geom_col, _, qml, sld, default), o in zip(styles, batch.outcomes,
+                                                                        strict=True):
         assert (catalog, schema, geom_col, default) == ("", "", "geom", 1)
         root = ET.fromstring(qml.split("\n", 1)[1])
         renderer = root.find("renderer-v2")
-        assert renderer.get("type") == "categorizedSymbol"
-        assert renderer.get("attr") == "status"
-        cats = {c.get("value"): c.get("label") for c in renderer.iter("category")}
-        assert cats == {"match": "compatible", "to_check": "à vérifier",
-                        "no_match": "incompatible"}
-        assert len(renderer.findall("symbols/symbol")) == 3
+        labels = ["compatible", "à vérifier", "incompatible"]
+        if "assembly" in o.rows.columns:     # assemblies drawn above their member plots
+            assert renderer.get("type") == "RuleRenderer"
+            assert renderer.get("enableorderby") == "1"
+            assert [r.get("label") for r in renderer.iter("rule")] == \
+                labels + [f"assemblage {x}" for x in labels]
+            assert len(renderer.findall("symbols/symbol")) == 6
+        else:
+            assert renderer.get("type") == "categorizedSymbol"
+            assert renderer.get("attr") == "status"
+            cats = {c.get("value"): c.get("label") for c in renderer.iter("category")}
+            assert cats == dict(zip(["match", "to_check", "no_match"], labels, strict=True))
+            assert len(renderer.findall("symbols/symbol")) == 3
         assert ET.fromstring(sld).tag.endswith("StyledLayerDescriptor")
 
 

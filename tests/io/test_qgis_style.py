@@ -76,3 +76,23 @@ def test_a_description_per_layer_is_required(tmp_path):
 def test_examples_run():
     failures, tried = doctest.testmod(foncier.io.qgis_style, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_assembly_style_draws_assemblies_last_with_their_own_outline():
+    renderer = ET.fromstring(status_style_qml(assembly=True).split("\n", 1)[1]).find(
+        "renderer-v2")
+    assert (renderer.get("type"), renderer.get("enableorderby")) == ("RuleRenderer", "1")
+    rules = list(renderer.iter("rule"))
+    assert [r.get("filter") for r in rules[3:]] == [
+        f"coalesce(\"assembly\", '') <> '' AND \"status\" = '{s}'" for s in palette.STATUS_HEX]
+    assert all(r.get("filter").startswith("NOT (") for r in rules[:3])
+    outlines = [{o.get("name"): o.get("value") for o in sym.iter("Option")}["outline_color"]
+                for sym in renderer.findall("symbols/symbol")]
+    assert outlines == [_rgba(palette.OUTLINE_HEX)] * 3 + [_rgba(palette.ASSEMBLY_HEX)] * 3
+    order = renderer.find("orderby/orderByClause")
+    assert order.get("asc") == "1" and "assembly" in order.text
+    sld = ET.fromstring(status_style_sld("lot", assembly=True))
+    styles = sld.findall(f".//{SE}FeatureTypeStyle")
+    assert [len(s.findall(f"{SE}Rule")) for s in styles] == [3, 3]
+    strokes = [p.text for p in styles[1].iter(f"{SE}SvgParameter") if p.get("name") == "stroke"]
+    assert strokes == [palette.ASSEMBLY_HEX] * 3

@@ -43,7 +43,7 @@ def test_xlsx(tmp_path, result):
 
 def test_gpkg(tmp_path, result):
     path = write_results(result, tmp_path / "r.gpkg")
-    back = pyogrio.read_dataframe(path)
+    back = pyogrio.read_dataframe(path, layer="results")
     assert back.columns.tolist() == COLUMNS + ["geometry"]
     assert back.crs.to_epsg() == 2154
     assert back.geometry.area.round(0).tolist() == [90_000.0, 100_000.0, 20_000.0]

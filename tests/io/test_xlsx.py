@@ -42,10 +42,11 @@ def test_columns_of_every_kind_read_back(tmp_path):
     ws = openpyxl.load_workbook(out)["Terrains"]
     assert _values(ws) == [
         ["plot_id", "rank", "score", "gas", "available_from", "status"],
-        ["P1", 1, 12.5, True, "2026-01-31", "match"],
-        ["P<2>&", 2, None, False, "2027-06-01", "no_match"],
-        [None, 3, 0, True, "2026-03-02", "inconnu"],      # not a shared string: inline text
+        ["P1", 1, 12.5, True, dt.datetime(2026, 1, 31), "match"],      # dates are dates
+        ["P<2>&", 2, None, False, dt.datetime(2027, 6, 1), "no_match"],
+        [None, 3, 0, True, dt.datetime(2026, 3, 2), "inconnu"],  # not shared: inline text
     ]
+    assert ws["E2"].number_format == "dd/mm/yyyy" and ws["C2"].number_format == "0.0"
     assert list(tmp_path.iterdir()) == [out]
 
 
@@ -121,10 +122,12 @@ def test_a_failing_sheet_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_dates_as_objects_are_text(tmp_path):
-    frame = pd.DataFrame({"d": [dt.date(2026, 1, 2)]})
+def test_dates_as_objects_are_dates(tmp_path):
+    frame = pd.DataFrame({"d": [dt.date(2026, 1, 2), None], "t": ["2026-01-02", "x"]})
     out = write_xlsx(tmp_path / "t.xlsx", [Sheet("S", frame)])
-    assert _values(openpyxl.load_workbook(out)["S"])[1] == ["2026-01-02"]
+    ws = openpyxl.load_workbook(out)["S"]
+    assert _values(ws)[1:] == [[dt.datetime(2026, 1, 2), "2026-01-02"], [None, "x"]]
+    assert ws["A2"].is_date and ws["A2"].number_format == "dd/mm/yyyy"
 
 
 def test_examples_run():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from builders import make_layers
 
 from foncier import inventory_from_layers, open_inventory
 from foncier.cli import main
+from foncier.errors import FoncierWarning
 from foncier.standards.cnig import (
     COMPUTED,
     GEOMETRY_FIELDS,
@@ -29,6 +31,8 @@ from foncier.standards.cnig import (
     validate_cnig,
     validate_tables,
 )
+from foncier.standards.cnig.write import TEMPLATE_GPKG, read_extensions
+from tests.io.gpkg_clients import gpkg_schema, ogrinfo_warnings, validate
 
 DATA = Path(__file__).parents[1] / "data" / "cnig"
 TEMPLATE = DATA / "sites_economiques_template.gpkg"
@@ -165,7 +169,10 @@ def test_round_trip_keeps_every_standard_field(corrected, tmp_path):
     assert validate_tables(source) == []
     inv_path = tmp_path / "inv.gpkg"
     import_cnig(corrected, inv_path)
-    assert export_cnig(inv_path, csv_dir=tmp_path / "csv", gpkg=tmp_path / "cnig.gpkg") == []
+    with pytest.warns(FoncierWarning, match=r"etablissement\.terr_id \(1, 23 caractères au plus\)"
+                      r".*etab_contact_tel \(1, 10 caractères au plus\)"):
+        assert export_cnig(inv_path, csv_dir=tmp_path / "csv",
+                           gpkg=tmp_path / "cnig.gpkg") == []
     assert validate_cnig(tmp_path / "csv") == []
     for back in (read_cnig(tmp_path / "csv")[0], read_cnig_gpkg(tmp_path / "cnig.gpkg")[0]):
         assert set(back) == set(TABLES)
@@ -188,19 +195,25 @@ def test_gpkg_export_has_the_template_structure(corrected, tmp_path):
     inv_path = tmp_path / "inv.gpkg"
     import_cnig(corrected, inv_path)
     out = tmp_path / "cnig.gpkg"
-    export_cnig(inv_path, gpkg=out)
+    with pytest.warns(FoncierWarning, match="coupés à leur largeur"):
+        export_cnig(inv_path, gpkg=out)
     official = {name: gtype for name, gtype in pyogrio.list_layers(TEMPLATE) if gtype}
-    assert {name: gtype for name, gtype in pyogrio.list_layers(out)} == official
-    for layer in official:
-        ref, got = pyogrio.read_info(TEMPLATE, layer=layer), pyogrio.read_info(out, layer=layer)
-        n = len(ref["fields"])
-        assert list(got["fields"][:n]) == list(ref["fields"]), layer
-        assert got["crs"] == "EPSG:2154"
-    terr = pyogrio.read_info(out, layer="terrain_eco")
-    types = dict(zip(terr["fields"], terr["dtypes"], strict=True))
-    assert types["terr_m2_prix"] == "float64"        # 5.35 €/m² is not truncated to an integer
-    assert types["terr_vente_montant"] == "int32"    # the template's integer where it fits
-    assert list(terr["fields"][-1:]) == ["terr_url_cartofriches"]
+    assert {name: gtype for name, gtype in pyogrio.list_layers(out) if gtype} == official
+    schema = gpkg_schema(out)
+    assert schema.pop("foncier_extensions") == [("fid", "INTEGER", 1, 1), ("layer", "TEXT", 0, 0),
+                                                ("id", "TEXT", 0, 0), ("field", "TEXT", 0, 0),
+                                                ("value", "TEXT", 0, 0)]
+    assert schema == gpkg_schema(TEMPLATE_GPKG)          # the template's tables, nothing more
+    with sqlite3.connect(out) as con, sqlite3.connect(TEMPLATE_GPKG) as ref:
+        styles = "SELECT f_table_name, styleName, styleQML, styleSLD FROM layer_styles"
+        assert con.execute(styles).fetchall() == ref.execute(styles).fetchall()
+    assert validate(out) == ""
+    assert ogrinfo_warnings(out) == []
+    terr = pyogrio.read_dataframe(out, layer="terrain_eco")
+    assert terr["terr_m2_prix"].tolist() == [5]          # the template's MEDIUMINT...
+    assert ("terrain_eco", "80024_TERRAIN-ECO_00131", "terr_m2_prix", "5.35") in \
+        read_extensions(out)                              # ... and the exact price beside it
+    assert read_cnig_gpkg(out)[0]["terrain-eco"]["terr_m2_prix"].tolist() == ["5.35"]
 
 
 def test_official_empty_template_reads_as_an_empty_inventory(tmp_path):
@@ -229,13 +242,26 @@ def test_site_figures_are_computed_from_the_plots():
     assert site["reseau_gaz"] == "oui" and site["site_type"] == "inconnu"
 
 
+def test_sample_exports_cleanly_with_its_pole_eco(tmp_path):
+    out = tmp_path / "cnig.gpkg"
+    assert export_cnig(None, gpkg=out) == []            # no force needed
+    poles = pyogrio.read_dataframe(out, layer="pole_eco")
+    sites = pyogrio.read_dataframe(out, layer="site_eco")
+    assert len(poles) == 7 and set(sites["pole_id"]) == set(poles["pole_id"])
+    assert poles["pole_id"].str.fullmatch(r"\d{5}_POLE-ECO_\d{5}").all()
+    assert validate(out) == ""
+    assert ogrinfo_warnings(out) == []
+
+
 def test_export_refuses_violations_and_writes_nothing(tmp_path):
+    inv = open_inventory()
+    inv.sites = inv.sites.drop(columns="cnig_pole_id")   # the sample without its POLE-ECO
     out = tmp_path / "csv"
     with pytest.raises(CnigError, match=r"(?s)site-eco\.pole_id\[ZAE-CMB-01\]: champ obligatoire "
                                         r"vide.*rien n'a été écrit"):
-        export_cnig(None, csv_dir=out)
+        export_cnig(inv, csv_dir=out)
     assert not out.exists()
-    problems = export_cnig(None, csv_dir=out, force=True)
+    problems = export_cnig(inv, csv_dir=out, force=True)
     assert {p.where for p in problems} == {"site-eco.pole_id"}
     assert (out / "site-eco.csv").exists() and (out / "terrain-eco.csv").exists()
 

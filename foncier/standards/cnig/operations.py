@@ -3,8 +3,8 @@
 Examples
 --------
 >>> import tempfile, pathlib
->>> export_cnig(None, csv_dir=pathlib.Path(tempfile.mkdtemp()) / "csv", force=True)[0].where
-'site-eco.pole_id'
+>>> export_cnig(None, csv_dir=pathlib.Path(tempfile.mkdtemp()) / "csv")   # the sample is clean
+[]
 """
 
 from __future__ import annotations

@@ -65,6 +65,7 @@ from foncier.standards.cnig.schema import (
     _text_series,
     schema_fields,
 )
+from foncier.standards.cnig.write import read_extensions
 
 __all__ = ["read_cnig", "read_cnig_csv", "read_cnig_gpkg", "unusable_values", "collect_cnig"]
 
@@ -391,6 +392,9 @@ def _read_gpkg(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
         raise CnigError([Problem(path.name, None, f"GeoPackage illisible "
                                  f"({shown(exc, 200)}).")]) from None
     tables, problems = {}, []
+    extensions: dict[str, list] = {}
+    for row in read_extensions(path):          # what foncier's export keeps beside the template
+        extensions.setdefault(row[0], []).append(row[1:])
     for table in TABLES:
         layer = GPKG_LAYERS[table]
         if layer not in present:
@@ -422,12 +426,25 @@ def _read_gpkg(path: Path) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
                 frame[f.name] = None
             else:
                 frame[f.name] = _text_series(raw[src]).to_numpy()
+        _apply_extensions(table, frame, extensions.get(layer, []))
         gdf = gpd.GeoDataFrame(frame, geometry=raw.geometry.to_numpy(), crs=CRS)
         tables[table] = _wrong_geometries(table, gdf, problems, " ou CRS mal déclaré")
     if not tables and not problems:
         problems.append(Problem(path.name, None, "aucune couche du standard (site_eco, "
                                 "terrain_eco, pole_eco, etablissement) dans ce GeoPackage."))
     return tables, problems
+
+
+def _apply_extensions(table: str, frame: pd.DataFrame, rows: list) -> None:
+    """Put the ``foncier_extensions`` values (id, column, value) into a table read (in place)."""
+    if not rows:
+        return
+    names = {f.column: f.name for f in schema_fields(table)}
+    key = names[KEYS[table].lower()]
+    where = {v: i for i, v in enumerate(frame[key].tolist()) if v is not None}
+    for ident, column, value in rows:
+        if ident in where and column in names:
+            frame.loc[frame.index[where[ident]], names[column]] = value
 
 
 def _paths(sources) -> list[Path]:
