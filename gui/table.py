@@ -281,6 +281,9 @@ class NearMissTable(QTreeWidget):
 
     plotChosen = Signal(int)
     HEADERS = ["Rang", "Terrain", "Critère non respecté", "Il passerait…", "Score"]
+    #: Rows listed at most (the best ranked): a list of tens of thousands is read by nobody
+    #: and would cost the GUI thread a second on 100,000 plots.
+    MAX_ROWS = 500
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -302,6 +305,8 @@ class NearMissTable(QTreeWidget):
             if near is None or not len(near):
                 return
             labels = dict(zip(view.funnel["criterion"], view.funnel["label"], strict=True))
+            hidden = max(len(near) - self.MAX_ROWS, 0)
+            near = near.iloc[:self.MAX_ROWS]
             items = []
             for rank, pid, crit, sentence, score in zip(
                     near["rank"].tolist(), near["plot_id"].tolist(), near["criterion"].tolist(),
@@ -316,6 +321,11 @@ class NearMissTable(QTreeWidget):
                 item.setToolTip(3, f"{pid} {sentence}.")
                 item.setToolTip(2, label)
                 items.append(item)
+            if hidden:      # the best ones are listed; the others are in the exported table
+                more = QTreeWidgetItem(["", "", "", f"… et {fmt_number(hidden, 0)} autres "
+                                        "(tous dans le tableau exporté)", ""])
+                more.setFlags(Qt.ItemFlag.NoItemFlags)
+                items.append(more)
             self.addTopLevelItems(items)
 
     def rows(self) -> list[tuple[str, ...]]:
@@ -339,7 +349,7 @@ class NearMissTable(QTreeWidget):
                     break
 
     def _on_current(self, current, _previous) -> None:
-        if current is not None:
+        if current is not None and current.data(0, POSITION_ROLE) is not None:
             self.plotChosen.emit(int(current.data(0, POSITION_ROLE)))
 
 
