@@ -224,8 +224,8 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(starts, counts) + (np.arange(total) - offsets)
 
 
-def _nearest(plot_geoms: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    tree = shapely.STRtree(targets)
+def _nearest(plot_geoms: np.ndarray, tree: shapely.STRtree) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each plot to the nearest geometry of ``tree``, and that geometry's position."""
     (src, dst), dist = tree.query_nearest(plot_geoms, return_distance=True, all_matches=False)
     order = np.argsort(src, kind="stable")
     src, dst, dist = src[order], dst[order], dist[order]
@@ -236,7 +236,8 @@ def _nearest(plot_geoms: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, n
     return out_d, out_i
 
 
-def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray):
+def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
+              tree: shapely.STRtree | None):
     """The (plot, constraint) pairs that overlap: positions, intersections and their areas.
 
     One bulk STRtree ``intersects`` query; a plot lying properly inside its constraint (a third
@@ -246,7 +247,6 @@ def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray):
     if not (len(cons_geoms) and len(plot_geoms)):
         return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=object), np.zeros(0))
-    tree = shapely.STRtree(cons_geoms)
     pi, ci = tree.query(plot_geoms, predicate="intersects")
     inside = shapely.contains_properly(cons_geoms[ci], plot_geoms[pi])
     inter = plot_geoms[pi]                                # copies: inter[~inside] is replaced
@@ -258,14 +258,39 @@ def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray):
     return pi[keep], ci[keep], inter[keep], inter_area[keep]
 
 
-def _run_jobs(jobs: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run independent jobs on up to 2 threads (one when the machine has one core)."""
-    workers = min(2, os.cpu_count() or 1, len(jobs))
+def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int
+              ) -> tuple[list[slice], dict[str, list[Any]]]:
+    """Run independent jobs over slices of the ``n`` plots on up to 2 threads.
+
+    Each job is cut into a few slices of plots so that the two threads stay busy to the end
+    (a single nearest-housing query would otherwise run alone on one core); the result of a
+    job is the list of its slices' results, in plot order (returned with the slices). One
+    thread when the machine has one core.
+    """
+    workers = min(2, os.cpu_count() or 1)
+    pieces = 1 if workers <= 1 or n < _MIN_SLICE else min(4, n // _MIN_SLICE + 1)
+    bounds = np.linspace(0, n, pieces + 1).astype(int)
+    slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     if workers <= 1:
-        return {name: job() for name, job in jobs.items()}
+        return slices, {name: [job(part) for part in slices] for name, job in jobs.items()}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="foncier-geometry") as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        return {name: f.result() for name, f in futures.items()}
+        futures = {name: [pool.submit(job, part) for part in slices]
+                   for name, job in jobs.items()}
+        return slices, {name: [f.result() for f in parts] for name, parts in futures.items()}
+
+
+#: Fewest plots in a slice of :func:`_run_jobs` (smaller inventories run in one piece).
+_MIN_SLICE = 5_000
+
+
+def _joined_nearest(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.concatenate([d for d, _ in parts]), np.concatenate([i for _, i in parts]))
+
+
+def _joined_overlaps(parts: list[tuple], slices_start: list[int]) -> tuple:
+    pi = np.concatenate([p[0] + start for p, start in zip(parts, slices_start, strict=True)])
+    return (pi, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]))
 
 
 def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
@@ -308,15 +333,21 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     # GIL: run them on a few threads (about 1.5-2x faster on 2 cores).
     shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
     shapely.prepare(cons_geoms)
-    jobs: dict[str, Callable[[], Any]] = {
-        "overlaps": lambda: _overlaps(plot_geoms, area, cons_geoms)}
+    cons_tree = shapely.STRtree(cons_geoms) if len(cons_geoms) else None
+    jobs: dict[str, Callable[[slice], Any]] = {
+        "overlaps": lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms, cons_tree)}
     for kind in INFRA_KINDS:
         pos = np.flatnonzero(infra_kinds == kind)
         if len(pos) and n:
-            jobs[kind] = (lambda pos=pos: _nearest(plot_geoms, infra_geoms[pos]))
+            tree = shapely.STRtree(infra_geoms[pos])
+            jobs[kind] = (lambda part, tree=tree: _nearest(plot_geoms[part], tree))
     if len(housing_pos) and n:
-        jobs["housing"] = lambda: _nearest(plot_geoms, cons_geoms[housing_pos])
-    done = _run_jobs(jobs)
+        housing_tree = shapely.STRtree(cons_geoms[housing_pos])
+        jobs["housing"] = lambda part: _nearest(plot_geoms[part], housing_tree)
+    slices, parts = _run_jobs(jobs, n)
+    starts = [part.start for part in slices]
+    done = {name: _joined_nearest(p) for name, p in parts.items() if name != "overlaps"}
+    done["overlaps"] = _joined_overlaps(parts["overlaps"], starts)
 
     pi, ci, inter, inter_area = done["overlaps"]
     pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)

@@ -79,9 +79,11 @@ def _ids(frame: pd.DataFrame, layer: str) -> pd.Series:
     """Each row's id as text (None when null or blank), or ``#1``, ``#2``... without id column."""
     col = ID_COLUMNS[layer]
     if col in frame.columns:
-        values = [None if is_missing(v) or not str(v).strip() else str(v)
-                  for v in frame[col].to_numpy(dtype=object)]
-        return pd.Series(values, index=frame.index, dtype=object)
+        column = frame[col]
+        text = column.astype(object).astype(str).to_numpy(dtype=object)
+        blank = missing_mask(column) | (pd.Series(text, dtype=object).str.strip() == "").to_numpy()
+        text[blank] = None
+        return pd.Series(text, index=frame.index, dtype=object)
     return pd.Series([f"#{i + 1}" for i in range(len(frame))], index=frame.index, dtype=object)
 
 
@@ -128,24 +130,30 @@ def _coerce_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
         out = pd.array(values == 1, dtype="boolean")
         out[~known | bad] = pd.NA
         return pd.Series(out, index=series.index), bad
+    # Each distinct value is read once (a column holds a handful among many rows).
     raw = series.to_numpy(dtype=object)
-    out = np.empty(len(raw), dtype=object)
-    bad = np.zeros(len(raw), dtype=bool)
-    for i, v in enumerate(raw):
-        if is_missing(v):
-            out[i] = None
-        elif isinstance(v, bool | np.bool_):
-            out[i] = bool(v)
-        elif isinstance(v, int | float | np.integer | np.floating) and v in (0, 1):
-            out[i] = bool(v)
-        elif isinstance(v, str) and v.strip().lower() in _TRUE:
-            out[i] = True
-        elif isinstance(v, str) and v.strip().lower() in _FALSE:
-            out[i] = False
-        else:
-            out[i] = None
-            bad[i] = True
-    return pd.Series(pd.array(out.tolist(), dtype="boolean"), index=series.index), bad
+    missing = missing_mask(series)
+    codes, uniques = pd.factorize(np.where(missing, None, raw), use_na_sentinel=True)
+    read = [_read_bool(v) for v in uniques]
+    flags = np.array([r is True for r in read] + [False])
+    known = np.array([r is not None for r in read] + [False])
+    is_bad = np.array([r is None for r in read] + [False])
+    values = pd.array(flags[codes], dtype="boolean")
+    values[~known[codes]] = pd.NA
+    return pd.Series(values, index=series.index), is_bad[codes] & ~missing
+
+
+def _read_bool(value: Any) -> bool | None:
+    """One known value as a boolean, or None when it is not one."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE:
+        return True
+    if isinstance(value, str) and value.strip().lower() in _FALSE:
+        return False
+    return None
 
 
 def _coerce_date(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -334,8 +342,10 @@ def _check_ids(name: str, frame: gpd.GeoDataFrame, problems: list[Problem]) -> N
     """Ids are present (not null, not blank text) and unique."""
     id_col = ID_COLUMNS[name]
     ids = frame[id_col]
-    blank = missing_mask(ids) | ids.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(
-        dtype=bool)
+    text = ids.astype(object).to_numpy(dtype=object)
+    is_text = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
+    stripped = pd.Series(np.where(is_text, text, "x"), dtype=object).str.strip()
+    blank = missing_mask(ids) | (stripped == "").to_numpy(dtype=bool)
     for pos in np.flatnonzero(blank)[:_MAX_LISTED]:
         problems.append(Problem(name, f"ligne {pos + 1}", f"{id_col} vide : chaque entité "
                                 "doit avoir un identifiant unique."))
@@ -501,6 +511,7 @@ def _restore_layer(con: sqlite3.Connection, name: str, frame: gpd.GeoDataFrame
     pk = next((row[1] for row in info if row[5] == 1), "rowid")
     table, key = _quoted(name), _quoted(pk)
     positions: dict[int, int] | None = None
+    wheres = {}
     for col, (kind, _) in LAYERS[name].items():
         decl = declared.get(col, "")
         if kind not in ("real", "bool") or col not in frame.columns or not any(
@@ -510,6 +521,15 @@ def _restore_layer(con: sqlite3.Connection, name: str, frame: gpd.GeoDataFrame
         where = f"typeof({c}) IN ('text', 'blob')"
         if kind == "bool":
             where += f" OR (typeof({c}) IN ('integer', 'real') AND {c} NOT IN (0, 1))"
+        wheres[col] = where
+    # One scan tells whether any column holds an off-type value (almost never): only then is
+    # each column searched.
+    if not wheres or con.execute(f"SELECT 1 FROM {table} WHERE "
+                                 + " OR ".join(f"({w})" for w in wheres.values())
+                                 + " LIMIT 1").fetchone() is None:
+        return frame
+    for col, where in wheres.items():
+        c = _quoted(col)
         rows = con.execute(f"SELECT {key}, {c} FROM {table} WHERE {where}").fetchall()
         if not rows:
             continue
