@@ -258,39 +258,36 @@ def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
     return pi[keep], ci[keep], inter[keep], inter_area[keep]
 
 
-def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int
-              ) -> tuple[list[slice], dict[str, list[Any]]]:
+def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int, *, whole: tuple[str, ...] = ()
+              ) -> dict[str, list[tuple[slice, Any]]]:
     """Run independent jobs over slices of the ``n`` plots on up to 2 threads.
 
     Each job is cut into a few slices of plots so that the two threads stay busy to the end
-    (a single nearest-housing query would otherwise run alone on one core); the result of a
-    job is the list of its slices' results, in plot order (returned with the slices). One
-    thread when the machine has one core.
+    (a single nearest-housing query would otherwise run alone on one core), except the jobs
+    named in ``whole``, which run in one piece: GEOS prepared geometries build their indexes on
+    first use and must not be used by two threads at once. The result of a job is the list of
+    its (slice, result) pairs, in plot order. One thread when the machine has one core.
     """
     workers = min(2, os.cpu_count() or 1)
     pieces = 1 if workers <= 1 or n < _MIN_SLICE else min(4, n // _MIN_SLICE + 1)
     bounds = np.linspace(0, n, pieces + 1).astype(int)
     slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    plan = {name: [slice(0, n)] if name in whole else slices for name in jobs}
     if workers <= 1:
-        return slices, {name: [job(part) for part in slices] for name, job in jobs.items()}
+        return {name: [(part, job(part)) for part in plan[name]] for name, job in jobs.items()}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="foncier-geometry") as pool:
-        futures = {name: [pool.submit(job, part) for part in slices]
+        futures = {name: [(part, pool.submit(job, part)) for part in plan[name]]
                    for name, job in jobs.items()}
-        return slices, {name: [f.result() for f in parts] for name, parts in futures.items()}
+        return {name: [(part, f.result()) for part, f in parts]
+                for name, parts in futures.items()}
 
 
 #: Fewest plots in a slice of :func:`_run_jobs` (smaller inventories run in one piece).
 _MIN_SLICE = 5_000
 
 
-def _joined_nearest(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    return (np.concatenate([d for d, _ in parts]), np.concatenate([i for _, i in parts]))
-
-
-def _joined_overlaps(parts: list[tuple], slices_start: list[int]) -> tuple:
-    pi = np.concatenate([p[0] + start for p, start in zip(parts, slices_start, strict=True)])
-    return (pi, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]),
-            np.concatenate([p[3] for p in parts]))
+def _joined_nearest(parts: list[tuple[slice, tuple]]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.concatenate([r[0] for _, r in parts]), np.concatenate([r[1] for _, r in parts]))
 
 
 def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
@@ -334,20 +331,24 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
     shapely.prepare(cons_geoms)
     cons_tree = shapely.STRtree(cons_geoms) if len(cons_geoms) else None
+    trees = [cons_tree] if cons_tree is not None else []
     jobs: dict[str, Callable[[slice], Any]] = {
         "overlaps": lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms, cons_tree)}
     for kind in INFRA_KINDS:
         pos = np.flatnonzero(infra_kinds == kind)
         if len(pos) and n:
             tree = shapely.STRtree(infra_geoms[pos])
+            trees.append(tree)
             jobs[kind] = (lambda part, tree=tree: _nearest(plot_geoms[part], tree))
     if len(housing_pos) and n:
         housing_tree = shapely.STRtree(cons_geoms[housing_pos])
+        trees.append(housing_tree)
         jobs["housing"] = lambda part: _nearest(plot_geoms[part], housing_tree)
-    slices, parts = _run_jobs(jobs, n)
-    starts = [part.start for part in slices]
+    for tree in trees:           # GEOS builds a tree on its first query: before the threads
+        tree.query(shapely.Point(0.0, 0.0))
+    parts = _run_jobs(jobs, n, whole=("overlaps",))
     done = {name: _joined_nearest(p) for name, p in parts.items() if name != "overlaps"}
-    done["overlaps"] = _joined_overlaps(parts["overlaps"], starts)
+    done["overlaps"] = parts["overlaps"][0][1]
 
     pi, ci, inter, inter_area = done["overlaps"]
     pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)

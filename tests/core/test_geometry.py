@@ -95,3 +95,34 @@ def test_criteria_and_matching_share_the_per_inventory_cache(tiny_inventory):
 
     assert geo.cached(("codes", "plu_zone"), rebuilt)[0].shape == (3,)
     assert sorted(geo.cached("id_rank", rebuilt).tolist()) == [0, 1, 2]
+
+
+def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
+    """The precomputation cuts the plots in slices for its threads (the overlaps stay whole:
+    GEOS prepared geometries are not for two threads at once); the result is the same."""
+    from foncier.core import geometry
+
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(0, 5_000, 60), rng.uniform(0, 5_000, 60)
+    plots = [shapely.box(a, b, a + 80, b + 60) for a, b in zip(x, y, strict=True)]
+    cons = [shapely.Point(a, b).buffer(150) for a, b in zip(x[::3] + 40, y[::3], strict=True)]
+    kinds = [("housing", None)] * 10 + [("flood", "interdiction")] * (len(cons) - 10)
+    points = [("port", 0, 0), ("port", 5_000, 5_000), ("airport", 2_500, 0)]
+    layers = make_layers(
+        plots=[{"plot_id": f"P{i}", "geometry": g} for i, g in enumerate(plots)],
+        constraints=[{"constraint_id": f"C{i}", "kind": k, "level": lv, "geometry": g}
+                     for i, ((k, lv), g) in enumerate(zip(kinds, cons, strict=True))],
+        infrastructure=[{"infra_id": f"I{i}", "kind": k, "geometry": shapely.Point(a, b)}
+                        for i, (k, a, b) in enumerate(points)])
+    frames = (layers["plots"], layers["constraints"], layers["infrastructure"])
+    whole = geometry.compute_plot_geometry(*frames)
+    monkeypatch.setattr(geometry, "_MIN_SLICE", 7)
+    sliced = geometry.compute_plot_geometry(*frames)
+    for name in ("area_m2", "pair_plot", "pair_constraint", "pair_group", "pair_area",
+                 "max_overlap", "housing_m"):
+        assert np.array_equal(getattr(whole, name), getattr(sliced, name)), name
+    assert set(sliced.distance_m) == {"port", "airport"}
+    for kind in whole.distance_m:
+        assert np.array_equal(whole.distance_m[kind], sliced.distance_m[kind])
+        assert np.array_equal(whole.nearest[kind], sliced.nearest[kind])
+    assert len(whole.pair_plot) > 0 and np.isfinite(sliced.housing_m).all()
