@@ -255,13 +255,24 @@ def _text_cells(series: pd.Series, guard: bool, sep: str):
         if isinstance(cells, pa.ChunkedArray):
             cells = cells.combine_chunks()
         cells = cells.cast(pa.large_string())
-    encoded = pc.fill_null(cells, "").dictionary_encode()
-    words = encoded.dictionary
+    cells = pc.fill_null(cells, "")
+    # A column of a few distinct values (verdicts, statuses) is formatted once per value; one
+    # of nearly unique values (ids, reasons) directly: hashing it would cost more than it saves.
+    head = cells.slice(0, _SAMPLE)
+    few = len(head) < _SAMPLE or len(pc.unique(head)) <= _SAMPLE // 2
+    encoded = cells.dictionary_encode() if few else None
+    words = encoded.dictionary if few else cells
     if guard:
         risky = pc.match_substring_regex(words, _FORMULA_PATTERN)
-        words = pc.if_else(risky, pc.binary_join_element_wise(_lit("'"), words, _lit("")),
-                           words)
-    return _csv_quote(words, sep).take(encoded.indices)
+        if pc.any(risky).as_py():
+            words = pc.if_else(risky, pc.binary_join_element_wise(_lit("'"), words, _lit("")),
+                               words)
+    quoted = _csv_quote(words, sep)
+    return quoted.take(encoded.indices) if few else quoted
+
+
+#: Cells looked at to tell a column of few distinct values from one of nearly unique ones.
+_SAMPLE = 2048
 
 
 #: A cell starting like a formula (:data:`FORMULA_START`), as an Arrow regular expression.

@@ -162,6 +162,13 @@ def test_vectorized_csv_writes_the_bytes_pandas_writes(tmp_path, sep, guard):
             'quote"d, header': ["x", "x", "=x"]}),
         pd.DataFrame({"lone": ["", "a", None]}),          # a lone empty field is written ""
         pd.DataFrame({"x": [1.0], "y": ["a"]}).iloc[:0],  # the header alone
+        # Beyond the writer's sample: nearly unique text (formatted cell by cell) beside few
+        # distinct values (formatted once each), both with formulas and separators.
+        pd.DataFrame({
+            "unique": [f"=r{i}, x" if i % 97 == 0 else f"r{i};\"q\"" for i in range(5000)],
+            "few": ["-a" if i % 3 == 0 else ("b,c" if i % 3 == 1 else None)
+                    for i in range(5000)],
+            "late": ["ok"] * 4000 + [f"@{i}" for i in range(1000)]}),
     ]
     for i, frame in enumerate(frames):
         out = tmp_path / f"{i}.csv"
