@@ -202,14 +202,21 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, sep: str = ",",
                      lineterminator="\r\n")
         return
     header = _csv_quote(pa.array([str(c) for c in frame.columns], type=pa.large_string()), sep)
-    cols = [_csv_cells(frame.iloc[:, i], guard, sep) for i in range(frame.shape[1])]
-    if len(cols) == 1:          # a lone empty field is written "" (csv.writer does)
-        cols = [_csv_lone_empty(cols[0])]
+    lone = frame.shape[1] == 1      # a lone empty field is written "" (csv.writer does)
+    if lone:
         header = _csv_lone_empty(header)
     with open(path, "wb") as out:
         out.write(_csv_lines(header.to_pylist(), sep))
-        if len(frame):
-            out.write(_csv_lines(cols, sep))
+        # Rows go out in blocks, so that the text of a table of a million rows is never held
+        # whole in memory.
+        for start in range(0, len(frame), CSV_BLOCK_ROWS):
+            block = frame.iloc[start:start + CSV_BLOCK_ROWS]
+            cols = [_csv_cells(block.iloc[:, i], guard, sep) for i in range(block.shape[1])]
+            out.write(_csv_lines([_csv_lone_empty(cols[0])] if lone else cols, sep))
+
+
+#: Rows of a CSV formatted at once by :func:`write_csv`.
+CSV_BLOCK_ROWS = 131_072
 
 
 def _csv_cells(series: pd.Series, guard: bool, sep: str):

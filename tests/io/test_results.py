@@ -145,10 +145,15 @@ def _pandas_csv(frame, sep, guard):
 
 @pytest.mark.parametrize("sep", [",", ";"])
 @pytest.mark.parametrize("guard", [True, False])
-def test_vectorized_csv_writes_the_bytes_pandas_writes(tmp_path, sep, guard):
+@pytest.mark.parametrize("block", [None, 1000])
+def test_vectorized_csv_writes_the_bytes_pandas_writes(tmp_path, monkeypatch, sep, guard, block):
     import numpy as np
 
+    from foncier.io import results
     from foncier.io.results import write_csv
+
+    if block:           # rows written in blocks of 1000: the same bytes
+        monkeypatch.setattr(results, "CSV_BLOCK_ROWS", block)
 
     frames = [
         pd.DataFrame({
