@@ -15,7 +15,7 @@ __all__ = ["STATUS_HEX", "STATUS_HEX_BY_CODE", "STATUS_TINT", "NOT_MATCHED_HEX",
            "CONSTRAINT_HEX", "INFRA_HEX", "SELECTION_HEX", "ASSEMBLY_HEX", "SITE_HEX",
            "COMMUNE_LINE_HEX", "COMMUNE_FILL_HEX", "BACKGROUND_HEX", "INK_HEX", "NAVY_HEX",
            "MUTED_HEX", "ZEBRA_HEX", "PAPER_HEX", "FAINT_HEX", "RULE_HEX", "OUTLINE_HEX",
-           "HEADER_TINT_HEX", "OUTSIDE_HEX", "rgb"]
+           "HEADER_TINT_HEX", "OUTSIDE_HEX", "STATUS_OUTLINE_HEX", "rgb"]
 
 #: Fill of a plot by status (map, legend, reports, QGIS styles).
 STATUS_HEX = {"match": "#2e9e44", "to_check": "#f0a020", "no_match": "#a3a3a3"}
@@ -59,6 +59,9 @@ FAINT_HEX = "#777777"
 RULE_HEX = "#dddddd"
 #: Dark grey outline of plots in the QGIS styles.
 OUTLINE_HEX = "#323232"
+#: Outline of a plot by status in the QGIS styles: a dark shade of its fill, so that a plot drawn
+#: smaller than its outline (region scale) still shows its status; incompatible ones recede.
+STATUS_OUTLINE_HEX = {"match": "#1b5e20", "to_check": "#9a6200", "no_match": "#6e6e6e"}
 #: Light blue fill of a spreadsheet's header row.
 HEADER_TINT_HEX = "#ddebf7"
 

@@ -9,9 +9,12 @@ installed is said so and skipped. The exit status is 1 when a client reported a 
 
 Usage::
 
-    python scripts/check_outputs.py [--out DOSSIER]
+    python scripts/check_outputs.py [--out DOSSIER] [--write-only]
 
-Not run by CI (LibreOffice is too heavy for it); the GDAL checks also run in the tests.
+``--write-only`` writes the files and prints their paths, one a line, without checking them:
+``scripts/check_qgis.py`` (run by the system Python, which has QGIS) writes the outputs so, with
+the repository's Python. Not run by CI (LibreOffice is too heavy for it); the GDAL checks also
+run in the tests.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: The prefix of the lines ``--write-only`` prints (one per file written).
+WRITTEN = "ÉCRIT "
 VALIDATORS = (Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"),
               Path("/usr/share/doc/python3-gdal/examples/validate_gpkg.py"))
 
@@ -50,7 +55,12 @@ def write_outputs(folder: Path) -> list[Path]:
     main(["export-cnig", str(sample), "--gpkg", str(folder / "cnig.gpkg")])
     main(["import-cnig", str(folder / "cnig.gpkg"), "--out", str(folder / "importe.gpkg")])
     write_inventory(foncier.open_inventory(), folder / "inventaire.gpkg")
-    return files + [folder / "cnig.gpkg", folder / "importe.gpkg", folder / "inventaire.gpkg"]
+    # The legal commands write into an inventory in place (history of edits, owners...).
+    shutil.copyfile(folder / "inventaire.gpkg", folder / "juridique.gpkg")
+    plot = foncier.open_inventory(folder / "juridique.gpkg").plots["plot_id"].iloc[0]
+    main(["edit", str(folder / "juridique.gpkg"), "--plot", str(plot), "price_eur_m2=31.5",
+          "--user", "vérification"])
+    return files + [folder / f"{n}.gpkg" for n in ("cnig", "importe", "inventaire", "juridique")]
 
 
 def run(cmd: list[str]) -> tuple[int, str]:
@@ -121,9 +131,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None,
                         help="dossier des fichiers écrits (par défaut : un dossier temporaire)")
+    parser.add_argument("--write-only", action="store_true",
+                        help="écrire les fichiers et afficher leurs chemins, sans les vérifier")
     args = parser.parse_args(argv)
     folder = args.out or Path(tempfile.mkdtemp(prefix="foncier-sorties-"))
     folder.mkdir(parents=True, exist_ok=True)
+    if args.write_only:
+        files = write_outputs(folder)
+        print("\n".join(f"{WRITTEN}{path}" for path in files))
+        return 0
     ok = True
     for path in write_outputs(folder):
         print(path.name)

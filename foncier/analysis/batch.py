@@ -16,10 +16,11 @@ ranked head of the table), so memory stays flat however many briefs run.
     - ``Matrice``: every plot of every inventory (rows) x every brief (a status and a score column).
 
     Every sheet has a frozen header row, an auto-filter, widths that fit the ids, numbers
-    formatted per unit, and a print setup (landscape, one page wide, the header row on every
-    page). Statuses and outcomes are in French (« compatible », « respecté »...). Sheet names are
-    the briefs' names made valid for Excel (at most 31 characters, none of ``[]:*?/\\``,
-    unique).
+    formatted per unit, and a print setup (landscape, one page wide, as many pages tall as
+    needed, the header row on every page); the ``Synthèse``'s long texts wrap within their
+    columns, so that it prints at a readable size. Statuses and outcomes are in French
+    (« compatible », « respecté »...). Sheet names are the briefs' names made valid for Excel
+    (at most 31 characters, none of ``[]:*?/\\``, unique).
 ``.gpkg``
     A layer per brief (the same rows as its sheet, with plot geometries, Lambert-93, DESIGN.md's
     codes), a ``synthese`` table, and a ``layer_styles`` table (the QGIS convention) holding a
@@ -467,7 +468,12 @@ _STATUS_TEXT = [STATUS_LABELS[s] for s in STATUSES.tolist()]
 _SHARED = (*_STATUS_TEXT, *(OUTCOME_LABELS[o] for o in OUTCOMES.tolist()))
 _WIDTHS = {"rank": 6, "plot_id": 16, "site_id": 12, "status": 10, "score": 7, "area_ha": 9,
            "net_area_ha": 11, "reasons": 90, "inventory": 14, "assembly": 28}
-_SUMMARY_WIDTHS = [34, 24, 10, 12, 11, 13, 12, 36, 36, 36, 12, 12, 12, 60, 80]
+#: The « Synthèse »'s widths: printed landscape on one page wide, its long texts (names, best
+#: plots, funnel, stability) wrap within their columns instead of shrinking the page (at 400
+#: characters wide, unwrapped, it printed at a third of its size, unreadable).
+_SUMMARY_WIDTHS = [18, 14, 9, 12, 10, 13, 12, 16, 16, 16, 10, 11, 12, 24, 26]
+_SUMMARY_WRAP = ("Projet", "Feuille", "Meilleur terrain 1", "Meilleur terrain 2",
+                 "Meilleur terrain 3", "Entonnoir", "Stabilité du trio de tête")
 _NEAR_WIDTHS = [6, 14, 16, 12, 7, 14, 10, 24, 60]
 NEAR_PREFIX = "≈ "
 _TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
@@ -545,7 +551,8 @@ def _write_xlsx(batch: Batch, tmp: Path, progress: Progress | None, audit: dict)
     fills = [palette.STATUS_TINT[s] for s in STATUSES.tolist()]
     with XlsxStream(tmp, fills=fills, shared=_SHARED, limit_hint=_TOO_BIG) as book:
         book.frame_sheet(Sheet(SUMMARY_SHEET, summary_frame(batch, sheets),
-                               widths=_SUMMARY_WIDTHS, freeze_cols=1))
+                               widths=_SUMMARY_WIDTHS, freeze_cols=1,
+                               wrap_columns=_SUMMARY_WRAP))
         if progress is not None:
             progress(1, total, SUMMARY_SHEET)
         for k, (o, sheet) in enumerate(zip(batch.outcomes, sheets, strict=True)):

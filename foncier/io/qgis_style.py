@@ -2,11 +2,19 @@
 
 :func:`status_style_qml` (QGIS's own format) and :func:`status_style_sld` (SLD 1.1) give a
 categorized style on the ``status`` column: the status colours of :data:`foncier.palette.STATUS_HEX`
-(as on the app's map and in the reports), a dark outline in map units clamped between 0.2 and
-0.6 mm (readable at region scale, never drowning small plots), the French status names as
-legend. A layer holding assemblies (an ``assembly`` column, as a batch's brief layers) gets a
-rule-based style instead: assemblies outlined in :data:`foncier.palette.ASSEMBLY_HEX` and drawn
-last, above their member plots (QGIS's feature ordering).
+(as on the app's map and in the reports), an outline in a dark shade of the same colour
+(:data:`foncier.palette.STATUS_OUTLINE_HEX`) in map units clamped between 0.2 and 0.6 mm
+(readable at region scale, where a plot is smaller than its outline and still shows its status,
+never drowning small plots when zoomed in), the French status names as legend. Features are
+drawn incompatible first, compatible last (QGIS's feature ordering), so that at region scale the
+compatible plots are on top. A layer holding assemblies (an ``assembly`` column, as a batch's
+brief layers) gets a rule-based style instead: assemblies outlined in
+:data:`foncier.palette.ASSEMBLY_HEX` and drawn after every plot, above their member plots (and
+among them, the compatible ones above those to check, which share plots with them).
+
+QGIS 3.22 reads a simple fill's clamp of its outline width from ``border_width_map_unit_scale``
+(the name QGIS writes); an unknown option name is silently ignored, which is what
+``scripts/check_qgis.py`` (QGIS itself) checks.
 :func:`write_layer_styles` stores them in a GeoPackage's ``layer_styles`` table (QGIS's
 convention) as every listed layer's default style, so that QGIS opens the layers coloured.
 
@@ -34,7 +42,7 @@ from foncier import palette
 from foncier.wording import STATUS_LABELS
 
 __all__ = ["status_style_qml", "status_style_sld", "write_layer_styles", "style_name",
-           "ASSEMBLY_EXPR"]
+           "ASSEMBLY_EXPR", "STATUS_ORDER_EXPR"]
 
 _ATTR = {'"': "&quot;"}
 
@@ -55,6 +63,10 @@ PLOT_OUTLINE_M, PLOT_OUTLINE_MM = 1.5, (0.2, 0.6)
 ASSEMBLY_OUTLINE_M, ASSEMBLY_OUTLINE_MM = 4.0, (0.6, 1.4)
 #: QGIS expression: true on an assembly's row (its ``assembly`` column lists the member plots).
 ASSEMBLY_EXPR = "coalesce(\"assembly\", '') <> ''"
+#: QGIS expression ordering features by status: incompatible 0, to check 1, compatible 2 (drawn
+#: in that order, so compatible plots end on top).
+STATUS_ORDER_EXPR = ("CASE WHEN \"status\" = 'match' THEN 2 WHEN \"status\" = 'to_check' "
+                     "THEN 1 ELSE 0 END")
 
 
 def _unit_scale(mm: tuple[float, float]) -> str:
@@ -62,18 +74,58 @@ def _unit_scale(mm: tuple[float, float]) -> str:
     return f"3x:0,0,1,{mm[0]},1,{mm[1]}"
 
 
+#: Beyond this scale (1:50,000: a one-hectare plot is 2 mm wide), compatible plots and plots to
+#: check also get a marker of their colour at a point inside them (millimetres wide), drawn on
+#: top: at region scale a plot is smaller than its outline, and the markers tell where they are.
+REGION_SCALE = 50_000
+MARKER_MM = {"match": 2.6, "to_check": 2.0}
+#: QGIS expression enabling the region-scale markers.
+REGION_EXPR = f"@map_scale > {REGION_SCALE}"
+
+
+def _options(props: dict[str, str]) -> str:
+    """A symbol layer's properties, as QGIS 3 (``Option`` map) and QGIS 2 (``prop``) read them."""
+    options = "".join(f'<Option name="{k}" type="QString" value="{_esc(v)}"/>'
+                      for k, v in props.items())
+    legacy = "".join(f'<prop k="{k}" v="{_esc(v)}"/>' for k, v in props.items())
+    return f'<Option type="Map">{options}</Option>{legacy}'
+
+
+def _region_marker(name: str, colour: str, outline: str, size_mm: float) -> str:
+    """A marker inside the polygon (``CentroidFill``, point on surface) drawn only beyond
+    :data:`REGION_SCALE` (its ``enabled`` property is data-defined by :data:`REGION_EXPR`)."""
+    enabled = ('<data_defined_properties><Option type="Map"><Option name="name" type="QString" '
+               'value=""/><Option name="properties" type="Map"><Option name="enabled" '
+               'type="Map"><Option name="active" type="bool" value="true"/><Option '
+               f'name="expression" type="QString" value="{_esc(REGION_EXPR)}"/><Option '
+               'name="type" type="int" value="3"/></Option></Option><Option name="type" '
+               'type="QString" value="collection"/></Option></data_defined_properties>')
+    marker = {"name": "circle", "color": _qgis_rgba(colour), "outline_color": _qgis_rgba(outline),
+              "outline_style": "solid", "outline_width": "0.3", "outline_width_unit": "MM",
+              "size": f"{size_mm:g}", "size_unit": "MM", "scale_method": "diameter",
+              "joinstyle": "bevel"}
+    centroid = {"point_on_surface": "1", "point_on_all_parts": "0", "clip_points": "0",
+                "clip_on_current_part_only": "0"}
+    return ('<layer class="CentroidFill" enabled="1" locked="0" pass="0">'
+            f'{_options(centroid)}{enabled}<symbol name="@{name}@1" type="marker" alpha="1" '
+            'clip_to_extent="1" force_rhr="0"><layer class="SimpleMarker" enabled="1" '
+            f'locked="0" pass="0">{_options(marker)}</layer></symbol></layer>')
+
+
 def _fill_symbol(name: str, geometry: str, colour: str, outline: str, width: float,
-                 clamp: tuple[float, float]) -> str:
+                 clamp: tuple[float, float], marker: float | None = None) -> str:
+    """A simple fill (outline in map units clamped to ``clamp`` mm), with a region-scale marker
+    ``marker`` mm wide when given."""
     props = {"color": _qgis_rgba(colour), "outline_color": _qgis_rgba(outline),
              "outline_style": "solid", "outline_width": f"{width:g}",
-             "outline_width_unit": "MapUnit", "outline_width_map_unit_scale": _unit_scale(clamp),
+             "outline_width_unit": "MapUnit",
+             # the name QGIS reads for a simple fill's clamp (not "outline_width_map_unit_scale")
+             "border_width_map_unit_scale": _unit_scale(clamp),
              "style": "solid", "joinstyle": "bevel"}
-    options = "".join(f'<Option name="{k}" type="QString" value="{v}"/>'
-                      for k, v in props.items())
-    legacy = "".join(f'<prop k="{k}" v="{v}"/>' for k, v in props.items())
+    extra = "" if marker is None else _region_marker(name, colour, outline, marker)
     return (f'<symbol name="{name}" type="{geometry}" alpha="1" clip_to_extent="1" '
             'force_rhr="0"><layer class="SimpleFill" enabled="1" locked="0" pass="0">'
-            f'<Option type="Map">{options}</Option>{legacy}</layer></symbol>')
+            f'{_options(props)}</layer>{extra}</symbol>')
 
 
 _QML_HEAD = ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
@@ -104,6 +156,8 @@ def status_style_qml(*, geometry: str = "fill", assembly: bool = False) -> str:
     >>> qml = status_style_qml(assembly=True)
     >>> "RuleRenderer" in qml, 'enableorderby="1"' in qml
     (True, True)
+    >>> 'name="border_width_map_unit_scale" type="QString" value="3x:0,0,1,0.2,1,0.6"' in qml
+    True
     """
     if assembly:
         return _rule_qml(geometry)
@@ -111,19 +165,25 @@ def status_style_qml(*, geometry: str = "fill", assembly: bool = False) -> str:
     for i, (status, colour) in enumerate(palette.STATUS_HEX.items()):
         cats.append(f'<category render="true" symbol="{i}" value="{status}" type="string" '
                     f'label="{_esc(STATUS_LABELS[status])}"/>')
-        symbols.append(_fill_symbol(str(i), geometry, colour, palette.OUTLINE_HEX,
-                                    PLOT_OUTLINE_M, PLOT_OUTLINE_MM))
+        symbols.append(_fill_symbol(str(i), geometry, colour, palette.STATUS_OUTLINE_HEX[status],
+                                    PLOT_OUTLINE_M, PLOT_OUTLINE_MM, MARKER_MM.get(status)))
     return (f'{_QML_HEAD}<renderer-v2 type="categorizedSymbol" attr="status" symbollevels="0" '
-            'enableorderby="0" forceraster="0">'
+            'enableorderby="1" forceraster="0">'
             f'<categories>{"".join(cats)}</categories><symbols>{"".join(symbols)}</symbols>'
-            '</renderer-v2></qgis>')
+            f'{_order_by(STATUS_ORDER_EXPR)}</renderer-v2></qgis>')
+
+
+def _order_by(*expressions: str) -> str:
+    """QGIS's feature ordering: by each expression in turn, ascending (drawn first: lowest)."""
+    clauses = "".join(f'<orderByClause asc="1" nullsFirst="1">{_esc(e)}</orderByClause>'
+                      for e in expressions)
+    return f"<orderby>{clauses}</orderby>"
 
 
 def _rule_qml(geometry: str) -> str:
     """The rule-based style of layers holding plots and assemblies (assemblies on top)."""
     rules, symbols = [], []
-    kinds = ((f"NOT ({ASSEMBLY_EXPR})", "", palette.OUTLINE_HEX, PLOT_OUTLINE_M,
-              PLOT_OUTLINE_MM),
+    kinds = ((f"NOT ({ASSEMBLY_EXPR})", "", None, PLOT_OUTLINE_M, PLOT_OUTLINE_MM),
              (ASSEMBLY_EXPR, "assemblage ", palette.ASSEMBLY_HEX, ASSEMBLY_OUTLINE_M,
               ASSEMBLY_OUTLINE_MM))
     for expr, prefix, outline, width, clamp in kinds:
@@ -132,16 +192,18 @@ def _rule_qml(geometry: str) -> str:
             test = _esc(f"{expr} AND \"status\" = '{status}'")
             rules.append(f'<rule key="r{key}" symbol="{key}" filter="{test}" '
                          f'label="{_esc(prefix + STATUS_LABELS[status])}"/>')
-            symbols.append(_fill_symbol(str(key), geometry, colour, outline, width, clamp))
-    order = (f'<orderby><orderByClause asc="1" nullsFirst="1">{_esc(ASSEMBLY_EXPR)}'
-             "</orderByClause></orderby>")
+            symbols.append(_fill_symbol(str(key), geometry, colour,
+                                        outline or palette.STATUS_OUTLINE_HEX[status], width,
+                                        clamp, MARKER_MM.get(status)))
     return (f'{_QML_HEAD}<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="1" '
             f'forceraster="0"><rules key="root">{"".join(rules)}</rules>'
-            f'<symbols>{"".join(symbols)}</symbols>{order}</renderer-v2></qgis>')
+            f'<symbols>{"".join(symbols)}</symbols>'
+            f'{_order_by(ASSEMBLY_EXPR, STATUS_ORDER_EXPR)}</renderer-v2></qgis>')
 
 
-def _sld_rule(name: str, status: str, colour: str, outline: str, width_px: float,
+def _sld_rule(name: str, status: str, colour: str, outline: str | None, width_px: float,
               assembly: bool | None) -> str:
+    outline = outline or palette.STATUS_OUTLINE_HEX[status]
     test = ("<ogc:PropertyIsEqualTo><ogc:PropertyName>status</ogc:PropertyName>"
             f"<ogc:Literal>{status}</ogc:Literal></ogc:PropertyIsEqualTo>")
     if assembly is not None:
@@ -178,11 +240,11 @@ def status_style_sld(layer: str, *, assembly: bool = False) -> str:
     if assembly:
         styles = [[_sld_rule(prefix + STATUS_LABELS[s], s, c, outline, px, flag)
                    for s, c in palette.STATUS_HEX.items()]
-                  for prefix, outline, px, flag in (("", palette.OUTLINE_HEX, 1, False),
+                  for prefix, outline, px, flag in (("", None, 1, False),
                                                     ("assemblage ", palette.ASSEMBLY_HEX, 3,
                                                      True))]
     else:
-        styles = [[_sld_rule(STATUS_LABELS[s], s, c, palette.OUTLINE_HEX, 1, None)
+        styles = [[_sld_rule(STATUS_LABELS[s], s, c, None, 1, None)
                    for s, c in palette.STATUS_HEX.items()]]
     body = "".join(f"<se:FeatureTypeStyle>{''.join(rules)}</se:FeatureTypeStyle>"
                    for rules in styles)

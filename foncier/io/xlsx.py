@@ -1,8 +1,12 @@
 """A small streaming XLSX writer: sheets of columns, straight to the zip's XML parts.
 
 Each sheet has a bold header row on a light fill, a frozen pane (the header row, and optionally
-the first columns), an auto-filter over its whole range, chosen column widths, and a fill per row
-(one of the workbook's ``fills``, e.g. the status tints). Cells are inline strings, numbers,
+the first columns), an auto-filter over its whole range, chosen column widths, a fill per row
+(one of the workbook's ``fills``, e.g. the status tints), and a print setup: landscape A4, fitted
+to one page wide and as many pages tall as needed (``fitToHeight="0"``), the header row on every
+page. Long texts fitted to one page wide would shrink the whole page: a sheet's
+``wrap_columns`` wrap their text within narrower columns instead (the header row wraps too), so
+that a summary of fifteen columns prints at a readable size. Cells are inline strings, numbers,
 booleans, or indices into a small table of shared strings (the few texts repeated on every row).
 Rows are written chunk by chunk as they come, so a sheet of a million rows never sits in memory
 as cell objects: this is what makes hundreds of sheets x 100,000 rows fit in a minute, where
@@ -38,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import textwrap
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -53,13 +58,15 @@ from foncier.io.atomic import atomic_write
 __all__ = ["Sheet", "write_xlsx", "XlsxStream", "text_cells", "number_cells", "rows_xml",
            "column_letters", "xml_text", "cell_text", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS",
            "CHUNK_ROWS", "column_format", "fit_widths", "date_serials", "DATE_FORMAT",
-           "SCORE_FORMAT", "HA_FORMAT"]
+           "SCORE_FORMAT", "HA_FORMAT", "wrapped_lines", "wrapped_heights", "LINE_HEIGHT"]
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 #: Rows turned into XML at a time by :meth:`XlsxStream.frame_rows`.
 CHUNK_ROWS = 5000
 _STYLE_DEFAULT, _STYLE_HEADER, _FIRST_FILL_STYLE = 0, 1, 2
+#: The "fill" of the header's cell formats (its fill and bold font) in :meth:`XlsxStream.style`.
+_HEADER_FILL = -2
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -244,17 +251,65 @@ def _bool_cells(values: np.ndarray, styles: np.ndarray) -> list[str]:
             for v, s in zip(values.tolist(), styles.tolist(), strict=True)]
 
 
-def rows_xml(columns: list[list[str]], first_row: int) -> str:
-    """Join column-wise cell strings into ``<row>`` elements (row numbers from ``first_row``).
+#: Height of a line of text (Calibri 11) in points, as spreadsheets set a row's.
+LINE_HEIGHT = 15
+
+
+#: Characters of text per unit of column width: a width counts digits ("0"), and a French text's
+#: letters and spaces are narrower on average (LibreOffice's rendering of the Synthèse).
+_CHARS_PER_WIDTH = 1.2
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """The lines a text takes wrapped at word breaks within a column ``width`` wide (about
+    1.2 characters per unit of width, a character short for the cell's margins).
+
+    Examples
+    --------
+    >>> wrapped_lines("Projet Volta - gigafactory de batteries", 16), wrapped_lines("", 10)
+    (3, 1)
+    """
+    per_line = max(1, int(width * _CHARS_PER_WIDTH) - 1)
+    return max(1, len(textwrap.wrap(text, per_line, break_long_words=True)))
+
+
+def wrapped_heights(frame: pd.DataFrame, columns: Iterable[str],
+                    widths: dict[str, float]) -> np.ndarray:
+    """Each row's height in points for its wrapped ``columns`` (:func:`wrapped_lines` of the
+    tallest cell, times :data:`LINE_HEIGHT`): spreadsheets do not resize rows to wrapped text
+    written by another program, so the file sets them.
+
+    Examples
+    --------
+    >>> wrapped_heights(pd.DataFrame({"a": ["un deux trois", None]}), ["a"], {"a": 7}).tolist()
+    [30.0, 15.0]
+    """
+    lines = np.ones(len(frame), dtype=float)
+    for col in columns:
+        texts = frame[col].astype(object).where(frame[col].notna(), "").astype(str).tolist()
+        lines = np.maximum(lines, [wrapped_lines(t, widths[col]) for t in texts])
+    return lines * LINE_HEIGHT
+
+
+def rows_xml(columns: list[list[str]], first_row: int,
+             heights: Sequence[float] | None = None) -> str:
+    """Join column-wise cell strings into ``<row>`` elements (row numbers from ``first_row``),
+    of the given ``heights`` in points when given (else the spreadsheet's default).
 
     Examples
     --------
     >>> rows_xml([["<c/>", "<c/>"], ["<c><v>1</v></c>", "<c><v>2</v></c>"]], 2)
     '<row r="2"><c/><c><v>1</v></c></row><row r="3"><c/><c><v>2</v></c></row>'
+    >>> rows_xml([["<c/>"]], 2, heights=[30])
+    '<row r="2" ht="30" customHeight="1"><c/></row>'
     """
     n = len(columns[0]) if columns else 0
     grid = np.empty((n, len(columns) + 2), dtype=object)
-    grid[:, 0] = [f'<row r="{i}">' for i in range(first_row, first_row + n)]
+    if heights is None:
+        grid[:, 0] = [f'<row r="{i}">' for i in range(first_row, first_row + n)]
+    else:
+        grid[:, 0] = [f'<row r="{i}" ht="{h:g}" customHeight="1">'
+                      for i, h in zip(range(first_row, first_row + n), heights, strict=True)]
     for j, cells in enumerate(columns, start=1):
         grid[:, j] = cells
     grid[:, -1] = "</row>"
@@ -284,6 +339,11 @@ class Sheet:
     formats : mapping of str to str, optional
         Number formats per column (Excel codes); by default from the column's name
         (:func:`column_format`). Date columns are date serials shown ``jj/mm/aaaa``.
+    wrap_columns : sequence of str
+        Columns whose long texts wrap within the column's width; when any, every cell of the
+        sheet wraps and is top-aligned (the header row too), and each row's height is set to its
+        tallest wrapped text (:func:`wrapped_heights`: spreadsheets do not resize the rows of a
+        file they open).
     """
 
     name: str
@@ -293,6 +353,7 @@ class Sheet:
     row_fills: np.ndarray | None = None
     shared_columns: Sequence[str] = ()
     formats: dict[str, str] | None = None
+    wrap_columns: Sequence[str] = ()
 
 
 def write_xlsx(path: str | os.PathLike, sheets: Iterable[Sheet], *, fills: Sequence[str] = (),
@@ -366,10 +427,13 @@ class XlsxStream:
                                          "choisissez un autre format.")
         self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[tuple[str, str]] = []
-        #: Cell formats after the default and the header: (fill or -1, number format or None).
-        self._xfs: list[tuple[int, str | None]] = [(k, None) for k in range(len(self.fills))]
+        #: Cell formats after the default and the header: (fill, or -1 for none, or
+        #: :data:`_HEADER_FILL` for the header's fill and bold font; number format or None;
+        #: whether the text wraps).
+        self._xfs: list[tuple[int, str | None, bool]] = [(k, None, False)
+                                                         for k in range(len(self.fills))]
         self._xf_index = {xf: _FIRST_FILL_STYLE + i for i, xf in enumerate(self._xfs)}
-        self._attrs_by_format: dict[str | None, np.ndarray] = {}
+        self._attrs_by_format: dict[tuple[str | None, bool], np.ndarray] = {}
 
     def __enter__(self) -> XlsxStream:
         return self
@@ -382,30 +446,34 @@ class XlsxStream:
 
     # ------------------------------------------------------------------ cells
 
-    def style(self, fill: int, number_format: str | None = None) -> int:
+    def style(self, fill: int, number_format: str | None = None, wrap: bool = False) -> int:
         """The style index (``s``) of cells with the workbook's fill number ``fill`` (-1: none)
-        and a number format (None: general)."""
-        if fill < 0 and number_format is None:
+        and a number format (None: general), their text wrapped when ``wrap``."""
+        if fill == -1 and number_format is None and not wrap:
             return 0
-        key = (fill, number_format)
+        if fill == _HEADER_FILL and number_format is None and not wrap:
+            return _STYLE_HEADER
+        key = (fill, number_format, wrap)
         if key not in self._xf_index:
             self._xf_index[key] = _FIRST_FILL_STYLE + len(self._xfs)
             self._xfs.append(key)
         return self._xf_index[key]
 
-    def _attrs(self, number_format: str | None) -> np.ndarray:
-        if number_format not in self._attrs_by_format:
-            attrs = [self.style(k, number_format) for k in range(len(self.fills))]
-            attrs.append(self.style(-1, number_format))
-            self._attrs_by_format[number_format] = np.array(
+    def _attrs(self, number_format: str | None, wrap: bool = False) -> np.ndarray:
+        key = (number_format, wrap)
+        if key not in self._attrs_by_format:
+            attrs = [self.style(k, number_format, wrap) for k in range(len(self.fills))]
+            attrs.append(self.style(-1, number_format, wrap))
+            self._attrs_by_format[key] = np.array(
                 [f' s="{a}"' if a else "" for a in attrs], dtype=object)
-        return self._attrs_by_format[number_format]
+        return self._attrs_by_format[key]
 
     def styles(self, fills: np.ndarray | None, n: int | None = None,
-               number_format: str | None = None) -> np.ndarray:
-        """Style attributes per row, from fill numbers (-1: no fill) and a number format; all
-        unfilled when ``fills`` is None (then ``n`` gives the number of rows)."""
-        attrs = self._attrs(number_format)
+               number_format: str | None = None, wrap: bool = False) -> np.ndarray:
+        """Style attributes per row, from fill numbers (-1: no fill), a number format and
+        whether the text wraps; all unfilled when ``fills`` is None (then ``n`` gives the number
+        of rows)."""
+        attrs = self._attrs(number_format, wrap)
         if fills is None:
             return np.full(n or 0, attrs[-1], dtype=object)
         return attrs[np.asarray(fills, dtype=np.int64)]
@@ -423,9 +491,17 @@ class XlsxStream:
 
     def frame_rows(self, frame: pd.DataFrame, *, row_fills: np.ndarray | None = None,
                    shared_columns: Sequence[str] = (), first_row: int = 2,
-                   formats: dict[str, str] | None = None) -> Iterator[str]:
-        """A data frame's rows as XML chunks of :data:`CHUNK_ROWS` rows (see :class:`Sheet`)."""
-        shared_columns = set(shared_columns)
+                   formats: dict[str, str] | None = None,
+                   wrap_columns: Sequence[str] = (),
+                   widths: Sequence[float] | None = None) -> Iterator[str]:
+        """A data frame's rows as XML chunks of :data:`CHUNK_ROWS` rows (see :class:`Sheet`).
+
+        With ``wrap_columns``, every cell is top-aligned with its text wrapped, and each row gets
+        the height of its wrapped texts in those columns of ``widths``."""
+        by_name = dict(zip(frame.columns, widths or (), strict=False))
+        top = bool(wrap_columns)     # then every cell is top-aligned, beside the wrapped texts
+        wrap_columns = [c for c in wrap_columns if c in by_name]
+        shared_columns, wrap_columns = set(shared_columns), set(wrap_columns)
         kinds = {}
         for col in frame.columns:        # per column: dates as serials, and its number format
             serials = None if col in shared_columns else date_serials(frame[col])
@@ -437,12 +513,13 @@ class XlsxStream:
             cells = []
             for col in frame.columns:
                 serials, fmt = kinds[col]
-                styles = self.styles(fills, len(part), fmt)
+                styles = self.styles(fills, len(part), fmt, top)
                 if serials is not None:
                     cells.append(number_cells(serials[start:start + CHUNK_ROWS], styles))
                 else:
                     cells.append(self._column_cells(part[col], styles, col in shared_columns))
-            yield rows_xml(cells, first_row + start)
+            heights = (wrapped_heights(part, wrap_columns, by_name) if wrap_columns else None)
+            yield rows_xml(cells, first_row + start, heights)
 
     def _column_cells(self, column: pd.Series, styles: np.ndarray, shared: bool) -> list[str]:
         values = column.to_numpy()
@@ -464,13 +541,16 @@ class XlsxStream:
         self.sheet(sheet.name, header,
                    self.frame_rows(sheet.frame, row_fills=sheet.row_fills,
                                    shared_columns=sheet.shared_columns,
-                                   formats=sheet.formats),
-                   n_rows=len(sheet.frame), widths=widths, freeze_cols=sheet.freeze_cols)
+                                   formats=sheet.formats, wrap_columns=sheet.wrap_columns,
+                                   widths=widths),
+                   n_rows=len(sheet.frame), widths=widths, freeze_cols=sheet.freeze_cols,
+                   wrap_header=bool(sheet.wrap_columns))
 
     def sheet(self, name: str, header: Sequence[str], chunks: Iterable[str], *, n_rows: int,
-              widths: Sequence[float], freeze_cols: int = 0) -> None:
-        """Write the next sheet: its header row, then the ``n_rows`` rows of ``chunks`` (XML
-        ``<row>`` elements numbered from 2), with a frozen pane and an auto-filter."""
+              widths: Sequence[float], freeze_cols: int = 0, wrap_header: bool = False) -> None:
+        """Write the next sheet: its header row (its texts wrapped when ``wrap_header``), then
+        the ``n_rows`` rows of ``chunks`` (XML ``<row>`` elements numbered from 2), with a
+        frozen pane, an auto-filter and the print setup."""
         n_cols = len(header)
         if n_rows + 1 > EXCEL_MAX_ROWS or n_cols > EXCEL_MAX_COLS:
             raise OutputError(f"feuille « {name} » : {n_rows} lignes x {n_cols} colonnes "
@@ -479,14 +559,15 @@ class XlsxStream:
         ref = f"A1:{column_letters(max(n_cols, 1) - 1)}{n_rows + 1}"
         index = len(self.sheets) + 1
         with self.zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as f:
-            f.write(self._sheet_head(header, ref, widths, freeze_cols).encode())
+            f.write(self._sheet_head(header, ref, widths, freeze_cols,
+                                     self.style(_HEADER_FILL, None, wrap_header)).encode())
             for chunk in chunks:
                 f.write(chunk.encode())
             f.write(f'</sheetData><autoFilter ref="{ref}"/>{_PRINT_SETUP}</worksheet>'.encode())
         self.sheets.append((name, ref))
 
     def _sheet_head(self, header: Sequence[str], ref: str, widths: Sequence[float],
-                    freeze_cols: int) -> str:
+                    freeze_cols: int, header_style: int = _STYLE_HEADER) -> str:
         """A worksheet's XML up to its header row: dimension, frozen pane, column widths."""
         top_left = f"{column_letters(freeze_cols)}2"
         pane_kind = "bottomRight" if freeze_cols else "bottomLeft"
@@ -494,15 +575,20 @@ class XlsxStream:
         tab = ' tabSelected="1"' if not self.sheets else ""
         cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                        for i, w in enumerate(widths, start=1))
-        head = "".join(f'<c s="{_STYLE_HEADER}" t="inlineStr"><is><t>{cell_text(h)}</t></is></c>'
+        head = "".join(f'<c s="{header_style}" t="inlineStr"><is><t>{cell_text(h)}</t></is></c>'
                        for h in header)
+        height = ""
+        if header_style != _STYLE_HEADER:        # a wrapped header (bold: a character wider)
+            lines = max((wrapped_lines(h, w - 1) for h, w in zip(header, widths, strict=False)),
+                        default=1)
+            height = f' ht="{lines * LINE_HEIGHT:g}" customHeight="1"'
         return (f"{_XML_HEAD}<worksheet {_NS}>{_SHEET_PR}<dimension ref=\"{ref}\"/>"
                 f"<sheetViews><sheetView workbookViewId=\"0\"{tab}>"
                 f"<pane{x_split} ySplit=\"1\" topLeftCell=\"{top_left}\" "
                 f"activePane=\"{pane_kind}\" state=\"frozen\"/>"
                 f"<selection pane=\"{pane_kind}\"/></sheetView></sheetViews>"
                 f"<sheetFormatPr defaultRowHeight=\"15\"/><cols>{cols}</cols><sheetData>"
-                f"<row r=\"1\">{head}</row>")
+                f"<row r=\"1\"{height}>{head}</row>")
 
     # ------------------------------------------------------------------ workbook
 
@@ -579,7 +665,7 @@ class XlsxStream:
             f'<fill><patternFill patternType="solid"><fgColor rgb="FF{_argb(c)}"/>'
             '<bgColor indexed="64"/></patternFill></fill>' for c in colours)
         header_fill = 2 + len(self.fills)
-        codes = list(dict.fromkeys(f for _, f in self._xfs if f is not None))
+        codes = list(dict.fromkeys(f for _, f, _ in self._xfs if f is not None))
         fmt_id = {code: 164 + i for i, code in enumerate(codes)}
         numfmts = "".join(f'<numFmt numFmtId="{fmt_id[c]}" formatCode="{xml_text(c)}"/>'
                           for c in codes)
@@ -587,13 +673,21 @@ class XlsxStream:
         xfs = ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
                f'<xf numFmtId="0" fontId="1" fillId="{header_fill}" borderId="0" xfId="0" '
                'applyFont="1" applyFill="1"/>')
-        for fill, code in self._xfs:
+        for fill, code, wrap in self._xfs:
             num = fmt_id[code] if code is not None else 0
-            fill_id = 2 + fill if fill >= 0 else 0
-            apply = (' applyFill="1"' if fill >= 0 else "") + (
+            fill_id = header_fill if fill == _HEADER_FILL else 2 + fill if fill >= 0 else 0
+            font = 1 if fill == _HEADER_FILL else 0
+            apply = (' applyFont="1"' if font else "") + (
+                ' applyFill="1"' if fill_id else "") + (
                 ' applyNumberFormat="1"' if code is not None else "")
-            xfs += (f'<xf numFmtId="{num}" fontId="0" fillId="{fill_id}" borderId="0" xfId="0"'
-                    f"{apply}/>")
+            align = ""
+            if wrap:
+                apply += ' applyAlignment="1"'
+                align = '<alignment vertical="top" wrapText="1"/>'
+            xfs += (f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="0" '
+                    f'xfId="0"{apply}>{align}</xf>' if align else
+                    f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="0" '
+                    f'xfId="0"{apply}/>')
         return (f'{_XML_HEAD}<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
                 f'2006/main">{numfmts}<fonts count="2"><font><sz val="11"/><name val="Calibri"/>'
                 '<family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/>'

@@ -61,9 +61,10 @@ def test_match_out_gpkg_is_valid_and_styled(tmp_path, capsys):
     assert "<ogc:Literal>match</ogc:Literal>" in sld
     assert GPKG_TIME.fullmatch(stamp)
     # outlines readable at region scale: map units clamped to at least 0.2 mm
-    widths = {o.get("name"): o.get("value") for o in renderer.iter("Option")}
+    widths = {o.get("name"): o.get("value") for o in renderer.find("symbols/symbol/layer")
+              .find("Option").iter("Option")}
     assert widths["outline_width_unit"] == "MapUnit"
-    assert widths["outline_width_map_unit_scale"] == "3x:0,0,1,0.2,1,0.6"
+    assert widths["border_width_map_unit_scale"] == "3x:0,0,1,0.2,1,0.6"   # read by QGIS
 
 
 def test_batch_gpkg_is_valid_with_assemblies_above_their_plots(tmp_path):

@@ -133,3 +133,49 @@ def test_dates_as_objects_are_dates(tmp_path):
 def test_examples_run():
     failures, tried = doctest.testmod(foncier.io.xlsx, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_batch_summary_prints_landscape_one_page_wide_with_wrapped_texts(tmp_path):
+    # The « Synthèse » was 400 characters wide with unwrapped texts: fitted to one page wide,
+    # LibreOffice printed it at a third of its size (unreadable).
+    import re
+
+    import foncier
+    from foncier.analysis.batch import run_batch, write_batch
+
+    briefs = [foncier.Brief(name="Projet Volta - gigafactory de batteries", min_area_ha=5),
+              foncier.Brief(name="Petit")]
+    out = write_batch(run_batch([foncier.open_inventory()], briefs, max_rows=5),
+                      tmp_path / "lot.xlsx")
+    with zipfile.ZipFile(out) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+        book = z.read("xl/workbook.xml").decode()
+    setup = re.search(r"<pageSetup [^>]*/>", sheet)[0]
+    assert 'orientation="landscape"' in setup and 'paperSize="9"' in setup
+    assert 'fitToWidth="1"' in setup and 'fitToHeight="0"' in setup
+    assert '<pageSetUpPr fitToPage="1"/>' in sheet
+    assert "'Synthèse'!$1:$1" in book                       # header row on every page
+    widths = [float(w) for w in re.findall(r'<col [^>]*width="([\d.]+)"', sheet)]
+    assert len(widths) == 15 and sum(widths) <= 230 and max(widths) <= 30
+    xfs = re.findall(r"<xf [^>]*?(?:/>|>.*?</xf>)", styles.split("<cellXfs")[1])
+    wrapped = {i for i, xf in enumerate(xfs) if 'wrapText="1"' in xf and 'vertical="top"' in xf}
+    cells = re.findall(r'<c s="(\d+)"', sheet)
+    assert cells and {int(s) for s in cells} <= wrapped       # every cell wraps, top-aligned
+    heights = [float(h) for h in re.findall(r'<row r="\d+" ht="([\d.]+)" customHeight="1"',
+                                             sheet)]
+    assert len(heights) == 3 and min(heights) >= 30          # header and both briefs' rows
+    with zipfile.ZipFile(out) as z:
+        other = z.read("xl/worksheets/sheet2.xml").decode()
+    assert 'fitToHeight="0"' in re.search(r"<pageSetup [^>]*/>", other)[0]
+    assert "customHeight" not in other                     # a brief's sheet: rows as before
+
+
+def test_wrapped_heights_follow_the_longest_wrapped_text():
+    from foncier.io.xlsx import LINE_HEIGHT, wrapped_heights, wrapped_lines
+
+    assert wrapped_lines("x" * 10, 10) == 1
+    assert wrapped_lines("mot " * 30, 10) > wrapped_lines("mot " * 30, 20) > 1
+    frame = pd.DataFrame({"a": ["court", "mot " * 30], "n": [1, 2]})
+    heights = wrapped_heights(frame, ["a"], {"a": 10, "n": 5})
+    assert heights[0] == LINE_HEIGHT and heights[1] == wrapped_lines("mot " * 30, 10) * 15
