@@ -53,6 +53,7 @@ from foncier.errors import EditConflictError, FoncierError
 from foncier.legal.adoption import next_update_due
 from foncier.legal.documents import french_date
 from foncier.legal.edit import current_user, edit_row, editable_columns, read_row
+from foncier.palette import ERROR_HEX
 from foncier.wording import ATTRIBUTE_LABELS
 
 __all__ = ["EditForm", "field_kind", "install_edit_actions", "next_update_text"]
@@ -142,6 +143,7 @@ class EditForm(QDialog):
         self._values: dict[str, Any] = {}
         self._quiet = False
         self._router = _UndoRouter(self)
+        self.refused_fields: list[str] = []
         self.read = read_row(source, layer, self.row_id)
         self._build(user)
         self.load(self.read)
@@ -155,6 +157,8 @@ class EditForm(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
+        # the fields follow the dialog's width (long list items are elided, never cut off)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for col in editable_columns(self.layer):
             widget = self._widget(col)
             widget.setObjectName(col)
@@ -184,16 +188,28 @@ class EditForm(QDialog):
         self.redo_action = self.undo_stack.createRedoAction(self, "Rétablir")
         self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)   # Ctrl+Y, Ctrl+Maj+Z
         self.addActions([self.undo_action, self.redo_action, self.save_action])
+        noun = "Terrain" if self.layer == "plots" else "Zone"
+        name = self.read.get("name") if self.layer == "sites" else None
+        self.heading = QLabel(f"<b>{noun} {self.row_id}</b>" + (f" — {name}" if name else ""))
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        box.addWidget(self.heading)
         box.addWidget(scroll, 1)
         box.addLayout(who)
         box.addWidget(self.message)
         box.addWidget(self.buttons)
-        self.resize(560, 640)
+        fields = inner.sizeHint().height() + 2 * scroll.frameWidth()
+        if fields < 460:                         # a short form (a zone) fits its fields
+            scroll.setMinimumHeight(fields)
+            self.resize(620, self.sizeHint().height())
+        else:
+            self.resize(620, 640)
 
     def _widget(self, col: str) -> QWidget:
         kind = field_kind(self.layer, col)
         if kind in ("enum", "bool"):
             w = QComboBox()
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(18)
             w.addItem(_NONE, None)
             items = ENUMS[(self.layer, col)] if kind == "enum" else (True, False)
             for v in items:
@@ -301,7 +317,8 @@ class EditForm(QDialog):
         except EditConflictError as err:
             return self._refused(f"Enregistrement refusé : {err}")
         except FoncierError as err:
-            return self._refused(f"Valeur refusée : {err}")
+            return self._refused(self._mark(err) or f"Valeur refusée : {err}")
+        self._mark(None)
         self.read = read_row(self.source, self.layer, self.row_id)
         self.load(self.read)
         warnings = "".join(f"\n{w}" for w in result.warnings)
@@ -311,11 +328,52 @@ class EditForm(QDialog):
         self.saved.emit(result)
         return True
 
+    def _mark(self, err: FoncierError | None) -> str:
+        """Frame in red, with the reason as tooltip, each field a refused save names (the
+        library's messages start with the column: ``declared_area_ha = -0.5 est négatif``);
+        returns the message naming those fields by their label (empty when none)."""
+        why: dict[str, list[str]] = {}
+        for problem in getattr(err, "problems", []):
+            col = problem.message.split(" ", 1)[0]
+            if col in self.widgets:
+                why.setdefault(col, []).append(problem.message)
+        self.refused_fields = sorted(why)
+        for col, widget in self.widgets.items():
+            if col in why:
+                widget.setStyleSheet(f"border: 2px solid {ERROR_HEX};")
+                widget.setToolTip("\n".join(why[col]))
+            elif widget.toolTip():
+                widget.setStyleSheet("")
+                widget.setToolTip("")
+        if not why:
+            return ""
+        lines = [f"- {_LABELS.get(c, c)} : {_french_reason(c, m)}" for c, ms in why.items()
+                 for m in ms]
+        return "Valeur refusée, corrigez le champ encadré :\n" + "\n".join(lines)
+
     def _refused(self, text: str) -> bool:
-        self.message.setStyleSheet("font-weight: bold")
+        self.message.setStyleSheet(f"font-weight: bold; color: {ERROR_HEX}")
         self.message.setText(text)
         self.failed.emit(text)
         return False
+
+
+def _french_reason(column: str, message: str) -> str:
+    """``declared_area_ha = -0.5 est négatif…`` -> ``-0,5 est négatif…`` (the field is named by
+    its label beside it; a number in the French way).
+
+    Examples
+    --------
+    >>> _french_reason("declared_area_ha", "declared_area_ha = -0.5 est négatif.")
+    '-0,5 est négatif.'
+    """
+    rest = message[len(column):].lstrip(" =") if message.startswith(column) else message
+    value, _, tail = rest.partition(" ")
+    try:
+        float(value)
+    except ValueError:
+        return rest
+    return f"{value.replace('.', ',')} {tail}"
 
 
 def next_update_text(source: str | os.PathLike | None, *, today: dt.date | None = None) -> str:

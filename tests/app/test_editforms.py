@@ -99,6 +99,23 @@ def test_ctrl_z_in_a_field_undoes_its_uncommitted_value(qtbot, inv):
     assert form.value("price_eur_m2") == 20.0
 
 
+def test_refused_value_framed_in_its_field(qtbot, inv):
+    form = EditForm(inv, "plots", "P1", user="Alice")
+    qtbot.addWidget(form)
+    form.show()
+    area = form.widgets["declared_area_ha"]
+    area.setValue(-0.5)
+    form._changed("declared_area_ha")
+    text = _save(qtbot, form, form.failed)
+    assert "Surface déclarée (ha) : -0,5 est négatif" in text
+    assert form.refused_fields == ["declared_area_ha"]
+    assert "est négatif" in area.toolTip() and "border" in area.styleSheet()
+    area.setValue(1.5)
+    form._changed("declared_area_ha")
+    _save(qtbot, form, form.saved)
+    assert form.refused_fields == [] and area.toolTip() == "" and area.styleSheet() == ""
+
+
 def test_refused_value_and_conflict_shown(qtbot, inv):
     form = EditForm(inv, "plots", "P1", user="Alice")
     qtbot.addWidget(form)
