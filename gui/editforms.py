@@ -4,8 +4,13 @@
 (:func:`foncier.legal.edit.read_row`): a combo box per enumeration of the data contract (the CNIG
 lists: occupation, stade de commercialisation, régime ICPE…), « oui / non / non renseigné » for
 a yes/no fact, a date edit per date, a spin box with its unit per number, a line edit for text.
-Every change of a field is a command on the form's QUndoStack (Ctrl+Z, Ctrl+Maj+Z). « Enregistrer
-» sends the changed fields to :func:`foncier.legal.edit.edit_row` (the same validation as
+Every change of a field is one command on the form's QUndoStack (Ctrl+Z, Ctrl+Maj+Z), made
+when the field is committed: a typed number, date or text when Entrée is pressed or the focus
+leaves the field (never one command per keystroke), a choice in a list at once. Entrée commits
+the field only; it never saves the form (the dialog ignores it). Ctrl+Z always acts
+on the form's stack, also in a text field (the field's own undo would bypass it): a value typed
+but not committed yet is committed first, then undone. « Enregistrer » (or Ctrl+S) sends the
+changed fields to :func:`foncier.legal.edit.edit_row` (the same validation as
 ``foncier validate``, the change recorded in the ``history`` table under the name typed in
 « Modifié par », by default the system user) with ``expected=`` the values read when the form
 opened: when someone else saved the row in between, the save is refused and the form shows that
@@ -27,7 +32,7 @@ import datetime as dt
 import os
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +53,7 @@ from foncier.errors import EditConflictError, FoncierError
 from foncier.legal.adoption import next_update_due
 from foncier.legal.documents import french_date
 from foncier.legal.edit import current_user, edit_row, editable_columns, read_row
+from foncier.palette import ERROR_HEX
 from foncier.wording import ATTRIBUTE_LABELS
 
 __all__ = ["EditForm", "field_kind", "install_edit_actions", "next_update_text"]
@@ -60,6 +66,7 @@ _LABELS = {**ATTRIBUTE_LABELS, "name": "Nom", "epci_siren": "SIREN de l'EPCI",
            "cfe_activity_until": "Dernière activité soumise à la CFE",
            "unoccupied_since": "Inoccupée depuis le"}
 _NONE = "non renseigné"
+FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
 _NO_DATE = QDate(1900, 1, 1)
 
 
@@ -89,6 +96,32 @@ class _Change(QUndoCommand):
         self.form._set_widget(self.column, self.old)
 
 
+class _UndoRouter(QObject):
+    """Sends Ctrl+Z / Ctrl+Maj+Z typed in a field to the form's undo stack, not the field's own.
+
+    A text field accepts the undo keys itself (``ShortcutOverride``), which would undo its
+    characters and leave the form's stack aside. Filtered here, the keys reach the form's
+    actions; the field's pending value is committed first (so that it is what is undone).
+    """
+
+    def __init__(self, form: EditForm):
+        super().__init__(form)
+        self.form = form
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo)
+                or event.matches(QKeySequence.StandardKey.Redo)):
+            col = watched.property("column")
+            if col:
+                widget = self.form.widgets[col]
+                if hasattr(widget, "interpretText"):
+                    widget.interpretText()       # a spin box's typed text becomes its value
+                self.form._changed(col)
+            return True                          # not accepted: the form's shortcut fires
+        return False
+
+
 class EditForm(QDialog):
     """The form of one plot (``layer="plots"``) or zone (``layer="sites"``).
 
@@ -109,6 +142,8 @@ class EditForm(QDialog):
         self.widgets: dict[str, QWidget] = {}
         self._values: dict[str, Any] = {}
         self._quiet = False
+        self._router = _UndoRouter(self)
+        self.refused_fields: list[str] = []
         self.read = read_row(source, layer, self.row_id)
         self._build(user)
         self.load(self.read)
@@ -122,6 +157,8 @@ class EditForm(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
+        # the fields follow the dialog's width (long list items are elided, never cut off)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for col in editable_columns(self.layer):
             widget = self._widget(col)
             widget.setObjectName(col)
@@ -138,23 +175,41 @@ class EditForm(QDialog):
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Enregistrer")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Fermer")
+        for button in self.buttons.buttons():    # Entrée commits a field, never saves the form
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.save_action = QAction("Enregistrer", self)
+        self.save_action.setShortcuts(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save)
         self.undo_action = self.undo_stack.createUndoAction(self, "Annuler")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "Rétablir")
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.addActions([self.undo_action, self.redo_action])
+        self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)   # Ctrl+Y, Ctrl+Maj+Z
+        self.addActions([self.undo_action, self.redo_action, self.save_action])
+        noun = "Terrain" if self.layer == "plots" else "Zone"
+        name = self.read.get("name") if self.layer == "sites" else None
+        self.heading = QLabel(f"<b>{noun} {self.row_id}</b>" + (f" — {name}" if name else ""))
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        box.addWidget(self.heading)
         box.addWidget(scroll, 1)
         box.addLayout(who)
         box.addWidget(self.message)
         box.addWidget(self.buttons)
-        self.resize(560, 640)
+        fields = inner.sizeHint().height() + 2 * scroll.frameWidth()
+        if fields < 460:                         # a short form (a zone) fits its fields
+            scroll.setMinimumHeight(fields)
+            self.resize(620, self.sizeHint().height())
+        else:
+            self.resize(620, 640)
 
     def _widget(self, col: str) -> QWidget:
         kind = field_kind(self.layer, col)
         if kind in ("enum", "bool"):
             w = QComboBox()
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(18)
             w.addItem(_NONE, None)
             items = ENUMS[(self.layer, col)] if kind == "enum" else (True, False)
             for v in items:
@@ -174,11 +229,32 @@ class EditForm(QDialog):
             w.setDisplayFormat("dd/MM/yyyy")
             w.setMinimumDate(_NO_DATE)
             w.setSpecialValueText(_NONE)
-            w.dateChanged.connect(lambda _=None, c=col: self._changed(c))
+            w.editingFinished.connect(lambda c=col: self._changed(c))
+            # a day picked in the calendar (the field has not the focus then) commits at once;
+            # typed digits wait for Entrée or the focus leaving (editingFinished)
+            w.dateChanged.connect(lambda _=None, c=col, w=w: None if w.hasFocus()
+                                  else self._changed(c))
         else:
             w = QLineEdit()
             w.editingFinished.connect(lambda c=col: self._changed(c))
+        if isinstance(w, QDoubleSpinBox | QDateEdit):
+            w.setLocale(FRENCH)                  # 12,5 and 01/03/2026, whatever the system's
+        # the spin box (the focus object, which hands ShortcutOverride straight to its line
+        # edit) and the line edits: Ctrl+Z goes to the form's stack
+        for target in (w, w.lineEdit() if isinstance(w, QDoubleSpinBox | QDateEdit) else None):
+            if target is not None:
+                target.setProperty("column", col)
+                target.installEventFilter(self._router)
         return w
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Entrée reaching the dialog (after a field committed its value) saves nothing: the
+        button box makes « Enregistrer » the default button when shown, which QDialog would
+        click."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # --- values ----------------------------------------------------------------------------
     def value(self, col: str) -> Any:
@@ -241,7 +317,8 @@ class EditForm(QDialog):
         except EditConflictError as err:
             return self._refused(f"Enregistrement refusé : {err}")
         except FoncierError as err:
-            return self._refused(f"Valeur refusée : {err}")
+            return self._refused(self._mark(err) or f"Valeur refusée : {err}")
+        self._mark(None)
         self.read = read_row(self.source, self.layer, self.row_id)
         self.load(self.read)
         warnings = "".join(f"\n{w}" for w in result.warnings)
@@ -251,11 +328,52 @@ class EditForm(QDialog):
         self.saved.emit(result)
         return True
 
+    def _mark(self, err: FoncierError | None) -> str:
+        """Frame in red, with the reason as tooltip, each field a refused save names (the
+        library's messages start with the column: ``declared_area_ha = -0.5 est négatif``);
+        returns the message naming those fields by their label (empty when none)."""
+        why: dict[str, list[str]] = {}
+        for problem in getattr(err, "problems", []):
+            col = problem.message.split(" ", 1)[0]
+            if col in self.widgets:
+                why.setdefault(col, []).append(problem.message)
+        self.refused_fields = sorted(why)
+        for col, widget in self.widgets.items():
+            if col in why:
+                widget.setStyleSheet(f"border: 2px solid {ERROR_HEX};")
+                widget.setToolTip("\n".join(why[col]))
+            elif widget.toolTip():
+                widget.setStyleSheet("")
+                widget.setToolTip("")
+        if not why:
+            return ""
+        lines = [f"- {_LABELS.get(c, c)} : {_french_reason(c, m)}" for c, ms in why.items()
+                 for m in ms]
+        return "Valeur refusée, corrigez le champ encadré :\n" + "\n".join(lines)
+
     def _refused(self, text: str) -> bool:
-        self.message.setStyleSheet("font-weight: bold")
+        self.message.setStyleSheet(f"font-weight: bold; color: {ERROR_HEX}")
         self.message.setText(text)
         self.failed.emit(text)
         return False
+
+
+def _french_reason(column: str, message: str) -> str:
+    """``declared_area_ha = -0.5 est négatif…`` -> ``-0,5 est négatif…`` (the field is named by
+    its label beside it; a number in the French way).
+
+    Examples
+    --------
+    >>> _french_reason("declared_area_ha", "declared_area_ha = -0.5 est négatif.")
+    '-0,5 est négatif.'
+    """
+    rest = message[len(column):].lstrip(" =") if message.startswith(column) else message
+    value, _, tail = rest.partition(" ")
+    try:
+        float(value)
+    except ValueError:
+        return rest
+    return f"{value.replace('.', ',')} {tail}"
 
 
 def next_update_text(source: str | os.PathLike | None, *, today: dt.date | None = None) -> str:

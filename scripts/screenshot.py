@@ -3,8 +3,15 @@ captured with ImageMagick's ``import``: docs/map_opening.png and docs/screenshot
 at 1600 × 1000), docs/map_legend.png (the legend, cut from it), docs/map_zone.png (wheel-zoomed on
 a zone and dragged), docs/map_1366x768.png, docs/map_100000.png (100,000 synthetic plots).
 
-Run: ``python scripts/screenshot.py [--zone X,Y] [--legend X,Y,W,H]`` (needs Xvfb, xdotool and
-ImageMagick; the zone point and legend box are screen pixels of the current layout).
+``--edit-forms`` makes only docs/legal-edit-plot.png and docs/legal-edit-zone.png: the real app
+at 1366 × 768 under Xvfb on a copy of the sample inventory, a plot selected, its edit form
+(« Inventaire > Modifier le terrain… ») with a negative declared area typed and refused (the
+field framed in red, the library's message below), then its zone's form with a vocation
+chosen; the screen is captured by Qt, reduced to 256 colours by ImageMagick.
+
+Run: ``python scripts/screenshot.py [--zone X,Y] [--legend X,Y,W,H] [--edit-forms]`` (needs
+Xvfb, xdotool and ImageMagick; the zone point and legend box are screen pixels of the current
+layout).
 """
 
 from __future__ import annotations
@@ -50,11 +57,105 @@ def _shot(display: str, path: Path) -> None:
     print(f"capture écrite : {path}")
 
 
+EDIT_SIZE = (1366, 768)
+
+
+def edit_forms(display: str = ":96") -> list[Path]:
+    """docs/legal-edit-plot.png and docs/legal-edit-zone.png (see the module docstring)."""
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0",
+                             f"{EDIT_SIZE[0]}x{EDIT_SIZE[1]}x24"], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(2)
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, __file__, "--edit-forms-child", tmp], check=True,
+                           env={**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+            out = []
+            for name in ("legal-edit-plot.png", "legal-edit-zone.png"):
+                target = DOCS / name
+                _run("", "convert", str(Path(tmp) / name), "-strip", "+dither", "-colors", "96",
+                     "-define", "png:compression-level=9", f"PNG8:{target}")
+                print(f"capture écrite : {target} ({target.stat().st_size // 1024} Ko)")
+                out.append(target)
+            return out
+    finally:
+        xvfb.terminate()
+
+
+def _edit_forms_child(folder: str) -> int:
+    """Inside Xvfb: open the app, the two forms, and grab the screen (see edit_forms)."""
+    from foncier_gui.app import build_window
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAction
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox, QScrollArea
+
+    from foncier.io.sample import sample_inventory_path
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Foncier")
+    copy = Path(folder) / "exemple.gpkg"                 # never edit the bundled sample
+    shutil.copyfile(sample_inventory_path(), copy)
+    win = build_window(copy)
+    win.resize(*EDIT_SIZE)
+    win.move(0, 0)
+    win.show()
+    for _ in range(600):                                 # the inventory opens off the GUI thread
+        if getattr(win, "index", None) is not None and len(win.index.plot_ids):
+            break
+        QTest.qWait(100)
+    else:
+        raise SystemExit("l'inventaire ne s'est pas ouvert en 60 s")
+    plots = win.index.inventory.plots
+    pos = int(next(i for i, pid in enumerate(win.index.plot_ids)
+                   if not plots.loc[plots["plot_id"] == pid, "site_id"].isna().all()))
+    win.select_plot(pos, centre=True)
+    QTest.qWait(1500)
+    edit = {a.text(): a for a in win.findChildren(QAction)}
+
+    def grab(name: str) -> None:
+        QTest.qWait(800)
+        app.primaryScreen().grabWindow(0).save(str(Path(folder) / name))
+
+    edit["Modifier le terrain…"].trigger()
+    form = win.edit_form
+    QTest.qWaitForWindowExposed(form)
+    area = form.widgets["declared_area_ha"]
+    area.setFocus()
+    QTest.keyClick(area.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(area.lineEdit(), "-0,5")
+    QTest.keyClick(area.lineEdit(), Qt.Key.Key_Tab)
+    QTest.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save),
+                     Qt.MouseButton.LeftButton)
+    if not form.refused_fields:
+        raise SystemExit("la surface négative n'a pas été refusée")
+    for scroll in form.findChildren(QScrollArea):
+        scroll.ensureWidgetVisible(area)
+    grab("legal-edit-plot.png")
+    form.close()
+    edit["Modifier la zone…"].trigger()
+    zone = win.edit_form
+    QTest.qWaitForWindowExposed(zone)
+    combo = zone.widgets["vocation"]
+    combo.setFocus()
+    combo.setCurrentIndex(combo.findData("entrepôts, logistique"))
+    grab("legal-edit-zone.png")
+    zone.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zone", default="668,453")
     parser.add_argument("--legend", default="812,48,330,200")
+    parser.add_argument("--edit-forms", action="store_true",
+                        help="seulement les captures des formulaires de modification")
+    parser.add_argument("--edit-forms-child", metavar="DOSSIER", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.edit_forms_child:
+        return _edit_forms_child(args.edit_forms_child)
+    if args.edit_forms:
+        edit_forms()
+        return 0
     zx, zy = args.zone.split(",")
     lx, ly, lw, lh = args.legend.split(",")
     DOCS.mkdir(exist_ok=True)

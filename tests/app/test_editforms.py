@@ -26,23 +26,53 @@ def _save(qtbot, form, signal):
     return blocker.args[0]
 
 
-@pytest.mark.xfail(strict=True, reason="offscreen, the value typed in the spin box does not yet "
-                   "reach the undo stack (1 command instead of 2): to investigate")
+def _type(qtbot, editor, text, commit):
+    """Click ``editor``, replace its text by ``text`` with key presses, commit with ``commit``."""
+    qtbot.mouseClick(editor, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(editor.hasFocus)
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)   # select all
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, commit)
+
+
+def _undo_keys(qtbot, form, redo=False):
+    focus = form.focusWidget()
+    with qtbot.waitSignal(form.undo_stack.indexChanged, timeout=5_000):
+        if redo:
+            qtbot.keyClick(focus, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
+                           | Qt.KeyboardModifier.ShiftModifier)
+        else:
+            qtbot.keyClick(focus, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+
 def test_typed_values_saved_with_history_and_undo(qtbot, inv):
     form = EditForm(inv, "plots", "P1", user="Alice")
     qtbot.addWidget(form)
     form.show()
+    form.activateWindow()
+    qtbot.waitExposed(form)
+    qtbot.waitUntil(lambda: form.isActiveWindow())
     price = form.widgets["price_eur_m2"]
     assert price.suffix() == " €/m²"
-    qtbot.mouseClick(price.lineEdit(), Qt.MouseButton.LeftButton)
-    price.lineEdit().selectAll()
-    qtbot.keyClicks(price.lineEdit(), "35")
-    qtbot.keyClick(price.lineEdit(), Qt.Key.Key_Return)        # editingFinished: one undo command
+    _type(qtbot, price.lineEdit(), "35", Qt.Key.Key_Return)   # Entrée: one command, no save
+    assert form.undo_stack.count() == 1 and form.value("price_eur_m2") == 35.0
+    assert read_row(inv, "plots", "P1")["price_eur_m2"] == 20.0 and read_history(inv).empty
+    plu = form.widgets["plu_zone"]
+    _type(qtbot, plu, "1AUX", Qt.Key.Key_Tab)                 # the focus leaves: one command
+    assert not plu.hasFocus()
+    assert form.undo_stack.count() == 2 and form.value("plu_zone") == "1AUX"
+    _undo_keys(qtbot, form)                                    # Ctrl+Z: the zone back
+    assert form.value("plu_zone") == read_row(inv, "plots", "P1")["plu_zone"]
+    assert form.value("price_eur_m2") == 35.0
+    _undo_keys(qtbot, form)                                    # Ctrl+Z: the price back
+    assert form.value("price_eur_m2") == 20.0 and price.text() == "20,00 €/m²"
+    _undo_keys(qtbot, form, redo=True)                         # Ctrl+Maj+Z: 35 again
+    assert form.value("price_eur_m2") == 35.0
     combo = form.widgets["occupancy"]
     combo.setFocus()
     combo.setCurrentIndex(combo.findData("friche"))
-    assert form.undo_stack.count() == 2
-    form.undo_action.trigger()                 # occupancy back
+    assert form.undo_stack.count() == 2                        # the undone zone is dropped
+    form.undo_action.trigger()                                 # occupancy back
     assert form.value("occupancy") == "vacant" and form.value("price_eur_m2") == 35.0
     result = _save(qtbot, form, form.saved)
     assert result.changes == [("price_eur_m2", 20.0, 35.0)]
@@ -51,6 +81,39 @@ def test_typed_values_saved_with_history_and_undo(qtbot, inv):
         ["price_eur_m2", "35", "Alice"]]
     assert read_row(inv, "plots", "P1")["updated_on"] == dt.date.today()
     assert "1 valeur(s) enregistrée(s) par Alice" in form.message.text()
+
+
+def test_ctrl_z_in_a_field_undoes_its_uncommitted_value(qtbot, inv):
+    form = EditForm(inv, "plots", "P1", user="Alice")
+    qtbot.addWidget(form)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(lambda: form.isActiveWindow())
+    price = form.widgets["price_eur_m2"]
+    qtbot.mouseClick(price.lineEdit(), Qt.MouseButton.LeftButton)
+    qtbot.keyClick(price.lineEdit(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(price.lineEdit(), "41")                   # typed, not committed
+    assert form.undo_stack.count() == 0
+    _undo_keys(qtbot, form)
+    assert form.undo_stack.count() == 1 and form.undo_stack.index() == 0
+    assert form.value("price_eur_m2") == 20.0
+
+
+def test_refused_value_framed_in_its_field(qtbot, inv):
+    form = EditForm(inv, "plots", "P1", user="Alice")
+    qtbot.addWidget(form)
+    form.show()
+    area = form.widgets["declared_area_ha"]
+    area.setValue(-0.5)
+    form._changed("declared_area_ha")
+    text = _save(qtbot, form, form.failed)
+    assert "Surface déclarée (ha) : -0,5 est négatif" in text
+    assert form.refused_fields == ["declared_area_ha"]
+    assert "est négatif" in area.toolTip() and "border" in area.styleSheet()
+    area.setValue(1.5)
+    form._changed("declared_area_ha")
+    _save(qtbot, form, form.saved)
+    assert form.refused_fields == [] and area.toolTip() == "" and area.styleSheet() == ""
 
 
 def test_refused_value_and_conflict_shown(qtbot, inv):

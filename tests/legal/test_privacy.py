@@ -46,6 +46,11 @@ def inv(tmp_path):
     owners, problems = check_owners(rows, {"P1"})
     assert problems == []
     store_table(path, "owners", owners)
+    store_table(path, "occupants", pd.DataFrame([     # exported as CNIG ETABLISSEMENT rows
+        {"siret": "73282932000074", "siren": "732829320", "terr_id": "P1", "etab_nom": "ACME",
+         "etab_actif": "oui"},
+        {"siret": "44306184100005", "siren": "443061841", "terr_id": "P2", "etab_nom": NAME,
+         "etab_adresse": "1 rue des Lilas", "etab_actif": "oui"}]))
     assert _mentions(path)          # the inventory itself holds her name (the test can fail)
     return path
 
@@ -73,8 +78,11 @@ def test_no_private_owner_in_any_published_output(inv, tmp_path, capsys):
     written += [out / "cnig", out / "cnig.gpkg"]
     assert main(["export-cnig", str(inv), "--csv", str(written[-2]), "--gpkg",
                  str(written[-1]), "--force"]) == 0
-    capsys.readouterr()
+    assert "hors de l'export CNIG (données personnelles)" in capsys.readouterr().err
     assert all(p.exists() for p in written)
+    # the occupants did reach the export (its ETABLISSEMENT rows exist), only not hers
+    assert b"ACME" in (out / "cnig" / "etablissement.csv").read_bytes()
+    assert any(b"ACME" in b for b in _texts(out / "cnig.gpkg"))
     leaks = [p.name for p in written if _mentions(p)]
     assert leaks == []
 

@@ -6,6 +6,26 @@ and ETABLISSEMENT are kept as layers ``cnig_pole_eco`` and ``cnig_etablissement`
 :func:`tables_from_inventory` goes back, computing ``site_uf_nbre``, ``site_uf_vacant_nbre``,
 ``site_taux_vacance`` and ``site_surf_comm_dispo`` from the plots.
 
+Dates of the export follow the legal inventory (:mod:`foncier.legal.edit`). A terrain's
+``terr_actu_date`` (a site's ``site_actu_date``) is, in this order of precedence:
+
+1. the row's ``updated_on``, the day the legal edit functions last changed it;
+2. else the day of the row's latest change in the ``history`` table (``changed_at``, UTC);
+3. else the ``cnig_terr_actu_date`` (``cnig_site_actu_date``) an ``import-cnig`` kept;
+4. else the day of the export (nothing is known).
+
+``terr_identif_date`` / ``site_identif_date`` is the imported ``cnig_*`` value, else the
+earliest of the row's first ``history`` change and its update date above (so that it never
+comes after the update).
+
+ETABLISSEMENT rows come from the inventory's ``occupants`` table (the legal occupants, from a
+SIRENE extract) merged with the ``cnig_etablissement`` layer an import kept, by SIRET: the
+occupants' own values (``siret``, ``siren``, ``terr_id``, ``etab_nom``, ``etab_activite_code``,
+``etab_adresse``, ``etab_actif``) win, the imported layer fills the other fields, and what is
+still empty is derived (:func:`occupant_rows`). An occupant on no exported terrain (outside every
+activity zone) is left out, and so is every establishment named like an owner who is a private
+person (personal data, :mod:`foncier.legal.privacy`), with a warning.
+
 Examples
 --------
 >>> import shapely
@@ -18,14 +38,17 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from foncier.core.missing import missing_mask
+from foncier.core.missing import is_missing, missing_mask
 from foncier.core.schema import CRS
+from foncier.errors import FoncierWarning
 from foncier.standards.cnig.schema import (
     COMPUTED,
     EXTRA_LAYERS,
@@ -45,8 +68,21 @@ from foncier.standards.cnig.schema import (
     schema_fields,
 )
 
-__all__ = ["layers_from_tables", "tables_from_inventory", "fill_from_zone", "ZONE_FLAGS",
-           "ZONE_DISTANCES"]
+__all__ = ["layers_from_tables", "tables_from_inventory", "fill_from_zone", "occupant_rows",
+           "row_dates", "ZONE_FLAGS", "ZONE_DISTANCES", "LEGAL_SOURCES"]
+
+#: The legal tables of the store the export reads beside the ``cnig_*`` layers: the edit history
+#: (update dates), the occupants (ETABLISSEMENT) and the owners (only to keep private persons
+#: out).
+LEGAL_SOURCES = ("history", "occupants", "owners")
+#: The occupants' columns that win over an imported ``cnig_etablissement`` row of the same SIRET.
+OCCUPANT_FIELDS = ("siret", "siren", "terr_id", "etab_nom", "etab_activite_code",
+                   "etab_adresse", "etab_actif")
+#: ``etab_source_info`` of an establishment the ``occupants`` table gives.
+OCCUPANT_SOURCE = "base SIRENE de l'INSEE (occupants de l'inventaire foncier)"
+#: ``geocodage_qualite`` of an establishment placed on its terrain(s): the closest value of the
+#: standard's list (the position is known to the land unit, made of cadastral parcels).
+OCCUPANT_GEOCODING = "localisation à la parcelle"
 
 #: SITE-ECO oui/non facts -> the plot attribute they imply (``reseau_electrique`` « non »: no
 #: network, so ``power_mw`` 0; « oui » says nothing of the power available and fills nothing).
@@ -168,18 +204,25 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
     ``site_taux_vacance`` (vacant ÷ total × 100) and ``site_surf_comm_dispo`` (ha of the plots
     ``en vente`` or ``en vente avec contraintes``, declared area else geometry area) are computed
     from the plots of each site that has plots. Required fields foncier cannot know are filled
-    with the standard's own « inconnu » (enumerations), the geometry's area (surfaces), the
-    commune's name from the ``communes`` layer, and today's date (identification and update
-    dates) when empty. Plots outside every activity zone (no ``site_id``, e.g. brownfields) are
-    left out: the standard ties each terrain to a site.
+    with the standard's own « inconnu » (enumerations), the geometry's area (surfaces) and the
+    commune's name from the ``communes`` layer. Identification and update dates follow the legal
+    inventory (:func:`row_dates`, the module's precedence), today's date only when nothing is
+    known. Plots outside every activity zone (no ``site_id``, e.g. brownfields) are left out:
+    the standard ties each terrain to a site.
+
+    ``extra`` holds the store's ``cnig_*`` layers and its legal tables of
+    :data:`LEGAL_SOURCES` (``history``, ``occupants``, ``owners``) when it has them: the
+    ETABLISSEMENT table is the ``occupants`` merged with ``cnig_etablissement``
+    (:func:`occupant_rows`); ``owners`` serves only to leave private persons out.
     """
     today = (today or dt.date.today()).isoformat()
     extra = dict(extra or {})
+    history = extra.get("history")
     sites = inventory.sites
     plots = inventory.plots[~missing_mask(inventory.plots["site_id"])].reset_index(drop=True)
     out: dict[str, gpd.GeoDataFrame] = {}
 
-    def build(table, frame, mapping, defaults):
+    def build(table, frame, mapping, defaults, given=None):
         cols = {}
         for f in schema_fields(table):
             src = mapping.get(f.name)
@@ -187,6 +230,8 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
                 continue
             values = _column(frame, src) if src else _column(frame, PREFIX + f.column)
             values = _text_series(values)
+            if given and f.name in given:
+                values = given[f.name]
             if f.name in defaults:
                 values = _fill(values, defaults[f.name])
             cols[f.name] = values.to_numpy(dtype=object)
@@ -205,13 +250,14 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
         "site_type": "inconnu", "site_etat": "inconnu", "site_moa_type": "inconnu",
         "site_surf_brute": site_area.map(_fmt_number),
         "site_surf_utile": _fill(useful, site_area).map(_fmt_number),
-        "site_identif_date": today, "site_actu_date": today,
         "site_comm_nom": _column(sites, "commune_insee").map(names),
         "site_geompoint": _fmt_geopoint(sites.geometry),
     }
     for cnig_col, col in NETWORKS.items():
         site_defaults[cnig_col] = sid.map(_networks_from_plots(plots, col))
-    site = build("site-eco", sites, SITE_MAP, site_defaults)
+    identif, actu = row_dates(sites, "sites", history, today)
+    site = build("site-eco", sites, SITE_MAP, site_defaults,
+                 {"site_identif_date": identif, "site_actu_date": actu})
     has = sid.isin(figures.index).to_numpy()
     for name in COMPUTED:
         computed = sid.map(figures[name]).map(_fmt_number).to_numpy(dtype=object)
@@ -222,11 +268,17 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
                       plots["area_ha"].round(2))
     terr_defaults = {
         "terr_surf_brute": terr_area.map(_fmt_number),
-        "terr_identif_date": today, "terr_actu_date": today,
         "terr_maitrise_fonc": "inconnu", "terr_stade_amngt": "inconnu",
         "terr_stade_comm": "inconnu", "terr_etat_occup": "inconnu", "terr_usage": "inconnu",
     }
-    out["terrain-eco"] = build("terrain-eco", plots, PLOT_MAP, terr_defaults)
+    identif, actu = row_dates(plots, "plots", history, today)
+    out["terrain-eco"] = build("terrain-eco", plots, PLOT_MAP, terr_defaults,
+                               {"terr_identif_date": identif, "terr_actu_date": actu})
+    etab = occupant_rows(extra.get("occupants"), extra.get("cnig_etablissement"), plots,
+                         inventory.sites, inventory.communes, today,
+                         _private_names(extra.get("owners")))
+    if etab is not None:
+        extra["cnig_etablissement"] = etab
     for table, layer in EXTRA_LAYERS.items():
         frame = extra.get(layer)
         if frame is None:
@@ -238,6 +290,183 @@ def tables_from_inventory(inventory, extra: Mapping[str, gpd.GeoDataFrame] | Non
     return out
 
 
+def _history_days(history: pd.DataFrame | None, layer: str) -> tuple[pd.Series, pd.Series]:
+    """Per row id of ``layer``: the first and the last day (``AAAA-MM-JJ``) of its changes."""
+    if history is None or not len(history) or "changed_at" not in history.columns:
+        empty = pd.Series([], dtype=object)
+        return empty, empty
+    mine = history[history["layer"].astype(object) == layer]
+    days = mine["changed_at"].astype(object).map(
+        lambda v: None if is_missing(v) else str(v)[:10])
+    by_row = days.dropna().groupby(mine["row_id"].astype(str))
+    return by_row.min(), by_row.max()
+
+
+def row_dates(frame: pd.DataFrame, layer: str, history: pd.DataFrame | None, today: str
+              ) -> tuple[pd.Series, pd.Series]:
+    """Per row of ``sites`` or ``plots``: its CNIG identification and update dates (text).
+
+    Update: ``updated_on``, else the row's latest ``history`` change, else the imported
+    ``cnig_*_actu_date``, else ``today``. Identification: the imported ``cnig_*_identif_date``,
+    else the earliest of the first ``history`` change and the update date.
+
+    Examples
+    --------
+    >>> plots = pd.DataFrame({"plot_id": ["P1", "P2", "P3"],
+    ...                       "updated_on": [pd.Timestamp("2026-03-02"), None, None]})
+    >>> history = pd.DataFrame({"layer": ["plots", "plots"], "row_id": ["P2", "P2"],
+    ...                         "changed_at": ["2025-01-05T10:00:00Z", "2025-02-01T08:00:00Z"]})
+    >>> identif, actu = row_dates(plots, "plots", history, "2026-12-01")
+    >>> actu.tolist(), identif.tolist()
+    (['2026-03-02', '2025-02-01', '2026-12-01'], ['2026-03-02', '2025-01-05', '2026-12-01'])
+    """
+    prefix = PREFIX + ("terr" if layer == "plots" else "site")
+    ids = _column(frame, "plot_id" if layer == "plots" else "site_id").astype(str)
+    first, last = _history_days(history, layer)
+    actu = _text_series(_column(frame, "updated_on"))
+    for fallback in (ids.map(last), _text_series(_column(frame, f"{prefix}_actu_date"))):
+        actu = _fill(actu, fallback.astype(object))
+    actu = _fill(actu, today).astype(object)
+    earliest = pd.Series([min(d for d in (f, a) if isinstance(d, str))
+                          for f, a in zip(ids.map(first), actu, strict=True)],
+                         index=frame.index, dtype=object)
+    identif = _fill(_text_series(_column(frame, f"{prefix}_identif_date")), earliest)
+    return identif.astype(object), actu
+
+
+def _private_names(owners: pd.DataFrame | None) -> set[str]:
+    """The names (case and spaces folded) of the owners who are private persons."""
+    if owners is None or not len(owners) or "kind" not in owners.columns:
+        return set()
+    names = owners.loc[owners["kind"].astype(object) == "person", "name"].dropna()
+    return {_folded(n) for n in names}
+
+
+def _folded(value) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def _first_known(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Column by column, the first frame's value that is not missing (same index)."""
+    out = frames[0].copy()
+    for frame in frames[1:]:
+        for col in frame.columns:
+            if col not in out.columns:
+                out[col] = frame[col]
+            else:
+                out[col] = _fill(out[col].astype(object), frame[col].astype(object))
+    return out
+
+
+def _occupied(occupants: pd.DataFrame, plots: pd.DataFrame) -> pd.DataFrame:
+    """One row per SIRET of the occupants on exported terrains, ``terr_id`` ``|``-joined."""
+    known = set(plots["plot_id"].astype(str))
+    occ = occupants[~missing_mask(_column(occupants, "terr_id"))
+                    & ~missing_mask(_column(occupants, "siret"))].copy()
+    occ["terr_id"] = occ["terr_id"].astype(str)
+    occ = occ[occ["terr_id"].isin(known)]
+    rows = []
+    for siret, group in occ.groupby(occ["siret"].astype(str), sort=False):
+        row = {c: next((v for v in _column(group, c) if not is_missing(v)), None)
+               for c in OCCUPANT_FIELDS}
+        row["siret"] = siret
+        row["terr_id"] = "|".join(dict.fromkeys(group["terr_id"]))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(OCCUPANT_FIELDS), dtype=object)
+
+
+def _derived(known: pd.DataFrame, plots: pd.DataFrame, sites: pd.DataFrame,
+             communes: pd.DataFrame | None, today: str) -> pd.DataFrame:
+    """What an occupant row's terrains say of the establishment: point, zone, EPCI, commune."""
+    by_plot = plots.drop_duplicates("plot_id").set_index(plots["plot_id"].astype(str)
+                                                         .drop_duplicates())
+    by_site = sites.drop_duplicates("site_id").set_index("site_id")
+    first = known["terr_id"].map(lambda t: t.split("|")[0])
+    site_ids = first.map(by_plot["site_id"]).astype(object)
+    points = [shapely.multipoints([by_plot.geometry[t].representative_point()
+                                   for t in terr.split("|") if by_plot.geometry[t] is not None])
+              for terr in known["terr_id"]]
+    insee = site_ids.map(by_site["commune_insee"]) if "commune_insee" in by_site else \
+        pd.Series([None] * len(known), index=known.index, dtype=object)
+    names: dict = {}
+    if communes is not None and len(communes):
+        names = dict(zip(communes["insee"], communes["name"], strict=False))
+        if isinstance(communes, gpd.GeoDataFrame) and communes.geometry.notna().any():
+            tree = shapely.STRtree(communes.geometry.to_numpy())
+            for pos, mp in enumerate(points):
+                hits = tree.query(shapely.get_geometry(mp, 0), predicate="intersects") \
+                    if not shapely.is_empty(mp) else []
+                if len(hits):
+                    insee.iloc[pos] = communes["insee"].iloc[int(min(hits))]
+    return pd.DataFrame({
+        "etab_raison_sociale": known["etab_nom"],
+        "epci_nom": site_ids.map(_column(by_site, "epci_name")),
+        "epci_siren": site_ids.map(_column(by_site, "epci_siren")),
+        "comm_insee": insee, "comm_nom": insee.map(names),
+        "etab_identif_date": today, "etab_actu_date": today,
+        "etab_source_info": OCCUPANT_SOURCE, "geocodage_qualite": OCCUPANT_GEOCODING,
+        "geometry": points,
+    }, index=known.index).astype(object)
+
+
+def occupant_rows(occupants: pd.DataFrame | None, imported: gpd.GeoDataFrame | None,
+                  plots: pd.DataFrame, sites: pd.DataFrame, communes: pd.DataFrame | None,
+                  today: str, private: set[str] = frozenset()) -> gpd.GeoDataFrame | None:
+    """The ETABLISSEMENT rows (``cnig_etablissement`` columns) of the legal occupants.
+
+    Per SIRET, the occupants' own values win (:data:`OCCUPANT_FIELDS`; ``terr_id`` lists every
+    exported terrain the establishment occupies, ``|``-joined), then the imported
+    ``cnig_etablissement`` row's values, then what the terrains give: ``etab_raison_sociale`` =
+    ``etab_nom`` (SIRENE's ``denominationUniteLegale``), ``epci_nom`` / ``epci_siren`` of the
+    first terrain's zone, ``comm_insee`` of the commune holding its point (else the zone's),
+    ``comm_nom`` from the ``communes`` layer, ``etab_identif_date`` / ``etab_actu_date`` =
+    ``today``, ``etab_source_info`` = :data:`OCCUPANT_SOURCE`, ``geocodage_qualite`` =
+    :data:`OCCUPANT_GEOCODING` and a point inside each terrain as geometry. Imported rows whose
+    SIRET no occupant has are kept as they are. Rows named like a private owner (``private``:
+    folded names) are left out with a :class:`~foncier.errors.FoncierWarning`. None when there
+    are neither occupants nor imported rows.
+    """
+    if occupants is None and imported is None:
+        return None
+    fields = [f.column for f in schema_fields("etablissement")
+              if f.name != GEOMETRY_FIELDS["etablissement"]]
+    frames = []
+    if occupants is not None and len(occupants):
+        known = _occupied(pd.DataFrame(occupants), plots)
+        mine = known.set_index(known["siret"], drop=False)
+        derived = _derived(known, plots, sites, communes, today).set_index(mine.index)
+        parts = [mine]
+        if imported is not None and len(imported):
+            old = pd.DataFrame(imported).copy()
+            old = old[~missing_mask(_column(old, "siret"))]
+            old = old.set_index(old["siret"].astype(str), drop=False)
+            old = old[~old.index.duplicated()].reindex(mine.index)
+            parts.append(old.rename(columns={old.geometry.name: "geometry"})
+                         if isinstance(old, gpd.GeoDataFrame) else old)
+        parts.append(derived)
+        frames.append(_first_known(*parts))
+    if imported is not None and len(imported):
+        taken = set(frames[0]["siret"]) if frames else set()
+        rest = pd.DataFrame(imported).copy()
+        rest = rest[~_column(rest, "siret").astype(str).isin(taken)]
+        if isinstance(imported, gpd.GeoDataFrame):
+            rest["geometry"] = imported.geometry[rest.index].to_numpy()
+        frames.append(rest)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    for col in [*fields, "geometry"]:
+        if col not in rows.columns:
+            rows[col] = None
+    hide = pd.Series([any(isinstance(v, str) and _folded(v) in private for v in pair)
+                      for pair in zip(rows["etab_nom"], rows["etab_raison_sociale"],
+                                      strict=True)], index=rows.index, dtype=bool)
+    if hide.any():
+        warnings.warn(f"{int(hide.sum())} établissement(s) au nom d'un propriétaire personne "
+                      "physique laissé(s) hors de l'export CNIG (données personnelles) : SIRET "
+                      f"{', '.join(map(str, rows.loc[hide, 'siret']))}.", FoncierWarning,
+                      stacklevel=3)
+        rows = rows[~hide.to_numpy()]
+    return gpd.GeoDataFrame(rows[fields].reset_index(drop=True).astype(object),
+                            geometry=list(rows["geometry"]), crs=CRS)
 
 
 def _zone_values(plots: pd.DataFrame, site: pd.DataFrame, field: str) -> pd.Series:

@@ -15,7 +15,11 @@ from pathlib import Path
 
 from foncier.errors import CnigError, OutputError, Problem
 from foncier.io.atomic import atomic_files
-from foncier.standards.cnig.convert import layers_from_tables, tables_from_inventory
+from foncier.standards.cnig.convert import (
+    LEGAL_SOURCES,
+    layers_from_tables,
+    tables_from_inventory,
+)
 from foncier.standards.cnig.read import read_cnig
 from foncier.standards.cnig.schema import EXTRA_LAYERS, PREFIX
 from foncier.standards.cnig.validate import validate_tables
@@ -94,7 +98,7 @@ def export_cnig(source, *, csv_dir: str | os.PathLike | None = None,
     where = inv.location or inv.source
     check_not_input(gpkg, [where, source if not isinstance(source, Inventory) else None],
                     what="le GeoPackage à écrire")
-    extra = read_layers(where, tuple(EXTRA_LAYERS.values())) if where else {}
+    extra = (read_layers(where, (*EXTRA_LAYERS.values(), *LEGAL_SOURCES)) if where else {})
     tables = tables_from_inventory(inv, extra, today=today)
     problems = validate_tables(tables)
     if problems and not force:
