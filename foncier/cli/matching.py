@@ -83,14 +83,16 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     ----------
     result : MatchResult
     table : DataFrame, optional
-        Defaults to ``result.table`` (pass the table with assemblies to show them).
+        Defaults to the rows shown, built alone (pass the table with assemblies to show them).
     limit : int or None, default 20
         Rows shown (None: all).
     width : int, optional
         Line width; defaults to the terminal's. The reason column is cut to fit.
     """
     width = width or shutil.get_terminal_size((120, 24)).columns
-    table = result.table if table is None else table
+    if table is None:      # without assemblies, only the rows shown are built
+        table = result.table if limit is None else head_rows(result, limit)
+    total = len(result.status) if "assembly" not in table.columns else len(table)
     body = _rows(table if limit is None else table.head(limit))
     header = ("rang", "terrain", "zone", "statut", "score", "surf. nette", "motif")
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
@@ -108,10 +110,19 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
 
     lines = [_headline(result, table), "", line(header), line(["-" * w for w in widths])]
     lines += [line(b) for b in body]
-    if limit is not None and len(table) > limit:
-        lines.append(f"… {len(table) - limit} autres terrains (--limit N, ou --out FICHIER "
+    if limit is not None and total > limit:
+        lines.append(f"… {total - limit} autres terrains (--limit N, ou --out FICHIER "
                      "pour le tableau complet)")
     return "\n".join(lines)
+
+
+def head_rows(result, limit: int):
+    """The first ``limit`` rows of the ranked table, ranked, without building the others."""
+    import numpy as np
+
+    rows = result.rows(result.order[:limit])
+    rows["rank"] = np.arange(1, len(rows) + 1)
+    return rows
 
 
 def format_near_misses(result, *, limit: int | None = 10) -> str:
@@ -178,12 +189,15 @@ def _match(args: argparse.Namespace) -> int:
     if args.out:
         check_suffix(Path(args.out))
     result = match(open_inventory(args.inventory), brief)
-    table = result.table
+    limit = None if args.limit == 0 else args.limit
+    table = None            # the whole table only when written or assembled
+    if args.out or brief.allow_assembly:
+        table = result.table
     if brief.allow_assembly:
         from foncier.analysis.assembly import assemble
 
         table = assemble(result)
-    print(format_ranking(result, table=table, limit=None if args.limit == 0 else args.limit))
+    print(format_ranking(result, table=table, limit=limit))
     print("\n" + format_near_misses(result))
     print("\n" + format_funnel(result))
     if args.stability:

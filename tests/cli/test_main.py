@@ -167,3 +167,19 @@ def test_warnings_print_as_one_french_line_and_plots_outside_zones_say_so(tmp_pa
     rows = {line.split()[1]: line for line in proc.stdout.splitlines()[4:6]}
     assert "hors zone" in rows["P1"] and "nan" not in proc.stdout
     assert "2,00\u00a0ha" in rows["P1"] and "50,0" in rows["P1"]
+
+
+def test_ranking_on_screen_builds_only_the_rows_it_shows():
+    """``foncier match`` without ``--out`` prints the head: the whole table (reasons and relax
+    of every plot) is not built, and the head is the whole table's head."""
+    import foncier
+    from foncier.cli.matching import format_ranking
+
+    result = foncier.match(foncier.open_inventory(),
+                           foncier.read_brief(next(p for p in sample_brief_paths()
+                                                  if p.stem == "batteries")))
+    text = format_ranking(result, limit=4, width=200)
+    assert result._table is None
+    head = text.splitlines()[4:8]
+    assert [line.split()[1] for line in head] == result.table["plot_id"].head(4).tolist()
+    assert text.splitlines()[-1].startswith(f"… {len(result.status) - 4} autres terrains")
