@@ -235,6 +235,16 @@ OWNER_KINDS = ("public", "company", "person")
 #: Recipients of the consultation and the states of their letter.
 RECIPIENT_KINDS = ("owner", "occupant")
 CONSULTATION_STATUSES = ("à envoyer", "envoyé", "réponse reçue", "corrigé", "sans réponse")
+#: INSEE headcount bands (``trancheEffectifsEtablissement`` of SIRENE, the CNIG
+#: ``etab_effectif_code``) -> their label (the CNIG ``etab_effectif_libelle``).
+HEADCOUNT_BANDS = {
+    "NN": "Unité non employeuse", "00": "0 salarié", "01": "1 ou 2 salariés",
+    "02": "3 à 5 salariés", "03": "6 à 9 salariés", "11": "10 à 19 salariés",
+    "12": "20 à 49 salariés", "21": "50 à 99 salariés", "22": "100 à 199 salariés",
+    "31": "200 à 249 salariés", "32": "250 à 499 salariés", "41": "500 à 999 salariés",
+    "42": "1\u202f000 à 1\u202f999 salariés", "51": "2\u202f000 à 4\u202f999 salariés",
+    "52": "5\u202f000 à 9\u202f999 salariés", "53": "10\u202f000 salariés et plus",
+}
 #: Table -> column -> (type, required). Types as in LAYERS, plus ``int``.
 LEGAL_TABLES: dict[str, dict[str, tuple[str, bool]]] = {
     "owners": {
@@ -255,6 +265,17 @@ LEGAL_TABLES: dict[str, dict[str, tuple[str, bool]]] = {
         "etab_activite_code": ("text", False),
         "etab_adresse": ("text", False),
         "etab_actif": ("text", False),
+        #: INSEE legal category (level III, 4 digits), SIRENE ``categorieJuridiqueUniteLegale``.
+        "etab_nat_juridique": ("text", False),
+        #: SIRENE ``dateCreationEtablissement``.
+        "etab_creation_date": ("date", False),
+        #: Label of the NAF code (SIRENE gives none: the import's ``activity_label`` column).
+        "etab_activite_libelle": ("text", False),
+        #: A ``HEADCOUNT_BANDS`` code (SIRENE ``trancheEffectifsEtablissement``) and its label.
+        "etab_effectif_code": ("text", False),
+        "etab_effectif_libelle": ("text", False),
+        #: Year of the band, ``AAAA`` (SIRENE ``anneeEffectifsEtablissement``).
+        "etab_effectif_annee": ("text", False),
     },
     "consultation": {
         "recipient_id": ("text", True),
@@ -291,5 +312,5 @@ ENUMS.update({
     ("consultation", "recipient_kind"): RECIPIENT_KINDS,
     ("consultation", "status"): CONSULTATION_STATUSES,
 })
-__all__ += ["OWNER_KINDS", "RECIPIENT_KINDS", "CONSULTATION_STATUSES", "LEGAL_TABLES",
-            "LEGAL_COLUMNS"]
+__all__ += ["OWNER_KINDS", "HEADCOUNT_BANDS", "RECIPIENT_KINDS", "CONSULTATION_STATUSES",
+            "LEGAL_TABLES", "LEGAL_COLUMNS"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+import pandas as pd
 import pytest
 from legal_helpers import stored_inventory
 
@@ -26,7 +27,7 @@ def test_edit_plot_saves_in_place_with_history(inv):
     plots = open_inventory(inv).plots.set_index("plot_id")
     assert plots.loc["P1", "price_eur_m2"] == 35.0
     assert not plots.loc["P1", "turnkey"]
-    assert plots.loc["P1", "updated_on"] == dt.datetime(2026, 3, 2)
+    assert pd.Timestamp(plots.loc["P1", "updated_on"]) == pd.Timestamp(2026, 3, 2)
     assert plots.loc["P2", "price_eur_m2"] == 20.0
     hist = read_history(inv)
     assert hist[["layer", "row_id", "column_name", "old_value", "new_value", "changed_by"]
@@ -68,7 +69,7 @@ def test_edit_site_sets_updated_on(inv):
     edit_site(inv, "Z1", {"vocation": "industrielle"}, user="Bob", today=dt.date(2026, 1, 5))
     sites = open_inventory(inv).sites
     assert sites.loc[0, "vocation"] == "industrielle"
-    assert sites.loc[0, "updated_on"] == dt.datetime(2026, 1, 5)
+    assert pd.Timestamp(sites.loc[0, "updated_on"]) == pd.Timestamp(2026, 1, 5)
     assert read_history(inv)["layer"].tolist() == ["sites"]
 
 

@@ -1,5 +1,5 @@
 """The CNIG export follows the legal inventory: update dates from the edits, occupants as
-ETABLISSEMENT rows, private owners left out."""
+ETABLISSEMENT rows (a full SIRENE extract exports clean), private owners left out."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import shapely
 from builders import make_layers
 from legal_helpers import plots_rows
 
-from foncier.core.inventory import write_inventory
+from foncier.core.inventory import open_inventory, write_inventory
 from foncier.errors import FoncierWarning
 from foncier.legal.edit import edit_plot, edit_site
+from foncier.legal.occupants import import_sirene
 from foncier.legal.store import store_table, transaction
 from foncier.standards.cnig import CnigError, export_cnig, import_cnig
 from foncier.standards.cnig.convert import OCCUPANT_GEOCODING, OCCUPANT_SOURCE
@@ -169,3 +170,77 @@ def test_an_establishment_named_like_a_private_owner_is_left_out(inv, tmp_path):
         export_cnig(inv, csv_dir=tmp_path / "csv", force=True, today=EXPORT_DAY)
     text = (tmp_path / "csv" / "etablissement.csv").read_text(encoding="utf-8")
     assert "ACME" in text and "exemple" not in text.lower() and GAMMA not in text
+
+
+SIRENE_HEADER = ("siret;denominationUniteLegale;categorieJuridiqueUniteLegale;"
+                 "activitePrincipaleEtablissement;etatAdministratifEtablissement;"
+                 "dateCreationEtablissement;trancheEffectifsEtablissement;"
+                 "anneeEffectifsEtablissement;caractereEmployeurEtablissement;plot_id")
+SIRENE_ROWS = (f"{ACME};ACME;5710;25.62B;A;2015-06-04;03;2022;O;P1",
+               f"{ACME};ACME;5710;25.62B;A;2015-06-04;03;2022;O;P2",
+               f"{BETA};BETA LOGISTIQUE;5499;52.10B;A;2019-01-31;NN;2023;N;P3")
+LABELS = ("Décolletage", "Décolletage", "Entreposage et stockage non frigorifique")
+
+
+def _sirene(tmp_path, inv, labels=LABELS):
+    header = SIRENE_HEADER + (";activity_label" if labels else "")
+    rows = [r + (f";{label}" if labels else "")
+            for r, label in zip(SIRENE_ROWS, labels or SIRENE_ROWS, strict=True)]
+    (tmp_path / "sirene.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    occupants, notes = import_sirene(tmp_path / "sirene.csv", open_inventory(inv).plots)
+    assert notes == []
+    store_table(inv, "occupants", occupants)
+
+
+def test_a_full_sirene_extract_with_labels_exports_clean(inv, tmp_path):
+    _sirene(tmp_path, inv)
+    assert export_cnig(inv, csv_dir=tmp_path / "csv", gpkg=tmp_path / "c.gpkg",
+                       today=EXPORT_DAY) == []                                    # no force
+    etab = _csv(tmp_path / "csv", "etablissement")
+    fields = ["etab_nat_juridique", "etab_creation_date", "etab_activite_code",
+              "etab_activite_libelle", "etab_effectif_code", "etab_effectif_libelle",
+              "etab_effectif_annee"]
+    assert etab.loc[ACME, fields].tolist() == ["5710", "2015-06-04", "25.62B", "Décolletage",
+                                               "03", "6 à 9 salariés", "2022"]
+    assert etab.loc[BETA, fields].tolist() == [
+        "5499", "2019-01-31", "52.10B", "Entreposage et stockage non frigorifique", "NN",
+        "Unité non employeuse", "2023"]
+    assert etab.loc[ACME, "terr_id"] == "P1|P2"
+    # round trip: import-cnig keeps them in cnig_etablissement, the next export is clean again
+    gpkg = pyogrio.read_dataframe(tmp_path / "c.gpkg", layer="etablissement")
+    assert gpkg.set_index("siret").loc[ACME, fields].tolist() == etab.loc[ACME, fields].tolist()
+    # (through the CSV files: the GeoPackage holds an empty pole_eco, which the zone's pole_id
+    # PO1 would then have to be in)
+    import_cnig(sorted((tmp_path / "csv").glob("*.csv")), tmp_path / "back.gpkg")
+    layer = pyogrio.read_dataframe(tmp_path / "back.gpkg", layer="cnig_etablissement")
+    assert layer.set_index("siret").loc[ACME, fields].tolist() == [
+        "5710", "2015-06-04", "25.62B", "Décolletage", "03", "6 à 9 salariés", "2022"]
+    assert export_cnig(tmp_path / "back.gpkg", csv_dir=tmp_path / "again",
+                       today=dt.date(2027, 1, 1)) == []
+    again = _csv(tmp_path / "again", "etablissement")
+    assert again.loc[BETA, fields].tolist() == etab.loc[BETA, fields].tolist()
+
+
+def test_a_missing_activity_label_says_whose_and_how_to_fill_it(inv, tmp_path):
+    _sirene(tmp_path, inv, labels=None)
+    with pytest.raises(CnigError, match=(
+            r"(?s)etablissement\.etab_activite_libelle\[ligne 1\]: champ obligatoire vide pour "
+            rf"l'établissement SIRET {ACME} : libellé de l'activité principale \(code NAF "
+            r"25\.62B\) : la base SIRENE ne donne que le code.*colonne activity_label \(ou "
+            r"libelleActivitePrincipaleEtablissement, etab_activite_libelle\) dans le fichier "
+            r"des occupants \(extrait SIRENE, CSV ou XLSX\) et réimportez-le.*"
+            rf"etablissement\.etab_activite_libelle\[ligne 2\]: .*SIRET {BETA} .*52\.10B"
+            r".*rien n'a été écrit")) as caught:
+        export_cnig(inv, csv_dir=tmp_path / "refused", today=EXPORT_DAY)
+    assert {p.where for p in caught.value.problems} == {
+        "etablissement.etab_activite_libelle", "export"}
+    assert not (tmp_path / "refused").exists()
+
+
+def test_a_band_label_is_derived_from_an_edited_code(inv, tmp_path):
+    occ = _occupants()
+    occ["etab_effectif_code"] = ["12", "12", "3", None]
+    store_table(inv, "occupants", occ)
+    export_cnig(inv, csv_dir=tmp_path / "csv", force=True, today=EXPORT_DAY)
+    etab = _csv(tmp_path / "csv", "etablissement")
+    assert etab["etab_effectif_libelle"].tolist() == ["20 à 49 salariés", "6 à 9 salariés"]

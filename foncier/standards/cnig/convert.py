@@ -20,9 +20,14 @@ comes after the update).
 
 ETABLISSEMENT rows come from the inventory's ``occupants`` table (the legal occupants, from a
 SIRENE extract) merged with the ``cnig_etablissement`` layer an import kept, by SIRET: the
-occupants' own values (``siret``, ``siren``, ``terr_id``, ``etab_nom``, ``etab_activite_code``,
-``etab_adresse``, ``etab_actif``) win, the imported layer fills the other fields, and what is
-still empty is derived (:func:`occupant_rows`). An occupant on no exported terrain (outside every
+occupants' own values (:data:`OCCUPANT_FIELDS`: ``siret``, ``siren``, ``terr_id``, ``etab_nom``,
+``etab_activite_code``, ``etab_adresse``, ``etab_actif`` and, when the SIRENE extract had them,
+``etab_nat_juridique``, ``etab_creation_date``, ``etab_activite_libelle``, ``etab_effectif_code``,
+``etab_effectif_libelle``, ``etab_effectif_annee``) win, the imported layer fills the other
+fields, and what is still empty is derived (:func:`occupant_rows`; a band's label from its code,
+:func:`band_label`). A required field still empty is reported by the export with the
+establishment's SIRET and the column that fills it (:func:`explain_occupant_gaps`: SIRENE gives
+no activity label, the user adds it). An occupant on no exported terrain (outside every
 activity zone) is left out, and so is every establishment named like an owner who is a private
 person (personal data, :mod:`foncier.legal.privacy`), with a warning.
 
@@ -47,8 +52,8 @@ import pandas as pd
 import shapely
 
 from foncier.core.missing import is_missing, missing_mask
-from foncier.core.schema import CRS
-from foncier.errors import FoncierWarning
+from foncier.core.schema import CRS, HEADCOUNT_BANDS
+from foncier.errors import FoncierWarning, Problem
 from foncier.standards.cnig.schema import (
     COMPUTED,
     EXTRA_LAYERS,
@@ -69,7 +74,8 @@ from foncier.standards.cnig.schema import (
 )
 
 __all__ = ["layers_from_tables", "tables_from_inventory", "fill_from_zone", "occupant_rows",
-           "row_dates", "ZONE_FLAGS", "ZONE_DISTANCES", "LEGAL_SOURCES"]
+           "explain_occupant_gaps", "band_label", "row_dates", "ZONE_FLAGS", "ZONE_DISTANCES",
+           "LEGAL_SOURCES"]
 
 #: The legal tables of the store the export reads beside the ``cnig_*`` layers: the edit history
 #: (update dates), the occupants (ETABLISSEMENT) and the owners (only to keep private persons
@@ -77,7 +83,33 @@ __all__ = ["layers_from_tables", "tables_from_inventory", "fill_from_zone", "occ
 LEGAL_SOURCES = ("history", "occupants", "owners")
 #: The occupants' columns that win over an imported ``cnig_etablissement`` row of the same SIRET.
 OCCUPANT_FIELDS = ("siret", "siren", "terr_id", "etab_nom", "etab_activite_code",
-                   "etab_adresse", "etab_actif")
+                   "etab_adresse", "etab_actif", "etab_nat_juridique", "etab_creation_date",
+                   "etab_activite_libelle", "etab_effectif_code", "etab_effectif_libelle",
+                   "etab_effectif_annee")
+_REIMPORT = ("dans le fichier des occupants (extrait SIRENE, CSV ou XLSX) et réimportez-le, "
+             "ou renseignez-le dans la couche cnig_etablissement")
+#: ETABLISSEMENT fields the SIRENE extract may lack -> how to fill them (export messages).
+OCCUPANT_HINTS = {
+    "etab_nat_juridique": "catégorie juridique de l'INSEE (4 chiffres, niveau III, par exemple "
+                          "5710), une colonne des unités légales de SIRENE : joignez la colonne "
+                          f"categorieJuridiqueUniteLegale (ou etab_nat_juridique) {_REIMPORT}",
+    "etab_creation_date": "date de création (AAAA-MM-JJ) : donnez la colonne "
+                          f"dateCreationEtablissement (ou etab_creation_date) {_REIMPORT}",
+    "etab_activite_libelle": "libellé de l'activité principale (code NAF{code}) : la base SIRENE "
+                             "ne donne que le code et foncier n'a pas la nomenclature NAF ; "
+                             "ajoutez le libellé de la NAF rév. 2 de l'INSEE dans une colonne "
+                             "activity_label (ou libelleActivitePrincipaleEtablissement, "
+                             f"etab_activite_libelle) {_REIMPORT}",
+    "etab_effectif_code": "tranche d'effectif salarié de l'INSEE : donnez la colonne "
+                          "trancheEffectifsEtablissement (ou caractereEmployeurEtablissement = N "
+                          f"pour un établissement non employeur) {_REIMPORT}",
+    "etab_effectif_annee": "millésime de la tranche d'effectif (AAAA) : donnez la colonne "
+                           "anneeEffectifsEtablissement (SIRENE n'en donne pas aux "
+                           f"non-employeurs : l'année de l'extrait) {_REIMPORT}",
+}
+OCCUPANT_HINTS["etab_effectif_libelle"] = OCCUPANT_HINTS["etab_effectif_code"].replace(
+    "tranche d'effectif salarié", "libellé de la tranche d'effectif salarié (déduit de son code)",
+    1)
 #: ``etab_source_info`` of an establishment the ``occupants`` table gives.
 OCCUPANT_SOURCE = "base SIRENE de l'INSEE (occupants de l'inventaire foncier)"
 #: ``geocodage_qualite`` of an establishment placed on its terrain(s): the closest value of the
@@ -456,6 +488,8 @@ def occupant_rows(occupants: pd.DataFrame | None, imported: gpd.GeoDataFrame | N
     for col in [*fields, "geometry"]:
         if col not in rows.columns:
             rows[col] = None
+    rows["etab_effectif_libelle"] = _fill(rows["etab_effectif_libelle"].astype(object),
+                                          rows["etab_effectif_code"].map(band_label))
     hide = pd.Series([any(isinstance(v, str) and _folded(v) in private for v in pair)
                       for pair in zip(rows["etab_nom"], rows["etab_raison_sociale"],
                                       strict=True)], index=rows.index, dtype=bool)
@@ -467,6 +501,56 @@ def occupant_rows(occupants: pd.DataFrame | None, imported: gpd.GeoDataFrame | N
         rows = rows[~hide.to_numpy()]
     return gpd.GeoDataFrame(rows[fields].reset_index(drop=True).astype(object),
                             geometry=list(rows["geometry"]), crs=CRS)
+
+
+def band_label(code) -> str | None:
+    """The INSEE label of a headcount band code (``3``, as the standard's example, is ``03``).
+
+    Examples
+    --------
+    >>> band_label("3"), band_label("NN"), band_label("99"), band_label(None)
+    ('6 à 9 salariés', 'Unité non employeuse', None, None)
+    """
+    if is_missing(code):
+        return None
+    code = str(code).strip().upper()
+    return HEADCOUNT_BANDS.get(code.zfill(2) if code.isdigit() else code)
+
+
+def explain_occupant_gaps(problems: list[Problem], tables: Mapping[str, pd.DataFrame]
+                          ) -> list[Problem]:
+    """The problems, an empty ETABLISSEMENT field SIRENE may lack saying whose and how to fill it.
+
+    Each « champ obligatoire vide » of a field of :data:`OCCUPANT_HINTS` names the
+    establishment's SIRET (and its NAF code for the activity label) and the column to add to the
+    occupants' file; other problems are returned as they are.
+
+    Examples
+    --------
+    >>> etab = pd.DataFrame({"SIRET": ["73282932000074"], "etab_activite_code": ["25.62B"]})
+    >>> gap = Problem("etablissement.etab_activite_libelle", "ligne 1",
+    ...               "champ obligatoire vide : renseignez-le.")
+    >>> message = explain_occupant_gaps([gap], {"etablissement": etab})[0].message
+    >>> print(message[:66])
+    champ obligatoire vide pour l'établissement SIRET 73282932000074 :
+    >>> "(code NAF 25.62B)" in message, "colonne activity_label" in message
+    (True, True)
+    """
+    etab = tables.get("etablissement")
+    out = []
+    for p in problems:
+        field = p.where.partition(".")[2]
+        if (etab is None or not p.where.startswith("etablissement.")
+                or field not in OCCUPANT_HINTS or not str(p.row).startswith("ligne ")
+                or not p.message.startswith("champ obligatoire vide")):
+            out.append(p)
+            continue
+        row = etab.iloc[int(str(p.row).split()[1]) - 1]
+        code = row.get("etab_activite_code")
+        hint = OCCUPANT_HINTS[field].format(code="" if is_missing(code) else f" {code}")
+        out.append(Problem(p.where, p.row, f"champ obligatoire vide pour l'établissement "
+                           f"SIRET {row.get('SIRET')} : {hint}.", p.severity))
+    return out
 
 
 def _zone_values(plots: pd.DataFrame, site: pd.DataFrame, field: str) -> pd.Series:

@@ -17,6 +17,7 @@ from foncier.errors import CnigError, OutputError, Problem
 from foncier.io.atomic import atomic_files
 from foncier.standards.cnig.convert import (
     LEGAL_SOURCES,
+    explain_occupant_gaps,
     layers_from_tables,
     tables_from_inventory,
 )
@@ -100,7 +101,7 @@ def export_cnig(source, *, csv_dir: str | os.PathLike | None = None,
                     what="le GeoPackage à écrire")
     extra = (read_layers(where, (*EXTRA_LAYERS.values(), *LEGAL_SOURCES)) if where else {})
     tables = tables_from_inventory(inv, extra, today=today)
-    problems = validate_tables(tables)
+    problems = explain_occupant_gaps(validate_tables(tables), tables)
     if problems and not force:
         raise CnigError(problems + [Problem("export", None, "rien n'a été écrit : corrigez "
                                             "l'inventaire, ou forcez l'export (paramètre "
