@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 
+from foncier.core.brief import Brief
 from foncier.core.schema import LAYERS
 
 CRS = "EPSG:2154"
@@ -57,3 +58,63 @@ def make_layers(plots, constraints=(), infrastructure=(), sites=None):
             if col not in frame.columns:
                 frame[col] = None
     return layers
+
+
+#: The infrastructure of ``three_plot_layers`` unless told otherwise: an interchange 5 km north of
+#: the plots and a port 40 km away.
+NEAR_INFRASTRUCTURE = (
+    {"infra_id": "M1", "kind": "motorway_interchange", "name": "Échangeur",
+     "geometry": shapely.Point(0, 5100)},
+    {"infra_id": "T1", "kind": "port", "name": "Port", "geometry": shapely.Point(900, 40_000)},
+)
+
+
+#: The constraints of ``three_plot_layers``: id, kind, level, box (xmin, ymin, xmax, ymax).
+_THREE_PLOT_CONSTRAINTS = (
+    ("C1", "flood", "interdiction", (300, 0, 400, 500)),    # over P2
+    ("C2", "flood", "prescriptions", (350, 0, 450, 500)),   # over P2, overlapping C1
+    ("C3", "wetland", None, (600, 0, 700, 300)),            # over P3
+    ("H1", "housing", None, (0, 1000, 200, 1200)),          # 900 m north of P1
+)
+
+#: One change each against ``three_plot_layers()`` (its keywords), by name: a cache must see
+#: every one of them (``pytest.mark.parametrize("change", list(LAYER_CHANGES.values()),
+#: ids=list(LAYER_CHANGES))``).
+LAYER_CHANGES = {
+    "geometry moved": {"moved": 150.0},
+    "attribute changed": {"price": 99.0},
+    "plot added and deleted": {"extra_plot": True, "drop_p2": True},
+    "constraint added": {"extra_constraint": True},
+}
+
+#: The brief the cache tests match ``three_plot_layers`` against.
+THREE_PLOT_BRIEF = Brief(name="Essai", min_area_ha=1.0, excluded_constraints=["wetland"],
+                         forbidden_constraints=["flood:interdiction"], motorway_max_km=10.0,
+                         port_max_km=50.0, min_housing_distance_m=100.0)
+
+
+def three_plot_layers(price=20.0, moved=0.0, extra_plot=False, drop_p2=False,
+                      extra_constraint=False, bowtie=False, infrastructure=NEAR_INFRASTRUCTURE):
+    """Three plots (2, 10 and 9 ha), overlapping flood zones, a wetland and housing, with variants.
+
+    Each keyword changes one thing against the default layers: ``price`` (P2's price),
+    ``moved`` (P1 shifted east, in metres), ``extra_plot`` (P4 added), ``drop_p2`` (P2 deleted),
+    ``extra_constraint`` (a wetland C4 on P1), ``bowtie`` (P1 self-intersecting, repaired on
+    opening with a warning), ``infrastructure`` (rows in place of ``NEAR_INFRASTRUCTURE``).
+    """
+    p1 = shapely.box(moved, 0, 200 + moved, 100)
+    if bowtie:
+        p1 = shapely.Polygon([(0, 0), (200, 100), (200, 0), (0, 100)])
+    plots = [{"plot_id": "P1", "geometry": p1},
+             {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 500), "price_eur_m2": price},
+             {"plot_id": "P3", "geometry": shapely.box(600, 0, 900, 300)}]
+    if drop_p2:
+        plots.pop(1)
+    if extra_plot:
+        plots.append({"plot_id": "P4", "geometry": shapely.box(1000, 0, 1200, 200)})
+    cons = [{"constraint_id": cid, "kind": kind, "level": level, "geometry": shapely.box(*box)}
+            for cid, kind, level, box in _THREE_PLOT_CONSTRAINTS]
+    if extra_constraint:
+        cons.append({"constraint_id": "C4", "kind": "wetland", "level": None,
+                     "geometry": shapely.box(0, 0, 100, 100)})
+    return make_layers(plots, cons, infrastructure)

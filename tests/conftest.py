@@ -14,7 +14,7 @@ if "FONCIER_CACHE_DIR" not in os.environ:
 
 import pytest  # noqa: E402
 import shapely  # noqa: E402
-from builders import CRS, GOOD_PLOT, make_layers  # noqa: E402,F401
+from builders import CRS, GOOD_PLOT, NEAR_INFRASTRUCTURE, make_layers, three_plot_layers  # noqa: E402,F401
 
 #: Generated inputs per property-based test family (``FONCIER_FUZZ_EXAMPLES=20000`` for a long
 #: local run); the slow families (a GeoPackage written per example) run a tenth of it.
@@ -56,29 +56,11 @@ def layers_factory():
 @pytest.fixture
 def tiny_layers():
     """Three plots, overlapping flood zones, a wetland, housing, and infrastructure."""
-    return make_layers(
-        plots=[
-            {"plot_id": "P1", "geometry": shapely.box(0, 0, 200, 100)},          # 2 ha
-            {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 500)},        # 10 ha
-            {"plot_id": "P3", "geometry": shapely.box(600, 0, 900, 300)},        # 9 ha
-        ],
-        constraints=[
-            {"constraint_id": "C1", "kind": "flood", "level": "interdiction",
-             "geometry": shapely.box(300, 0, 400, 500)},
-            {"constraint_id": "C2", "kind": "flood", "level": "prescriptions",
-             "geometry": shapely.box(350, 0, 450, 500)},
-            {"constraint_id": "C3", "kind": "wetland", "level": None,
-             "geometry": shapely.box(600, 0, 700, 300)},
-            {"constraint_id": "H1", "kind": "housing", "level": None,
-             "geometry": shapely.box(0, 1000, 200, 1200)},
-        ],
-        infrastructure=[
-            {"infra_id": "M1", "kind": "motorway_interchange", "name": "Échangeur",
-             "geometry": shapely.Point(0, 5100)},
-            {"infra_id": "R1", "kind": "rail_freight", "name": "Gare",
-             "geometry": shapely.Point(1900, 0)},
-        ],
-    )
+    return three_plot_layers(infrastructure=[
+        NEAR_INFRASTRUCTURE[0],
+        {"infra_id": "R1", "kind": "rail_freight", "name": "Gare",
+         "geometry": shapely.Point(1900, 0)},
+    ])
 
 
 @pytest.fixture

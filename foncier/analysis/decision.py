@@ -264,10 +264,7 @@ def funnel(result: MatchResult) -> pd.DataFrame:
     True
     """
     failed = {name: c.outcome == FAIL for name, c in result.criteria.items()}
-    count = np.zeros(len(result.status), dtype=np.int64)
-    for f in failed.values():
-        count += f
-    alone = count == 1
+    alone = fail_counts(result) == 1
     rows = sorted(((name, LABELS[name], int(np.count_nonzero(f)),
                     int(np.count_nonzero(f & alone)),
                     int(np.count_nonzero(result.criteria[name].outcome == UNKNOWN)))

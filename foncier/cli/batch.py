@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from foncier.cli.options import add_command, add_inventory, add_out, add_project
+
 __all__ = ["register", "TerminalProgress"]
 
 
@@ -158,8 +160,9 @@ def _report(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add ``batch`` and ``report`` to the ``foncier`` command's sub-parsers."""
-    p = subparsers.add_parser(
-        "batch", help="confronter plusieurs cahiers des charges à un ou plusieurs inventaires",
+    p = add_command(
+        subparsers, "batch", _batch,
+        help="confronter plusieurs cahiers des charges à un ou plusieurs inventaires",
         description="Classe les terrains de chaque inventaire pour chaque projet et écrit un "
                     "classeur Excel (.xlsx : synthèse, une feuille par projet, matrice terrains x "
                     "projets) ou un GeoPackage (.gpkg : une couche par projet, stylée pour "
@@ -169,23 +172,19 @@ def register(subparsers) -> None:
                         "inventaires (par défaut : l'exemple normand)")
     p.add_argument("--briefs", nargs="+", required=True, metavar="BRIEF",
                    help="cahiers des charges (.toml) ou dossiers qui en contiennent")
-    p.add_argument("--out", required=True, metavar="FICHIER", help="fichier .xlsx ou .gpkg")
+    add_out(p, required=True, help="fichier .xlsx ou .gpkg")
     p.add_argument("--max-rows", type=int, default=2000, metavar="N",
                    help="lignes par projet dans sa feuille et sa couche (2000 par défaut ; 0 : "
                         "tous les terrains) ; la matrice garde toujours tous les terrains")
-    p.set_defaults(handler=_batch)
 
-    p = subparsers.add_parser(
-        "report", help="écrire le rapport d'une page pour l'investisseur (PDF ou HTML)")
-    p.add_argument("--project", required=True, metavar="BRIEF.toml",
-                   help="cahier des charges de l'investisseur (TOML)")
-    p.add_argument("--inventory", metavar="INVENTAIRE",
-                   help="GeoPackage ou URL postgresql:// (par défaut : l'exemple normand)")
-    p.add_argument("--out", required=True, metavar="RAPPORT", help="fichier .pdf ou .html")
+    p = add_command(subparsers, "report", _report,
+                    help="écrire le rapport d'une page pour l'investisseur (PDF ou HTML)")
+    add_project(p)
+    add_inventory(p)
+    add_out(p, required=True, metavar="RAPPORT", help="fichier .pdf ou .html")
     p.add_argument("--top", type=int, default=10, metavar="N",
                    help="nombre de terrains présentés (10 par défaut)")
     p.add_argument("--sheets", type=int, default=5, metavar="N",
                    help="nombre de fiches détaillées, une par terrain proposé (5 par défaut)")
     p.add_argument("--profile", metavar="PROFIL.toml",
                    help="profil du territoire (organisme, contact, logo) montré sur chaque page")
-    p.set_defaults(handler=_report)

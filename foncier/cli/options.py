@@ -30,7 +30,7 @@ import re
 import sys
 import warnings
 
-__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "INVENTORY_HELP", "add_inventory",
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "INVENTORY_HELP", "add_command", "add_inventory",
            "add_project", "add_out", "open_inventory", "print_error", "flag_names", "to_flags",
            "check_out"]
 
@@ -39,6 +39,33 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 
 INVENTORY_HELP = "GeoPackage ou URL postgresql:// (par défaut : l'exemple normand)"
+
+
+def add_command(subparsers, name: str, handler, *, help: str,
+                description: str | None = None) -> argparse.ArgumentParser:
+    """Add the sub-command ``name``, run by ``handler(args) -> int``, and return its parser.
+
+    Parameters
+    ----------
+    subparsers
+        What ``ArgumentParser.add_subparsers`` returned.
+    name : str
+        The sub-command, as typed (``import-cnig``).
+    handler : callable
+        Called with the parsed arguments; returns the exit code.
+    help, description : str
+        The one-line help of the command list, and the longer text of the command's own help.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="foncier")
+    >>> p = add_command(parser.add_subparsers(), "demo", lambda args: 0, help="démonstration")
+    >>> parser.parse_args(["demo"]).handler(None)
+    0
+    """
+    parser = subparsers.add_parser(name, help=help, description=description)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def add_inventory(parser: argparse.ArgumentParser, *, positional: bool = False,

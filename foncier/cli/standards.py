@@ -25,6 +25,7 @@ import functools
 import re
 import sys
 
+from foncier.cli.options import add_command, add_out
 from foncier.errors import FoncierError
 
 __all__ = ["register", "as_flags", "FLAGS"]
@@ -177,44 +178,65 @@ CADASTRE_HELP = ("fichier des parcelles d'Etalab (cadastre-<département>-parcel
                  "pour placer les terrains d'après leurs références cadastrales")
 
 
+def _command(subparsers, name: str, handler, **texts) -> argparse.ArgumentParser:
+    """Add the sub-command ``name``; its errors name the options (:func:`_speaks_flags`)."""
+    return add_command(subparsers, name, _speaks_flags(handler), **texts)
+
+
+def _add_sources(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="GeoPackage, fichiers CSV ou dossier de CSV")
+
+
+def _add_repair(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repair", action="store_true",
+                   help="réparer une valeur coupée par un « ; » non protégé")
+
+
+def _add_cadastre(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cadastre", metavar="PARCELLES.json.gz", help=CADASTRE_HELP)
+
+
+def _add_inventory_out(p: argparse.ArgumentParser) -> None:
+    add_out(p, required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
+
+
 def _register_sheets(subparsers) -> None:
-    p = subparsers.add_parser(
-        "import-sheet", help="importer un inventaire tenu dans un tableur (XLSX ou CSV)",
+    p = _command(
+        subparsers, "import-sheet", _import_sheet,
+        help="importer un inventaire tenu dans un tableur (XLSX ou CSV)",
         description="Lit un classeur ou un CSV, une ligne par terrain, en-têtes en français "
                     "(ceux du modèle de « foncier sheet-template », ou une correspondance "
                     "TOML), et écrit un inventaire foncier. Chaque problème est signalé avec "
                     "sa ligne et sa colonne.")
     p.add_argument("file", metavar="FICHIER", help="classeur .xlsx ou fichier .csv")
-    p.add_argument("--out", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
+    _add_inventory_out(p)
     p.add_argument("--mapping", metavar="CORRESPONDANCE.toml",
                    help="en-têtes -> colonnes, en plus de la correspondance du modèle")
-    p.add_argument("--cadastre", metavar="PARCELLES.json.gz", help=CADASTRE_HELP)
-    p.set_defaults(handler=_speaks_flags(_import_sheet))
+    _add_cadastre(p)
 
-    p = subparsers.add_parser(
-        "sheet-template", help="écrire le modèle de classeur à remplir par un EPCI",
+    p = _command(
+        subparsers, "sheet-template", _sheet_template,
+        help="écrire le modèle de classeur à remplir par un EPCI",
         description="Écrit un classeur .xlsx : feuille « Terrains » (en-têtes figés, listes "
                     "déroulantes des valeurs admises), feuille « Lisez-moi ».")
     p.add_argument("out", metavar="FICHIER.xlsx", help="classeur à écrire")
-    p.set_defaults(handler=_speaks_flags(_sheet_template))
 
 
-def register(subparsers) -> None:
-    """Add the standards' sub-commands to the ``foncier`` parser."""
-    p = subparsers.add_parser(
-        "import-cnig", help="importer un inventaire au standard CNIG Sites Économiques",
+def _register_cnig(subparsers) -> None:
+    p = _command(
+        subparsers, "import-cnig", _import_cnig,
+        help="importer un inventaire au standard CNIG Sites Économiques",
         description="Lit un GeoPackage (couches du modèle officiel) ou des CSV site-eco, "
                     "terrain-eco (et pole-eco, etablissement) et écrit un inventaire foncier.")
-    p.add_argument("sources", nargs="+", metavar="SOURCE",
-                   help="GeoPackage, fichiers CSV ou dossier de CSV")
-    p.add_argument("--out", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
-    p.add_argument("--repair", action="store_true",
-                   help="réparer une valeur coupée par un « ; » non protégé")
-    p.add_argument("--cadastre", metavar="PARCELLES.json.gz", help=CADASTRE_HELP)
-    p.set_defaults(handler=_speaks_flags(_import_cnig))
+    _add_sources(p)
+    _add_inventory_out(p)
+    _add_repair(p)
+    _add_cadastre(p)
 
-    p = subparsers.add_parser(
-        "export-cnig", help="exporter un inventaire au standard CNIG Sites Économiques",
+    p = _command(
+        subparsers, "export-cnig", _export_cnig,
+        help="exporter un inventaire au standard CNIG Sites Économiques",
         description="Écrit des CSV conformes aux schémas (--csv DOSSIER) et/ou un GeoPackage "
                     "au modèle officiel (--gpkg FICHIER.gpkg).")
     p.add_argument("inventory", metavar="INVENTAIRE", help=INVENTORY_HELP)
@@ -222,28 +244,30 @@ def register(subparsers) -> None:
     p.add_argument("--gpkg", metavar="FICHIER.gpkg", help="GeoPackage au modèle officiel")
     p.add_argument("--force", action="store_true",
                    help="écrire même si des champs ne respectent pas le standard")
-    p.set_defaults(handler=_speaks_flags(_export_cnig))
 
-    p = subparsers.add_parser(
-        "validate-cnig", help="vérifier des fichiers au standard CNIG Sites Économiques",
+    p = _command(
+        subparsers, "validate-cnig", _validate_cnig,
+        help="vérifier des fichiers au standard CNIG Sites Économiques",
         description="Liste chaque violation des schémas (y compris les listes de valeurs) "
                     "avec sa table, sa ligne et son champ.")
-    p.add_argument("sources", nargs="+", metavar="SOURCE",
-                   help="GeoPackage, fichiers CSV ou dossier de CSV")
-    p.add_argument("--repair", action="store_true",
-                   help="réparer une valeur coupée par un « ; » non protégé")
-    p.set_defaults(handler=_speaks_flags(_validate_cnig))
+    _add_sources(p)
+    _add_repair(p)
 
-    p = subparsers.add_parser(
-        "import-friches", help="ajouter des friches (standard CNIG Friches) comme terrains",
+
+def register(subparsers) -> None:
+    """Add the standards' sub-commands to the ``foncier`` parser."""
+    _register_cnig(subparsers)
+    p = _command(
+        subparsers, "import-friches", _import_friches,
+        help="ajouter des friches (standard CNIG Friches) comme terrains",
         description="Ajoute les friches d'un CSV CNIG Friches (export Cartofriches) à un "
                     "inventaire, comme terrains en friche, en gardant leurs identifiants.")
     p.add_argument("file", metavar="FICHIER.csv", help="CSV au standard CNIG Friches")
     p.add_argument("--into", required=True, metavar="INVENTAIRE", help=INVENTORY_HELP)
-    p.set_defaults(handler=_speaks_flags(_import_friches))
 
-    p = subparsers.add_parser(
-        "add-layer", help="ajouter une couche publique (contraintes, infrastructures, PLU)",
+    p = _command(
+        subparsers, "add-layer", _add_layer,
+        help="ajouter une couche publique (contraintes, infrastructures, PLU)",
         description="Charge un fichier vectoriel (GeoPackage, Shapefile, GeoJSON ; tout CRS, "
                     "reprojeté en Lambert-93) dans les contraintes ou les infrastructures, ou "
                     "écrit la zone du PLU sur les terrains (--kind plu).")
@@ -267,5 +291,4 @@ def register(subparsers) -> None:
                    help="colonne de la puissance en MW (postes électriques)")
     p.add_argument("--zone-field", metavar="COLONNE",
                    help="colonne de la zone du PLU (défaut : libelle)")
-    p.set_defaults(handler=_speaks_flags(_add_layer))
     _register_sheets(subparsers)

@@ -175,14 +175,8 @@ def score_plots(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np
 
     Parameters
     ----------
-    plots : DataFrame
-        The inventory's plots.
-    geo : PlotGeometry
-    brief : Brief
-    net_ha : ndarray
-        Net area of each plot in ha.
-    on : date, optional
-        The day the timing component counts from (today by default).
+    plots, geo, brief, net_ha, on
+        As for :func:`score_components`.
     """
     weights = score_weights(brief)
     total = sum(weights.values())

@@ -317,9 +317,9 @@ def _open_entry(path: Path, kind: str, key: str) -> tuple[zipfile.ZipFile, dict]
 
 
 def _discard(path: Path, exc: BaseException) -> None:
-    warnings.warn(
+    warnings.warn(   # stacklevel: _load_entry, load_geometry/load_layers, their caller
         f"cache : entrée illisible {path} ({type(exc).__name__} : {exc}) ; elle est supprimée "
-        "et le calcul est refait.", CacheWarning, stacklevel=3)
+        "et le calcul est refait.", CacheWarning, stacklevel=4)
     try:
         path.unlink()
     except OSError:
@@ -331,6 +331,28 @@ def _touch(path: Path) -> None:
         os.utime(path)   # least recently used = oldest modification time
     except OSError:
         pass
+
+
+def _load_entry(cache_dir, kind: str, key: str, decode) -> Any:
+    """The entry ``kind``/``key`` read by ``decode(zf, manifest_fields)``; None when absent.
+
+    An unreadable entry (``decode`` raising included) is removed with a
+    :class:`~foncier.errors.CacheWarning` and None is returned; a hit refreshes the entry's time
+    stamp (least recently used first out).
+    """
+    path = _entry_path(resolve_cache_dir(cache_dir), kind, key)
+    try:
+        opened = _open_entry(path, kind, key)
+        if opened is None:
+            return None
+        zf, manifest = opened
+        with zf:
+            out = decode(zf, manifest["fields"])
+    except Exception as exc:
+        _discard(path, exc)
+        return None
+    _touch(path)
+    return out
 
 
 def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, bytes],
@@ -412,19 +434,8 @@ def load_geometry(key: str, *, cache_dir: str | os.PathLike | None = None,
     """
     if not enabled:
         return None
-    path = _entry_path(resolve_cache_dir(cache_dir), "geometry", key)
-    try:
-        opened = _open_entry(path, "geometry", key)
-        if opened is None:
-            return None
-        zf, manifest = opened
-        with zf:
-            out = {name: _decode(name, spec, zf) for name, spec in manifest["fields"].items()}
-    except Exception as exc:
-        _discard(path, exc)
-        return None
-    _touch(path)
-    return out
+    return _load_entry(cache_dir, "geometry", key, lambda zf, fields: {
+        name: _decode(name, spec, zf) for name, spec in fields.items()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,27 +531,20 @@ def load_layers(key: str, *, cache_dir: str | os.PathLike | None = None,
         import pyarrow  # noqa: F401
     except ImportError:
         return None
-    path = _entry_path(resolve_cache_dir(cache_dir), "layers", key)
-    try:
-        opened = _open_entry(path, "layers", key)
-        if opened is None:
-            return None
-        zf, manifest = opened
-        out: dict[str, Any] = {}
-        with zf:
-            for name, spec in manifest["fields"].items():
-                if spec["type"] == "none":
-                    out[name] = None
-                    continue
-                frame = _read_feather(zf.read(f"{name}.arrow"), spec["geo"])
-                _restore_objects(frame, spec["objects"])
-                if len(frame) != spec["rows"]:
-                    raise ValueError(f"{name}: {len(frame)} rows instead of {spec['rows']}")
-                out[name] = frame
-    except Exception as exc:
-        _discard(path, exc)
-        return None
-    _touch(path)
+    return _load_entry(cache_dir, "layers", key, _decode_layers)
+
+
+def _decode_layers(zf: zipfile.ZipFile, fields: dict[str, dict]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if spec["type"] == "none":
+            out[name] = None
+            continue
+        frame = _read_feather(zf.read(f"{name}.arrow"), spec["geo"])
+        _restore_objects(frame, spec["objects"])
+        if len(frame) != spec["rows"]:
+            raise ValueError(f"{name}: {len(frame)} rows instead of {spec['rows']}")
+        out[name] = frame
     return out
 
 

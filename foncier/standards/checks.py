@@ -5,7 +5,7 @@ not finite, or that cannot be Lambert-93 over France, are found by :func:`implau
 third-party data goes through :func:`quiet_reading`: floating-point overflow (``1e999`` in a
 WKT) is silenced, since :func:`implausible` then reports the value, and the warnings GDAL or
 shapely raise while reading become notes (:class:`~foncier.errors.Problem` warnings), never a
-raw Python warning.
+raw Python warning. A ``;`` CSV is split into rows by :func:`csv_records`.
 
 Examples
 --------
@@ -27,11 +27,17 @@ Examples
 ppr.geojson (avertissement): signalé à la lecture : « Non closed ring detected ».
 >>> implausible([geom], lambert93=False).tolist()
 [True]
+>>> from foncier.errors import CnigError
+>>> csv_records("a;b\\n\\n1;2\\n", "t.csv", CnigError)
+(['a', 'b'], [(3, ['1', '2'])])
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
+import sys
 import warnings
 from collections.abc import Iterator
 
@@ -108,3 +114,29 @@ def quiet_reading(where: str, notes: list[Problem]) -> Iterator[None]:
     for w in caught:
         if issubclass(w.category, FoncierWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def csv_records(text: str, name: str, error: type
+                ) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
+    """The header and the (line number, values) of every non-empty row of a ``;`` CSV.
+
+    The csv module's field size limit is lifted meanwhile (a 12 000-vertex polygon is a long
+    value). An unparsable file raises ``error`` (a :class:`~foncier.errors.FoncierError`
+    taking a list of problems) naming the file ``name`` and the line.
+    """
+    records: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
+    old = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        header = next(reader, None)
+        for row in reader:
+            if row:
+                records.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise error([Problem(name, f"ligne {reader.line_num}", f"CSV illisible ({exc}) : "
+                             "un guillemet non refermé, ou un guillemet au milieu d'une "
+                             "valeur ; corrigez la ligne.")]) from None
+    finally:
+        csv.field_size_limit(old)
+    return header, records

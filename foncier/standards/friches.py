@@ -32,10 +32,7 @@ FricheError: unite_fonciere_surface[ligne 3]: « inf » n'est pas une surface po
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -47,7 +44,7 @@ from foncier.core.crs import to_lambert93
 from foncier.core.missing import missing_mask
 from foncier.core.schema import CRS
 from foncier.errors import FricheError, Problem
-from foncier.standards.checks import implausible, shown
+from foncier.standards.checks import csv_records, implausible, shown
 
 __all__ = ["read_friches", "plots_from_friches", "import_friches", "FricheError"]
 
@@ -74,21 +71,7 @@ def _text_of(path: Path) -> str:
 
 def _csv_rows(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and every (line, values) row; an unparsable file is refused naming the line."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        header = next(reader, None)
-        for row in reader:
-            if row:
-                rows.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise FricheError([Problem(name, f"ligne {reader.line_num}", f"CSV illisible ({exc}) : "
-                                   "un guillemet non refermé, ou un guillemet au milieu d'une "
-                                   "valeur ; corrigez la ligne.")]) from None
-    finally:
-        csv.field_size_limit(old)
+    header, rows = csv_records(text, name, FricheError)
     if not header:
         raise FricheError([Problem(name, None, "fichier vide : ce n'est pas un fichier du "
                                    "standard CNIG Friches.")])

@@ -241,18 +241,29 @@ def _unique_ids(prefix: str, raw: np.ndarray) -> np.ndarray:
 
 
 def _ppr_levels(frame: pd.DataFrame, path: Path, notes: list[Problem]) -> np.ndarray:
-    if "typereglement" not in frame.columns:
-        raise LayerError(f"{path.name}: colonne typereglement absente : ce n'est pas une couche "
-                         "zonereglementaireurba de PPR (utilisez le paramètre `mapping=none` et le "
+    return _coded_levels(frame, path, notes, "typereglement", PPR_LEVELS,
+                         layer="zonereglementaireurba",
+                         rule="seuls 03 et 04 -> interdiction, 02 -> prescriptions")
+
+
+def _coded_levels(frame: pd.DataFrame, path: Path, notes: list[Problem], field_name: str,
+                  table: dict[str, str], *, layer: str, rule: str) -> np.ndarray:
+    """Levels from the two-digit PPR codes of ``field_name`` through ``table``.
+
+    A code ``table`` does not know is kept without level, with a warning in ``notes`` that
+    states ``rule``; a missing column raises :class:`LayerError` naming the ``layer`` expected.
+    """
+    if field_name not in frame.columns:
+        raise LayerError(f"{path.name}: colonne {field_name} absente : ce n'est pas une couche "
+                         f"{layer} de PPR (utilisez le paramètre `mapping=none` et le "
                          "paramètre `level=`).")
-    codes = frame["typereglement"].map(lambda v: None if is_missing(v)
-                                       else str(v).strip().zfill(2))
-    levels = codes.map(PPR_LEVELS).to_numpy(dtype=object)
-    other = codes[codes.notna() & ~codes.isin(list(PPR_LEVELS))]
+    codes = frame[field_name].map(lambda v: None if is_missing(v) else str(v).strip().zfill(2))
+    levels = codes.map(table).to_numpy(dtype=object)
+    other = codes[codes.notna() & ~codes.isin(list(table))]
     if len(other):
-        notes.append(Problem(path.name, None, f"{len(other)} zone(s) de typereglement "
-                             f"{', '.join(sorted(set(other)))} gardée(s) sans niveau (seuls 03 "
-                             "et 04 -> interdiction, 02 -> prescriptions).", "warning"))
+        notes.append(Problem(path.name, None, f"{len(other)} zone(s) de {field_name} "
+                             f"{', '.join(sorted(set(other)))} gardée(s) sans niveau ({rule}).",
+                             "warning"))
     return np.where(pd.isna(levels), None, levels)
 
 
@@ -482,18 +493,9 @@ def standard_ppr_levels(frame: pd.DataFrame, path: Path, notes: list[Problem],
     >>> notes[0].message[:38]
     '1 zone(s) de typereg 07 gardée(s) sans'
     """
-    if field_name not in frame.columns:
-        raise LayerError(f"{path.name}: colonne {field_name} absente : ce n'est pas une couche "
-                         "de zonage réglementaire de PPR (utilisez le paramètre `mapping=none` "
-                         "et le paramètre `level=`).")
-    codes = frame[field_name].map(lambda v: None if is_missing(v) else str(v).strip().zfill(2))
-    levels = codes.map(CNIG_PPR_LEVELS).to_numpy(dtype=object)
-    other = codes[codes.notna() & ~codes.isin(list(CNIG_PPR_LEVELS))]
-    if len(other):
-        notes.append(Problem(path.name, None, f"{len(other)} zone(s) de {field_name} "
-                             f"{', '.join(sorted(set(other)))} gardée(s) sans niveau (01, 02 -> "
-                             "prescriptions ; 03 à 06 -> interdiction).", "warning"))
-    return np.where(pd.isna(levels), None, levels)
+    return _coded_levels(frame, path, notes, field_name, CNIG_PPR_LEVELS,
+                         layer="de zonage réglementaire",
+                         rule="01, 02 -> prescriptions ; 03 à 06 -> interdiction")
 
 
 def _fold(value) -> str:

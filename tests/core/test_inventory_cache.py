@@ -10,48 +10,14 @@ import textwrap
 import pandas as pd
 import pytest
 import shapely
-from builders import make_layers
+from builders import LAYER_CHANGES, THREE_PLOT_BRIEF, three_plot_layers
 
 import foncier
 from foncier.cli.main import main
 from foncier.errors import CacheWarning, GeometryRepairWarning
 from foncier.io.cache import cache_info
 
-BRIEF = foncier.Brief(name="Essai", min_area_ha=1.0, excluded_constraints=["wetland"],
-                      forbidden_constraints=["flood:interdiction"], motorway_max_km=10.0,
-                      port_max_km=50.0, min_housing_distance_m=100.0)
-
-
-def _layers(price=20.0, moved=0.0, extra_plot=False, drop_p2=False, extra_constraint=False,
-            bowtie=False):
-    p1 = shapely.box(moved, 0, 200 + moved, 100)
-    if bowtie:   # self-intersecting: repaired on opening, with a warning
-        p1 = shapely.Polygon([(0, 0), (200, 100), (200, 0), (0, 100)])
-    plots = [{"plot_id": "P1", "geometry": p1},
-             {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 500), "price_eur_m2": price},
-             {"plot_id": "P3", "geometry": shapely.box(600, 0, 900, 300)}]
-    if drop_p2:
-        plots.pop(1)
-    if extra_plot:
-        plots.append({"plot_id": "P4", "geometry": shapely.box(1000, 0, 1200, 200)})
-    cons = [
-        {"constraint_id": "C1", "kind": "flood", "level": "interdiction",
-         "geometry": shapely.box(300, 0, 400, 500)},
-        {"constraint_id": "C2", "kind": "flood", "level": "prescriptions",
-         "geometry": shapely.box(350, 0, 450, 500)},
-        {"constraint_id": "C3", "kind": "wetland", "level": None,
-         "geometry": shapely.box(600, 0, 700, 300)},
-        {"constraint_id": "H1", "kind": "housing", "level": None,
-         "geometry": shapely.box(0, 1000, 200, 1200)},
-    ]
-    if extra_constraint:
-        cons.append({"constraint_id": "C4", "kind": "wetland", "level": None,
-                     "geometry": shapely.box(0, 0, 100, 100)})
-    infra = [{"infra_id": "M1", "kind": "motorway_interchange", "name": "Échangeur",
-              "geometry": shapely.Point(0, 5100)},
-             {"infra_id": "T1", "kind": "port", "name": "Port",
-              "geometry": shapely.Point(900, 40_000)}]
-    return make_layers(plots, cons, infra)
+BRIEF = THREE_PLOT_BRIEF
 
 
 def _entries(cdir):
@@ -83,7 +49,7 @@ def _fresh(path):
 
 def test_second_open_takes_layers_and_geometry_from_the_cache(tmp_path):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     first = _table(path, cdir)
     assert [p.name.split("-")[0] for p in _entries(cdir)] == ["geometry", "layers"]
     aged = _age_entries(cdir)
@@ -97,17 +63,12 @@ def test_second_open_takes_layers_and_geometry_from_the_cache(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "inv.gpkg"]
 
 
-@pytest.mark.parametrize("change", [
-    {"moved": 150.0},                                  # one geometry moved
-    {"price": 99.0},                                   # one attribute changed
-    {"extra_plot": True, "drop_p2": True},             # a plot added and one deleted
-    {"extra_constraint": True},                        # a constraint added
-], ids=["geometry moved", "attribute changed", "plot added and deleted", "constraint added"])
+@pytest.mark.parametrize("change", list(LAYER_CHANGES.values()), ids=list(LAYER_CHANGES))
 def test_changed_inventory_is_never_stale(tmp_path, change):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     first = _table(path, cdir)
-    foncier.write_inventory(_layers(**change), path)
+    foncier.write_inventory(three_plot_layers(**change), path)
     aged = _age_entries(cdir)
     table = _table(path, cdir)
     assert _hits(aged) == []                           # nothing of the old entries was read
@@ -118,8 +79,8 @@ def test_changed_inventory_is_never_stale(tmp_path, change):
 
 def test_replaced_by_a_file_of_the_same_size_and_time_stamp_is_not_stale(tmp_path):
     path, other, cdir = tmp_path / "inv.gpkg", tmp_path / "other.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
-    foncier.write_inventory(_layers(moved=150.0), other)
+    foncier.write_inventory(three_plot_layers(), path)
+    foncier.write_inventory(three_plot_layers(moved=150.0), other)
     assert path.stat().st_size == other.stat().st_size
     st = path.stat()
     first = _table(path, cdir)
@@ -133,7 +94,7 @@ def test_replaced_by_a_file_of_the_same_size_and_time_stamp_is_not_stale(tmp_pat
 
 def test_warm_open_emits_the_same_warnings_and_notes(tmp_path):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(bowtie=True), path)
+    foncier.write_inventory(three_plot_layers(bowtie=True), path)
     with pytest.warns(GeometryRepairWarning, match=r"plots\[P1\].*géométrie invalide"):
         cold = foncier.open_inventory(path, cache_dir=cdir)
     aged = _age_entries(cdir)
@@ -159,7 +120,7 @@ def _damage(path, how):
 @pytest.mark.parametrize("kind", ["layers", "geometry"])
 def test_damaged_entry_is_ignored_and_rebuilt_with_a_note(tmp_path, kind, how):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     first = _table(path, cdir)
     (entry,) = [p for p in _entries(cdir) if p.name.startswith(kind)]
     _damage(entry, how)
@@ -188,7 +149,7 @@ CHILD = textwrap.dedent("""
 
 def test_two_processes_filling_the_same_cache_leave_a_valid_cache(tmp_path):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     script = tmp_path / "child.py"
     script.write_text("import foncier.io.cache\n" + CHILD, encoding="utf-8")
     procs = [subprocess.Popen([sys.executable, str(script), str(path), str(cdir), str(n)],
@@ -204,7 +165,7 @@ def test_two_processes_filling_the_same_cache_leave_a_valid_cache(tmp_path):
 
 def test_cache_false_and_foncier_no_cache_write_nothing(tmp_path, monkeypatch):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     _table(path, cdir, cache=False)
     assert not cdir.exists()
     monkeypatch.setenv("FONCIER_NO_CACHE", "1")
@@ -216,7 +177,7 @@ def test_cache_false_and_foncier_no_cache_write_nothing(tmp_path, monkeypatch):
 
 def test_foncier_cache_dir_moves_the_cache(tmp_path, monkeypatch):
     path = tmp_path / "inv.gpkg"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
     assert len(foncier.match(foncier.open_inventory(path), BRIEF).table) == 3
     assert len(_entries(tmp_path / "ici")) == 2
@@ -225,7 +186,7 @@ def test_foncier_cache_dir_moves_the_cache(tmp_path, monkeypatch):
 
 def test_replacing_a_layer_detaches_the_inventory_from_the_cache(tmp_path):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     _table(path, cdir)
     inv = foncier.open_inventory(path, cache_dir=cdir)
     inv.plots = foncier.open_inventory(tmp_path / "inv.gpkg", cache=False).plots.iloc[:2]
@@ -234,14 +195,14 @@ def test_replacing_a_layer_detaches_the_inventory_from_the_cache(tmp_path):
 
 def test_in_memory_inventory_is_not_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
-    inv = foncier.inventory_from_layers(_layers())
+    inv = foncier.inventory_from_layers(three_plot_layers())
     assert inv.geometry.n_plots == 3
     assert not (tmp_path / "ici").exists()
 
 
 def test_cli_no_cache_and_cache_command(tmp_path, monkeypatch, capsys):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     brief = tmp_path / "b.toml"
     brief.write_text('name = "Essai"\n[land]\nmin_area_ha = 1.0\n', encoding="utf-8")
     monkeypatch.setenv("FONCIER_CACHE_DIR", str(cdir))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from builders import make_layers
+from builders import LAYER_CHANGES, THREE_PLOT_BRIEF, make_layers, three_plot_layers
 
 import foncier
 from foncier.core.geometry import PlotGeometry, compute_plot_geometry
@@ -30,42 +30,12 @@ from foncier.io.cache import (
 )
 from foncier.io.fingerprint import fingerprint_file
 
-BRIEF = foncier.Brief(name="Essai", min_area_ha=1.0, excluded_constraints=["wetland"],
-                      forbidden_constraints=["flood:interdiction"], motorway_max_km=10.0,
-                      port_max_km=50.0, min_housing_distance_m=100.0)
-
-
-def _layers(price=20.0, moved=0.0, extra_plot=False, drop_p2=False, extra_constraint=False):
-    plots = [{"plot_id": "P1", "geometry": shapely.box(moved, 0, 200 + moved, 100)},
-             {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 500), "price_eur_m2": price},
-             {"plot_id": "P3", "geometry": shapely.box(600, 0, 900, 300)}]
-    if drop_p2:
-        plots.pop(1)
-    if extra_plot:
-        plots.append({"plot_id": "P4", "geometry": shapely.box(1000, 0, 1200, 200)})
-    cons = [
-        {"constraint_id": "C1", "kind": "flood", "level": "interdiction",
-         "geometry": shapely.box(300, 0, 400, 500)},
-        {"constraint_id": "C2", "kind": "flood", "level": "prescriptions",
-         "geometry": shapely.box(350, 0, 450, 500)},
-        {"constraint_id": "C3", "kind": "wetland", "level": None,
-         "geometry": shapely.box(600, 0, 700, 300)},
-        {"constraint_id": "H1", "kind": "housing", "level": None,
-         "geometry": shapely.box(0, 1000, 200, 1200)},
-    ]
-    if extra_constraint:
-        cons.append({"constraint_id": "C4", "kind": "wetland", "level": None,
-                     "geometry": shapely.box(0, 0, 100, 100)})
-    infra = [{"infra_id": "M1", "kind": "motorway_interchange", "name": "Échangeur",
-              "geometry": shapely.Point(0, 5100)},
-             {"infra_id": "T1", "kind": "port", "name": "Port",
-              "geometry": shapely.Point(900, 40_000)}]
-    return make_layers(plots, cons, infra)
+BRIEF = THREE_PLOT_BRIEF
 
 
 @pytest.fixture
 def inventory():
-    return foncier.inventory_from_layers(_layers())
+    return foncier.inventory_from_layers(three_plot_layers())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,7 +73,7 @@ def test_geometry_round_trip_of_every_field(tmp_path, inventory):
     _assert_same_geometry(back, geo)
     # The rebuilt PlotGeometry gives the same results as the computed one.
     fresh = foncier.match(inventory, BRIEF).table
-    again = foncier.inventory_from_layers(_layers())
+    again = foncier.inventory_from_layers(three_plot_layers())
     again._geometry = PlotGeometry(**back)
     pd.testing.assert_frame_equal(foncier.match(again, BRIEF).table, fresh)
 
@@ -171,20 +141,15 @@ def _fresh_match(path):
     return foncier.match(foncier.open_inventory(path), BRIEF).table
 
 
-@pytest.mark.parametrize("change", [
-    {"moved": 150.0},                                  # one geometry moved
-    {"price": 99.0},                                   # one attribute changed
-    {"extra_plot": True, "drop_p2": True},             # a plot added and one deleted
-    {"extra_constraint": True},                        # a constraint added
-], ids=["geometry moved", "attribute changed", "plot added and deleted", "constraint added"])
+@pytest.mark.parametrize("change", list(LAYER_CHANGES.values()), ids=list(LAYER_CHANGES))
 def test_changed_inventory_is_never_stale(tmp_path, change):
     path = tmp_path / "inv.gpkg"
     cdir = tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     first, hit = _cached_match(path, cdir)
     assert not hit
     assert _cached_match(path, cdir)[1]              # unchanged: served from the cache
-    foncier.write_inventory(_layers(**change), path)
+    foncier.write_inventory(three_plot_layers(**change), path)
     table, hit = _cached_match(path, cdir)
     assert not hit
     pd.testing.assert_frame_equal(table, _fresh_match(path))
@@ -195,8 +160,8 @@ def test_changed_inventory_is_never_stale(tmp_path, change):
 def test_same_size_same_time_stamp_replacement_is_not_stale(tmp_path):
     path, other = tmp_path / "inv.gpkg", tmp_path / "other.gpkg"
     cdir = tmp_path / "cache"
-    foncier.write_inventory(_layers(), path)
-    foncier.write_inventory(_layers(moved=150.0), other)
+    foncier.write_inventory(three_plot_layers(), path)
+    foncier.write_inventory(three_plot_layers(moved=150.0), other)
     assert path.stat().st_size == other.stat().st_size
     st = path.stat()
     _cached_match(path, cdir)
@@ -247,19 +212,16 @@ def test_damaged_layers_entry_is_ignored_and_removed(tmp_path, inventory, how):
 
 WRITER = textwrap.dedent("""
     import sys
-    from importlib import util
     sys.path.insert(0, sys.argv[2])            # tests/, for builders
-    spec = util.spec_from_file_location("test_cache_child", sys.argv[3])
-    tests = util.module_from_spec(spec)
-    spec.loader.exec_module(tests)
+    from builders import three_plot_layers
     import foncier
     from foncier.io.cache import geometry_arrays, store_geometry, store_layers
-    inv = foncier.inventory_from_layers(tests._layers())
+    inv = foncier.inventory_from_layers(three_plot_layers())
     arrays = geometry_arrays(inv.geometry)
     for i in range(15):
         store_geometry("shared", arrays, cache_dir=sys.argv[1])
         store_layers("shared", inv.layers(), cache_dir=sys.argv[1])
-        store_geometry(f"own-{sys.argv[4]}-{i % 3}", arrays, cache_dir=sys.argv[1])
+        store_geometry(f"own-{sys.argv[3]}-{i % 3}", arrays, cache_dir=sys.argv[1])
 """)
 
 
@@ -268,8 +230,7 @@ def test_two_processes_filling_the_same_cache_leave_a_valid_cache(tmp_path, inve
     script = tmp_path / "writer.py"
     script.write_text(WRITER, encoding="utf-8")
     cdir = tmp_path / "cache"
-    procs = [subprocess.Popen([sys.executable, str(script), str(cdir), tests_dir,
-                               os.path.abspath(__file__), str(n)],
+    procs = [subprocess.Popen([sys.executable, str(script), str(cdir), tests_dir, str(n)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for n in range(2)]
     outs = [p.communicate(timeout=240) for p in procs]
@@ -312,7 +273,7 @@ def test_default_folder_is_the_user_cache_folder(tmp_path, monkeypatch):
 def test_fingerprint_memo_follows_foncier_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
     path = tmp_path / "inv.gpkg"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     fingerprint_file(path)
     assert list((tmp_path / "ici" / "fingerprints").glob("*.json"))
     assert sorted(p.name for p in tmp_path.iterdir()) == \
@@ -329,7 +290,7 @@ def test_enabled_false_bypasses_the_cache(tmp_path, inventory):
     assert load_geometry("k", cache_dir=tmp_path, enabled=False) is None
     assert load_layers("k", cache_dir=tmp_path, enabled=False) is None
     path = tmp_path / "inv.gpkg"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     fingerprint_file(path, cache_dir=tmp_path, enabled=False)
     assert not (tmp_path / "fingerprints").exists()
 
@@ -359,7 +320,7 @@ def test_size_cap_evicts_least_recently_used(tmp_path, inventory):
 
 def test_clear_cache_and_cache_info(tmp_path, inventory):
     path = tmp_path / "inv.gpkg"
-    foncier.write_inventory(_layers(), path)
+    foncier.write_inventory(three_plot_layers(), path)
     cdir = tmp_path / "cache"
     (cdir).mkdir()
     (cdir / "notes.txt").write_text("à garder", encoding="utf-8")

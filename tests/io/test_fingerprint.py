@@ -8,31 +8,11 @@ import shutil
 import time
 
 import pytest
-import shapely
-from builders import make_layers
+from builders import three_plot_layers
 
 import foncier
 from foncier.io import fingerprint as fpmod
 from foncier.io.fingerprint import fingerprint_file, fingerprint_layers, hash_file
-
-
-def _layers(price=20.0, moved=0.0, extra_plot=False, drop_p2=False, extra_constraint=False):
-    plots = [{"plot_id": "P1", "geometry": shapely.box(moved, 0, 200 + moved, 100)},
-             {"plot_id": "P2", "geometry": shapely.box(300, 0, 500, 500), "price_eur_m2": price},
-             {"plot_id": "P3", "geometry": shapely.box(600, 0, 900, 300)}]
-    if drop_p2:
-        plots.pop(1)
-    if extra_plot:
-        plots.append({"plot_id": "P4", "geometry": shapely.box(1000, 0, 1200, 200)})
-    cons = [{"constraint_id": "C1", "kind": "flood", "level": "interdiction",
-             "geometry": shapely.box(300, 0, 400, 500)}]
-    if extra_constraint:
-        cons.append({"constraint_id": "C2", "kind": "wetland", "level": None,
-                     "geometry": shapely.box(600, 0, 700, 300)})
-    infra = [{"infra_id": "M1", "kind": "motorway_interchange",
-              "geometry": shapely.Point(0, 5000)}]
-    return make_layers(plots, cons, infra)
-
 
 VARIANTS = {
     "geometry moved": {"moved": 1.0},
@@ -43,7 +23,7 @@ VARIANTS = {
 
 
 def _write(path, **kw):
-    foncier.write_inventory(_layers(**kw), path)
+    foncier.write_inventory(three_plot_layers(**kw), path)
     return path
 
 
@@ -57,7 +37,8 @@ def test_file_fingerprint_changes_with_the_content(tmp_path, change):
 
 @pytest.mark.parametrize("change", list(VARIANTS))
 def test_layers_fingerprint_changes_with_the_content(change):
-    assert fingerprint_layers(_layers()) != fingerprint_layers(_layers(**VARIANTS[change]))
+    assert fingerprint_layers(three_plot_layers()) != fingerprint_layers(
+        three_plot_layers(**VARIANTS[change]))
 
 
 def test_same_bytes_elsewhere_same_fingerprint(tmp_path):
@@ -67,7 +48,7 @@ def test_same_bytes_elsewhere_same_fingerprint(tmp_path):
     shutil.copyfile(a, b)
     assert fingerprint_file(a, cache_dir=tmp_path / "c") == fingerprint_file(
         b, cache_dir=tmp_path / "c") == f"file-{hash_file(a)}"
-    assert fingerprint_layers(_layers()) == fingerprint_layers(_layers())
+    assert fingerprint_layers(three_plot_layers()) == fingerprint_layers(three_plot_layers())
 
 
 def _same_size_pair(tmp_path):
@@ -145,7 +126,7 @@ def test_missing_file(tmp_path):
 
 
 def test_layers_fingerprint_sees_dtype_crs_and_order():
-    base = _layers()
+    base = three_plot_layers()
     ref = fingerprint_layers(base)
     swapped = {k: v.iloc[::-1].reset_index(drop=True) if k == "plots" else v
                for k, v in base.items()}

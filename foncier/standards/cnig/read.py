@@ -30,12 +30,8 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import json
 import os
-import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -50,7 +46,7 @@ import shapely.geometry
 from foncier.core.crs import to_lambert93
 from foncier.core.schema import CRS
 from foncier.errors import CnigError, Problem
-from foncier.standards.checks import implausible, quiet_reading, shown
+from foncier.standards.checks import csv_records, implausible, quiet_reading, shown
 from foncier.standards.cnig.schema import (
     GEOMETRY_FIELDS,
     GPKG_LAYERS,
@@ -123,32 +119,9 @@ def _repair_split(fields: list[Field], row: list[str], i: int, n: int) -> list[s
     return row[:i] + [joined, lost] + row[i + 2:]
 
 
-@contextlib.contextmanager
-def _no_field_limit():
-    """Lift the csv module's field size limit (a 12 000-vertex polygon is a long value)."""
-    old = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
-
-
 def _records(text: str, name: str) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
     """The header and the (line number, values) of every non-empty row."""
-    records: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
-    try:
-        with _no_field_limit():
-            header = next(reader, None)
-            for row in reader:
-                if row:
-                    records.append((reader.line_num, row))
-    except csv.Error as exc:
-        raise CnigError([Problem(name, f"ligne {reader.line_num}", f"CSV illisible ({exc}) : "
-                                 "un guillemet non refermé, ou un guillemet au milieu d'une "
-                                 "valeur ; corrigez la ligne.")]) from None
-    return header, records
+    return csv_records(text, name, CnigError)
 
 
 def _read_text(path: Path) -> str:
