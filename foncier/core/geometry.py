@@ -100,6 +100,9 @@ class PlotGeometry:
     nearest: dict[str, np.ndarray]
     housing_m: np.ndarray | None
     _excluded_cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    #: Where excluded areas are kept across processes (set by the inventory's cache link): an
+    #: object with ``load(name) -> ndarray | None`` and ``store(name, ndarray)``, or None.
+    _disk: Any = field(default=None, repr=False)
     _encodings: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -160,11 +163,28 @@ class PlotGeometry:
         return self.max_overlap[list(group_ids)].max(axis=0)
 
     def excluded_area(self, group_ids: tuple[int, ...]) -> np.ndarray:
-        """Area (m²) of each plot covered by the union of the constraints of the given groups."""
+        """Area (m²) of each plot covered by the union of the constraints of the given groups.
+
+        Computed once per selection of groups: kept on this object, and in the on-disk cache
+        when the inventory has one (the union of overlapping pieces is the costly part of a
+        brief's matching: about 0.3 s for 100 000 plots, 40 s for 1 000 000).
+        """
         key = tuple(sorted(group_ids))
         cached = self._excluded_cache.get(key)
         if cached is not None:
             return cached
+        name = "excluded:" + ",".join(f"{k}/{lv or ''}" for k, lv in
+                                      (self.groups[i] for i in key))
+        out = self._disk.load(name) if self._disk is not None and key else None
+        if out is None or out.shape != (self.n_plots,):
+            out = self._union_area(key)
+            if self._disk is not None and key:
+                self._disk.store(name, out)
+        out.flags.writeable = False
+        self._excluded_cache[key] = out
+        return out
+
+    def _union_area(self, key: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(self.n_plots)
         if key:
             mask = np.isin(self.pair_group, key)
@@ -179,17 +199,8 @@ class PlotGeometry:
                 out[uniq[single]] = areas[start[single]]
                 multi = ~single
                 if multi.any():
-                    width = int(counts[multi].max())
-                    idx = ranges(start[multi], counts[multi])
-                    rows = np.repeat(np.arange(int(multi.sum())), counts[multi])
-                    cols = idx - np.repeat(start[multi], counts[multi])
-                    grid = np.full((int(multi.sum()), width), None, dtype=object)
-                    grid[rows, cols] = geoms[idx]
-                    merged = shapely.union_all(grid, axis=1)
-                    out[uniq[multi]] = shapely.area(merged)
+                    out[uniq[multi]] = _union_areas(geoms, start[multi], counts[multi])
         np.minimum(out, self.area_m2, out=out)
-        out.flags.writeable = False
-        self._excluded_cache[key] = out
         return out
 
     def constraints_of(self, position: int) -> pd.DataFrame:
@@ -199,6 +210,32 @@ class PlotGeometry:
             "constraint": self.pair_constraint[mask],
             "overlap_m2": self.pair_area[mask],
         }).sort_values("overlap_m2", ascending=False, ignore_index=True)
+
+
+def _union_areas(geoms: np.ndarray, start: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Area of the union of ``geoms[start[i]:start[i] + counts[i]]`` for every i.
+
+    One vectorized ``union_all(axis=1)`` over a grid of the pieces (None-padded), cut in
+    slices of rows for up to 2 threads (GEOS releases the interpreter lock).
+    """
+    def areas(part: slice) -> np.ndarray:
+        s, c = start[part], counts[part]
+        width = int(c.max())
+        idx = ranges(s, c)
+        rows = np.repeat(np.arange(len(s)), c)
+        cols = idx - np.repeat(s, c)
+        grid = np.full((len(s), width), None, dtype=object)
+        grid[rows, cols] = geoms[idx]
+        return shapely.area(shapely.union_all(grid, axis=1))
+
+    n = len(start)
+    workers = min(2, os.cpu_count() or 1)
+    if workers <= 1 or n < 2 * _MIN_SLICE // 5:
+        return areas(slice(0, n))
+    half = n // 2
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="foncier-union") as pool:
+        parts = list(pool.map(areas, [slice(0, half), slice(half, n)]))
+    return np.concatenate(parts)
 
 
 def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -148,10 +148,34 @@ class _CacheLink:
             except TypeError:   # fields of another layout: computed again
                 geo = None
             if geo is not None and geo.n_plots == len(self.frames[0]):
+                geo._disk = _DiskArrays(self.key, self.cache_dir)
                 return geo
         geo = compute()
         cache.store_geometry(self.key, cache.geometry_arrays(geo), cache_dir=self.cache_dir)
+        geo._disk = _DiskArrays(self.key, self.cache_dir)
         return geo
+
+
+@dataclass(frozen=True)
+class _DiskArrays:
+    """Arrays derived from an inventory's geometry (the excluded area of a selection of
+    constraints), kept in the on-disk cache under the geometry's key."""
+
+    key: str
+    cache_dir: str | os.PathLike | None
+
+    def load(self, name: str):
+        from foncier.io import cache
+
+        found = cache.load_geometry(f"{self.key}#{name}", cache_dir=self.cache_dir,
+                                    kind="derived")
+        return None if found is None else found.get("values")
+
+    def store(self, name: str, values) -> None:
+        from foncier.io import cache
+
+        cache.store_geometry(f"{self.key}#{name}", {"values": values}, cache_dir=self.cache_dir,
+                             kind="derived")
 
 
 def _geometry_frames(inv: Inventory) -> tuple:

@@ -89,7 +89,7 @@ FORMAT_VERSION = 1
 DEFAULT_MAX_BYTES = 2 * 1000**3
 ENV_CACHE_DIR = "FONCIER_CACHE_DIR"
 _SUFFIX = ".zip"
-_KINDS = ("geometry", "layers")
+_KINDS = ("geometry", "layers", "derived")
 #: Temporary files of a writer that died are removed after this many seconds.
 _STALE_TMP_SECONDS = 3600.0
 
@@ -387,7 +387,7 @@ def geometry_arrays(geometry: Any) -> dict[str, Any]:
 
 def store_geometry(key: str, arrays: Mapping[str, Any], *,
                    cache_dir: str | os.PathLike | None = None, enabled: bool = True,
-                   max_bytes: int | None = None) -> Path | None:
+                   max_bytes: int | None = None, kind: str = "geometry") -> Path | None:
     """Store an inventory's plot geometry under ``key`` (its fingerprint).
 
     Parameters
@@ -405,6 +405,9 @@ def store_geometry(key: str, arrays: Mapping[str, Any], *,
         With False nothing is written.
     max_bytes : int, optional
         Size cap of the folder after this store (default :data:`DEFAULT_MAX_BYTES`).
+    kind : {"geometry", "derived"}, default "geometry"
+        ``derived`` for arrays computed later from the geometry (the excluded area of a
+        selection of constraints), in entries of their own.
 
     Returns
     -------
@@ -421,20 +424,27 @@ def store_geometry(key: str, arrays: Mapping[str, Any], *,
         return None
     members: dict[str, bytes] = {}
     fields = {name: _encode(name, value, members) for name, value in arrays.items()}
-    return _store("geometry", key, fields, members, cache_dir, max_bytes)
+    return _store(_kind(kind), key, fields, members, cache_dir, max_bytes)
+
+
+def _kind(kind: str) -> str:
+    if kind not in ("geometry", "derived"):
+        raise ValueError(f"kind={kind!r}: expected 'geometry' or 'derived'")
+    return kind
 
 
 def load_geometry(key: str, *, cache_dir: str | os.PathLike | None = None,
-                  enabled: bool = True) -> dict[str, Any] | None:
+                  enabled: bool = True, kind: str = "geometry") -> dict[str, Any] | None:
     """The plot geometry stored under ``key``, as the dict given to :func:`store_geometry`.
 
     Arrays come back with their dtype and shape, geometries as shapely objects, lists of tuples
-    as lists of tuples. Returns None when disabled or absent; an unreadable entry is removed
+    as lists of tuples (``kind`` as for :func:`store_geometry`). Returns None when disabled or
+    absent; an unreadable entry is removed
     with a :class:`~foncier.errors.CacheWarning` and None is returned.
     """
     if not enabled:
         return None
-    return _load_entry(cache_dir, "geometry", key, lambda zf, fields: {
+    return _load_entry(cache_dir, _kind(kind), key, lambda zf, fields: {
         name: _decode(name, spec, zf) for name, spec in fields.items()})
 
 

@@ -51,12 +51,13 @@ def test_second_open_takes_layers_and_geometry_from_the_cache(tmp_path):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
     foncier.write_inventory(three_plot_layers(), path)
     first = _table(path, cdir)
-    assert [p.name.split("-")[0] for p in _entries(cdir)] == ["geometry", "layers"]
+    # layers, geometry, and the excluded area of the brief's selection of constraints
+    assert [p.name.split("-")[0] for p in _entries(cdir)] == ["derived", "geometry", "layers"]
     aged = _age_entries(cdir)
     inv = foncier.open_inventory(path, cache_dir=cdir)
     assert _hits(aged) == ["layers"]           # geometry only on first use
     warm = foncier.match(inv, BRIEF).table
-    assert _hits(aged) == ["geometry", "layers"]
+    assert _hits(aged) == ["derived", "geometry", "layers"]
     pd.testing.assert_frame_equal(warm, first)
     pd.testing.assert_frame_equal(warm, _fresh(path))
     assert str(inv.source) == str(path) and inv.location == str(path)
@@ -74,7 +75,7 @@ def test_changed_inventory_is_never_stale(tmp_path, change):
     assert _hits(aged) == []                           # nothing of the old entries was read
     pd.testing.assert_frame_equal(table, _fresh(path))
     assert not table.equals(first)
-    assert len(_entries(cdir)) == 4
+    assert len(_entries(cdir)) == 6
 
 
 def test_replaced_by_a_file_of_the_same_size_and_time_stamp_is_not_stale(tmp_path):
@@ -117,7 +118,7 @@ def _damage(path, how):
 
 
 @pytest.mark.parametrize("how", ["truncated", "corrupt"])
-@pytest.mark.parametrize("kind", ["layers", "geometry"])
+@pytest.mark.parametrize("kind", ["layers", "geometry", "derived"])
 def test_damaged_entry_is_ignored_and_rebuilt_with_a_note(tmp_path, kind, how):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
     foncier.write_inventory(three_plot_layers(), path)
@@ -128,10 +129,10 @@ def test_damaged_entry_is_ignored_and_rebuilt_with_a_note(tmp_path, kind, how):
                                           "est refait"):
         table = _table(path, cdir)
     pd.testing.assert_frame_equal(table, first)
-    assert len(_entries(cdir)) == 2                      # rebuilt
+    assert len(_entries(cdir)) == 3                      # rebuilt
     aged = _age_entries(cdir)
     pd.testing.assert_frame_equal(_table(path, cdir), first)
-    assert _hits(aged) == ["geometry", "layers"]
+    assert _hits(aged) == ["derived", "geometry", "layers"]
 
 
 CHILD = textwrap.dedent("""
@@ -157,10 +158,10 @@ def test_two_processes_filling_the_same_cache_leave_a_valid_cache(tmp_path):
              for n in (1, 2)]
     outs = [p.communicate(timeout=240) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    assert len(_entries(cdir)) == 2 and not list(cdir.glob(".tmp-*"))
+    assert len(_entries(cdir)) == 3 and not list(cdir.glob(".tmp-*"))
     aged = _age_entries(cdir)
     pd.testing.assert_frame_equal(_table(path, cdir), _fresh(path))
-    assert _hits(aged) == ["geometry", "layers"]
+    assert _hits(aged) == ["derived", "geometry", "layers"]
 
 
 def test_cache_false_and_foncier_no_cache_write_nothing(tmp_path, monkeypatch):
@@ -172,7 +173,7 @@ def test_cache_false_and_foncier_no_cache_write_nothing(tmp_path, monkeypatch):
     _table(path, cdir)
     assert not cdir.exists()
     _table(path, cdir, cache=True)                     # an explicit cache=True wins
-    assert len(_entries(cdir)) == 2
+    assert len(_entries(cdir)) == 3
 
 
 def test_foncier_cache_dir_moves_the_cache(tmp_path, monkeypatch):
@@ -180,7 +181,7 @@ def test_foncier_cache_dir_moves_the_cache(tmp_path, monkeypatch):
     foncier.write_inventory(three_plot_layers(), path)
     monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "ici"))
     assert len(foncier.match(foncier.open_inventory(path), BRIEF).table) == 3
-    assert len(_entries(tmp_path / "ici")) == 2
+    assert len(_entries(tmp_path / "ici")) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ici", "inv.gpkg"]
 
 
