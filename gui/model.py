@@ -69,7 +69,8 @@ class PlotIndex:
     cx, cy : ndarray of float
         Each plot's representative point in scene coordinates (y negated).
     tree : shapely.STRtree
-        Over the plot geometries, for picking.
+        Over the plot geometries, for picking; built on first use (:meth:`ensure_geometry`
+        builds it ahead, after the map's first frame).
     typical_size_m : float
         The median plot's side.
     groups : list of (str, str or None)
@@ -84,11 +85,12 @@ class PlotIndex:
     rings: RingData
     cx: np.ndarray
     cy: np.ndarray
-    tree: shapely.STRtree
     typical_size_m: float
     groups: list[tuple[str, str | None]] = field(default_factory=list)
     _positions: dict[str, int] | None = field(default=None, repr=False)
     _geometry_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _tree: shapely.STRtree | None = field(default=None, repr=False)
+    _tree_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def n(self) -> int:
@@ -96,9 +98,20 @@ class PlotIndex:
 
     def ensure_geometry(self):
         """The inventory's plot geometry, computed at most once even when two threads ask at
-        the same time (the opening worker precomputes it while a match may already wait)."""
+        the same time (the opening worker precomputes it while a match may already wait); the
+        picking tree too."""
+        _ = self.tree
         with self._geometry_lock:
             return self.inventory.geometry
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """The STRtree over the plot geometries (built once, on first use)."""
+        if self._tree is None:
+            with self._tree_lock:
+                if self._tree is None:
+                    self._tree = shapely.STRtree(self.inventory.plots.geometry.to_numpy())
+        return self._tree
 
     def position(self, plot_id: str) -> int:
         """The position of a plot in the inventory."""
@@ -180,7 +193,6 @@ def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
         rings=rings,
         cx=arrays["cx"],
         cy=arrays["cy"],
-        tree=shapely.STRtree(geoms),
         typical_size_m=float(np.sqrt(np.median(area))) if len(area) else 1.0,
         groups=constraint_groups(inventory.constraints),
     )
