@@ -13,10 +13,11 @@ the worker runs :func:`gui.model.view_from_match`. While a match runs, newer req
 the latest is kept and run next).
 
 :class:`InventoryOpener`: the worker opens the inventory and computes the views' data
-(:func:`gui.model.plot_index_from_source`) and hands it over; when asked (:meth:`InventoryOpener.
-precompute`, once the window painted the map) it precomputes the plot geometry the first match
-needs (a second job of the same generation). A newer request supersedes an older
-one: its jobs not started are skipped and its results are never handed over.
+(:func:`gui.model.plot_index_from_source`, or waits for an opening already started) and hands
+it over; when asked (its ``precompute``, which the window calls once the map is painted) it
+precomputes the plot geometry the first match needs (a second job of the same generation). A
+newer request supersedes an older one: its jobs not started are skipped and its results are
+never handed over.
 
 Examples
 --------
