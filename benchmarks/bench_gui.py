@@ -11,6 +11,9 @@ Run::
 
 The inventory comes from ``benchmarks/synthetic.py`` (100,000 plots, 20,000 constraints, 2,000
 infrastructure points by default, as for the core benchmark).
+
+This measures inside one process whose inventory was built in memory; the opening as a user runs
+it (a new ``foncier gui X.gpkg`` process, cache warm and cold) is ``bench_app_open.py``.
 """
 
 from __future__ import annotations

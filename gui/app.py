@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 
-__all__ = ["main", "run", "build_window", "install_french", "build_parser"]
+__all__ = ["main", "run", "build_window", "install_french", "build_parser", "prefetch"]
 
 _TRANSLATORS: list = []
 
@@ -39,18 +41,21 @@ def install_french() -> None:
         _TRANSLATORS.append(translator)
 
 
-def build_window(inventory=None, project=None, *, delay_ms: int = 250):
+def build_window(inventory=None, project=None, *, delay_ms: int = 250, prefetched=None):
     """The main window on an inventory (the bundled sample by default) and an optional brief.
 
     The inventory opens off the GUI thread (the window shows at once, busy until it is read).
     A bad inventory or brief file shows the library's message in a dialog; the window then opens
-    on the sample inventory (or the default brief) and stays usable.
+    on the sample inventory (or the default brief) and stays usable. ``prefetched``: the future
+    of that inventory's opening, already started (:func:`prefetch`).
     """
     from .mainwindow import MainWindow
+    from .timeline import mark
 
+    mark("gui_imported")
     install_french()
     win = MainWindow(delay_ms=delay_ms)
-    win.open_inventory(inventory, or_sample=True)
+    win.open_inventory(inventory, or_sample=True, prefetched=prefetched)
     if project:
         win.open_brief(project)
     return win
@@ -58,14 +63,66 @@ def build_window(inventory=None, project=None, *, delay_ms: int = 250):
 
 def run(inventory=None, project=None) -> int:
     """Open the window and run the event loop; returns the exit code."""
+    from .timeline import bench_mode, mark
+
+    mark("run")
+    prefetched = prefetch(inventory)        # read while Qt and the window's modules load
     from PySide6.QtWidgets import QApplication
 
+    mark("pyside6_imported")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Foncier")
     app.setOrganizationName("foncier")
-    win = build_window(inventory, project)
+    win = build_window(inventory, project, prefetched=prefetched)
     win.show()
+    mark("window_shown")
+    if bench_mode() is not None:
+        _quit_at_first_paint(app, win, bench_mode())
     return app.exec()
+
+
+def prefetch(source) -> Future:
+    """Start opening an inventory (and computing the map's data) in a thread of its own, at
+    once: the app's start reads it while PySide6, the window's modules and the window load.
+
+    Returns the future of its :class:`~gui.model.PlotIndex` (or of the library's error), for
+    :meth:`gui.mainwindow.MainWindow.open_inventory`.
+    """
+    future: Future = Future()
+
+    def job() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            from .model import plot_index_from_source
+
+            future.set_result(plot_index_from_source(source))
+        except BaseException as exc:  # handed over: the window reports it
+            future.set_exception(exc)
+
+    threading.Thread(target=job, name="foncier-prefetch", daemon=True).start()
+    return future
+
+
+def _quit_at_first_paint(app, win, mode: str) -> None:
+    """The benchmark hook (:mod:`gui.timeline`): print the start-up timeline at the map's first
+    frame with the plots (``map``) or with the first match's statuses (``result``), then quit."""
+    from .timeline import TIMELINE
+
+    def painted() -> None:
+        if win.scene is None or not win.scene.index.n:
+            return
+        TIMELINE.mark("first_map_paint")
+        if mode == "result" and win.current is None:
+            return
+        TIMELINE.mark("first_result_paint")
+        win.map.framePainted.disconnect(painted)
+        print("\n".join(TIMELINE.lines()), flush=True)
+        win.doc.stack.setClean()
+        win.close()
+        app.quit()
+
+    win.map.framePainted.connect(painted)
 
 
 def build_parser() -> argparse.ArgumentParser:

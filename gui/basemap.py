@@ -40,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 __all__ = ["BasemapSource", "PLAN_IGN", "ORTHO", "OSM", "basemap_sources", "wms_tiles",
            "tile_bbox_l93", "xyz_zoom", "xyz_tiles", "url_for", "TileFetcher", "BasemapLayer",
-           "USER_AGENT", "MAX_TILES_PER_VIEW", "MAX_PENDING"]
+           "USER_AGENT", "MAX_TILES_PER_VIEW", "MAX_PENDING"]  # noqa: F822 (module __getattr__)
 
 TILE_PX = 256
 #: Most tiles asked for one view (beyond, the view is too far out: no basemap).
@@ -65,7 +66,10 @@ L93_LEVELS = range(0, 18)
 MEMORY_TILES = 512
 
 
+@functools.cache
 def _user_agent() -> str:
+    """The User-Agent of tile requests, found on first use (reading the installed package's
+    metadata takes about 0.1 s, too long for the app's start)."""
     try:
         from importlib.metadata import version
         v = version("foncier")
@@ -74,7 +78,10 @@ def _user_agent() -> str:
     return f"foncier/{v} (desktop land-prospecting app; basemap tiles on demand)"  # ASCII
 
 
-USER_AGENT = _user_agent()
+def __getattr__(name: str):
+    if name == "USER_AGENT":        # computed when first asked for
+        return _user_agent()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _GEOPF = ("https://data.geopf.fr/wms-r/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap"
           "&LAYERS={layer}&STYLES=&CRS=EPSG:2154&BBOX={{xmin}},{{ymin}},{{xmax}},{{ymax}}"
@@ -273,7 +280,7 @@ class TileFetcher(QObject):
         while self._waiting and len(self._pending) < MAX_PENDING:
             tile = self._waiting.pop(0)
             request = QNetworkRequest(QUrl(url_for(self.source, tile)))
-            request.setHeader(QNetworkRequest.KnownHeaders.UserAgentHeader, USER_AGENT)
+            request.setHeader(QNetworkRequest.KnownHeaders.UserAgentHeader, _user_agent())
             request.setTransferTimeout(15_000)
             reply = self._manager.get(request)
             self._pending[tile] = reply

@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -60,6 +60,7 @@ from .model import MatchView, PlotIndex, funnel_sentence, plot_index_from_invent
 from .settings import AppSettings
 from .style import STATUS_COLORS
 from .table import FunnelTable, NearMissTable, ReasonsFitter, ResultsModel, fit_columns
+from .timeline import mark
 from .worker import InventoryOpener, MatchRunner
 
 __all__ = ["MainWindow", "DEFAULT_BRIEF"]
@@ -68,6 +69,8 @@ DEFAULT_BRIEF = foncier.Brief(name="Nouveau projet", min_area_ha=5.0)
 
 #: Menu actions that need the shown inventory to stay: disabled while another one opens.
 NEEDS_INVENTORY = ("open_brief", "export_table", "export_pdf", "zoom_results", "zoom_selection")
+#: The longest an inventory's first match waits for its map's first frame (milliseconds).
+FIRST_FRAME_WAIT_MS = 1000
 #: Qt's own file dialogs (translated by qtbase_fr), not the platform's.
 DIALOG_OPTIONS = QFileDialog.Option.DontUseNativeDialog
 INVENTORY_FILTER = "Inventaire GeoPackage (*.gpkg)"
@@ -110,6 +113,11 @@ class MainWindow(QMainWindow):
         self._or_sample = False
         self.runner = MatchRunner(self, delay_ms=delay_ms)
         self.opener = InventoryOpener(self)
+        self._first_frame_actions: list = []
+        self._first_frame_timer = QTimer(self)
+        self._first_frame_timer.setSingleShot(True)
+        self._first_frame_timer.setInterval(FIRST_FRAME_WAIT_MS)
+        self._first_frame_timer.timeout.connect(self._run_first_frame_actions)
 
         self.doc = BriefDocument(brief or DEFAULT_BRIEF, self._show_brief, parent=self)
         self._build_panels()
@@ -238,6 +246,7 @@ class MainWindow(QMainWindow):
             lambda msg: self.statusBar().showMessage("Cahier des charges incomplet : " + msg,
                                                      8000))
         self.layer_list.layerToggled.connect(self._on_layer_toggled)
+        self.map.framePainted.connect(self._run_first_frame_actions)
         self.map.plotClicked.connect(self._on_map_click)
         self.map.cursorMoved.connect(self._on_cursor)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
@@ -467,7 +476,7 @@ class MainWindow(QMainWindow):
         self.errorShown.emit(message)
         return box
 
-    def open_inventory(self, source, *, or_sample: bool = False) -> int:
+    def open_inventory(self, source, *, or_sample: bool = False, prefetched=None) -> int:
         """Open an inventory (GeoPackage path, URL, or None for the bundled sample) off the GUI
         thread; returns the request's number.
 
@@ -476,12 +485,13 @@ class MainWindow(QMainWindow):
         replaces the shown one when it is read (:attr:`inventoryShown`), then is matched. A
         newer request supersedes this one. A bad source shows the library's message in a
         dialog (:attr:`errorShown`) and the shown inventory stays; with ``or_sample`` the
-        bundled sample opens instead when none is shown.
+        bundled sample opens instead when none is shown. ``prefetched``: the future of this
+        opening, started already (:func:`gui.app.run` reads the inventory while Qt loads).
         """
         name = "l'inventaire d'exemple" if source is None else _source_name(source)
         self._opening = name
         self._or_sample = or_sample and source is not None
-        generation = self.opener.request(source)
+        generation = self.opener.request(source, prefetched=prefetched)
         self._set_opening(True)
         self.statusBar().showMessage(f"Ouverture de {name}…")
         return generation
@@ -493,6 +503,7 @@ class MainWindow(QMainWindow):
         self._on_busy()
 
     def _on_opened(self, index: PlotIndex) -> None:
+        mark("index_received")
         name, self._opening = self._opening, None
         self._set_opening(False)
         self.statusBar().showMessage(f"Inventaire ouvert : {name}", 5000)
@@ -616,6 +627,7 @@ class MainWindow(QMainWindow):
         self.map.setScene(self.scene)
         if old is not None:
             old.deleteLater()
+        mark("scene_built")
         self.layer_list.set_scene(self.scene)
         self.filters.set_groups(index.groups)
         self.runner.set_index(self.index)
@@ -625,11 +637,36 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.counts_label.setText(f"{fmt_number(self.index.n, 0)} terrains — calcul en cours…")
         self.inventoryShown.emit(index)
+        mark("index_shown")
+        # The plot geometry and the first match wait for the map's first frame: computed at
+        # the same time, they would hold the GIL while the scene paints.
+        self._after_first_frame(lambda: self._start_work(index))
+
+    def _start_work(self, index: PlotIndex) -> None:
+        """After an inventory's first frame: its plot geometry, and the current brief's match."""
+        if index is not self.index:
+            return
+        self.opener.precompute(index)
         try:
             brief = self.filters.brief()
         except foncier.BriefError:
             return
         self.runner.request(brief, immediate=True)
+
+    def _after_first_frame(self, action) -> None:
+        """Run ``action`` once the map has painted a frame of the new scene (at once when the
+        map is not shown; after :data:`FIRST_FRAME_WAIT_MS` at the latest)."""
+        self._first_frame_actions = [action]
+        if not self.map.isVisible():
+            self._run_first_frame_actions()
+            return
+        self._first_frame_timer.start()
+
+    def _run_first_frame_actions(self) -> None:
+        self._first_frame_timer.stop()
+        actions, self._first_frame_actions = self._first_frame_actions, []
+        for action in actions:
+            action()
 
     def _on_brief_changed(self, brief: foncier.Brief, *, immediate: bool = False) -> None:
         if self.index is not None:
@@ -645,6 +682,7 @@ class MainWindow(QMainWindow):
     def _on_result(self, view: MatchView) -> None:
         if self.index is None or view.result.inventory is not self.index.inventory:
             return
+        mark("first_result")
         previous = self.current
         self.current = view
         self.scene.plot_layer.set_status(view.code)

@@ -481,10 +481,13 @@ class MapView(QGraphicsView):
         The position of the plot clicked, or -1 when the click hit no plot.
     cursorMoved(float, float)
         The cursor's Lambert-93 easting and northing.
+    framePainted()
+        A frame of an inventory's map (a :class:`MapScene`) was painted into the viewport.
     """
 
     plotClicked = Signal(int)
     cursorMoved = Signal(float, float)
+    framePainted = Signal()
     zoomed = Signal(float)
     statusMessage = Signal(str)
 
@@ -597,6 +600,11 @@ class MapView(QGraphicsView):
         scene = self.scene()
         if not isinstance(scene, MapScene) or not scene.prepare_next_band():
             self._prepare.stop()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if isinstance(self.scene(), MapScene):
+            self.framePainted.emit()
 
     def viewportEvent(self, event) -> bool:
         if event.type() == QEvent.Type.NativeGesture and \

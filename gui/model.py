@@ -69,7 +69,8 @@ class PlotIndex:
     cx, cy : ndarray of float
         Each plot's representative point in scene coordinates (y negated).
     tree : shapely.STRtree
-        Over the plot geometries, for picking.
+        Over the plot geometries, for picking; built on first use (:meth:`ensure_geometry`
+        builds it ahead, after the map's first frame).
     typical_size_m : float
         The median plot's side.
     groups : list of (str, str or None)
@@ -84,11 +85,12 @@ class PlotIndex:
     rings: RingData
     cx: np.ndarray
     cy: np.ndarray
-    tree: shapely.STRtree
     typical_size_m: float
     groups: list[tuple[str, str | None]] = field(default_factory=list)
     _positions: dict[str, int] | None = field(default=None, repr=False)
     _geometry_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _tree: shapely.STRtree | None = field(default=None, repr=False)
+    _tree_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def n(self) -> int:
@@ -96,9 +98,20 @@ class PlotIndex:
 
     def ensure_geometry(self):
         """The inventory's plot geometry, computed at most once even when two threads ask at
-        the same time (the opening worker precomputes it while a match may already wait)."""
+        the same time (the opening worker precomputes it while a match may already wait); the
+        picking tree too."""
+        _ = self.tree
         with self._geometry_lock:
             return self.inventory.geometry
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """The STRtree over the plot geometries (built once, on first use)."""
+        if self._tree is None:
+            with self._tree_lock:
+                if self._tree is None:
+                    self._tree = shapely.STRtree(self.inventory.plots.geometry.to_numpy())
+        return self._tree
 
     def position(self, plot_id: str) -> int:
         """The position of a plot in the inventory."""
@@ -154,11 +167,13 @@ def _commune_names(inventory: foncier.Inventory, points: np.ndarray) -> np.ndarr
 
 
 def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
-    """Compute the views' per-inventory data (vectorized)."""
+    """Compute the views' per-inventory data (vectorized); the plots' rings, representative
+    points and communes come from the on-disk cache when the inventory was opened with it
+    (:func:`cached_plot_arrays`)."""
     plots = inventory.plots
     geoms = plots.geometry.to_numpy()
-    points = shapely.point_on_surface(geoms)
-    xy = shapely.get_coordinates(points)
+    arrays = cached_plot_arrays(inventory, lambda: _plot_arrays(inventory, geoms))
+    rings = RingData(**{f: arrays[f"ring_{f}"] for f in RING_FIELDS})
     site_names = inventory.sites.set_index("site_id")["name"] \
         if "name" in inventory.sites.columns else pd.Series(dtype=object)
     site_names = site_names.where(site_names.notna(), site_names.index.to_series())
@@ -167,19 +182,62 @@ def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
     price = plots["price_eur_m2"].to_numpy(dtype="float64", na_value=np.nan) \
         if "price_eur_m2" in plots.columns else np.full(len(plots), np.nan)
     area = plots["area_ha"].to_numpy() * 10_000.0
+    communes = np.array(arrays["commune_values"], dtype=object)
     return PlotIndex(
         inventory=inventory,
         plot_ids=plots["plot_id"].to_numpy(dtype=object),
         zone_names=zone.to_numpy(dtype=object),
-        commune_names=_commune_names(inventory, points),
+        commune_names=communes[arrays["commune_codes"]] if len(communes)
+        else np.full(len(plots), "", dtype=object),
         price=price,
-        rings=ring_data_from_geometries(geoms),
-        cx=xy[:, 0].copy() if len(xy) else np.zeros(0),
-        cy=-xy[:, 1] if len(xy) else np.zeros(0),
-        tree=shapely.STRtree(geoms),
+        rings=rings,
+        cx=arrays["cx"],
+        cy=arrays["cy"],
         typical_size_m=float(np.sqrt(np.median(area))) if len(area) else 1.0,
         groups=constraint_groups(inventory.constraints),
     )
+
+
+RING_FIELDS = ("x", "y", "ring", "owner", "starts")
+#: Prefix of the on-disk cache's keys for the map's plot arrays (bumped when they change).
+PLOT_ARRAYS_KEY = "foncier-gui-plot-arrays-v1"
+
+
+def _plot_arrays(inventory: foncier.Inventory, geoms: np.ndarray) -> dict:
+    """The plots' map arrays: rings, representative points (scene coordinates), communes."""
+    points = shapely.point_on_surface(geoms)
+    xy = shapely.get_coordinates(points)
+    rings = ring_data_from_geometries(geoms)
+    values, codes = np.unique(_commune_names(inventory, points).astype(str),
+                              return_inverse=True)
+    out = {f"ring_{f}": getattr(rings, f) for f in RING_FIELDS}
+    out.update(cx=xy[:, 0].copy() if len(xy) else np.zeros(0),
+               cy=-xy[:, 1] if len(xy) else np.zeros(0),
+               commune_codes=codes.astype(np.int64).reshape(-1), commune_values=values.tolist())
+    return out
+
+
+def cached_plot_arrays(inventory: foncier.Inventory, compute) -> dict:
+    """The plots' map arrays (``compute()``) from the on-disk cache, keyed on the inventory's
+    content fingerprint (the key its plot geometry is cached under): computed and stored the
+    first time. An inventory not opened with the cache (in memory, ``cache=False``), or whose
+    layers were replaced since, is computed every time.
+    """
+    from foncier.io import cache
+
+    link = getattr(inventory, "_cache", None)
+    if link is None or link.key is None or not link.still_attached(inventory):
+        return compute()
+    key = f"{PLOT_ARRAYS_KEY}:{link.key}"
+    arrays = cache.load_geometry(key, cache_dir=link.cache_dir)
+    n = len(inventory.plots)
+    if arrays is not None and set(arrays) == {f"ring_{f}" for f in RING_FIELDS} | {
+            "cx", "cy", "commune_codes", "commune_values"} \
+            and len(arrays["cx"]) == n and len(arrays["commune_codes"]) == n:
+        return arrays
+    arrays = compute()
+    cache.store_geometry(key, arrays, cache_dir=link.cache_dir)
+    return arrays
 
 
 def plot_index_from_source(source) -> PlotIndex:
@@ -188,7 +246,14 @@ def plot_index_from_source(source) -> PlotIndex:
 
     Raises the library's :class:`foncier.FoncierError` for a bad source.
     """
-    return plot_index_from_inventory(foncier.open_inventory(source))
+    from .timeline import mark
+
+    mark("open_start")
+    inventory = foncier.open_inventory(source)
+    mark("inventory_read")
+    index = plot_index_from_inventory(inventory)
+    mark("index_built")
+    return index
 
 
 @dataclass(eq=False)

@@ -13,9 +13,11 @@ the worker runs :func:`gui.model.view_from_match`. While a match runs, newer req
 the latest is kept and run next).
 
 :class:`InventoryOpener`: the worker opens the inventory and computes the views' data
-(:func:`gui.model.plot_index_from_source`), hands it over, then precomputes the plot geometry the
-first match needs (a second job of the same generation). A newer request supersedes an older
-one: its jobs not started are skipped and its results are never handed over.
+(:func:`gui.model.plot_index_from_source`, or waits for an opening already started) and hands
+it over; when asked (its ``precompute``, which the window calls once the map is painted) it
+precomputes the plot geometry the first match needs (a second job of the same generation). A
+newer request supersedes an older one: its jobs not started are skipped and its results are
+never handed over.
 
 Examples
 --------
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
@@ -278,6 +281,7 @@ class InventoryOpener(QObject):
         self._worker.resultReady.connect(self._on_result)
         self._worker.failed.connect(self._on_failed)
         self._waiting: int | None = None        # the generation not opened yet
+        self._last: PlotIndex | None = None     # the latest request's index, once opened
 
     @property
     def generation(self) -> int:
@@ -292,11 +296,19 @@ class InventoryOpener(QObject):
     def busy(self) -> bool:
         return self._waiting is not None
 
-    def request(self, source) -> int:
+    def request(self, source, *, prefetched: Future | None = None) -> int:
         """Open ``source`` (None for the bundled sample) in the background; returns the
-        request's generation number. Any earlier request is superseded."""
+        request's generation number. Any earlier request is superseded.
+
+        ``prefetched``: the future of that same opening already started elsewhere (the app's
+        start reads the inventory while Qt and the window load, :func:`gui.app.run`); its
+        outcome is handed over as if this worker had opened it.
+        """
         was_busy = self.busy
-        self._waiting = self._worker.submit(plot_index_from_source, source, tag=self._OPEN)
+        if prefetched is not None:
+            self._waiting = self._worker.submit(Future.result, prefetched, tag=self._OPEN)
+        else:
+            self._waiting = self._worker.submit(plot_index_from_source, source, tag=self._OPEN)
         if not was_busy:
             self.busyChanged.emit(True)
         return self._waiting
@@ -313,12 +325,22 @@ class InventoryOpener(QObject):
 
     def _on_result(self, generation: int, tag: str, index: PlotIndex) -> None:
         if tag == self._OPEN:
-            self._worker.submit(_precompute_geometry, index, generation=generation,
-                                tag=self._GEOMETRY)
             self._set_done()
+            self._last = index
             self.opened.emit(index)
         else:
             self.geometryReady.emit(index)
+
+    def precompute(self, index: PlotIndex) -> None:
+        """Compute the plot geometry of the latest opened inventory in the background (the
+        window asks once its first map is painted: the work would slow that frame down);
+        :attr:`geometryReady` follows. Nothing happens if another inventory was asked since."""
+        if index is self._opened_index():
+            self._worker.submit(_precompute_geometry, index, generation=self.generation,
+                                tag=self._GEOMETRY)
+
+    def _opened_index(self) -> PlotIndex | None:
+        return self._last if self._waiting is None and not self.closed else None
 
     def _on_failed(self, _generation: int, tag: str, message: str) -> None:
         if tag == self._OPEN:

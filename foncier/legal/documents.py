@@ -24,9 +24,6 @@ import html
 import os
 from typing import Any
 
-import openpyxl
-from openpyxl.styles import Font
-
 from foncier.core.missing import is_missing
 from foncier.io.atomic import atomic_write
 from foncier.wording import fmt_number
@@ -201,6 +198,9 @@ def write_html(content: dict, path: str | os.PathLike) -> None:
 
 def adopted_xlsx(content: dict, path: str | os.PathLike) -> None:
     """Write the adopted inventory of a zone as XLSX: a sheet « Zone », then one per table."""
+    import openpyxl  # loaded when first used (0.1 s: the app's start imports this module)
+    from openpyxl.styles import Font
+
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Zone"

@@ -43,3 +43,57 @@ def test_a_bad_inventory_on_the_command_line_falls_back_to_the_sample(qtbot, tmp
     qtbot.waitUntil(lambda: win.current is not None, timeout=30_000)
     assert win.current.result.brief == win.filters.brief()
     win.close()
+
+
+def test_the_opening_hook_prints_the_timeline_and_quits(tmp_path):
+    """``FONCIER_BENCH_FIRST_PAINT=result``: the whole app from the command line prints its
+    start-up moments in order, the map's first frame before the statuses', and exits."""
+    import os
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FONCIER_BENCH_FIRST_PAINT="result",
+               FONCIER_CACHE_DIR=str(tmp_path / "cache"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env.pop("FONCIER_BENCH_T0", None)
+    done = subprocess.run([sys.executable, "-m", "foncier.cli", "gui"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    marks = {}
+    for line in done.stdout.splitlines():
+        prefix, name, seconds = line.split()
+        assert prefix == "foncier-timeline"
+        marks[name] = float(seconds)
+    order = ["run", "pyside6_imported", "open_start", "inventory_read", "index_built",
+             "index_received", "scene_built", "index_shown", "first_map_paint",
+             "first_result", "first_result_paint"]
+    assert set(order) <= set(marks)
+    assert [marks[m] for m in order] == sorted(marks[m] for m in order)
+    assert marks["gui_imported"] <= marks["window_shown"] <= marks["index_received"]
+    assert 0 < marks["run"] < marks["first_result_paint"] < 120
+
+
+def test_an_inventory_read_ahead_is_handed_to_the_window(qtbot, tmp_path):
+    from foncier_gui.app import prefetch
+
+    future = prefetch(foncier.sample_inventory_path())
+    win = build_window(foncier.sample_inventory_path(), delay_ms=10, prefetched=future)
+    qtbot.addWidget(win, before_close_func=lambda w: w.doc.stack.setClean())
+    with qtbot.waitSignal(win.inventoryShown, timeout=30_000) as shown:
+        pass
+    assert shown.args[0] is future.result()             # not opened a second time
+    win.close()
+
+
+def test_an_error_read_ahead_is_reported_as_when_opened_by_the_window(qtbot, tmp_path):
+    from foncier_gui.app import prefetch
+
+    bad = tmp_path / "vide.gpkg"
+    bad.write_bytes(b"")
+    win = build_window(bad, delay_ms=10, prefetched=prefetch(bad))
+    qtbot.addWidget(win, before_close_func=lambda w: w.doc.stack.setClean())
+    with qtbot.waitSignals([win.errorShown, win.inventoryShown], order="strict",
+                           timeout=30_000):
+        pass
+    assert win.error_box is not None and "vide.gpkg" in win.error_box.text()
+    assert "Traceback" not in win.error_box.detailedText()
+    assert win.index.inventory.source == str(foncier.sample_inventory_path())   # the sample
+    win.close()

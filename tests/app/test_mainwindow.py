@@ -10,7 +10,7 @@ import shapely
 from builders import make_layers
 from foncier_gui.mainwindow import MainWindow
 from foncier_gui.table import COLUMNS
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 
 import foncier
 import foncier.wording
@@ -654,3 +654,51 @@ def test_quick_opens_show_only_the_last_inventory(window, qtbot, tmp_path):
     assert sorted(shown_statuses(window)) == sorted(
         library_statuses(shown[0].inventory, window.filters.brief()))
     assert window.windowTitle().endswith(" — petit.gpkg — Foncier")
+
+
+class _PaintCounter(QObject):
+    """Counts the paint events a widget receives (seen before the widget paints)."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_the_first_match_waits_for_the_maps_first_frame(qtbot):
+    """The plot geometry and the first match would slow the first frame down: they start once
+    the new map is painted (a hidden map does not wait)."""
+    win = MainWindow(delay_ms=10)
+    qtbot.addWidget(win, before_close_func=lambda w: w.doc.stack.setClean())
+    win.show()
+    qtbot.waitExposed(win)
+    paints = _PaintCounter(win.map.viewport())
+    at_start = []
+    win.runner.started.connect(lambda _: at_start.append(paints.count))
+    shown_at = []
+    win.inventoryShown.connect(lambda _: shown_at.append(paints.count))
+    with qtbot.waitSignal(win.opener.geometryReady, timeout=TIMEOUT):
+        win.open_inventory(foncier.sample_inventory_path())
+    qtbot.waitUntil(lambda: win.current is not None, timeout=TIMEOUT)
+    assert len(at_start) == 1 and at_start[0] > shown_at[0]     # a frame came in between
+    win.close()
+
+    hidden = MainWindow(delay_ms=10)
+    qtbot.addWidget(hidden, before_close_func=lambda w: w.doc.stack.setClean())
+    started = []
+    hidden.runner.started.connect(started.append)
+    with qtbot.waitSignal(hidden.inventoryShown, timeout=TIMEOUT):
+        hidden.open_inventory(foncier.sample_inventory_path())
+    assert len(started) == 1                                    # at once
+    qtbot.waitUntil(lambda: hidden.current is not None, timeout=TIMEOUT)
+    hidden.close()
+
+
+def test_the_map_announces_its_painted_frames(window, qtbot):
+    with qtbot.waitSignal(window.map.framePainted, timeout=TIMEOUT):
+        window.map.viewport().update()

@@ -15,7 +15,8 @@ import pytest
 
 #: The app's modules that must load without PySide6 (the model is plain Python over the library;
 #: the launcher imports Qt only when it runs).
-QT_FREE = ["foncier_gui", "foncier_gui.rings", "foncier_gui.model", "foncier_gui.app"]
+QT_FREE = ["foncier_gui", "foncier_gui.rings", "foncier_gui.model", "foncier_gui.app",
+           "foncier_gui.timeline"]
 
 #: Every module of the app; each has runnable docstring examples but the package's own.
 MODULES = sorted(f"foncier_gui.{m.name}" for m in pkgutil.iter_modules(foncier_gui.__path__))
