@@ -343,11 +343,16 @@ KILLED = {
 }
 
 
+def _csv_rows(path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as f:
+        return sum(1 for _ in csv.reader(f))
+
+
 def _complete(kind: str, target: Path) -> bool:
     """Whether ``target`` is a whole new file (or folder of files) of the killed write."""
     if kind == "cnig-csv":
-        return all(sum(1 for _ in csv.reader((target / n).open(encoding="utf-8", newline="")))
-                   == N_KILLED + 1 for n in ("site-eco.csv", "terrain-eco.csv"))
+        return all(_csv_rows(target / n) == N_KILLED + 1
+                   for n in ("site-eco.csv", "terrain-eco.csv"))
     if kind == ".csv":
         with target.open(encoding="utf-8", newline="") as f:
             return sum(1 for _ in csv.reader(f)) == N_KILLED + 1
