@@ -121,7 +121,7 @@ def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
     for name in ("area_m2", "pair_plot", "pair_constraint", "pair_group", "pair_area",
                  "max_overlap", "housing_m"):
         assert np.array_equal(getattr(whole, name), getattr(sliced, name)), name
-    assert set(sliced.distance_m) == {"port", "airport"}
+    assert set(sliced.distance_m) == {"port"}          # airports are measured by nothing
     for kind in whole.distance_m:
         assert np.array_equal(whole.distance_m[kind], sliced.distance_m[kind])
         assert np.array_equal(whole.nearest[kind], sliced.nearest[kind])
