@@ -341,13 +341,15 @@ CONTENDERS = [("geopandas notebook", "notebook", False), ("foncier, no cache", "
               ("foncier, cold cache", "cache", True), ("foncier, warm cache", "cache", False)]
 
 
-def _rounds(inventory: Path, work: Path, repeats: int, brief: Path) -> dict[str, list[dict]]:
+def _rounds(inventory: Path, work: Path, repeats: int, brief: Path, *,
+            skip: tuple[str, ...] = ()) -> dict[str, list[dict]]:
     """``repeats`` rounds of every contender, one after the other, so that a change of the
     machine's load (it is shared) hits every contender alike instead of one."""
     cache_dir = work / "cache"
-    runs: dict[str, list[dict]] = {label: [] for label, _, _ in CONTENDERS}
+    contenders = [c for c in CONTENDERS if c[0] not in skip]
+    runs: dict[str, list[dict]] = {label: [] for label, _, _ in contenders}
     for i in range(repeats):
-        for label, mode, cold in CONTENDERS:
+        for label, mode, cold in contenders:
             if cold:
                 shutil.rmtree(cache_dir, ignore_errors=True)
             runs[label].append(_run(mode, inventory, work / f"{label.replace(' ', '_')}_{i}.csv",
@@ -398,6 +400,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--brief", type=Path, default=BRIEF,
                         help="the brief's TOML file (default: benchmarks/briefs/every_key.toml)")
+    parser.add_argument("--skip-no-cache", action="store_true",
+                        help="leave out « foncier, no cache » (saves minutes at 1 000 000 plots)")
     args = parser.parse_args()
     brief = args.brief.resolve()
     n_cons, n_infra = args.plots // 5, max(args.plots // 50, 50)
@@ -412,21 +416,27 @@ def main() -> None:
           f"medians of {args.repeats} processes\n")
     work = Path(tempfile.mkdtemp(prefix="foncier-bench-"))
     try:
-        runs = _rounds(inventory, work, args.repeats, brief)
+        skip = ("foncier, no cache",) if args.skip_no_cache else ()
+        runs = _rounds(inventory, work, args.repeats, brief, skip=skip)
         res = {label: _report(label, r) for label, r in runs.items()}
         peer = res["geopandas notebook"]["wall"]
         print(f"\n{'':<22} {'seconds':>8} {'/ notebook':>11} {'peak MB':>8}  target")
-        targets = {"foncier, cold cache": 0.5, "foncier, warm cache": 0.1}
+        # The issue's targets: 1/10 warm at 100 000 plots, 1/15 at 1 000 000 (and 2 GB peak).
+        national = args.plots >= 1_000_000
+        targets = {"foncier, cold cache": 0.5, "foncier, warm cache": 1 / 15 if national else 0.1}
         for label, r in res.items():
             ratio = r["wall"] / peer
             tgt = targets.get(label)
-            verdict = "" if tgt is None else f"<= {tgt:g}  {'PASS' if ratio <= tgt else 'MISS'}"
+            verdict = "" if tgt is None else f"<= {tgt:.3g}  {'PASS' if ratio <= tgt else 'MISS'}"
+            if national and label.startswith("foncier"):
+                verdict += f"   peak <= 2000 MB {'PASS' if r['peak'] <= 2000 else 'MISS'}"
             print(f"{label:<22} {r['wall']:>8.2f} {ratio:>11.3f} {r['peak']:>8.0f}  {verdict}")
         print("\nfoncier warm cache vs notebook: "
               + _agreement(work, "foncier, warm cache", "geopandas notebook",
                            per_criterion=True))
-        print("foncier no cache vs warm cache: " +
-              _agreement(work, "foncier, no cache", "foncier, warm cache"))
+        if not args.skip_no_cache:
+            print("foncier no cache vs warm cache: " +
+                  _agreement(work, "foncier, no cache", "foncier, warm cache"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
