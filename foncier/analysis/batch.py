@@ -64,6 +64,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from foncier import palette
 from foncier.analysis.assembly import find_assemblies
@@ -77,7 +79,7 @@ from foncier.core.matching import STATUS_CODES, STATUSES, MatchResult, match, ra
 from foncier.errors import BriefError, OutputError, Problem
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
-from foncier.io.results import AUDIT_SHEET, audit_items, french_labels, write_audit_table
+from foncier.io.results import AUDIT_SHEET, audit_items, write_audit_table
 from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import (
     CHUNK_ROWS,
@@ -85,9 +87,9 @@ from foncier.io.xlsx import (
     Sheet,
     XlsxStream,
     fit_widths,
-    number_cells,
-    rows_xml,
-    text_cells,
+    laid_out,
+    number_cells_arrow,
+    text_cells_arrow,
 )
 from foncier.wording import OUTCOME_LABELS, STATUS_LABELS, fmt_number
 
@@ -217,7 +219,7 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
         scores.append(result.score)
         head = result.order if not max_rows else result.order[:max_rows]
         heads.append(_head_rows(result, head, name, with_assembly))
-        misses.append(near_misses(result).assign(inventory=name))
+        misses.append(near_misses(result, limit=max_rows).assign(inventory=name))
         funnels.append(funnel(result))
         stabilities.append(weight_stability(result, top=3).assign(inventory=name))
         total_rows += len(result.order)
@@ -233,8 +235,12 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
             progress(step, total, brief.name)
     status = np.concatenate(statuses) if statuses else np.zeros(0, np.int8)
     counts = {s: int((status == i).sum()) for i, s in enumerate(STATUSES)}
-    rows = _rank(pd.concat(heads, ignore_index=True), max_rows) if heads else heads
-    rows = gpd.GeoDataFrame(rows, geometry="geometry", crs=inventories[0].plots.crs)
+    if len(heads) == 1:                 # one inventory, no assembly: already ranked
+        rows = heads[0]
+        rows["rank"] = np.arange(1, len(rows) + 1)
+    else:
+        rows = _rank(pd.concat(heads, ignore_index=True), max_rows)
+        rows = gpd.GeoDataFrame(rows, geometry="geometry", crs=inventories[0].plots.crs)
     return BriefOutcome(brief=brief, status=status, score=np.concatenate(scores), counts=counts,
                         n_assemblies=n_assemblies, rows=rows, total_rows=total_rows,
                         near_misses=_merge_misses(misses, max_rows), funnel=_merge_funnels(funnels),
@@ -473,19 +479,41 @@ NEAR_PREFIX = "≈ "
 _TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
 
 
+def _french(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`foncier.io.results.french_labels`, each column's distinct values mapped once
+    (the same labels: ``status`` and the columns of criterion outcomes in French)."""
+    out = {}
+    for col in frame.columns:
+        values = frame[col]
+        out[col] = values
+        if col != "status" and not (values.dtype == object
+                                    or pd.api.types.is_string_dtype(values)):
+            continue
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+        present = set(uniques.tolist())
+        if col == "status":
+            labels = [STATUS_LABELS.get(v, v) for v in uniques.tolist()]
+        elif present and present <= set(OUTCOME_LABELS):
+            labels = [OUTCOME_LABELS[v] for v in uniques.tolist()]
+        else:
+            continue
+        mapped = np.asarray([*labels, None], dtype=object)[codes]  # a missing value: -1, None
+        out[col] = pd.Series(mapped, index=values.index, name=col, dtype=object)
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _brief_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     """A brief's ranked rows, each filled with its status's tint; statuses and outcomes are
     shared strings."""
     rows = outcome.rows
-    frame = french_labels(pd.DataFrame({c: rows[c] for c in rows.columns
-                                        if c != rows.geometry.name}))
+    frame = _french(pd.DataFrame({c: rows[c] for c in rows.columns if c != rows.geometry.name}))
     fixed = {c: w for c, w in _WIDTHS.items() if c not in ("plot_id", "site_id", "inventory")}
     return Sheet(sheet, frame, widths=fit_widths(frame, fixed=fixed, minimum=6, maximum=40),
                  freeze_cols=2, row_fills=rows["status"].map(STATUS_CODES).to_numpy(),
                  shared_columns=("status", *asked_criteria(outcome.brief)))
 
 
-def _matrix_pair_table(book: XlsxStream) -> np.ndarray:
+def _matrix_pair_table(book: XlsxStream) -> pa.Array:
     """Cell pairs (status, score) for every status code x score in tenths: 3 x 1001 strings,
     both cells filled with the status's tint."""
     out = np.empty(3 * 1001, dtype=object)
@@ -495,34 +523,41 @@ def _matrix_pair_table(book: XlsxStream) -> np.ndarray:
         for tenth in range(1001):
             out[code * 1001 + tenth] = (f'<c s="{s}" t="s"><v>{ref}</v></c>'
                                         f'<c s="{score}"><v>{tenth / 10:g}</v></c>')
-    return out
+    return pa.array(out, type=pa.string())
 
 
-def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[str]:
-    """Every plot's row: its identity, then each brief's status and score (precomputed pairs,
-    picked by status code and score in tenths, so no cell is formatted per plot)."""
+def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[memoryview]:
+    """Every plot's row: its identity, then each brief's status and score. The row openings
+    with the identity cells and the 3 x 1001 possible (status, score) pairs are written once;
+    each chunk of rows is one Arrow ``take`` of them (by status code and score in tenths), so
+    no cell is formatted per plot and brief."""
     plots = batch.plots
     pairs = _matrix_pair_table(book)
     n = len(plots)
-    keys = [(o.status.astype(np.int32) * 1001
-             + np.clip(np.rint(o.score * 10), 0, 1000).astype(np.int32)) for o in batch.outcomes]
-    styles = book.styles(None, n)
-    ha_styles = book.styles(None, n, "0.00")
+    styles = book.styles_pa(None, n)
+    numbers = pa.array(np.arange(2, n + 2, dtype=np.int64)).cast(pa.string())
+    ids = [text_cells_arrow(plots[c].to_numpy(dtype=object), styles)
+           for c in ("inventory", "plot_id", "site_id")]
+    ids.append(number_cells_arrow(plots["area_ha"].to_numpy(dtype=float),
+                                  book.styles_pa(None, n, "0.00")))
+    opening = pc.binary_join_element_wise('<row r="', numbers, '">', *ids, "")
+    status = np.stack([o.status for o in batch.outcomes], axis=1) if batch.outcomes else None
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
-        part = plots.iloc[start:stop]
-        st = styles[start:stop]
-        cells = [text_cells(part["inventory"].to_numpy(dtype=object), st),
-                 text_cells(part["plot_id"].to_numpy(dtype=object), st),
-                 text_cells(part["site_id"].to_numpy(dtype=object), st),
-                 number_cells(part["area_ha"].to_numpy(dtype=float), ha_styles[start:stop])]
-        cells += [pairs[k[start:stop]].tolist() for k in keys]
-        yield rows_xml(cells, start + 2)
+        m = stop - start
+        index = np.empty((m, len(batch.outcomes) + 2), dtype=np.int64)
+        index[:, 0] = len(pairs) + np.arange(m)           # the row's opening and identity
+        if status is not None:
+            scores = np.stack([o.score[start:stop] for o in batch.outcomes], axis=1)
+            index[:, 1:-1] = (status[start:stop].astype(np.int64) * 1001
+                              + np.clip(np.rint(scores * 10), 0, 1000).astype(np.int64))
+        index[:, -1] = len(pairs) + m                    # </row>
+        yield laid_out([pairs, opening.slice(start, m)], m, index=index)
 
 
 def _near_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     frame = outcome.near_misses if outcome.near_misses is not None else pd.DataFrame()
-    frame = french_labels(frame.reset_index(drop=True))
+    frame = _french(frame.reset_index(drop=True))
     widths = [max(w, f) for w, f in zip(_NEAR_WIDTHS, fit_widths(frame, maximum=40),
                                         strict=False)]
     return Sheet(sheet, frame, widths=widths[:len(frame.columns)], freeze_cols=2)
