@@ -146,18 +146,31 @@ def child_peer(inventory: str, briefs: str, out: str, n_write: int) -> dict:
 # Parent
 # ---------------------------------------------------------------------------------------------
 
-def _timed(cmd: list[str], env: dict) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def _timed(cmd: list[str], env: dict) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, every thread) of one run of ``cmd``."""
+    t, cpu = time.perf_counter(), _children_cpu()
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return time.perf_counter() - t, _children_cpu() - cpu
 
 
 def _child(kind: str, env: dict, *args: str) -> tuple[float, dict]:
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, __file__, "--child", kind, *args], env=env,
-                          check=True, capture_output=True, text=True)
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"child {kind} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     wall = time.perf_counter() - t
-    return wall, json.loads(done.stdout.strip().splitlines()[-1])
+    info = json.loads(done.stdout.strip().splitlines()[-1])
+    info["cpu"] = _children_cpu() - cpu
+    return wall, info
 
 
 def _write_briefs(folder: Path, n: int) -> None:
@@ -189,26 +202,27 @@ def run(n_plots: int, n_briefs: int, repeats: int, *, peer: bool, peer_briefs: i
         tmp = Path(tmp)
         (tmp / "briefs").mkdir()
         _write_briefs(tmp / "briefs", n_briefs)
-        env = dict(os.environ, FONCIER_CACHE_DIR=str(tmp / "cache"))
+        env = dict(os.environ, FONCIER_CACHE_DIR=str(tmp / "cache"), PYTHONFAULTHANDLER="1")
         out = tmp / "lot.xlsx"
         cmd = [foncier_cmd, "batch", "--inventory", str(inventory), "--briefs",
                str(tmp / "briefs"), "--out", str(out)]
         print(f"# {n_briefs} briefs x {n_plots} plots -> .xlsx; {_load()}", flush=True)
-        cold = _timed(cmd, env)
-        print(f"foncier batch, cache cold        {cold:7.2f} s", flush=True)
-        warm = []
-        for _ in range(repeats):
-            warm.append(_timed(cmd, env))
+        cold, cold_cpu = _timed(cmd, env)
+        print(f"foncier batch, cache cold        {cold:7.2f} s  (CPU {cold_cpu:.2f} s)",
+              flush=True)
+        runs = [_timed(cmd, env) for _ in range(repeats)]
+        warm = [w for w, _ in runs]
         size = out.stat().st_size / 2**20
         med = statistics.median(warm)
+        cpu = statistics.median(c for _, c in runs)
         verdict = "PASS" if med <= TARGET_S else "MISS"
         print(f"foncier batch, cache warm        {med:7.2f} s  (median of {repeats}: "
-              + ", ".join(f"{w:.2f}" for w in warm) + f")  target <= {TARGET_S:.0f} s {verdict}"
-              f"; {size:.1f} MiB; {_load()}", flush=True)
+              + ", ".join(f"{w:.2f}" for w in warm) + f"; CPU {cpu:.2f} s)  target <= "
+              f"{TARGET_S:.0f} s {verdict}; {size:.1f} MiB; {_load()}", flush=True)
         wall, info = _child("phases", env, str(inventory), str(tmp / "briefs"),
                             str(tmp / "phases.xlsx"), profile or "")
-        print(f"  phases of one more warm process ({wall:.2f} s wall, peak "
-              f"{info['peak_mb']:.0f} MB):")
+        print(f"  phases of one more warm process ({wall:.2f} s wall, CPU {info['cpu']:.2f} s, "
+              f"peak {info['peak_mb']:.0f} MB):")
         for name, sec in info["phases"].items():
             print(f"    {name:32s} {sec:7.2f} s")
         rest = wall - sum(info["phases"].values())
@@ -222,8 +236,8 @@ def run(n_plots: int, n_briefs: int, repeats: int, *, peer: bool, peer_briefs: i
             total = wall - write + write * scale
             note = "" if scale == 1 else (f" (writing timed on {info['written']} briefs: "
                                           f"{write:.1f} s, scaled x{scale:.0f})")
-            print(f"peer: run_batch + openpyxl       {total:7.2f} s{note}; peak "
-                  f"{info['peak_mb']:.0f} MB; {_load()}")
+            print(f"peer: run_batch + openpyxl       {total:7.2f} s{note}; CPU "
+                  f"{info['cpu']:.2f} s; peak {info['peak_mb']:.0f} MB; {_load()}")
             for name, sec in ph.items():
                 print(f"    {name:32s} {sec:7.2f} s")
             print(f"foncier warm / peer: {med / total:.2f}")

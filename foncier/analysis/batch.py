@@ -58,6 +58,7 @@ import sqlite3
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,10 +249,16 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
 
 
 def _merge_misses(frames: list[pd.DataFrame], max_rows: int | None) -> pd.DataFrame:
-    """Near misses of every inventory, best score first (``rank``: their order here)."""
-    out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values(["score", "plot_id", "inventory"], ascending=[False, True, True],
-                          kind="stable", ignore_index=True)
+    """Near misses of every inventory, best score first (``rank``: their order here).
+
+    One inventory's near misses are already in that order (its rank order: score in tenths,
+    then ``plot_id``), so they are only cut."""
+    if len(frames) == 1:
+        out = frames[0].reset_index(drop=True)
+    else:
+        out = pd.concat(frames, ignore_index=True)
+        out = out.sort_values(["score", "plot_id", "inventory"], ascending=[False, True, True],
+                              kind="stable", ignore_index=True)
     if max_rows:
         out = out.head(max_rows)
     out["rank"] = np.arange(1, len(out) + 1)
@@ -260,7 +267,10 @@ def _merge_misses(frames: list[pd.DataFrame], max_rows: int | None) -> pd.DataFr
 
 
 def _merge_funnels(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    out = pd.concat(frames).groupby(["criterion", "label"], sort=False, as_index=False).sum()
+    if len(frames) == 1:                # one criterion a row already: nothing to sum
+        out = frames[0]
+    else:
+        out = pd.concat(frames).groupby(["criterion", "label"], sort=False, as_index=False).sum()
     return out.sort_values("fails", ascending=False, kind="stable", ignore_index=True)
 
 
@@ -311,11 +321,43 @@ def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
         }))
     plots = pd.concat(frames, ignore_index=True)
     total = len(briefs) * len(inventories)
-    outcomes = [_brief_outcome(brief, inventories, names, max_rows=max_rows or None, on=on,
-                               progress=progress, step=k * len(inventories), total=total)
-                for k, brief in enumerate(briefs)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-unions") as pool:
+        unions = _prefetch_unions(pool, inventories, briefs)
+        try:
+            outcomes = []
+            for k, brief in enumerate(briefs):
+                for job in unions.pop(k, ()):
+                    job.result()
+                outcomes.append(_brief_outcome(brief, inventories, names,
+                                               max_rows=max_rows or None, on=on,
+                                               progress=progress, step=k * len(inventories),
+                                               total=total))
+        finally:
+            for jobs in unions.values():    # an error or Ctrl-C: drop the unions not started
+                for job in jobs:
+                    job.cancel()
     return Batch(inventories=inventories, names=names, plots=plots, outcomes=outcomes,
                  max_rows=max_rows or None)
+
+
+def _prefetch_unions(pool: ThreadPoolExecutor, inventories: Sequence[Inventory],
+                     briefs: Sequence[Brief]) -> dict[int, list[Future]]:
+    """Start the union of each distinct selection of excluded constraints on ``pool``'s thread
+    (GEOS releases the GIL), in the briefs' order, while the briefs are matched: brief ``k``
+    waits for the unions listed under ``k`` (those it is the first to need), then finds them
+    in :meth:`PlotGeometry.excluded_area`'s cache."""
+    jobs: dict[int, list[Future]] = {}
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+    geos = [inv.geometry for inv in inventories]
+    for k, brief in enumerate(briefs):
+        if not brief.excluded_constraints:
+            continue
+        for i, geo in enumerate(geos):
+            key = geo.groups_for(list(brief.excluded_constraints))
+            if key and (i, key) not in seen:
+                seen.add((i, key))
+                jobs.setdefault(k, []).append(pool.submit(geo.excluded_area, key))
+    return jobs
 
 
 def read_briefs(paths: Iterable[str | os.PathLike]) -> list[Brief]:
@@ -480,25 +522,34 @@ _TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
 
 
 def _french(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`foncier.io.results.french_labels`, each column's distinct values mapped once
-    (the same labels: ``status`` and the columns of criterion outcomes in French)."""
+    """:func:`foncier.io.results.french_labels` with Arrow kernels: each column's distinct
+    values are found and mapped once (the same labels: ``status`` and the columns of criterion
+    outcomes in French, missing values kept missing)."""
     out = {}
+    outcomes = set(OUTCOME_LABELS)
     for col in frame.columns:
-        values = frame[col]
-        out[col] = values
+        values = out[col] = frame[col]
         if col != "status" and not (values.dtype == object
                                     or pd.api.types.is_string_dtype(values)):
             continue
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-        present = set(uniques.tolist())
+        try:
+            arr = pa.array(values.array if isinstance(values.dtype, pd.StringDtype)
+                           else values.to_numpy(dtype=object), type=pa.string(),
+                           from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            continue                        # not texts: no codes to translate
+        present = [v for v in pc.unique(arr).to_pylist() if v is not None]
         if col == "status":
-            labels = [STATUS_LABELS.get(v, v) for v in uniques.tolist()]
-        elif present and present <= set(OUTCOME_LABELS):
-            labels = [OUTCOME_LABELS[v] for v in uniques.tolist()]
+            labels = STATUS_LABELS
+        elif present and set(present) <= outcomes:
+            labels = OUTCOME_LABELS
         else:
             continue
-        mapped = np.asarray([*labels, None], dtype=object)[codes]  # a missing value: -1, None
-        out[col] = pd.Series(mapped, index=values.index, name=col, dtype=object)
+        keys = pa.array(present, type=pa.string())
+        texts = pa.array([labels.get(v, v) for v in present], type=pa.string())
+        mapped = texts.take(pc.index_in(arr, value_set=keys))
+        out[col] = pd.Series(mapped.to_numpy(zero_copy_only=False), index=values.index,
+                             name=col, dtype=object)
     return pd.DataFrame(out, index=frame.index)
 
 
