@@ -59,12 +59,15 @@ import sqlite3
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from foncier import palette
 from foncier.analysis.assembly import find_assemblies
@@ -78,7 +81,7 @@ from foncier.core.matching import STATUS_CODES, STATUSES, MatchResult, match, ra
 from foncier.errors import BriefError, OutputError, Problem
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
-from foncier.io.results import AUDIT_SHEET, audit_items, french_labels, write_audit_table
+from foncier.io.results import AUDIT_SHEET, audit_items, write_audit_table
 from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import (
     CHUNK_ROWS,
@@ -86,9 +89,9 @@ from foncier.io.xlsx import (
     Sheet,
     XlsxStream,
     fit_widths,
-    number_cells,
-    rows_xml,
-    text_cells,
+    laid_out,
+    number_cells_arrow,
+    text_cells_arrow,
 )
 from foncier.wording import OUTCOME_LABELS, STATUS_LABELS, fmt_number
 
@@ -218,7 +221,7 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
         scores.append(result.score)
         head = result.order if not max_rows else result.order[:max_rows]
         heads.append(_head_rows(result, head, name, with_assembly))
-        misses.append(near_misses(result).assign(inventory=name))
+        misses.append(near_misses(result, limit=max_rows).assign(inventory=name))
         funnels.append(funnel(result))
         stabilities.append(weight_stability(result, top=3).assign(inventory=name))
         total_rows += len(result.order)
@@ -234,8 +237,12 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
             progress(step, total, brief.name)
     status = np.concatenate(statuses) if statuses else np.zeros(0, np.int8)
     counts = {s: int((status == i).sum()) for i, s in enumerate(STATUSES)}
-    rows = _rank(pd.concat(heads, ignore_index=True), max_rows) if heads else heads
-    rows = gpd.GeoDataFrame(rows, geometry="geometry", crs=inventories[0].plots.crs)
+    if len(heads) == 1:                 # one inventory, no assembly: already ranked
+        rows = heads[0]
+        rows["rank"] = np.arange(1, len(rows) + 1)
+    else:
+        rows = _rank(pd.concat(heads, ignore_index=True), max_rows)
+        rows = gpd.GeoDataFrame(rows, geometry="geometry", crs=inventories[0].plots.crs)
     return BriefOutcome(brief=brief, status=status, score=np.concatenate(scores), counts=counts,
                         n_assemblies=n_assemblies, rows=rows, total_rows=total_rows,
                         near_misses=_merge_misses(misses, max_rows), funnel=_merge_funnels(funnels),
@@ -243,10 +250,16 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
 
 
 def _merge_misses(frames: list[pd.DataFrame], max_rows: int | None) -> pd.DataFrame:
-    """Near misses of every inventory, best score first (``rank``: their order here)."""
-    out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values(["score", "plot_id", "inventory"], ascending=[False, True, True],
-                          kind="stable", ignore_index=True)
+    """Near misses of every inventory, best score first (``rank``: their order here).
+
+    One inventory's near misses are already in that order (its rank order: score in tenths,
+    then ``plot_id``), so they are only cut."""
+    if len(frames) == 1:
+        out = frames[0].reset_index(drop=True)
+    else:
+        out = pd.concat(frames, ignore_index=True)
+        out = out.sort_values(["score", "plot_id", "inventory"], ascending=[False, True, True],
+                              kind="stable", ignore_index=True)
     if max_rows:
         out = out.head(max_rows)
     out["rank"] = np.arange(1, len(out) + 1)
@@ -255,7 +268,10 @@ def _merge_misses(frames: list[pd.DataFrame], max_rows: int | None) -> pd.DataFr
 
 
 def _merge_funnels(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    out = pd.concat(frames).groupby(["criterion", "label"], sort=False, as_index=False).sum()
+    if len(frames) == 1:                # one criterion a row already: nothing to sum
+        out = frames[0]
+    else:
+        out = pd.concat(frames).groupby(["criterion", "label"], sort=False, as_index=False).sum()
     return out.sort_values("fails", ascending=False, kind="stable", ignore_index=True)
 
 
@@ -306,11 +322,43 @@ def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
         }))
     plots = pd.concat(frames, ignore_index=True)
     total = len(briefs) * len(inventories)
-    outcomes = [_brief_outcome(brief, inventories, names, max_rows=max_rows or None, on=on,
-                               progress=progress, step=k * len(inventories), total=total)
-                for k, brief in enumerate(briefs)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-unions") as pool:
+        unions = _prefetch_unions(pool, inventories, briefs)
+        try:
+            outcomes = []
+            for k, brief in enumerate(briefs):
+                for job in unions.pop(k, ()):
+                    job.result()
+                outcomes.append(_brief_outcome(brief, inventories, names,
+                                               max_rows=max_rows or None, on=on,
+                                               progress=progress, step=k * len(inventories),
+                                               total=total))
+        finally:
+            for jobs in unions.values():    # an error or Ctrl-C: drop the unions not started
+                for job in jobs:
+                    job.cancel()
     return Batch(inventories=inventories, names=names, plots=plots, outcomes=outcomes,
                  max_rows=max_rows or None)
+
+
+def _prefetch_unions(pool: ThreadPoolExecutor, inventories: Sequence[Inventory],
+                     briefs: Sequence[Brief]) -> dict[int, list[Future]]:
+    """Start the union of each distinct selection of excluded constraints on ``pool``'s thread
+    (GEOS releases the GIL), in the briefs' order, while the briefs are matched: brief ``k``
+    waits for the unions listed under ``k`` (those it is the first to need), then finds them
+    in :meth:`PlotGeometry.excluded_area`'s cache."""
+    jobs: dict[int, list[Future]] = {}
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+    geos = [inv.geometry for inv in inventories]
+    for k, brief in enumerate(briefs):
+        if not brief.excluded_constraints:
+            continue
+        for i, geo in enumerate(geos):
+            key = geo.groups_for(list(brief.excluded_constraints))
+            if key and (i, key) not in seen:
+                seen.add((i, key))
+                jobs.setdefault(k, []).append(pool.submit(geo.excluded_area, key))
+    return jobs
 
 
 def read_briefs(paths: Iterable[str | os.PathLike]) -> list[Brief]:
@@ -479,19 +527,50 @@ NEAR_PREFIX = "≈ "
 _TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
 
 
+def _french(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`foncier.io.results.french_labels` with Arrow kernels: each column's distinct
+    values are found and mapped once (the same labels: ``status`` and the columns of criterion
+    outcomes in French, missing values kept missing)."""
+    out = {}
+    outcomes = set(OUTCOME_LABELS)
+    for col in frame.columns:
+        values = out[col] = frame[col]
+        if col != "status" and not (values.dtype == object
+                                    or pd.api.types.is_string_dtype(values)):
+            continue
+        try:
+            arr = pa.array(values.array if isinstance(values.dtype, pd.StringDtype)
+                           else values.to_numpy(dtype=object), type=pa.string(),
+                           from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            continue                        # not texts: no codes to translate
+        present = [v for v in pc.unique(arr).to_pylist() if v is not None]
+        if col == "status":
+            labels = STATUS_LABELS
+        elif present and set(present) <= outcomes:
+            labels = OUTCOME_LABELS
+        else:
+            continue
+        keys = pa.array(present, type=pa.string())
+        texts = pa.array([labels.get(v, v) for v in present], type=pa.string())
+        mapped = texts.take(pc.index_in(arr, value_set=keys))
+        out[col] = pd.Series(mapped.to_numpy(zero_copy_only=False), index=values.index,
+                             name=col, dtype=object)
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _brief_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     """A brief's ranked rows, each filled with its status's tint; statuses and outcomes are
     shared strings."""
     rows = outcome.rows
-    frame = french_labels(pd.DataFrame({c: rows[c] for c in rows.columns
-                                        if c != rows.geometry.name}))
+    frame = _french(pd.DataFrame({c: rows[c] for c in rows.columns if c != rows.geometry.name}))
     fixed = {c: w for c, w in _WIDTHS.items() if c not in ("plot_id", "site_id", "inventory")}
     return Sheet(sheet, frame, widths=fit_widths(frame, fixed=fixed, minimum=6, maximum=40),
                  freeze_cols=2, row_fills=rows["status"].map(STATUS_CODES).to_numpy(),
                  shared_columns=("status", *asked_criteria(outcome.brief)))
 
 
-def _matrix_pair_table(book: XlsxStream) -> np.ndarray:
+def _matrix_pair_table(book: XlsxStream) -> pa.Array:
     """Cell pairs (status, score) for every status code x score in tenths: 3 x 1001 strings,
     both cells filled with the status's tint."""
     out = np.empty(3 * 1001, dtype=object)
@@ -501,34 +580,41 @@ def _matrix_pair_table(book: XlsxStream) -> np.ndarray:
         for tenth in range(1001):
             out[code * 1001 + tenth] = (f'<c s="{s}" t="s"><v>{ref}</v></c>'
                                         f'<c s="{score}"><v>{tenth / 10:g}</v></c>')
-    return out
+    return pa.array(out, type=pa.string())
 
 
-def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[str]:
-    """Every plot's row: its identity, then each brief's status and score (precomputed pairs,
-    picked by status code and score in tenths, so no cell is formatted per plot)."""
+def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[memoryview]:
+    """Every plot's row: its identity, then each brief's status and score. The row openings
+    with the identity cells and the 3 x 1001 possible (status, score) pairs are written once;
+    each chunk of rows is one Arrow ``take`` of them (by status code and score in tenths), so
+    no cell is formatted per plot and brief."""
     plots = batch.plots
     pairs = _matrix_pair_table(book)
     n = len(plots)
-    keys = [(o.status.astype(np.int32) * 1001
-             + np.clip(np.rint(o.score * 10), 0, 1000).astype(np.int32)) for o in batch.outcomes]
-    styles = book.styles(None, n)
-    ha_styles = book.styles(None, n, "0.00")
+    styles = book.styles_pa(None, n)
+    numbers = pa.array(np.arange(2, n + 2, dtype=np.int64)).cast(pa.string())
+    ids = [text_cells_arrow(plots[c].to_numpy(dtype=object), styles)
+           for c in ("inventory", "plot_id", "site_id")]
+    ids.append(number_cells_arrow(plots["area_ha"].to_numpy(dtype=float),
+                                  book.styles_pa(None, n, "0.00")))
+    opening = pc.binary_join_element_wise('<row r="', numbers, '">', *ids, "")
+    status = np.stack([o.status for o in batch.outcomes], axis=1) if batch.outcomes else None
     for start in range(0, n, CHUNK_ROWS):
         stop = min(n, start + CHUNK_ROWS)
-        part = plots.iloc[start:stop]
-        st = styles[start:stop]
-        cells = [text_cells(part["inventory"].to_numpy(dtype=object), st),
-                 text_cells(part["plot_id"].to_numpy(dtype=object), st),
-                 text_cells(part["site_id"].to_numpy(dtype=object), st),
-                 number_cells(part["area_ha"].to_numpy(dtype=float), ha_styles[start:stop])]
-        cells += [pairs[k[start:stop]].tolist() for k in keys]
-        yield rows_xml(cells, start + 2)
+        m = stop - start
+        index = np.empty((m, len(batch.outcomes) + 2), dtype=np.int64)
+        index[:, 0] = len(pairs) + np.arange(m)           # the row's opening and identity
+        if status is not None:
+            scores = np.stack([o.score[start:stop] for o in batch.outcomes], axis=1)
+            index[:, 1:-1] = (status[start:stop].astype(np.int64) * 1001
+                              + np.clip(np.rint(scores * 10), 0, 1000).astype(np.int64))
+        index[:, -1] = len(pairs) + m                    # </row>
+        yield laid_out([pairs, opening.slice(start, m)], m, index=index)
 
 
 def _near_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     frame = outcome.near_misses if outcome.near_misses is not None else pd.DataFrame()
-    frame = french_labels(frame.reset_index(drop=True))
+    frame = _french(frame.reset_index(drop=True))
     widths = [max(w, f) for w, f in zip(_NEAR_WIDTHS, fit_widths(frame, maximum=40),
                                         strict=False)]
     return Sheet(sheet, frame, widths=widths[:len(frame.columns)], freeze_cols=2)

@@ -176,13 +176,15 @@ def _sentence(criterion: str, value: object, below_min: bool) -> str:
     return _SENTENCES[key].format(number)
 
 
-def near_misses(result: MatchResult) -> pd.DataFrame:
+def near_misses(result: MatchResult, *, limit: int | None = None) -> pd.DataFrame:
     """The ``no_match`` plots with exactly one failing criterion, in rank order.
 
     Parameters
     ----------
     result : MatchResult
         From :func:`foncier.match`.
+    limit : int, optional
+        Only the first ``limit`` near misses in rank order (None: all).
 
     Returns
     -------
@@ -207,6 +209,8 @@ def near_misses(result: MatchResult) -> pd.DataFrame:
     rank = np.empty(n, dtype=np.int64)
     rank[result.order] = np.arange(1, n + 1)
     pos = result.order[single[result.order]]
+    if limit is not None:
+        pos = pos[:limit]
     crit = np.full(len(pos), "", dtype=object)
     value = np.full(len(pos), "", dtype=object)
     raw = np.full(len(pos), None, dtype=object)

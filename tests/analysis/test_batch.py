@@ -368,3 +368,21 @@ def test_analysis_examples_run(module):
     failures, tried = doctest.testmod(importlib.import_module(module),
                                       optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_a_short_batch_keeps_the_best_near_misses_and_ranks_as_a_full_one(sample_inventory):
+    """Cut to ``max_rows`` before their sentences are written, the near misses are still the
+    best ones of the whole ranking, and a brief's rows the head of its whole ranking."""
+    from foncier.analysis.decision import near_misses
+
+    brief = foncier.Brief(name="Prix", max_price_eur_m2=30, min_area_ha=1)
+    full = foncier.match(sample_inventory, brief, on=ON)
+    every = near_misses(full)
+    assert len(every) > 3
+    short = run_batch([sample_inventory], [brief], on=ON, max_rows=3).outcomes[0]
+    assert short.near_misses["plot_id"].tolist() == every["plot_id"].head(3).tolist()
+    assert short.near_misses["sentence"].tolist() == every["sentence"].head(3).tolist()
+    assert short.near_misses["rank"].tolist() == [1, 2, 3]
+    whole = run_batch([sample_inventory], [brief], on=ON, max_rows=0).outcomes[0]
+    assert short.rows["plot_id"].tolist() == whole.rows["plot_id"].head(3).tolist()
+    assert whole.near_misses["plot_id"].tolist() == every["plot_id"].tolist()

@@ -179,3 +179,38 @@ def test_wrapped_heights_follow_the_longest_wrapped_text():
     frame = pd.DataFrame({"a": ["court", "mot " * 30], "n": [1, 2]})
     heights = wrapped_heights(frame, ["a"], {"a": 10, "n": 5})
     assert heights[0] == LINE_HEIGHT and heights[1] == wrapped_lines("mot " * 30, 10) * 15
+
+
+def test_texts_are_escaped_alike_whatever_else_the_column_holds(tmp_path):
+    """The Arrow path escapes XML characters, the odd values (control characters, ``_xHHHH_``)
+    go through cell_text, numbers among texts are written as their text, missing ones empty."""
+    frame = pd.DataFrame({"t": ["a&b<c>\"d\"", "bip\x07&", "_x0041_ & co", None, "",
+                                "« Zone » é"],
+                          "m": ["P1", 3, 2.5, np.nan, None, "x"]})
+    out = write_xlsx(tmp_path / "t.xlsx", [Sheet("S", frame)])
+    assert _values(openpyxl.load_workbook(out)["S"])[1:] == [
+        ['a&b<c>"d"', "P1"], ["bip_x0007_&", "3"], ["_x005F_x0041_ & co", "2.5"],
+        [None, None], [None, None], ["« Zone » é", "x"]]
+
+
+def test_large_sheets_are_deflated_in_pieces_that_read_back(tmp_path):
+    """Sheets of several MiB are compressed in pieces on two threads: the zip's CRCs hold and
+    every row reads back in order."""
+    n = 3 * CHUNK_ROWS
+    frame = pd.DataFrame({"i": np.arange(n), "t": [f"terrain {i} " * 20 for i in range(n)],
+                          "statut": np.where(np.arange(n) % 2, "match", "no_match")})
+    out = write_xlsx(tmp_path / "t.xlsx", [Sheet("Long", frame, shared_columns=["statut"]),
+                                           Sheet("Court", frame.head(2))],
+                     shared=["match", "no_match"])
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None
+        assert z.getinfo("xl/worksheets/sheet1.xml").file_size > 4 * 2**20
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        rows = list(book["Long"].iter_rows(min_row=2, values_only=True))
+        short = list(book["Court"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    assert rows == [(i, f"terrain {i} " * 20, "match" if i % 2 else "no_match")
+                    for i in range(n)]
+    assert short[0] == ("i", "t", "statut") and len(short) == 3
