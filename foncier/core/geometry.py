@@ -81,7 +81,8 @@ class PlotGeometry:
     pair_plot, pair_constraint, pair_group : ndarray of int
         One entry per (plot, constraint) pair that overlaps by more than 0 m².
     pair_geometry : ndarray of shapely geometries
-        Intersection of the plot and the constraint.
+        Intersection of the plot and the constraint (read it with :meth:`pieces`: from the
+        cache it stays WKB until first used).
     pair_area : ndarray of float
         Area of that intersection in m².
     max_overlap : ndarray, shape (n_groups, n_plots)
@@ -191,13 +192,20 @@ class PlotGeometry:
         self._excluded_cache[key] = out
         return out
 
+    def pieces(self) -> np.ndarray:
+        """``pair_geometry`` as an array of geometries: an inventory's geometry read from the
+        cache holds its pieces as WKB (a ``WkbArray``) until a union needs them."""
+        if not isinstance(self.pair_geometry, np.ndarray):
+            self.pair_geometry = self.pair_geometry.materialize()
+        return self.pair_geometry
+
     def _union_area(self, key: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(self.n_plots)
         if key:
             mask = np.isin(self.pair_group, key)
             plots = self.pair_plot[mask]
             if len(plots):
-                geoms = self.pair_geometry[mask]
+                geoms = self.pieces()[mask]
                 areas = self.pair_area[mask]
                 order = np.argsort(plots, kind="stable")
                 plots, geoms, areas = plots[order], geoms[order], areas[order]

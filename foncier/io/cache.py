@@ -74,6 +74,7 @@ __all__ = [
     "CacheInfo",
     "default_cache_dir",
     "resolve_cache_dir",
+    "WkbArray",
     "geometry_arrays",
     "load_geometry",
     "store_geometry",
@@ -234,7 +235,42 @@ def _read_npy(zf: zipfile.ZipFile, member: str) -> np.ndarray:
     return np.load(io.BytesIO(zf.read(member)), allow_pickle=False)
 
 
-def _decode(name: str, spec: dict, zf: zipfile.ZipFile) -> Any:
+class WkbArray:
+    """An array of geometries kept as WKB until first used (:meth:`materialize`).
+
+    What :func:`load_geometry` gives for a field named in its ``lazy``: the bytes are read (and
+    their CRC-32 checked) with the entry, the geometries are made only when asked for, so a
+    process that never needs them (a cached union covers it) never pays for them.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> wkb = shapely.to_wkb([shapely.box(0, 0, 1, 1), shapely.Point(2, 3)])
+    >>> lazy = WkbArray(b"".join(wkb), np.cumsum([0, len(wkb[0]), len(wkb[1])]),
+    ...                 np.array([False, False]), [2])
+    >>> len(lazy), lazy.materialize()[1].wkt
+    (2, 'POINT (2 3)')
+    """
+
+    def __init__(self, blob: bytes, offsets: np.ndarray, missing: np.ndarray, shape: list):
+        if len(offsets) != len(missing) + 1 or int(offsets[-1]) != len(blob):
+            raise ValueError("WKB offsets do not match the data")
+        self._blob, self._offsets, self._missing, self._shape = blob, offsets, missing, shape
+
+    def __len__(self) -> int:
+        return len(self._missing)
+
+    def materialize(self) -> np.ndarray:
+        """The geometries, as an object array of shapely geometries (None where missing)."""
+        blob, bounds, missing = self._blob, self._offsets.tolist(), self._missing
+        parts = [None if missing[i] else blob[bounds[i]:bounds[i + 1]]
+                 for i in range(len(missing))]
+        out = np.empty(len(parts), dtype=object)
+        out[:] = shapely.from_wkb(np.array(parts, dtype=object)) if parts else []
+        return out.reshape(self._shape)
+
+
+def _decode(name: str, spec: dict, zf: zipfile.ZipFile, lazy: frozenset = frozenset()) -> Any:
     kind = spec["type"]
     if kind == "none":
         return None
@@ -246,14 +282,11 @@ def _decode(name: str, spec: dict, zf: zipfile.ZipFile) -> Any:
         blob = _read_npy(zf, f"{name}.wkb.npy").tobytes()
         offsets = _read_npy(zf, f"{name}.offsets.npy")
         missing = _read_npy(zf, f"{name}.missing.npy")
-        if len(offsets) != len(missing) + 1 or int(offsets[-1]) != len(blob):
-            raise ValueError(f"{name}: WKB offsets do not match the data")
-        bounds = offsets.tolist()
-        parts = [None if missing[i] else blob[bounds[i]:bounds[i + 1]]
-                 for i in range(len(missing))]
-        out = np.empty(len(parts), dtype=object)
-        out[:] = shapely.from_wkb(np.array(parts, dtype=object)) if parts else []
-        return out.reshape(spec["shape"])
+        try:
+            array = WkbArray(blob, offsets, missing, spec["shape"])
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        return array if name in lazy else array.materialize()
     if kind == "array":
         array = _read_npy(zf, f"{name}.npy")
         if array.dtype.str != spec["dtype"] or list(array.shape) != spec["shape"]:
@@ -434,18 +467,21 @@ def _kind(kind: str) -> str:
 
 
 def load_geometry(key: str, *, cache_dir: str | os.PathLike | None = None,
-                  enabled: bool = True, kind: str = "geometry") -> dict[str, Any] | None:
+                  enabled: bool = True, kind: str = "geometry",
+                  lazy: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The plot geometry stored under ``key``, as the dict given to :func:`store_geometry`.
 
     Arrays come back with their dtype and shape, geometries as shapely objects, lists of tuples
-    as lists of tuples (``kind`` as for :func:`store_geometry`). Returns None when disabled or
-    absent; an unreadable entry is removed
+    as lists of tuples (``kind`` as for :func:`store_geometry`); a geometry field named in
+    ``lazy`` comes back as a :class:`WkbArray`, made into geometries only when asked. Returns
+    None when disabled or absent; an unreadable entry is removed
     with a :class:`~foncier.errors.CacheWarning` and None is returned.
     """
     if not enabled:
         return None
+    deferred = frozenset(lazy)
     return _load_entry(cache_dir, _kind(kind), key, lambda zf, fields: {
-        name: _decode(name, spec, zf) for name, spec in fields.items()})
+        name: _decode(name, spec, zf, deferred) for name, spec in fields.items()})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -58,6 +59,8 @@ def test_second_open_takes_layers_and_geometry_from_the_cache(tmp_path):
     assert _hits(aged) == ["layers"]           # geometry only on first use
     warm = foncier.match(inv, BRIEF).table
     assert _hits(aged) == ["derived", "geometry", "layers"]
+    # The union came from the cache: the pieces were never made into geometries.
+    assert not isinstance(inv.geometry.pair_geometry, np.ndarray)
     pd.testing.assert_frame_equal(warm, first)
     pd.testing.assert_frame_equal(warm, _fresh(path))
     assert str(inv.source) == str(path) and inv.location == str(path)

@@ -19,6 +19,7 @@ from foncier.errors import CacheWarning
 from foncier.io import cache
 from foncier.io.cache import (
     FORMAT_VERSION,
+    WkbArray,
     cache_info,
     clear_cache,
     geometry_arrays,
@@ -76,6 +77,21 @@ def test_geometry_round_trip_of_every_field(tmp_path, inventory):
     again = foncier.inventory_from_layers(three_plot_layers())
     again._geometry = PlotGeometry(**back)
     pd.testing.assert_frame_equal(foncier.match(again, BRIEF).table, fresh)
+
+
+def test_lazy_pieces_stay_wkb_until_a_union_needs_them(tmp_path, inventory):
+    geo = inventory.geometry
+    store_geometry("k1", geometry_arrays(geo), cache_dir=tmp_path)
+    back = load_geometry("k1", cache_dir=tmp_path, lazy=("pair_geometry",))
+    assert isinstance(back["pair_geometry"], WkbArray)
+    assert len(back["pair_geometry"]) == len(geo.pair_geometry)
+    again = foncier.inventory_from_layers(three_plot_layers())
+    again._geometry = PlotGeometry(**back)
+    table = foncier.match(again, BRIEF).table            # the brief's union needs the pieces
+    assert isinstance(again.geometry.pair_geometry, np.ndarray)
+    assert shapely.equals_exact(again.geometry.pair_geometry, geo.pair_geometry, tolerance=0).all()
+    pd.testing.assert_frame_equal(table, foncier.match(inventory, BRIEF).table)
+    _assert_same_geometry({**back, "pair_geometry": again.geometry.pair_geometry}, geo)
 
 
 def test_geometry_round_trip_without_housing_nor_pairs(tmp_path):
