@@ -223,21 +223,14 @@ def cached_plot_arrays(inventory: foncier.Inventory, compute) -> dict:
     first time. An inventory not opened with the cache (in memory, ``cache=False``), or whose
     layers were replaced since, is computed every time.
     """
-    from foncier.io import cache
-
-    link = getattr(inventory, "_cache", None)
-    if link is None or link.key is None or not link.still_attached(inventory):
-        return compute()
-    key = f"{PLOT_ARRAYS_KEY}:{link.key}"
-    arrays = cache.load_geometry(key, cache_dir=link.cache_dir)
     n = len(inventory.plots)
-    if arrays is not None and set(arrays) == {f"ring_{f}" for f in RING_FIELDS} | {
-            "cx", "cy", "commune_codes", "commune_values"} \
-            and len(arrays["cx"]) == n and len(arrays["commune_codes"]) == n:
-        return arrays
-    arrays = compute()
-    cache.store_geometry(key, arrays, cache_dir=link.cache_dir)
-    return arrays
+
+    def valid(arrays: dict) -> bool:
+        return (set(arrays) == {f"ring_{f}" for f in RING_FIELDS} | {
+                "cx", "cy", "commune_codes", "commune_values"}
+                and len(arrays["cx"]) == n and len(arrays["commune_codes"]) == n)
+
+    return inventory.cached_arrays(PLOT_ARRAYS_KEY, compute, valid=valid)
 
 
 def plot_index_from_source(source) -> PlotIndex:

@@ -103,6 +103,35 @@ class Inventory:
     def _compute_geometry(self) -> PlotGeometry:
         return compute_plot_geometry(self.plots, self.constraints, self.infrastructure)
 
+    def cached_arrays(self, name: str, compute: Callable[[], dict], *,
+                      valid: Callable[[dict], bool] = lambda arrays: True) -> dict:
+        """Arrays derived from this inventory, kept in the on-disk cache beside its geometry.
+
+        ``compute()`` makes them (a dict of numpy arrays, lists or None: what
+        :func:`foncier.io.cache.store_geometry` takes); they are stored under ``name`` and the
+        inventory's content key, and read back by later processes when ``valid(arrays)``. An
+        inventory opened without the cache (in memory, ``cache=False``), or whose layers were
+        replaced since it was opened, computes them every time.
+
+        Examples
+        --------
+        >>> inv = inventory_from_layers(open_inventory(cache=False).layers())
+        >>> inv.cached_arrays("demo", lambda: {"n": [len(inv.plots)]})["n"] == [len(inv.plots)]
+        True
+        """
+        from foncier.io import cache
+
+        link = self._cache
+        if link is None or link.key is None or not link.still_attached(self):
+            return compute()
+        key = f"{name}:{link.key}"
+        arrays = cache.load_geometry(key, cache_dir=link.cache_dir)
+        if arrays is not None and valid(arrays):
+            return arrays
+        arrays = compute()
+        cache.store_geometry(key, arrays, cache_dir=link.cache_dir)
+        return arrays
+
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The layers by name (``communes`` only when present)."""
         out = {"sites": self.sites, "plots": self.plots, "constraints": self.constraints,

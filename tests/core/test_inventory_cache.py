@@ -222,3 +222,26 @@ def test_cli_no_cache_and_cache_command(tmp_path, monkeypatch, capsys):
     assert main(["cache", "clear"]) == 0
     assert "Cache vidé :" in capsys.readouterr().out
     assert cache_info().entries == 0
+
+
+def test_cached_arrays_are_kept_under_the_inventory_content(tmp_path):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(three_plot_layers(), path)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"x": np.arange(3.0)}
+
+    first = foncier.open_inventory(path, cache_dir=cdir).cached_arrays("essai", compute)
+    again = foncier.open_inventory(path, cache_dir=cdir).cached_arrays("essai", compute)
+    assert len(calls) == 1 and np.array_equal(first["x"], again["x"])
+    refused = foncier.open_inventory(path, cache_dir=cdir).cached_arrays(
+        "essai", compute, valid=lambda a: len(a["x"]) == 4)
+    assert len(calls) == 2 and len(refused["x"]) == 3
+    foncier.write_inventory(three_plot_layers(moved=150.0), path)     # another content
+    foncier.open_inventory(path, cache_dir=cdir).cached_arrays("essai", compute)
+    assert len(calls) == 3
+    foncier.open_inventory(path, cache=False).cached_arrays("essai", compute)
+    foncier.inventory_from_layers(three_plot_layers()).cached_arrays("essai", compute)
+    assert len(calls) == 5
