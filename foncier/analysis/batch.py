@@ -544,6 +544,9 @@ def _french(frame: pd.DataFrame) -> pd.DataFrame:
                            from_pandas=True)
         except (pa.ArrowTypeError, pa.ArrowInvalid):
             continue                        # not texts: no codes to translate
+        if col != "status" and not set(pc.unique(arr.slice(0, 256)).to_pylist()) <= (
+                outcomes | {None}):
+            continue                        # its first rows already hold other texts
         present = [v for v in pc.unique(arr).to_pylist() if v is not None]
         if col == "status":
             labels = STATUS_LABELS
