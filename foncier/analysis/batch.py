@@ -191,12 +191,13 @@ def _inventory_names(inventories: Sequence[Inventory], names: Sequence[str] | No
 def _head_rows(result: MatchResult, positions: np.ndarray, name: str,
                with_assembly: bool) -> gpd.GeoDataFrame:
     """Result rows of some plots straight from the result arrays (no whole ``.table``)."""
-    rows = result.rows(positions)
-    geometry = rows.pop("geometry")
+    rows = result.rows(positions, geometry=False)
     rows["inventory"] = name
     if with_assembly:
         rows["assembly"] = ""
-    return gpd.GeoDataFrame(rows, geometry=geometry.to_numpy(), crs=result.inventory.plots.crs)
+    plots = result.inventory.plots
+    return gpd.GeoDataFrame(rows, geometry=plots.geometry.to_numpy()[np.asarray(positions)],
+                            crs=plots.crs)
 
 
 def _rank(frame: gpd.GeoDataFrame, max_rows: int | None) -> gpd.GeoDataFrame:

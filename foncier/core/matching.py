@@ -263,11 +263,12 @@ class MatchResult:
         positions = np.arange(len(self.status)) if positions is None else positions
         return join_reasons(self.criteria, positions)
 
-    def rows(self, positions: np.ndarray) -> gpd.GeoDataFrame:
+    def rows(self, positions: np.ndarray, *, geometry: bool = True) -> gpd.GeoDataFrame:
         """Result-table rows of the plots at ``positions``, in that order (``rank`` left 0).
 
         Builds only those rows' reasons, ``completeness`` and ``relax``: cheaper than
-        :attr:`table` for the head of a ranking.
+        :attr:`table` for the head of a ranking. With ``geometry=False``, a plain data frame
+        without the plots' geometry (for a caller that adds columns before it).
         """
         plots = self.inventory.plots
         o = np.asarray(positions, dtype=np.int64)
@@ -284,6 +285,8 @@ class MatchResult:
             data[name] = _outcome_column(c.outcome[o])
         data["reasons"] = _text_column(_joined_reasons(self.criteria, o))
         data.update(decision_columns(self.criteria, self.status_code, o))
+        if not geometry:
+            return pd.DataFrame(data)
         return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o], crs=plots.crs)
 
     def _build_table(self) -> gpd.GeoDataFrame:

@@ -56,6 +56,17 @@ def test_table_columns_follow_design():
                     "geometry"]
 
 
+def test_rows_without_geometry_are_the_table_rows_without_it():
+    import pandas as pd
+
+    inv = plots_inventory([{"price_eur_m2": 99.0}, {}, {"gas": None}])
+    res = match(inv, Brief(name="t", max_price_eur_m2=30, gas=True))
+    plain = res.rows(res.order, geometry=False)
+    assert type(plain) is pd.DataFrame and "geometry" not in plain.columns
+    full = res.rows(res.order)
+    pd.testing.assert_frame_equal(plain, pd.DataFrame(full.drop(columns="geometry")))
+
+
 def test_reasons_hold_fails_and_unknowns_only():
     inv = plots_inventory([{"price_eur_m2": 99.0, "gas": None}, {}])
     res = match(inv, Brief(name="t", max_price_eur_m2=30, gas=True))
