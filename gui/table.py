@@ -264,9 +264,14 @@ class ReasonsFitter(QObject):
         return False
 
 
-def _fit(tree: QTreeWidget, stretch: int) -> None:
-    """Columns fitted to their content, the ``stretch`` one taking the rest; rows as high as
-    the results table's."""
+def _list_view(tree: QTreeWidget, headers: list[str], stretch: int) -> None:
+    """A flat list of rows under ``headers`` (alternating colours, rows of one height), its
+    columns fitted to their content, the ``stretch`` one taking the rest; rows as high as the
+    results table's."""
+    tree.setHeaderLabels(headers)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    tree.setUniformRowHeights(True)
     tree.setStyleSheet("QTreeView::item { padding: 3px 2px; }")
     header = tree.header()
     for col in range(tree.columnCount()):
@@ -287,14 +292,10 @@ class NearMissTable(QTreeWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setHeaderLabels(self.HEADERS)
-        self.setRootIsDecorated(False)
-        self.setAlternatingRowColors(True)
-        self.setUniformRowHeights(True)
+        _list_view(self, self.HEADERS, 3)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.headerItem().setToolTip(3, "La valeur du cahier des charges avec laquelle ce "
                                         "terrain deviendrait compatible.")
-        _fit(self, 3)
         self.currentItemChanged.connect(self._on_current)
 
     def set_view(self, index, view: MatchView | None) -> None:
@@ -370,15 +371,11 @@ class FunnelTable(QTreeWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setHeaderLabels(self.HEADERS)
-        self.setRootIsDecorated(False)
-        self.setAlternatingRowColors(True)
-        self.setUniformRowHeights(True)
+        _list_view(self, self.HEADERS, 0)
         for col, tip in self.TIPS.items():
             self.headerItem().setToolTip(col, tip)
             self.headerItem().setTextAlignment(col, Qt.AlignmentFlag.AlignRight
                                                | Qt.AlignmentFlag.AlignVCenter)
-        _fit(self, 0)
         self.n_plots = 0
 
     def set_view(self, view: MatchView | None) -> None:

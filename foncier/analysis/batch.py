@@ -180,12 +180,7 @@ def _inventory_names(inventories: Sequence[Inventory], names: Sequence[str] | No
         src = inv.source or f"inventaire {i + 1}"
         stem = src.rsplit("/", 1)[-1] if "://" in src else Path(src).stem
         out.append(stem)
-    seen: dict[str, int] = {}
-    for i, n in enumerate(out):
-        seen[n] = seen.get(n, 0) + 1
-        if seen[n] > 1:
-            out[i] = f"{n} ({seen[n]})"
-    return out
+    return identifiers(out)
 
 
 def _head_rows(result: MatchResult, positions: np.ndarray, name: str,
@@ -446,13 +441,19 @@ def layer_names(names: Sequence[str]) -> list[str]:
         base = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")[:50] or "projet"
         if base[0].isdigit() or base.startswith(("gpkg_", "rtree_", "sqlite_")):
             base = f"p_{base}"
-        name, k = base, 1
-        while name in taken:
-            k += 1
-            name = f"{base}_{k}"
-        taken.add(name)
-        out.append(name)
+        out.append(_first_free(base, taken, "{}_{}"))
     return out
+
+
+def _first_free(name: str, taken: set[str], numbered: str) -> str:
+    """``name``, else ``numbered.format(name, k)`` for the first k = 2, 3... not in ``taken``;
+    the result is added to ``taken``."""
+    found, k = name, 1
+    while found in taken:
+        k += 1
+        found = numbered.format(name, k)
+    taken.add(found)
+    return found
 
 
 # ----------------------------------------------------------------------------- summary
@@ -715,15 +716,7 @@ def identifiers(names: Sequence[str]) -> list[str]:
     ['A', 'A (2)', 'a']
     """
     seen: set[str] = set()
-    out = []
-    for name in names:
-        ident, k = name, 1
-        while ident in seen:
-            k += 1
-            ident = f"{name} ({k})"
-        seen.add(ident)
-        out.append(ident)
-    return out
+    return [_first_free(name, seen, "{} ({})") for name in names]
 
 
 def _write_gpkg(batch: Batch, tmp: Path, progress: Progress | None, audit: dict) -> None:
