@@ -244,9 +244,9 @@ def _check_layer(name: str, frame: gpd.GeoDataFrame, problems: list[Problem], *,
     frame = _in_lambert93(name, frame, problems)
     id_present = ID_COLUMNS[name] in frame.columns
     frame = _coerce_columns(name, frame, _ids(frame, name), problems)
-    if id_present:
-        _check_ids(name, frame, problems)
     ids = _ids(frame, name)
+    if id_present:
+        _check_ids(name, frame, ids, problems)
     _check_enumerations(name, frame, ids, problems)
     frame = _check_geometries(name, frame, ids, problems, repair=repair)
     return _ordered(name, frame)
@@ -338,20 +338,20 @@ def _check_quantities(name: str, col: str, frame: gpd.GeoDataFrame, raw: pd.Seri
                                 "est négatif : une quantité est positive ou nulle."))
 
 
-def _check_ids(name: str, frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
-    """Ids are present (not null, not blank text) and unique."""
+def _check_ids(name: str, frame: gpd.GeoDataFrame, labels: pd.Series,
+               problems: list[Problem]) -> None:
+    """Ids are present (not null, not blank text: ``labels``, from :func:`_ids`, is None
+    there) and unique."""
     id_col = ID_COLUMNS[name]
     ids = frame[id_col]
-    text = ids.astype(object).to_numpy(dtype=object)
-    is_text = np.fromiter((isinstance(v, str) for v in text), dtype=bool, count=len(text))
-    stripped = pd.Series(np.where(is_text, text, "x"), dtype=object).str.strip()
-    blank = missing_mask(ids) | (stripped == "").to_numpy(dtype=bool)
+    blank = labels.isna().to_numpy()
     for pos in np.flatnonzero(blank)[:_MAX_LISTED]:
         problems.append(Problem(name, f"ligne {pos + 1}", f"{id_col} vide : chaque entité "
                                 "doit avoir un identifiant unique."))
     dup = ids[~blank & ids.duplicated(keep=False).to_numpy()]
+    counts = dup.value_counts(sort=False)       # one pass, not one scan per repeated id
     for value in dict.fromkeys(dup):
-        count = int((ids == value).sum())
+        count = int(counts[value])
         problems.append(Problem(name, value, f"{id_col} « {value} » en double ({count} "
                                 "entités) : rendez chaque identifiant unique."))
 
