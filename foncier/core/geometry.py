@@ -230,11 +230,13 @@ class PlotGeometry:
 def _union_areas(geoms: np.ndarray, start: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Area of the union of ``geoms[start[i]:start[i] + counts[i]]`` for every i.
 
-    One vectorized ``union_all(axis=1)`` over a grid of the pieces (None-padded), cut in
-    slices of rows for up to 2 threads (GEOS releases the interpreter lock).
+    One vectorized ``union_all(axis=1)`` over a grid of the pieces (None-padded), in slices of
+    rows on the precomputation's threads (:func:`_run_jobs`: GEOS releases the interpreter lock).
     """
     def areas(part: slice) -> np.ndarray:
         s, c = start[part], counts[part]
+        if not len(s):
+            return np.zeros(0)
         width = int(c.max())
         idx = ranges(s, c)
         rows = np.repeat(np.arange(len(s)), c)
@@ -243,14 +245,8 @@ def _union_areas(geoms: np.ndarray, start: np.ndarray, counts: np.ndarray) -> np
         grid[rows, cols] = geoms[idx]
         return shapely.area(shapely.union_all(grid, axis=1))
 
-    n = len(start)
-    workers = min(2, os.cpu_count() or 1)
-    if workers <= 1 or n < 2 * _MIN_SLICE // 5:
-        return areas(slice(0, n))
-    half = n // 2
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="foncier-union") as pool:
-        parts = list(pool.map(areas, [slice(0, half), slice(half, n)]))
-    return np.concatenate(parts)
+    parts = _run_jobs({"union": areas}, len(start))["union"]
+    return np.concatenate([result for _, result in parts])
 
 
 def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -106,6 +106,7 @@ def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
     x, y = rng.uniform(0, 5_000, 60), rng.uniform(0, 5_000, 60)
     plots = [shapely.box(a, b, a + 80, b + 60) for a, b in zip(x, y, strict=True)]
     cons = [shapely.Point(a, b).buffer(150) for a, b in zip(x[::3] + 40, y[::3], strict=True)]
+    cons += [shapely.Point(a, b).buffer(60) for a, b in zip(x + 70, y + 50, strict=True)]
     kinds = [("housing", None)] * 10 + [("flood", "interdiction")] * (len(cons) - 10)
     points = [("port", 0, 0), ("port", 5_000, 5_000), ("airport", 2_500, 0)]
     layers = make_layers(
@@ -116,8 +117,13 @@ def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
                         for i, (k, a, b) in enumerate(points)])
     frames = (layers["plots"], layers["constraints"], layers["infrastructure"])
     whole = geometry.compute_plot_geometry(*frames)
+    flood = whole.groups_for(["flood", "housing"])
+    whole_cut = whole.excluded_area(flood)
     monkeypatch.setattr(geometry, "_MIN_SLICE", 7)
     sliced = geometry.compute_plot_geometry(*frames)
+    multi = np.bincount(whole.pair_plot[np.isin(whole.pair_group, flood)], minlength=60) > 1
+    assert multi.sum() >= 7                       # the unions run in slices too
+    np.testing.assert_allclose(sliced.excluded_area(flood), whole_cut, rtol=1e-12)
     for name in ("area_m2", "pair_plot", "pair_constraint", "pair_group", "pair_area",
                  "max_overlap", "housing_m"):
         assert np.array_equal(getattr(whole, name), getattr(sliced, name)), name
