@@ -91,7 +91,7 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     """
     width = width or shutil.get_terminal_size((120, 24)).columns
     if table is None:      # without assemblies, only the rows shown are built
-        table = result.table if limit is None else head_rows(result, limit)
+        table = result.table if limit is None else result.head(limit)
     total = len(result.status) if "assembly" not in table.columns else len(table)
     body = _rows(table if limit is None else table.head(limit))
     header = ("rang", "terrain", "zone", "statut", "score", "surf. nette", "motif")
@@ -115,14 +115,6 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
                      "pour le tableau complet)")
     return "\n".join(lines)
 
-
-def head_rows(result, limit: int):
-    """The first ``limit`` rows of the ranked table, ranked, without building the others."""
-    import numpy as np
-
-    rows = result.rows(result.order[:limit])
-    rows["rank"] = np.arange(1, len(rows) + 1)
-    return rows
 
 
 def format_near_misses(result, *, limit: int | None = 10) -> str:

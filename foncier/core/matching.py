@@ -289,10 +289,15 @@ class MatchResult:
             return pd.DataFrame(data)
         return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o], crs=plots.crs)
 
-    def _build_table(self) -> gpd.GeoDataFrame:
-        table = self.rows(self.order)
+    def head(self, n: int | None = None) -> gpd.GeoDataFrame:
+        """The first ``n`` rows of the ranked table (all with None), ranked, built alone: the
+        other plots' reasons and relax items are not written."""
+        table = self.rows(self.order if n is None else self.order[:n])
         table["rank"] = np.arange(1, len(table) + 1)
         return table
+
+    def _build_table(self) -> gpd.GeoDataFrame:
+        return self.head()
 
 
 def _id_rank(plots: pd.DataFrame, geo: PlotGeometry) -> np.ndarray:
