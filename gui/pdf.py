@@ -354,6 +354,30 @@ def _background(p: QPainter, layers: dict, t: QTransform, scale: float) -> None:
                     _pen(FAINT_COLOR, 0.3))
 
 
+def _map_begin(p: QPainter, extent, layers: dict, rect: QRectF) -> tuple[QTransform, float]:
+    """Start a map in ``rect``: clipped to it, the land beyond filled, the background drawn.
+
+    The painter is left saved twice, in scene coordinates: the caller draws its own areas,
+    restores (page coordinates, still clipped), draws its symbols, then calls :func:`_map_end`.
+    """
+    t, scale = _map_transform(extent, rect)
+    p.save()
+    p.setClipRect(rect)
+    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
+    p.save()
+    p.setTransform(t, True)
+    _background(p, layers, t, scale)
+    return t, scale
+
+
+def _map_end(p: QPainter, rect: QRectF) -> None:
+    """End a map begun by :func:`_map_begin`: the clip lifted, the map's border drawn."""
+    p.restore()
+    p.setPen(QPen(MUTED_COLOR, 0.8))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawRect(rect)
+
+
 def draw_pictogram(p: QPainter, kind: str, at: QPointF, size: float) -> None:
     """The library's pictogram of an infrastructure kind (:mod:`foncier.report.pictograms`)."""
     p.save()
@@ -378,13 +402,7 @@ def draw_pictogram(p: QPainter, kind: str, at: QPointF, size: float) -> None:
 
 def _overview(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     p = page.p
-    t, scale = _map_transform(content.extent, rect)
-    p.save()
-    p.setClipRect(rect)
-    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
-    p.save()
-    p.setTransform(t, True)
-    _background(p, content.layers, t, scale)
+    t, scale = _map_begin(p, content.extent, content.layers, rect)
     for plot in content.plots:
         _draw_areas(p, [plot.geometry], STATUS_COLORS[STATUS_CODES[plot.status]],
                     _pen(NAVY_COLOR, 0.9))
@@ -399,10 +417,7 @@ def _overview(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     anchors = [t.map(QPointF(*_scene_xy(shapely.point_on_surface(b.geometry))))
                for b in content.plots]
     _rank_labels(page, anchors, [b.rank for b in content.plots], rect, clear=symbols)
-    p.restore()
-    p.setPen(QPen(MUTED_COLOR, 0.8))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRect(rect)
+    _map_end(p, rect)
     entries = [(STATUS_LABELS[s].capitalize(), STATUS_COLORS[c]) for s, c in STATUS_CODES.items()
                if s in ("match", "to_check", "no_match")]
     entries.append(("Zone d'activité", "site"))
@@ -547,13 +562,7 @@ def _site_sheet(page: _Page, content: InvestorReport, sheet: SiteSheet) -> None:
 def _close_up(page: _Page, sheet: SiteSheet, rect: QRectF) -> float:
     p = page.p
     layers = sheet.layers
-    t, scale = _map_transform(sheet.extent, rect)
-    p.save()
-    p.setClipRect(rect)
-    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
-    p.save()
-    p.setTransform(t, True)
-    _background(p, layers, t, scale)
+    t, scale = _map_begin(p, sheet.extent, layers, rect)
     for kind, _label, g in layers["constraints"]:
         color = QColor(palette.CONSTRAINT_HEX.get(kind, palette.CONSTRAINT_HEX["other"]))
         fill = QColor(color)
@@ -583,10 +592,7 @@ def _close_up(page: _Page, sheet: SiteSheet, rect: QRectF) -> float:
         draw_pictogram(p, kind, QPointF(x + 7, y + h / 2), 4.2)
         page.text(QRectF(x + 13, y, w - 14, h), Qt.AlignmentFlag.AlignVCenter, km, size=6.5,
                   bold=True)
-    p.restore()
-    p.setPen(QPen(MUTED_COLOR, 0.8))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRect(rect)
+    _map_end(p, rect)
     entries = [(f"Terrain ({sheet.status_label})", "focus"), ("Zone d'activité", "site")]
     seen = []
     for kind, label, _g in layers["constraints"]:
