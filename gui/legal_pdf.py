@@ -31,6 +31,8 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from foncier.legal.documents import table_rows_html
+
 from .pdfpage import A4, font, write_pdf
 from .style import INK_COLOR, MUTED_COLOR, RULE_COLOR, ZEBRA_COLOR
 
@@ -52,10 +54,11 @@ _H1 = "font-size:14px;font-weight:bold;margin-top:12px;margin-bottom:10px"
 _P = "margin-top:0;margin-bottom:7px"
 
 
-def _td(text: str) -> str:
+def _td(cell) -> str:
     """A cell; an identifier (no space: unit, cadastral reference, SIRET) never breaks."""
     from html import escape
 
+    text = str(cell)
     nowrap = ' style="white-space:nowrap"' if " " not in text.strip() else ""
     return f"<td{nowrap}>{escape(text)}</td>"
 
@@ -86,10 +89,7 @@ def document_html(content: dict) -> str:
                      f'style="border-color:{RULE_COLOR.name()};border-style:solid"><thead><tr>'
                      + "".join(f"<th>{e(h)}</th>" for h in table["header"])
                      + "</tr></thead>")   # a header row repeated on every page
-        parts += ["<tr>" + "".join(_td(str(c)) for c in row) + "</tr>"
-                  for row in table["rows"]]
-        if not table["rows"]:
-            parts.append(f'<tr><td colspan="{len(table["header"])}">aucun</td></tr>')
+        parts += table_rows_html(table, _td)
         parts.append("</table>")
     parts.append('<p style="margin:0"></p>')
     parts += [f'<p style="{_P}">{e(p)}</p>' for p in content.get("closing", [])]
