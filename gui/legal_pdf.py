@@ -23,29 +23,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
-    QFont,
     QFontMetricsF,
-    QGuiApplication,
-    QPageLayout,
-    QPageSize,
     QPainter,
-    QPdfWriter,
     QTextDocument,
 )
 
-from foncier.errors import OutputError
-from foncier.io.store import atomic_path
+from foncier.legal.documents import table_rows_html
 
+from .pdfpage import A4, font, write_pdf
 from .style import INK_COLOR, MUTED_COLOR, RULE_COLOR, ZEBRA_COLOR
 
 __all__ = ["write_legal_pdf", "document_html", "PAGE"]
 
-_APP: QGuiApplication | None = None
 #: A4 in points (the writer's resolution is 72 dpi).
-PAGE = QSizeF(595.0, 842.0)
+PAGE = A4
 _MARGIN = 56.0        # 2 cm
 _HEAD = 46.0          # the profile's header band
 _FOOT = 40.0          # the page number band
@@ -56,28 +50,15 @@ _CSS = (f"body{{font-family:'DejaVu Sans';font-size:9.5pt;color:{INK_COLOR.name(
         "td,th{padding:3px}")
 
 
-def _ensure_app() -> None:
-    global _APP
-    if QGuiApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _APP = QGuiApplication([])
-
-
-def _font(size: float, *, bold: bool = False) -> QFont:
-    font = QFont("DejaVu Sans")
-    font.setPointSizeF(size)
-    font.setBold(bold)
-    return font
-
-
 _H1 = "font-size:14px;font-weight:bold;margin-top:12px;margin-bottom:10px"
 _P = "margin-top:0;margin-bottom:7px"
 
 
-def _td(text: str) -> str:
+def _td(cell) -> str:
     """A cell; an identifier (no space: unit, cadastral reference, SIRET) never breaks."""
     from html import escape
 
+    text = str(cell)
     nowrap = ' style="white-space:nowrap"' if " " not in text.strip() else ""
     return f"<td{nowrap}>{escape(text)}</td>"
 
@@ -108,10 +89,7 @@ def document_html(content: dict) -> str:
                      f'style="border-color:{RULE_COLOR.name()};border-style:solid"><thead><tr>'
                      + "".join(f"<th>{e(h)}</th>" for h in table["header"])
                      + "</tr></thead>")   # a header row repeated on every page
-        parts += ["<tr>" + "".join(_td(str(c)) for c in row) + "</tr>"
-                  for row in table["rows"]]
-        if not table["rows"]:
-            parts.append(f'<tr><td colspan="{len(table["header"])}">aucun</td></tr>')
+        parts += table_rows_html(table, _td)
         parts.append("</table>")
     parts.append('<p style="margin:0"></p>')
     parts += [f'<p style="{_P}">{e(p)}</p>' for p in content.get("closing", [])]
@@ -122,7 +100,7 @@ def document_html(content: dict) -> str:
 def _header_footer(painter: QPainter, lines: list[str], page: int, pages: int) -> None:
     painter.save()
     painter.setPen(MUTED_COLOR)
-    painter.setFont(_font(7.5))
+    painter.setFont(font(7.5))
     text = "  ·  ".join(x for x in lines if x)
     text = QFontMetricsF(painter.font()).elidedText(text, Qt.TextElideMode.ElideRight,
                                                     PAGE.width() - 2 * _MARGIN)
@@ -155,45 +133,23 @@ def write_legal_pdf(content: dict, path: str | os.PathLike, *, profile=None) -> 
     Path
         The file written.
     """
-    _ensure_app()
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise OutputError(f"{path}: le dossier {path.parent} n'existe pas.")
     head = [profile.organisation, profile.territory,
             f"Tél.\u00a0: {profile.phone}" if profile.phone else "", profile.email] \
         if profile is not None else list(content.get("sender") or [])[:1]
-    tmp, final = atomic_path(path)
-    try:
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(72)
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                         QPageLayout.Orientation.Portrait,
-                                         QMarginsF(0, 0, 0, 0)))
-        writer.setTitle(content["title"])
-        writer.setAuthor(head[0] if head else "")
-        writer.setCreator("foncier — inventaire des zones d'activité (art. L318-8-2)")
+
+    def paint(painter: QPainter, writer) -> None:
         doc, body = _layout(content, writer)
-        pages = max(1, doc.pageCount())
-        painter = QPainter()
-        if not painter.begin(writer):
-            raise OutputError(f"{path}: impossible d'écrire le PDF (dossier protégé ?).")
-        try:
-            _paint_pages(painter, doc, body, head, pages, writer.newPage)
-        finally:
-            painter.end()
-        del writer
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
+        _paint_pages(painter, doc, body, head, max(1, doc.pageCount()), writer.newPage)
+
+    return write_pdf(path, paint, title=content["title"], author=head[0] if head else "",
+                     creator="foncier — inventaire des zones d'activité (art. L318-8-2)")
 
 
 def _layout(content: dict, device) -> tuple[QTextDocument, QSizeF]:
     """The document laid out on the PDF's own resolution (points are points), in A4 pages."""
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(device)
-    doc.setDefaultFont(_font(9.5))
+    doc.setDefaultFont(font(9.5))
     doc.setDefaultStyleSheet(_CSS)
     doc.setDocumentMargin(0)
     doc.setHtml(document_html(content))

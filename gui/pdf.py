@@ -29,19 +29,14 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QFont,
     QFontMetricsF,
-    QGuiApplication,
     QImage,
-    QPageLayout,
-    QPageSize,
     QPainter,
     QPainterPath,
-    QPdfWriter,
     QPen,
     QPolygonF,
     QTransform,
@@ -49,8 +44,6 @@ from PySide6.QtGui import (
 
 import foncier
 from foncier import palette
-from foncier.errors import OutputError
-from foncier.io.store import atomic_path
 from foncier.report.content import (
     FOOTER,
     NO_CRITERIA,
@@ -76,6 +69,7 @@ from foncier.wording import (
 
 from .geom import path_from_geometries
 from .model import STATUS_CODES
+from .pdfpage import A4, font, write_pdf
 from .style import (
     COMMUNE_FILL,
     COMMUNE_PEN,
@@ -91,28 +85,13 @@ from .style import (
 
 __all__ = ["write_investor_pdf", "draw_report", "PAGE_SIZE"]
 
-_APP: QGuiApplication | None = None
-PAGE_SIZE = QSizeF(595.0, 842.0)          # A4 in points (resolution 72 dpi)
+PAGE_SIZE = A4                            # in points (resolution 72 dpi)
 _MARGIN = 32.0
 _TOP = 70.0                               # below the profile header
 _BOTTOM = PAGE_SIZE.height() - 52.0       # above the audit footer
 _LEFT = Qt.AlignmentFlag.AlignLeft
 _WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
 _OUTCOME_COLORS = {k: QColor(v) for k, v in palette.OUTCOME_HEX.items()}
-
-
-def _ensure_app() -> None:
-    global _APP
-    if QGuiApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _APP = QGuiApplication([])
-
-
-def _font(size: float, *, bold: bool = False) -> QFont:
-    f = QFont("DejaVu Sans")
-    f.setPointSizeF(size)
-    f.setBold(bold)
-    return f
 
 
 def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
@@ -139,38 +118,18 @@ def write_investor_pdf(result: foncier.MatchResult, path: str | os.PathLike, *,
     Path
         The written file.
     """
-    _ensure_app()
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise OutputError(f"{path}: le dossier {path.parent} n'existe pas.")
     content = report_content(result, top=max(1, int(top)), sheets=max(0, int(sheets)),
                              profile=profile, today=today)
-    tmp, final = atomic_path(path)
-    try:
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(72)
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
-                                         QPageLayout.Orientation.Portrait,
-                                         QMarginsF(0, 0, 0, 0)))
-        writer.setTitle(f"Terrains proposés — {content.heading}")
-        writer.setAuthor(content.profile.organisation)
-        audit = content.audit
-        writer.setCreator(f"foncier {audit.version} — inventaire {audit.technical_source} "
-                          f"({audit.fingerprint})")
-        painter = QPainter()
-        if not painter.begin(writer):
-            raise OutputError(f"{path}: impossible d'écrire le PDF (dossier protégé ?).")
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            draw_report(painter, content, new_page=writer.newPage)
-        finally:
-            painter.end()
-        del writer
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return final
+    audit = content.audit
+
+    def paint(painter: QPainter, writer) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        draw_report(painter, content, new_page=writer.newPage)
+
+    return write_pdf(path, paint, title=f"Terrains proposés — {content.heading}",
+                     author=content.profile.organisation,
+                     creator=f"foncier {audit.version} — inventaire {audit.technical_source} "
+                             f"({audit.fingerprint})")
 
 
 class _Page:
@@ -182,13 +141,13 @@ class _Page:
 
     def text(self, rect: QRectF, flags, text: str, *, size: float = 8, bold: bool = False,
              color: QColor = INK_COLOR) -> None:
-        self.p.setFont(_font(size, bold=bold))
+        self.p.setFont(font(size, bold=bold))
         self.p.setPen(color)
         self.p.drawText(rect, flags, text)
         self.pages[-1].append(text)
 
     def height(self, text: str, width: float, size: float, *, bold: bool = False) -> float:
-        fm = QFontMetricsF(_font(size, bold=bold), self.p.device())
+        fm = QFontMetricsF(font(size, bold=bold), self.p.device())
         return fm.boundingRect(QRectF(0, 0, width, 10_000), int(_WRAP), text).height()
 
     def para(self, x: float, y: float, width: float, text: str, *, size: float = 8,
@@ -395,6 +354,30 @@ def _background(p: QPainter, layers: dict, t: QTransform, scale: float) -> None:
                     _pen(FAINT_COLOR, 0.3))
 
 
+def _map_begin(p: QPainter, extent, layers: dict, rect: QRectF) -> tuple[QTransform, float]:
+    """Start a map in ``rect``: clipped to it, the land beyond filled, the background drawn.
+
+    The painter is left saved twice, in scene coordinates: the caller draws its own areas,
+    restores (page coordinates, still clipped), draws its symbols, then calls :func:`_map_end`.
+    """
+    t, scale = _map_transform(extent, rect)
+    p.save()
+    p.setClipRect(rect)
+    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
+    p.save()
+    p.setTransform(t, True)
+    _background(p, layers, t, scale)
+    return t, scale
+
+
+def _map_end(p: QPainter, rect: QRectF) -> None:
+    """End a map begun by :func:`_map_begin`: the clip lifted, the map's border drawn."""
+    p.restore()
+    p.setPen(QPen(MUTED_COLOR, 0.8))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawRect(rect)
+
+
 def draw_pictogram(p: QPainter, kind: str, at: QPointF, size: float) -> None:
     """The library's pictogram of an infrastructure kind (:mod:`foncier.report.pictograms`)."""
     p.save()
@@ -419,13 +402,7 @@ def draw_pictogram(p: QPainter, kind: str, at: QPointF, size: float) -> None:
 
 def _overview(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     p = page.p
-    t, scale = _map_transform(content.extent, rect)
-    p.save()
-    p.setClipRect(rect)
-    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
-    p.save()
-    p.setTransform(t, True)
-    _background(p, content.layers, t, scale)
+    t, scale = _map_begin(p, content.extent, content.layers, rect)
     for plot in content.plots:
         _draw_areas(p, [plot.geometry], STATUS_COLORS[STATUS_CODES[plot.status]],
                     _pen(NAVY_COLOR, 0.9))
@@ -440,10 +417,7 @@ def _overview(page: _Page, content: InvestorReport, rect: QRectF) -> None:
     anchors = [t.map(QPointF(*_scene_xy(shapely.point_on_surface(b.geometry))))
                for b in content.plots]
     _rank_labels(page, anchors, [b.rank for b in content.plots], rect, clear=symbols)
-    p.restore()
-    p.setPen(QPen(MUTED_COLOR, 0.8))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRect(rect)
+    _map_end(p, rect)
     entries = [(STATUS_LABELS[s].capitalize(), STATUS_COLORS[c]) for s, c in STATUS_CODES.items()
                if s in ("match", "to_check", "no_match")]
     entries.append(("Zone d'activité", "site"))
@@ -461,7 +435,7 @@ def _rank_labels(page: _Page, anchors: list[QPointF], ranks: list[int], rect: QR
     """Rank labels placed by the library's ``label_layout``, one per plot (never merged):
     leader lines and anchor dots, then the labels on top."""
     p = page.p
-    fm = QFontMetricsF(_font(7.5, bold=True), p.device())
+    fm = QFontMetricsF(font(7.5, bold=True), p.device())
     labels = label_layout([(a.x(), a.y()) for a in anchors], ranks, height=13.0,
                           char_width=fm.horizontalAdvance("0"),
                           within=(rect.left() + 2, rect.top() + 2, rect.right() - 2,
@@ -509,7 +483,7 @@ def _legend_strip(page: _Page, rect: QRectF, metres_per_unit: float, entries) ->
     p.setBrush(INK_COLOR)
     p.drawPath(arrow)
     page.text(QRectF(xn + 10, rect.top() + 3, 10, 10), _LEFT, "N", size=6.5, bold=True)
-    fm = QFontMetricsF(_font(6.5), p.device())
+    fm = QFontMetricsF(font(6.5), p.device())
     x = xn + 26
     yy = rect.top() + 3
     for label, what in entries:
@@ -588,13 +562,7 @@ def _site_sheet(page: _Page, content: InvestorReport, sheet: SiteSheet) -> None:
 def _close_up(page: _Page, sheet: SiteSheet, rect: QRectF) -> float:
     p = page.p
     layers = sheet.layers
-    t, scale = _map_transform(sheet.extent, rect)
-    p.save()
-    p.setClipRect(rect)
-    p.fillRect(rect, QColor(palette.OUTSIDE_HEX))
-    p.save()
-    p.setTransform(t, True)
-    _background(p, layers, t, scale)
+    t, scale = _map_begin(p, sheet.extent, layers, rect)
     for kind, _label, g in layers["constraints"]:
         color = QColor(palette.CONSTRAINT_HEX.get(kind, palette.CONSTRAINT_HEX["other"]))
         fill = QColor(color)
@@ -607,7 +575,7 @@ def _close_up(page: _Page, sheet: SiteSheet, rect: QRectF) -> float:
     infra = layers["infrastructure"]
     at = [t.map(QPointF(pt.x, -pt.y)) for _k, _t, pt in infra]
     kms = [text.rpartition("\u00a0: ")[2] for _k, text, _pt in infra]
-    fm = QFontMetricsF(_font(6.5, bold=True), p.device())
+    fm = QFontMetricsF(font(6.5, bold=True), p.device())
     labels = label_layout([(a.x(), a.y()) for a in at], ["00" + k for k in kms], height=12.0,
                           char_width=fm.horizontalAdvance("0"),
                           within=(rect.left() + 2, rect.top() + 2, rect.right() - 2,
@@ -624,10 +592,7 @@ def _close_up(page: _Page, sheet: SiteSheet, rect: QRectF) -> float:
         draw_pictogram(p, kind, QPointF(x + 7, y + h / 2), 4.2)
         page.text(QRectF(x + 13, y, w - 14, h), Qt.AlignmentFlag.AlignVCenter, km, size=6.5,
                   bold=True)
-    p.restore()
-    p.setPen(QPen(MUTED_COLOR, 0.8))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRect(rect)
+    _map_end(p, rect)
     entries = [(f"Terrain ({sheet.status_label})", "focus"), ("Zone d'activité", "site")]
     seen = []
     for kind, label, _g in layers["constraints"]:

@@ -15,6 +15,10 @@ Examples
 <h1>Essai</h1>
 <p>A &amp; B</p>
 </body></html>
+>>> table_rows_html({"header": ["Unité", "Surface"], "rows": [["U1", "2,5 ha"]]})
+['<tr><td>U1</td><td>2,5 ha</td></tr>']
+>>> table_rows_html({"header": ["Unité", "Surface"], "rows": []})
+['<tr><td colspan="2">aucun</td></tr>']
 """
 
 from __future__ import annotations
@@ -22,14 +26,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+from collections.abc import Callable
 from typing import Any
 
 from foncier.core.missing import is_missing
 from foncier.io.atomic import atomic_write
 from foncier.wording import fmt_number
 
-__all__ = ["french_date", "letter_content", "adopted_content", "to_html", "write_html",
-           "adopted_xlsx", "KIND_LABELS"]
+__all__ = ["french_date", "letter_content", "adopted_content", "to_html", "table_rows_html",
+           "write_html", "adopted_xlsx", "KIND_LABELS"]
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
            "octobre", "novembre", "décembre")
@@ -162,6 +167,28 @@ _CSS = ("body{font-family:sans-serif;font-size:11pt;margin:2cm;color:#222}"
         "th{background:#eee}.who{margin-bottom:1.5em}.date{text-align:right}")
 
 
+def table_rows_html(table: dict, cell: Callable[[Any], str] | None = None) -> list[str]:
+    """A document table's body as HTML rows, one ``<tr>`` line a row; « aucun » when empty.
+
+    Parameters
+    ----------
+    table : dict
+        A table of a document's content (``header`` and ``rows`` of text cells).
+    cell : callable, optional
+        A cell's markup (``<td>`` with its text escaped); by default a plain ``<td>``.
+
+    Returns
+    -------
+    list of str
+    """
+    def plain(c: Any) -> str:
+        return f"<td>{html.escape(c)}</td>"
+
+    cell = cell or plain
+    rows = ["<tr>" + "".join(cell(c) for c in row) + "</tr>" for row in table["rows"]]
+    return rows or [f'<tr><td colspan="{len(table["header"])}">aucun</td></tr>']
+
+
 def to_html(content: dict) -> str:
     """A document's content as a standalone HTML page (text escaped)."""
     e = html.escape
@@ -180,10 +207,7 @@ def to_html(content: dict) -> str:
     for table in content["tables"]:
         parts.append(f"<table><caption>{e(table['caption'])}</caption><tr>"
                      + "".join(f"<th>{e(h)}</th>" for h in table["header"]) + "</tr>")
-        parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
-                  for row in table["rows"]]
-        if not table["rows"]:
-            parts.append(f'<tr><td colspan="{len(table["header"])}">aucun</td></tr>')
+        parts += table_rows_html(table)
         parts.append("</table>")
     parts += [f"<p>{e(p)}</p>" for p in content.get("closing", [])]
     parts.append("</body></html>")
