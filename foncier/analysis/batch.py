@@ -81,7 +81,7 @@ from foncier.core.matching import STATUS_CODES, STATUSES, MatchResult, match, ra
 from foncier.errors import BriefError, OutputError, Problem
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
-from foncier.io.results import AUDIT_SHEET, audit_items, write_audit_table
+from foncier.io.results import AUDIT_SHEET, audit_items, french_labels, write_audit_table
 from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import (
     CHUNK_ROWS,
@@ -529,46 +529,12 @@ NEAR_PREFIX = "≈ "
 _TOO_BIG = "écrivez un GeoPackage (.gpkg) ou réduisez le nombre de projets."
 
 
-def _french(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`foncier.io.results.french_labels` with Arrow kernels: each column's distinct
-    values are found and mapped once (the same labels: ``status`` and the columns of criterion
-    outcomes in French, missing values kept missing)."""
-    out = {}
-    outcomes = set(OUTCOME_LABELS)
-    for col in frame.columns:
-        values = out[col] = frame[col]
-        if col != "status" and not (values.dtype == object
-                                    or pd.api.types.is_string_dtype(values)):
-            continue
-        try:
-            arr = pa.array(values.array if isinstance(values.dtype, pd.StringDtype)
-                           else values.to_numpy(dtype=object), type=pa.string(),
-                           from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            continue                        # not texts: no codes to translate
-        if col != "status" and not set(pc.unique(arr.slice(0, 256)).to_pylist()) <= (
-                outcomes | {None}):
-            continue                        # its first rows already hold other texts
-        present = [v for v in pc.unique(arr).to_pylist() if v is not None]
-        if col == "status":
-            labels = STATUS_LABELS
-        elif present and set(present) <= outcomes:
-            labels = OUTCOME_LABELS
-        else:
-            continue
-        keys = pa.array(present, type=pa.string())
-        texts = pa.array([labels.get(v, v) for v in present], type=pa.string())
-        mapped = texts.take(pc.index_in(arr, value_set=keys))
-        out[col] = pd.Series(mapped.to_numpy(zero_copy_only=False), index=values.index,
-                             name=col, dtype=object)
-    return pd.DataFrame(out, index=frame.index)
-
-
 def _brief_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     """A brief's ranked rows, each filled with its status's tint; statuses and outcomes are
     shared strings."""
     rows = outcome.rows
-    frame = _french(pd.DataFrame({c: rows[c] for c in rows.columns if c != rows.geometry.name}))
+    frame = french_labels(pd.DataFrame({c: rows[c] for c in rows.columns
+                                        if c != rows.geometry.name}))
     fixed = {c: w for c, w in _WIDTHS.items() if c not in ("plot_id", "site_id", "inventory")}
     return Sheet(sheet, frame, widths=fit_widths(frame, fixed=fixed, minimum=6, maximum=40),
                  freeze_cols=2, row_fills=rows["status"].map(STATUS_CODES).to_numpy(),
@@ -619,7 +585,7 @@ def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[memoryview]:
 
 def _near_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     frame = outcome.near_misses if outcome.near_misses is not None else pd.DataFrame()
-    frame = _french(frame.reset_index(drop=True))
+    frame = french_labels(frame.reset_index(drop=True))
     widths = [max(w, f) for w, f in zip(_NEAR_WIDTHS, fit_widths(frame, maximum=40),
                                         strict=False)]
     return Sheet(sheet, frame, widths=widths[:len(frame.columns)], freeze_cols=2)

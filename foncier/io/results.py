@@ -128,16 +128,40 @@ def french_labels(frame: pd.DataFrame) -> pd.DataFrame:
            status          area     id
     0  à vérifier  non respecté  pass1
     """
-    out = frame.copy()
-    for col in out.columns:
-        values = out[col]
+    # Arrow kernels: each column's distinct values are found and mapped once (a batch
+    # translates hundreds of sheets of 100 000 rows); missing values stay missing.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = {}
+    outcomes = _OUTCOMES
+    for col in frame.columns:
+        values = out[col] = frame[col]
+        if col != "status" and not (values.dtype == object
+                                    or pd.api.types.is_string_dtype(values)):
+            continue
+        try:
+            arr = pa.array(values.array if isinstance(values.dtype, pd.StringDtype)
+                           else values.to_numpy(dtype=object), type=pa.string(),
+                           from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            continue                        # not texts: no codes to translate
+        if col != "status" and not set(pc.unique(arr.slice(0, 256)).to_pylist()) <= (
+                outcomes | {None}):
+            continue                        # its first rows already hold other texts
+        present = [v for v in pc.unique(arr).to_pylist() if v is not None]
         if col == "status":
-            out[col] = values.map(lambda v: STATUS_LABELS.get(v, v))
-        elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            present = set(values.dropna().unique().tolist())
-            if present and present <= _OUTCOMES:
-                out[col] = values.map(lambda v: OUTCOME_LABELS.get(v, v))
-    return out
+            labels = STATUS_LABELS
+        elif present and set(present) <= outcomes:
+            labels = OUTCOME_LABELS
+        else:
+            continue
+        keys = pa.array(present, type=pa.string())
+        texts = pa.array([labels.get(v, v) for v in present], type=pa.string())
+        mapped = texts.take(pc.index_in(arr, value_set=keys))
+        out[col] = pd.Series(mapped.to_numpy(zero_copy_only=False), index=values.index,
+                             name=col, dtype=object)
+    return pd.DataFrame(out, index=frame.index)
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str,
