@@ -272,15 +272,66 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.repeat(starts, counts) + (np.arange(total) - offsets)
 
 
-def _nearest(plot_geoms: np.ndarray, tree: shapely.STRtree) -> tuple[np.ndarray, np.ndarray]:
-    """Distance from each plot to the nearest geometry of ``tree``, and that geometry's position."""
-    (src, dst), dist = tree.query_nearest(plot_geoms, return_distance=True, all_matches=False)
-    order = np.argsort(src, kind="stable")
-    src, dst, dist = src[order], dst[order], dist[order]
-    out_d = np.full(len(plot_geoms), np.nan)
-    out_i = np.full(len(plot_geoms), -1, dtype=np.int64)
-    out_d[src] = dist
-    out_i[src] = dst
+@dataclass(frozen=True, eq=False)
+class _Targets:
+    """Geometries to measure distances to, with their two trees (built before the threads)."""
+
+    geoms: np.ndarray
+    tree: shapely.STRtree                 # the geometries themselves
+    centres: shapely.STRtree | None       # their centroids; None for points
+
+    @classmethod
+    def of(cls, geoms: np.ndarray) -> _Targets:
+        tree = shapely.STRtree(geoms)
+        points = bool(np.all(shapely.get_type_id(geoms) == 0))
+        centres = None if points else shapely.STRtree(shapely.centroid(geoms))
+        for t in (tree, centres):         # GEOS builds a tree on its first query
+            if t is not None:
+                t.query(shapely.Point(0.0, 0.0))
+        return cls(geoms, tree, centres)
+
+
+def _nearest(plot_geoms: np.ndarray, targets: _Targets) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each plot to the nearest of ``targets``, and that target's position.
+
+    Points are searched with the tree's own nearest query. For other targets that query's
+    branch-and-bound computes many polygon distances per plot (1.4 s for 100 000 plots and
+    2 700 housing polygons, against 0.5 s this way), so the search is exact in three vectorized
+    steps instead: the target whose centroid is nearest the plot's centroid gives an
+    upper bound ``u`` of the distance; every target nearer than ``u`` has its envelope within
+    the plot's envelope grown by ``u``, so one envelope query lists the candidates, whose exact
+    distances are compared. Ties go to the first target. NaN and -1 for a plot with no
+    geometry, or when there is no target.
+    """
+    n = len(plot_geoms)
+    out_d = np.full(n, np.nan)
+    out_i = np.full(n, -1, dtype=np.int64)
+    if not n or not len(targets.geoms):
+        return out_d, out_i
+    if targets.centres is None:
+        (src, dst), dist = targets.tree.query_nearest(plot_geoms, return_distance=True,
+                                                      all_matches=False)
+        out_d[src] = dist
+        out_i[src] = dst
+        return out_d, out_i
+    src, dst = targets.centres.query_nearest(shapely.centroid(plot_geoms), all_matches=False)
+    upper = np.full(n, np.nan)
+    upper[src] = shapely.distance(plot_geoms[src], targets.geoms[dst])
+    pos = np.flatnonzero(np.isfinite(upper))
+    # With a margin: a candidate exactly u away touches the grown box, and rounding must not
+    # leave it out.
+    u = upper[pos] * (1 + 1e-9) + 1e-6
+    b = shapely.bounds(plot_geoms[pos])
+    grown = shapely.box(b[:, 0] - u, b[:, 1] - u, b[:, 2] + u, b[:, 3] + u)
+    pi, ci = targets.tree.query(grown)
+    pi = pos[pi]
+    dist = shapely.distance(plot_geoms[pi], targets.geoms[ci])
+    order = np.lexsort((ci, dist, pi))
+    pi, ci, dist = pi[order], ci[order], dist[order]
+    first = np.ones(len(pi), dtype=bool)
+    first[1:] = pi[1:] != pi[:-1]
+    out_d[pi[first]] = dist[first]
+    out_i[pi[first]] = ci[first]
     return out_d, out_i
 
 
@@ -379,21 +430,18 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
     shapely.prepare(cons_geoms)
     cons_tree = shapely.STRtree(cons_geoms) if len(cons_geoms) else None
-    trees = [cons_tree] if cons_tree is not None else []
     jobs: dict[str, Callable[[slice], Any]] = {
         "overlaps": lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms, cons_tree)}
     for kind in MEASURED_KINDS:
         pos = np.flatnonzero(infra_kinds == kind)
         if len(pos) and n:
-            tree = shapely.STRtree(infra_geoms[pos])
-            trees.append(tree)
-            jobs[kind] = (lambda part, tree=tree: _nearest(plot_geoms[part], tree))
+            targets = _Targets.of(infra_geoms[pos])
+            jobs[kind] = (lambda part, targets=targets: _nearest(plot_geoms[part], targets))
     if len(housing_pos) and n:
-        housing_tree = shapely.STRtree(cons_geoms[housing_pos])
-        trees.append(housing_tree)
-        jobs["housing"] = lambda part: _nearest(plot_geoms[part], housing_tree)
-    for tree in trees:           # GEOS builds a tree on its first query: before the threads
-        tree.query(shapely.Point(0.0, 0.0))
+        housing = _Targets.of(cons_geoms[housing_pos])
+        jobs["housing"] = lambda part: _nearest(plot_geoms[part], housing)
+    if cons_tree is not None:    # GEOS builds a tree on its first query: before the threads
+        cons_tree.query(shapely.Point(0.0, 0.0))
     parts = _run_jobs(jobs, n, whole=("overlaps",))
     done = {name: _joined_nearest(p) for name, p in parts.items() if name != "overlaps"}
     done["overlaps"] = parts["overlaps"][0][1]

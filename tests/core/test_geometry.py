@@ -132,3 +132,33 @@ def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
         assert np.array_equal(whole.distance_m[kind], sliced.distance_m[kind])
         assert np.array_equal(whole.nearest[kind], sliced.nearest[kind])
     assert len(whole.pair_plot) > 0 and np.isfinite(sliced.housing_m).all()
+
+
+def test_nearest_polygon_search_equals_the_trees_nearest_query():
+    """Distances to polygons are found in vectorized steps (a centroid bound, then the
+    envelope candidates): the same distances as GEOS's branch-and-bound nearest query, on
+    concave targets whose centroid lies outside them, overlapping ones (distance 0), and a
+    plot with no geometry."""
+    from foncier.core.geometry import _nearest, _Targets
+
+    rng = np.random.default_rng(11)
+    x, y = rng.uniform(0, 20_000, 400), rng.uniform(0, 20_000, 400)
+    plots = np.array([shapely.box(a, b, a + rng.uniform(20, 400), b + rng.uniform(20, 300))
+                      for a, b in zip(x, y, strict=True)] + [None], dtype=object)
+    cx, cy = rng.uniform(0, 20_000, 40), rng.uniform(0, 20_000, 40)
+    rings = [shapely.Point(a, b).buffer(900).difference(shapely.Point(a, b).buffer(800))
+             .difference(shapely.box(a - 1_000, b, a + 1_000, b + 1_000))     # U shapes
+             for a, b in zip(cx[:20], cy[:20], strict=True)]
+    blobs = [shapely.Point(a, b).buffer(rng.uniform(50, 600))
+             for a, b in zip(cx[20:], cy[20:], strict=True)]
+    targets = np.array(rings + blobs, dtype=object)
+    assert not shapely.contains(targets[:20], shapely.centroid(targets[:20])).any()
+
+    dist, pos = _nearest(plots, _Targets.of(targets))
+
+    (src, dst), want = shapely.STRtree(targets).query_nearest(
+        plots[:-1], return_distance=True, all_matches=False)
+    np.testing.assert_array_equal(dist[src], want)
+    assert np.isnan(dist[-1]) and pos[-1] == -1
+    np.testing.assert_array_equal(shapely.distance(plots[:-1], targets[pos[:-1]]), dist[:-1])
+    assert (dist[:-1] == 0).sum() > 5
