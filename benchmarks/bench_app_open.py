@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import compile_bytecode
+
 HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE / "out"
 TARGET_S = 1.5
@@ -155,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-xvfb", action="store_true", help="offscreen only")
     args = parser.parse_args(argv)
 
+    compile_bytecode()      # as installed: see benchmarks/installed.py
     inventory = args.inventory or inventory_path(args.plots)
     xvfb = not args.no_xvfb and shutil.which("xvfb-run") is not None
     print(f"Inventaire : {inventory} ({inventory.stat().st_size / 1e6:.0f} Mo) ; "

@@ -44,6 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import compile_bytecode
+
 HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE / "out"
 #: The default brief: every key of DESIGN.md's brief TOML (``--brief`` picks another).
@@ -403,6 +405,7 @@ def main() -> None:
     parser.add_argument("--skip-no-cache", action="store_true",
                         help="leave out « foncier, no cache » (saves minutes at 1 000 000 plots)")
     args = parser.parse_args()
+    compile_bytecode()      # as installed: see benchmarks/installed.py
     brief = args.brief.resolve()
     n_cons, n_infra = args.plots // 5, max(args.plots // 50, 50)
     inventory = OUT_DIR / f"synthetic_{args.plots}p_{n_cons}c_{n_infra}i_s0.gpkg"

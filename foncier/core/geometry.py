@@ -336,46 +336,51 @@ def _nearest(plot_geoms: np.ndarray, targets: _Targets) -> tuple[np.ndarray, np.
 
 
 def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
-              tree: shapely.STRtree | None):
+              tree: shapely.STRtree | None, offset: int = 0):
     """The (plot, constraint) pairs that overlap: positions, intersections and their areas.
 
     One bulk STRtree ``intersects`` query; a plot lying properly inside its constraint (a third
-    of the pairs) is its own intersection, so GEOS intersects only the other pairs (the
-    constraints prepared by the caller make ``contains_properly`` cheap).
+    of the pairs) is its own intersection, so GEOS intersects only the other pairs. The
+    constraints this slice of plots touches are copied and prepared here, for this thread
+    alone: GEOS prepared geometries build their indexes on first use and must not be shared by
+    two threads (a shared set crashed a 1 000 000-plot run). ``offset`` is the position of the
+    slice's first plot.
     """
     if not (len(cons_geoms) and len(plot_geoms)):
         return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
                 np.zeros(0, dtype=object), np.zeros(0))
     pi, ci = tree.query(plot_geoms, predicate="intersects")
-    inside = shapely.contains_properly(cons_geoms[ci], plot_geoms[pi])
+    touched, which = np.unique(ci, return_inverse=True)
+    own = shapely.from_wkb(shapely.to_wkb(cons_geoms[touched]))     # exact copies
+    shapely.prepare(own)
+    inside = shapely.contains_properly(own[which], plot_geoms[pi])
     inter = plot_geoms[pi]                                # copies: inter[~inside] is replaced
     inter_area = area[pi]
     rest = np.flatnonzero(~inside)
     inter[rest] = shapely.intersection(plot_geoms[pi[rest]], cons_geoms[ci[rest]])
     inter_area[rest] = shapely.area(inter[rest])
     keep = inter_area > 0
-    return pi[keep], ci[keep], inter[keep], inter_area[keep]
+    return pi[keep] + offset, ci[keep], inter[keep], inter_area[keep]
 
 
-def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int, *, whole: tuple[str, ...] = ()
+def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int
               ) -> dict[str, list[tuple[slice, Any]]]:
     """Run independent jobs over slices of the ``n`` plots on up to 2 threads.
 
     Each job is cut into a few slices of plots so that the two threads stay busy to the end
-    (a single nearest-housing query would otherwise run alone on one core), except the jobs
-    named in ``whole``, which run in one piece: GEOS prepared geometries build their indexes on
-    first use and must not be used by two threads at once. The result of a job is the list of
-    its (slice, result) pairs, in plot order. One thread when the machine has one core.
+    (a single nearest-housing query would otherwise run alone on one core). A job must not use
+    a GEOS prepared geometry another slice uses: they build their indexes on first use. The
+    result of a job is the list of its (slice, result) pairs, in plot order. One thread when
+    the machine has one core.
     """
     workers = min(2, os.cpu_count() or 1)
     pieces = 1 if workers <= 1 or n < _MIN_SLICE else min(4, n // _MIN_SLICE + 1)
     bounds = np.linspace(0, n, pieces + 1).astype(int)
     slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    plan = {name: [slice(0, n)] if name in whole else slices for name in jobs}
     if workers <= 1:
-        return {name: [(part, job(part)) for part in plan[name]] for name, job in jobs.items()}
+        return {name: [(part, job(part)) for part in slices] for name, job in jobs.items()}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="foncier-geometry") as pool:
-        futures = {name: [(part, pool.submit(job, part)) for part in plan[name]]
+        futures = {name: [(part, pool.submit(job, part)) for part in slices]
                    for name, job in jobs.items()}
         return {name: [(part, f.result()) for part, f in parts]
                 for name, parts in futures.items()}
@@ -428,10 +433,10 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     # The overlaps and each nearest-distance query are independent GEOS work that releases the
     # GIL: run them on a few threads (about 1.5-2x faster on 2 cores).
     shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
-    shapely.prepare(cons_geoms)
     cons_tree = shapely.STRtree(cons_geoms) if len(cons_geoms) else None
     jobs: dict[str, Callable[[slice], Any]] = {
-        "overlaps": lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms, cons_tree)}
+        "overlaps": lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms, cons_tree,
+                                           part.start)}
     for kind in MEASURED_KINDS:
         pos = np.flatnonzero(infra_kinds == kind)
         if len(pos) and n:
@@ -442,9 +447,10 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
         jobs["housing"] = lambda part: _nearest(plot_geoms[part], housing)
     if cons_tree is not None:    # GEOS builds a tree on its first query: before the threads
         cons_tree.query(shapely.Point(0.0, 0.0))
-    parts = _run_jobs(jobs, n, whole=("overlaps",))
+    parts = _run_jobs(jobs, n)
     done = {name: _joined_nearest(p) for name, p in parts.items() if name != "overlaps"}
-    done["overlaps"] = parts["overlaps"][0][1]
+    done["overlaps"] = tuple(np.concatenate([r[i] for _, r in parts["overlaps"]])
+                             for i in range(4))
 
     pi, ci, inter, inter_area = done["overlaps"]
     pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)

@@ -98,8 +98,8 @@ def test_criteria_and_matching_share_the_per_inventory_cache(tiny_inventory):
 
 
 def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
-    """The precomputation cuts the plots in slices for its threads (the overlaps stay whole:
-    GEOS prepared geometries are not for two threads at once); the result is the same."""
+    """The precomputation cuts the plots in slices for its threads (the overlaps too, each
+    slice with its own prepared copies of the constraints); the result is the same."""
     from foncier.core import geometry
 
     rng = np.random.default_rng(7)
@@ -123,6 +123,7 @@ def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
     sliced = geometry.compute_plot_geometry(*frames)
     multi = np.bincount(whole.pair_plot[np.isin(whole.pair_group, flood)], minlength=60) > 1
     assert multi.sum() >= 7                       # the unions run in slices too
+    assert len(np.unique(whole.pair_plot // 7)) > 2       # the overlaps span several slices
     np.testing.assert_allclose(sliced.excluded_area(flood), whole_cut, rtol=1e-12)
     for name in ("area_m2", "pair_plot", "pair_constraint", "pair_group", "pair_area",
                  "max_overlap", "housing_m"):
