@@ -129,7 +129,7 @@ class Inventory:
         if arrays is not None and valid(arrays):
             return arrays
         arrays = compute()
-        cache.store_geometry(key, arrays, cache_dir=link.cache_dir)
+        cache.store_geometry(key, arrays, cache_dir=link.cache_dir, background=True)
         return arrays
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
@@ -182,7 +182,8 @@ class _CacheLink:
                 geo._disk = _DiskArrays(self.key, self.cache_dir)
                 return geo
         geo = compute()
-        cache.store_geometry(self.key, cache.geometry_arrays(geo), cache_dir=self.cache_dir)
+        cache.store_geometry(self.key, cache.geometry_arrays(geo), cache_dir=self.cache_dir,
+                             background=True)
         geo._disk = _DiskArrays(self.key, self.cache_dir)
         return geo
 
@@ -206,7 +207,7 @@ class _DiskArrays:
         from foncier.io import cache
 
         cache.store_geometry(f"{self.key}#{name}", {"values": values}, cache_dir=self.cache_dir,
-                             kind="derived")
+                             kind="derived", background=True)
 
 
 def _geometry_frames(inv: Inventory) -> tuple:
@@ -345,7 +346,7 @@ def _store_layers(key: str, inv: Inventory, cache_dir: str | os.PathLike | None)
     notes = pd.DataFrame([[p.where, p.row, p.message, p.severity] for p in inv.notes],
                          columns=_NOTE_FIELDS, dtype=object)
     cache.store_layers(key, {**inv.layers(), "communes": inv.communes, "_notes": notes},
-                       cache_dir=cache_dir)
+                       cache_dir=cache_dir, background=True)
 
 
 def _from_cache(key: str, src: str, cache_dir: str | os.PathLike | None) -> Inventory | None:

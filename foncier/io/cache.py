@@ -47,6 +47,7 @@ True
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import hashlib
@@ -55,10 +56,12 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,7 @@ __all__ = [
     "store_layers",
     "clear_cache",
     "cache_info",
+    "wait_for_writes",
 ]
 
 #: Bumped whenever the layout of an entry changes; part of every entry's name.
@@ -374,6 +378,7 @@ def _load_entry(cache_dir, kind: str, key: str, decode) -> Any:
     stamp (least recently used first out).
     """
     path = _entry_path(resolve_cache_dir(cache_dir), kind, key)
+    _wait(path)        # a write of this entry under way in the background
     try:
         opened = _open_entry(path, kind, key)
         if opened is None:
@@ -397,12 +402,88 @@ def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, bytes]
     try:
         _write_entry(path, manifest, members)
     except OSError as exc:
-        warnings.warn(f"cache : écriture impossible dans {folder} ({exc.strerror or exc}) ; "
-                      "le résultat n'est pas mis en cache. Choisissez un autre dossier avec "
-                      "FONCIER_CACHE_DIR.", CacheWarning, stacklevel=3)
+        _warn(f"cache : écriture impossible dans {folder} ({exc.strerror or exc}) ; le "
+              "résultat n'est pas mis en cache. Choisissez un autre dossier avec "
+              "FONCIER_CACHE_DIR.", stacklevel=4)
         return None
     _evict(folder, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, keep=path)
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing in the background
+# ---------------------------------------------------------------------------------------------
+#
+# A process that fills the cache (a first match) need not wait for its entries to be encoded
+# and written: one writer thread does it while the work goes on, and the interpreter waits for
+# it before exiting (an entry is whole or absent either way). A load of an entry still being
+# written waits for it; cache_info and clear_cache wait for every write. Warnings of the writer
+# thread are given by the thread that waits, where the caller's warning filters apply.
+
+_writer: ThreadPoolExecutor | None = None
+_writer_lock = threading.Lock()
+_pending: list[tuple[Path, Future]] = []      # in the order the writer runs them
+_deferred = threading.local()
+
+
+def _warn(message: str, *, stacklevel: int) -> None:
+    """A CacheWarning now, or kept for the waiting thread when on the writer thread."""
+    kept = getattr(_deferred, "messages", None)
+    if kept is not None:
+        kept.append(message)
+    else:
+        warnings.warn(message, CacheWarning, stacklevel=stacklevel)
+
+
+def _in_background(path: Path, write: Callable[[], Path | None]) -> Path:
+    def run() -> list[str]:
+        _deferred.messages = messages = []
+        try:
+            write()
+        except Exception as exc:   # never lost silently: given as a warning by the waiter
+            messages.append(f"cache : l'entrée {path.name} n'a pas pu être écrite "
+                            f"({type(exc).__name__} : {exc}) ; le calcul sera refait.")
+        finally:
+            _deferred.messages = None
+        return messages
+
+    global _writer
+    with _writer_lock:
+        try:
+            if _writer is None:
+                _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="foncier-cache")
+            _pending.append((path, _writer.submit(run)))
+            return path
+        except RuntimeError:       # the interpreter is shutting down: written now
+            pass
+    for message in run():
+        warnings.warn(message, CacheWarning, stacklevel=3)
+    return path
+
+
+def _wait(only: Path | None) -> None:
+    """Wait for the background writes (of the entry ``only``, or all) and give their warnings."""
+    with _writer_lock:
+        mine = [(p, f) for p, f in _pending if only is None or p == only]
+        if not mine:
+            return
+        _pending[:] = [(p, f) for p, f in _pending if only is not None and p != only]
+    for _, future in mine:
+        for message in future.result():
+            warnings.warn(message, CacheWarning, stacklevel=4)
+
+
+def wait_for_writes() -> None:
+    """Wait until every entry given to the cache's writer thread is written.
+
+    :func:`store_geometry` and :func:`store_layers` with ``background=True`` return before
+    their entry is written; this gives the warnings those writes had. The end of the process
+    waits too.
+    """
+    _wait(None)
+
+
+atexit.register(wait_for_writes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,7 +501,8 @@ def geometry_arrays(geometry: Any) -> dict[str, Any]:
 
 def store_geometry(key: str, arrays: Mapping[str, Any], *,
                    cache_dir: str | os.PathLike | None = None, enabled: bool = True,
-                   max_bytes: int | None = None, kind: str = "geometry") -> Path | None:
+                   max_bytes: int | None = None, kind: str = "geometry",
+                   background: bool = False) -> Path | None:
     """Store an inventory's plot geometry under ``key`` (its fingerprint).
 
     Parameters
@@ -441,23 +523,34 @@ def store_geometry(key: str, arrays: Mapping[str, Any], *,
     kind : {"geometry", "derived"}, default "geometry"
         ``derived`` for arrays computed later from the geometry (the excluded area of a
         selection of constraints), in entries of their own.
+    background : bool, default False
+        Encode and write the entry on the cache's writer thread and return at once (see
+        :func:`wait_for_writes`); the arrays must not be changed afterwards.
 
     Returns
     -------
     Path or None
-        The entry written, or None (disabled, or the folder is not writable: then a
-        :class:`~foncier.errors.CacheWarning` says so).
+        The entry written (in the background: the entry that will be), or None (disabled, or
+        the folder is not writable: then a :class:`~foncier.errors.CacheWarning` says so).
 
     Raises
     ------
     TypeError
-        For a value that cannot be stored (an object array other than geometries...).
+        For a value that cannot be stored (an object array other than geometries...); in the
+        background, a :class:`~foncier.errors.CacheWarning` instead.
     """
     if not enabled:
         return None
-    members: dict[str, bytes] = {}
-    fields = {name: _encode(name, value, members) for name, value in arrays.items()}
-    return _store(_kind(kind), key, fields, members, cache_dir, max_bytes)
+    kind = _kind(kind)
+
+    def write() -> Path | None:
+        members: dict[str, bytes] = {}
+        fields = {name: _encode(name, value, members) for name, value in arrays.items()}
+        return _store(kind, key, fields, members, cache_dir, max_bytes)
+
+    if background:
+        return _in_background(_entry_path(resolve_cache_dir(cache_dir), kind, key), write)
+    return write()
 
 
 def _kind(kind: str) -> str:
@@ -532,13 +625,16 @@ def _restore_objects(frame: Any, objects: Mapping[str, str]) -> None:
 
 def store_layers(key: str, layers: Mapping[str, Any], *,
                  cache_dir: str | os.PathLike | None = None, enabled: bool = True,
-                 max_bytes: int | None = None) -> Path | None:
+                 max_bytes: int | None = None, background: bool = False) -> Path | None:
     """Store an inventory's layers (GeoDataFrames, or None for an absent layer) under ``key``.
 
     Layers are stored as Arrow IPC (GeoArrow-encoded geometries, dtypes restored on reading).
     Needs ``pyarrow``: without it nothing is stored. A layer Arrow cannot hold (a column of mixed
     types) is reported with a :class:`~foncier.errors.CacheWarning` and nothing is stored.
-    Parameters and return value as for :func:`store_geometry`.
+    Parameters and return value as for :func:`store_geometry`. In the ``background``, the
+    layers are encoded from shallow copies, which pandas' copy-on-write keeps apart from any
+    later change of the caller's frames; without copy-on-write (pandas 2 by default) the store
+    is done at once.
     """
     if not enabled:
         return None
@@ -547,22 +643,41 @@ def store_layers(key: str, layers: Mapping[str, Any], *,
         import pyarrow  # noqa: F401
     except ImportError:
         return None
-    members: dict[str, bytes] = {}
-    fields: dict[str, dict] = {}
-    for name, frame in layers.items():
-        if frame is None:
-            fields[name] = {"type": "none"}
-            continue
-        try:
-            objects = _object_columns(frame)
-            members[f"{name}.arrow"] = _feather_bytes(frame)
-        except Exception as exc:
-            warnings.warn(f"cache : la couche {name} ne peut pas être mise en cache "
-                          f"({type(exc).__name__} : {exc}).", CacheWarning, stacklevel=2)
-            return None
-        fields[name] = {"type": "layer", "geo": isinstance(frame, gpd.GeoDataFrame),
-                        "rows": len(frame), "objects": objects}
-    return _store("layers", key, fields, members, cache_dir, max_bytes)
+
+    def write(layers: Mapping[str, Any]) -> Path | None:
+        members: dict[str, bytes] = {}
+        fields: dict[str, dict] = {}
+        for name, frame in layers.items():
+            if frame is None:
+                fields[name] = {"type": "none"}
+                continue
+            try:
+                objects = _object_columns(frame)
+                members[f"{name}.arrow"] = _feather_bytes(frame)
+            except Exception as exc:
+                _warn(f"cache : la couche {name} ne peut pas être mise en cache "
+                      f"({type(exc).__name__} : {exc}).", stacklevel=4)
+                return None
+            fields[name] = {"type": "layer", "geo": isinstance(frame, gpd.GeoDataFrame),
+                            "rows": len(frame), "objects": objects}
+        return _store("layers", key, fields, members, cache_dir, max_bytes)
+
+    if background and _copy_on_write():
+        copies = {name: None if frame is None else frame.copy(deep=False)
+                  for name, frame in layers.items()}
+        return _in_background(_entry_path(resolve_cache_dir(cache_dir), "layers", key),
+                              lambda: write(copies))
+    return write(layers)
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas keeps a shallow copy apart from later changes of its original."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    try:
+        return pd.get_option("mode.copy_on_write") is True
+    except (KeyError, pd.errors.OptionError):
+        return False
 
 
 def load_layers(key: str, *, cache_dir: str | os.PathLike | None = None,
@@ -642,6 +757,7 @@ def clear_cache(*, cache_dir: str | os.PathLike | None = None) -> int:
 
     Only files foncier wrote are removed (entries, memos, temporary files); the folder stays.
     """
+    wait_for_writes()
     folder = resolve_cache_dir(cache_dir)
     freed = 0
     victims = [p for p, _ in _entries(folder)]
@@ -659,6 +775,7 @@ def clear_cache(*, cache_dir: str | os.PathLike | None = None) -> int:
 def cache_info(*, cache_dir: str | os.PathLike | None = None,
                max_bytes: int | None = None) -> CacheInfo:
     """Where the cache is, how many entries it holds and their total size."""
+    wait_for_writes()
     folder = resolve_cache_dir(cache_dir)
     entries = _entries(folder)
     return CacheInfo(path=folder, entries=len(entries),

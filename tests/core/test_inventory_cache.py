@@ -16,12 +16,15 @@ from builders import LAYER_CHANGES, THREE_PLOT_BRIEF, three_plot_layers
 import foncier
 from foncier.cli.main import main
 from foncier.errors import CacheWarning, GeometryRepairWarning
-from foncier.io.cache import cache_info
+from foncier.io.cache import cache_info, wait_for_writes
 
 BRIEF = THREE_PLOT_BRIEF
 
 
 def _entries(cdir):
+    """The entries, once the writes this process gave the writer thread are done (as when
+    the process ends)."""
+    wait_for_writes()
     return sorted(p for p in cdir.glob("*.zip"))
 
 

@@ -262,6 +262,93 @@ def test_two_processes_filling_the_same_cache_leave_a_valid_cache(tmp_path, inve
 
 
 # ---------------------------------------------------------------------------------------------
+# Writing in the background
+# ---------------------------------------------------------------------------------------------
+
+def test_background_store_returns_at_once_and_a_load_waits_for_it(tmp_path, inventory,
+                                                                   monkeypatch):
+    """The entry is written by the writer thread; a load of it, in the meantime, waits."""
+    import threading
+
+    release = threading.Event()
+    real = cache._write_entry
+
+    def held(path, manifest, members):
+        assert threading.current_thread().name.startswith("foncier-cache")
+        release.wait(30)
+        real(path, manifest, members)
+
+    monkeypatch.setattr(cache, "_write_entry", held)
+    path = store_geometry("k", geometry_arrays(inventory.geometry), cache_dir=tmp_path,
+                          background=True)
+    assert not path.exists()                       # returned before the entry is written
+    threading.Timer(0.2, release.set).start()
+    _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), inventory.geometry)
+    assert path.exists() and not list(tmp_path.glob(".tmp-*"))
+
+
+def test_background_layers_keep_the_values_of_the_store(tmp_path, inventory, monkeypatch):
+    """A frame changed after a background store: the entry holds the values it was given
+    (copy-on-write keeps the writer's shallow copy apart)."""
+    import threading
+
+    if not cache._copy_on_write():
+        pytest.skip("pandas without copy-on-write: the store is done at once")
+    release = threading.Event()
+    real = cache._write_entry
+    monkeypatch.setattr(cache, "_write_entry",
+                        lambda *a: (release.wait(30), real(*a)))
+    plots = inventory.plots.copy()
+    before = plots.copy()
+    store_layers("k", {**inventory.layers(), "plots": plots}, cache_dir=tmp_path,
+                 background=True)
+    plots.loc[plots.index[0], "price_eur_m2"] = 999.0
+    plots["added"] = 1
+    release.set()
+    back = load_layers("k", cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(back["plots"], before)
+
+
+def test_background_write_failure_is_a_warning_when_waited_for(tmp_path, inventory):
+    blocker = tmp_path / "fichier"
+    blocker.write_text("pas un dossier", encoding="utf-8")
+    store_geometry("k", geometry_arrays(inventory.geometry), cache_dir=blocker / "sous",
+                   background=True)
+    with pytest.warns(CacheWarning, match="écriture impossible dans .*FONCIER_CACHE_DIR"):
+        cache.wait_for_writes()
+
+
+def test_background_encoding_error_is_a_warning_not_a_lost_write(tmp_path):
+    store_geometry("k", {"bad": np.array([object()], dtype=object)}, cache_dir=tmp_path,
+                   background=True)
+    with pytest.warns(CacheWarning, match="l'entrée .* n'a pas pu être écrite .*TypeError"):
+        cache.wait_for_writes()
+    assert load_geometry("k", cache_dir=tmp_path) is None
+
+
+def test_process_end_waits_for_background_writes(tmp_path, inventory):
+    """A process that exits right after a background store leaves the whole entry."""
+    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {tests_dir!r})
+        import foncier
+        from builders import three_plot_layers
+        from foncier.io.cache import geometry_arrays, store_geometry, store_layers
+        inv = foncier.inventory_from_layers(three_plot_layers())
+        store_geometry("g", geometry_arrays(inv.geometry), cache_dir=sys.argv[1],
+                       background=True)
+        store_layers("l", inv.layers(), cache_dir=sys.argv[1], background=True)
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    _assert_same_geometry(load_geometry("g", cache_dir=tmp_path), inventory.geometry)
+    pd.testing.assert_frame_equal(load_layers("l", cache_dir=tmp_path)["plots"],
+                                  inventory.plots)
+
+
+# ---------------------------------------------------------------------------------------------
 # Where, enabled, size cap, clearing
 # ---------------------------------------------------------------------------------------------
 
