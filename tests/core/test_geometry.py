@@ -140,7 +140,7 @@ def test_nearest_polygon_search_equals_the_trees_nearest_query():
     envelope candidates): the same distances as GEOS's branch-and-bound nearest query, on
     concave targets whose centroid lies outside them, overlapping ones (distance 0), and a
     plot with no geometry."""
-    from foncier.core.geometry import _nearest, _Targets
+    from foncier.core.geometry import _nearest, _Plots, _Targets
 
     rng = np.random.default_rng(11)
     x, y = rng.uniform(0, 20_000, 400), rng.uniform(0, 20_000, 400)
@@ -155,7 +155,7 @@ def test_nearest_polygon_search_equals_the_trees_nearest_query():
     targets = np.array(rings + blobs, dtype=object)
     assert not shapely.contains(targets[:20], shapely.centroid(targets[:20])).any()
 
-    dist, pos = _nearest(plots, _Targets.of(targets))
+    dist, pos = _nearest(_Plots.of(plots), _Targets.of(targets))
 
     (src, dst), want = shapely.STRtree(targets).query_nearest(
         plots[:-1], return_distance=True, all_matches=False)
@@ -163,3 +163,27 @@ def test_nearest_polygon_search_equals_the_trees_nearest_query():
     assert np.isnan(dist[-1]) and pos[-1] == -1
     np.testing.assert_array_equal(shapely.distance(plots[:-1], targets[pos[:-1]]), dist[:-1])
     assert (dist[:-1] == 0).sum() > 5
+
+
+def test_nearest_point_search_equals_the_trees_nearest_query():
+    """The same for points (the candidates within the bound plus the plot's reach of its
+    centroid), on long thin and L-shaped plots whose centroid is far from their edges."""
+    from foncier.core.geometry import _nearest, _Plots, _Targets
+
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(0, 50_000, 300), rng.uniform(0, 50_000, 300)
+    long_ = [shapely.box(a, b, a + 3_000, b + 40) for a, b in zip(x[:100], y[:100], strict=True)]
+    ell = [shapely.union_all([shapely.box(a, b, a + 2_000, b + 100),
+                              shapely.box(a, b, a + 100, b + 2_000)])
+           for a, b in zip(x[100:200], y[100:200], strict=True)]
+    small = [shapely.box(a, b, a + 50, b + 50) for a, b in zip(x[200:], y[200:], strict=True)]
+    plots = np.array(long_ + ell + small, dtype=object)
+    points = shapely.points(rng.uniform(0, 50_000, (25, 2)))
+
+    dist, pos = _nearest(_Plots.of(plots), _Targets.of(points))
+
+    (src, dst), want = shapely.STRtree(points).query_nearest(
+        plots, return_distance=True, all_matches=False)
+    assert np.array_equal(src, np.arange(len(plots)))
+    np.testing.assert_array_equal(dist, want)
+    np.testing.assert_array_equal(shapely.distance(plots, points[pos]), dist)
