@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 
 import pandas as pd
 import pytest
@@ -183,3 +184,45 @@ def test_ranking_on_screen_builds_only_the_rows_it_shows():
     head = text.splitlines()[4:8]
     assert [line.split()[1] for line in head] == result.table["plot_id"].head(4).tolist()
     assert text.splitlines()[-1].startswith(f"… {len(result.status) - 4} autres terrains")
+
+
+def test_the_command_ends_at_once_with_its_outputs_and_cache_whole(tmp_path, capsys):
+    """``foncier`` ends with ``os._exit`` once its work is done (the interpreter's teardown
+    skipped): the table, the printed ranking and the cache entries its writer thread was
+    still writing (each made 0.3 s slower here) are all whole."""
+    import os
+    import warnings
+
+    import foncier
+    from foncier.errors import CacheWarning
+    from foncier.io.cache import cache_info
+
+    cdir, out = tmp_path / "cache", tmp_path / "res.csv"
+    project = next(str(p) for p in sample_brief_paths() if p.name == "batteries.toml")
+    slow_writer = tmp_path / "slow_writer.py"
+    slow_writer.write_text(textwrap.dedent("""
+        import sys, time
+        from foncier.io import cache
+        real = cache._write_entry
+        cache._write_entry = lambda *args: (time.sleep(0.3), real(*args))
+        from foncier.cli.main import run
+        run()
+    """), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(slow_writer), "match", "--project", project,
+                           "--out", str(out), "--limit", "0"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "FONCIER_CACHE_DIR": str(cdir)})
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(out)
+    assert len(table) >= 300
+    assert main(["match", "--project", project, "--out", str(tmp_path / "in.csv"),
+                 "--limit", "0"]) == 0
+    in_process = capsys.readouterr().out
+    assert len(proc.stdout) > 20_000               # every printed line reached the pipe
+    assert proc.stdout.replace(str(out), "X") == in_process.replace(str(tmp_path / "in.csv"),
+                                                                     "X")
+    assert cache_info(cache_dir=cdir).entries == 3   # layers, geometry, excluded area
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)      # an unreadable entry would warn
+        again = foncier.match(foncier.open_inventory(cache=True, cache_dir=cdir),
+                              foncier.read_brief(project))
+    assert again.table["plot_id"].tolist() == table["plot_id"].tolist()
