@@ -1,33 +1,41 @@
 """Whole-process timings: one brief against the synthetic inventory, from the shell.
 
-Each run is a fresh ``python`` process (timed from outside, interpreter start-up and imports
-included) that opens the synthetic inventory of :mod:`synthetic` (100 000 plots, 20 000
-constraints, 2 000 points), matches one brief and writes the whole result table as CSV. The
-brief is ``benchmarks/briefs/every_key.toml`` (every key of DESIGN.md's brief TOML, so every
-criterion of the verdict table is asked) unless ``--brief`` names another. Four ways, each the
-median of ``--repeats`` runs (rounds of the four, one after the other, so that the shared
-machine's changing load hits each alike):
+Each run is a fresh process, timed from outside (interpreter start-up, imports and exit
+included), on the synthetic inventory of :mod:`synthetic` (100 000 plots, 20 000 constraints,
+2 000 points). foncier is run as a user runs it, the real command ``foncier match --inventory
+INV --project BRIEF --out r.csv`` (``python -m foncier.cli``), which matches the brief and writes
+the whole result table as CSV. The brief is ``benchmarks/briefs/every_key.toml`` (every key of
+DESIGN.md's brief TOML, so every criterion of the verdict table is asked) unless ``--brief``
+names another. Four ways, each the median of ``--repeats`` runs (rounds of the four, one after
+the other, so that the shared machine's changing load hits each alike):
 
-- ``foncier, no cache``: ``open_inventory(cache=False)`` (open, precompute, match, write);
-- ``foncier, cold cache``: ``open_inventory(cache=True)`` with an empty cache folder, filled on
-  the way (fingerprint of the file, checked layers and plot geometry, :mod:`foncier.io.cache`);
-- ``foncier, warm cache``: a second process on the unchanged inventory: the checked layers and
-  the plot geometry come from the cache;
+- ``foncier, no cache``: ``foncier match --no-cache`` (open, precompute, match, write);
+- ``foncier, cold cache``: with an empty cache folder (``FONCIER_CACHE_DIR``), filled on the way
+  (fingerprint of the file, checked layers, plot geometry, the brief's excluded area:
+  :mod:`foncier.io.cache`);
+- ``foncier, warm cache``: a second process on the unchanged inventory: the checked layers, the
+  plot geometry and the excluded area come from the cache;
 - ``geopandas notebook``: the same brief written as a GIS analyst would in a notebook with
   geopandas, computing only what the brief asks: ``read_file(use_arrow=True)``; ``overlay`` +
   ``dissolve`` for the net area; ``sjoin`` (intersects) and the pairs' intersection areas
   (> 1 m²) for the forbidden selectors; ``sjoin_nearest`` for the housing distance and for each
   infrastructure kind asked; vectorized pandas for the attribute criteria; DESIGN.md's unknown
-  rules; foncier's statuses and score (every component of ``foncier.core.scoring``); a CSV of
-  the same rows (without the French reasons foncier writes). Its statuses, scores and every
-  criterion column are compared with foncier's, plot by plot, as a check that both do the same
-  work (the percentage of plots that agree, per criterion).
+  rules; foncier's statuses and score (every component of ``foncier.core.scoring``, counting
+  days from today as the command does); a CSV of the same rows (without the French reasons
+  foncier writes). Its statuses, scores and every criterion column are compared with
+  foncier's, plot by plot, as a check that both do the same work (the percentage of plots that
+  agree, per criterion).
+
+Peak memory is each process's own (``wait4``). ``--phases`` adds, for each foncier way, one more
+process that makes the same library calls as the command and times them one by one (open,
+geometry, match and table, CSV).
 
 Usage::
 
     python benchmarks/bench_process.py                  # 100 000 plots, medians of 3
     python benchmarks/bench_process.py --plots 20000    # smaller, to iterate
     python benchmarks/bench_process.py --brief sample_data/briefs/batteries.toml
+    python benchmarks/bench_process.py --phases         # and where the time goes
 """
 
 from __future__ import annotations
@@ -50,8 +58,9 @@ HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE / "out"
 #: The default brief: every key of DESIGN.md's brief TOML (``--brief`` picks another).
 BRIEF = HERE / "briefs" / "every_key.toml"
-#: Scores count days from this date in both foncier and the notebook, so they rank alike.
-ON = "2026-01-01"
+#: Scores count days from this date in both foncier and the notebook, so they rank alike: the
+#: day the command runs (today), which the parent hands to its children.
+ON = os.environ.get("FONCIER_BENCH_ON") or __import__("datetime").date.today().isoformat()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,12 +72,20 @@ def _peak_mb() -> float:
 
 
 def child_foncier(inventory: str, out: str, brief_path: str, use_cache: bool) -> dict:
-    """Open, match, write CSV; ``use_cache`` is ``open_inventory``'s ``cache=``."""
+    """Open, match, write CSV; ``use_cache`` is ``open_inventory``'s ``cache=``. The libraries
+    the command loads on the way are imported first, as a phase of their own."""
     import datetime as dt
 
-    import foncier
-
     phases: dict[str, float] = {}
+    t = time.perf_counter()
+    import geopandas  # noqa: F401
+    import pyarrow  # noqa: F401
+    import pyogrio  # noqa: F401
+
+    import foncier
+    import foncier.core.matching  # noqa: F401
+    import foncier.io.results  # noqa: F401
+    phases["imports"] = time.perf_counter() - t
     t = time.perf_counter()
     inv = foncier.open_inventory(inventory, cache=use_cache)
     phases["open"] = time.perf_counter() - t
@@ -306,7 +323,7 @@ def run_child(argv: list[str]) -> None:
     if mode == "notebook":
         report = child_notebook(inventory, out, brief)
     else:
-        report = child_foncier(inventory, out, brief, use_cache=(mode == "cache"))
+        report = child_foncier(inventory, out, brief, use_cache=(mode == "phases-cache"))
     report["peak_mb"] = _peak_mb()
     print("BENCH " + json.dumps(report), flush=True)
 
@@ -316,16 +333,33 @@ def run_child(argv: list[str]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 def _run(mode: str, inventory: Path, out: Path, cache_dir: Path, brief: Path) -> dict:
-    env = dict(os.environ, FONCIER_CACHE_DIR=str(cache_dir), PYTHONWARNINGS="ignore")
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", mode,
-                           str(inventory), str(out), str(brief)],
-                          env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t
+    """One process: the ``foncier match`` command (``nocache``, ``cache``), the library calls
+    timed phase by phase (``phases-nocache``, ``phases-cache``) or the ``notebook``."""
+    env = dict(os.environ, FONCIER_CACHE_DIR=str(cache_dir), PYTHONWARNINGS="ignore",
+               FONCIER_BENCH_ON=ON)
+    env.pop("FONCIER_NO_CACHE", None)
+    if mode in ("nocache", "cache"):
+        cmd = [sys.executable, "-m", "foncier.cli", "match", "--inventory", str(inventory),
+               "--project", str(brief), "--out", str(out)] + (["--no-cache"] * (mode == "nocache"))
+    else:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(inventory),
+               str(out), str(brief)]
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=stderr, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        text, errors = stdout.read(), stderr.read()
     if proc.returncode:
-        sys.exit(f"{mode} failed:\n{proc.stderr}")
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("BENCH "))
-    return {"wall": wall, **json.loads(line[6:])}
+        sys.exit(f"{mode} failed ({proc.returncode}):\n{errors}")
+    report = {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "phases": {}}
+    line = next((x for x in text.splitlines() if x.startswith("BENCH ")), None)
+    if line is not None:
+        report |= {k: v for k, v in json.loads(line[6:]).items() if k != "peak_mb"}
+    return report
 
 
 def _report(label: str, runs: list[dict]) -> dict:
@@ -334,7 +368,7 @@ def _report(label: str, runs: list[dict]) -> dict:
     phases = ", ".join(f"{k} {v:.2f}" for k, v in best["phases"].items())
     print(f"{label:<22} {statistics.median(walls):>7.2f} s  "
           f"(runs {' / '.join(f'{w:.2f}' for w in walls)})  peak {best['peak_mb']:>5.0f} MB"
-          f"\n{'':<24}{phases}", flush=True)
+          + (f"\n{'':<24}{phases}" if phases else ""), flush=True)
     return {"wall": statistics.median(walls), "peak": best["peak_mb"]}
 
 
@@ -357,6 +391,23 @@ def _rounds(inventory: Path, work: Path, repeats: int, brief: Path, *,
             runs[label].append(_run(mode, inventory, work / f"{label.replace(' ', '_')}_{i}.csv",
                                     cache_dir, brief))
     return runs
+
+
+def _print_phases(inventory: Path, work: Path, brief: Path, *, skip: tuple[str, ...]) -> None:
+    """One more process per foncier way, the command's library calls timed one by one."""
+    print("\nPhases (one more process each: the command's library calls, timed in the process)")
+    cache_dir = work / "phases-cache"
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    for label, mode in (("foncier, no cache", "phases-nocache"),
+                        ("foncier, cold cache", "phases-cache"),
+                        ("foncier, warm cache", "phases-cache")):
+        if label in skip:
+            continue
+        r = _run(mode, inventory, work / "phases.csv", cache_dir, brief)
+        inside = sum(r["phases"].values())
+        print(f"{label:<22} {r['wall']:>7.2f} s: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in r["phases"].items())
+              + f"; before, between and after them {r['wall'] - inside:.2f}", flush=True)
 
 
 #: Result-table columns that are not a criterion's verdict.
@@ -402,6 +453,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--brief", type=Path, default=BRIEF,
                         help="the brief's TOML file (default: benchmarks/briefs/every_key.toml)")
+    parser.add_argument("--phases", action="store_true",
+                        help="time the library calls of each foncier way in one more process")
     parser.add_argument("--skip-no-cache", action="store_true",
                         help="leave out « foncier, no cache » (saves minutes at 1 000 000 plots)")
     args = parser.parse_args()
@@ -440,6 +493,8 @@ def main() -> None:
         if not args.skip_no_cache:
             print("foncier no cache vs warm cache: " +
                   _agreement(work, "foncier, no cache", "foncier, warm cache"))
+        if args.phases:
+            _print_phases(inventory, work, brief, skip=skip)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
