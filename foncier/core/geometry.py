@@ -210,8 +210,12 @@ class PlotGeometry:
                 order = np.argsort(plots, kind="stable")
                 plots, geoms, areas = plots[order], geoms[order], areas[order]
                 uniq, start, counts = np.unique(plots, return_index=True, return_counts=True)
-                single = counts == 1
-                out[uniq[single]] = areas[start[single]]
+                # A plot one piece covers whole (it lies inside a constraint: its piece is the
+                # plot itself) loses all its area, whatever the other pieces: no union.
+                whole = np.maximum.reduceat(areas, start) >= self.area_m2[uniq]
+                single = (counts == 1) | whole
+                out[uniq[single]] = np.where(whole[single], self.area_m2[uniq[single]],
+                                             areas[start[single]])
                 multi = ~single
                 if multi.any():
                     out[uniq[multi]] = _union_areas(geoms, start[multi], counts[multi])

@@ -187,3 +187,29 @@ def test_nearest_point_search_equals_the_trees_nearest_query():
     assert np.array_equal(src, np.arange(len(plots)))
     np.testing.assert_array_equal(dist, want)
     np.testing.assert_array_equal(shapely.distance(plots, points[pos]), dist)
+
+
+def test_a_plot_inside_an_excluded_constraint_loses_its_area_without_a_union(monkeypatch):
+    """Its piece is the plot itself, so the union of its pieces is the plot: the other pieces
+    are not unioned (at 1 000 000 plots, half of the plots with several pieces)."""
+    from foncier.core import geometry
+
+    plots = [shapely.box(0, 0, 10, 10), shapely.box(100, 0, 110, 10)]
+    cons = [("flood", "interdiction", shapely.box(-50, -50, 50, 50)),       # holds plot 0
+            ("wetland", None, shapely.box(5, 5, 20, 20)),
+            ("flood", "interdiction", shapely.box(95, 0, 105, 10)),         # plot 1: half
+            ("wetland", None, shapely.box(107, 0, 120, 10))]
+    layers = make_layers(
+        plots=[{"plot_id": f"P{i}", "geometry": g} for i, g in enumerate(plots)],
+        constraints=[{"constraint_id": f"C{i}", "kind": k, "level": lv, "geometry": g}
+                     for i, (k, lv, g) in enumerate(cons)],
+        infrastructure=[])
+    geo = geometry.compute_plot_geometry(layers["plots"], layers["constraints"],
+                                         layers["infrastructure"])
+    unioned = []
+    real = geometry._union_areas
+    monkeypatch.setattr(geometry, "_union_areas",
+                        lambda g, s, c: unioned.append(len(s)) or real(g, s, c))
+    lost = geo.excluded_area(geo.groups_for(["flood", "wetland"]))
+    assert lost[0] == 100.0 and lost[1] == pytest.approx(80.0)      # 50 + 30
+    assert unioned == [1]                          # plot 1 only
