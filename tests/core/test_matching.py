@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 import shapely
 from builders import make_layers
 
@@ -161,13 +162,20 @@ def test_reasons_written_once_per_distinct_key_equal_plot_by_plot(sample_invento
             assert c.reasons(positions).tolist() == one_by_one
 
 
-def test_joined_reasons_equal_the_row_by_row_join(sample_inventory):
+@pytest.mark.parametrize("few", [None, 0, 10**9])
+def test_joined_reasons_equal_the_row_by_row_join(sample_inventory, few, monkeypatch):
     """The vectorized join (Arrow) gives, row by row, the fails' and unknowns' reasons in
-    criterion order joined by `` ; ``, and an empty text for a row that passes everything."""
+    criterion order joined by `` ; ``, and an empty text for a row that passes everything:
+    whether neighbouring criteria merge their combinations of reasons as usual (``None``),
+    never (0) or always."""
     from foncier import read_brief, sample_brief_paths
+    from foncier.core import matching
     from foncier.core.criteria import FAIL, UNKNOWN
     from foncier.core.matching import join_reasons
 
+    if few is not None:
+        monkeypatch.setattr(matching, "_FEW_COMBINATIONS", few)
+        monkeypatch.setattr(matching, "_FEW_SHARE", 10**12)
     for path in sample_brief_paths():
         res = match(sample_inventory, read_brief(path))
         order = res.order[::-1]                      # any order of positions, not only 0..n
