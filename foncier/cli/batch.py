@@ -22,7 +22,13 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from foncier.cli.options import add_command, add_inventory, add_out, add_project
+from foncier.cli.options import (
+    add_command,
+    add_inventory,
+    add_out,
+    add_project,
+    keep_until_exit,
+)
 
 __all__ = ["register", "TerminalProgress"]
 
@@ -121,6 +127,7 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"{o.brief.name} : {c['match']} compatibles, {c['to_check']} à vérifier, "
               f"{c['no_match']} incompatibles{extra}")
     print(f"\n{len(batch.outcomes)} projets x {n_plots} terrains écrits dans {written}")
+    keep_until_exit(batch, inventories)
     return 0
 
 

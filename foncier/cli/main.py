@@ -154,10 +154,15 @@ def run() -> NoReturn:
 
     An interpreter frees its objects one by one when it shuts down: 0.3 s after matching
     100,000 plots, seconds after 1,000,000, when the command's outputs are long written and
-    closed. So once :func:`main` has returned, the exit handlers run (the cache's writer thread
+    closed (the commands hand their largest results to
+    :func:`~foncier.cli.options.keep_until_exit`). So once :func:`main` has returned, the exit
+    handlers run (the cache's writer thread
     is waited for, logs are flushed), the standard streams are flushed, and the process ends
     with :func:`os._exit`. With Qt loaded (the app, a PDF) the interpreter ends the usual way.
     """
+    from foncier.cli import options
+
+    options.ENDING_AT_ONCE = True
     code = main()
     if any(name.startswith("PySide6") for name in sys.modules):
         sys.exit(code)

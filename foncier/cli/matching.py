@@ -30,6 +30,7 @@ from foncier.cli.options import (
     add_out,
     add_project,
     check_out,
+    keep_until_exit,
     open_inventory,
 )
 
@@ -205,6 +206,7 @@ def _match(args: argparse.Namespace) -> int:
     if args.audit:
         print(f"Traçabilité (version, inventaire, projet, poids) écrite dans "
               f"{write_audit(record, args.audit)}")
+    keep_until_exit(result, table)
     return EXIT_OK
 
 

@@ -226,3 +226,18 @@ def test_the_command_ends_at_once_with_its_outputs_and_cache_whole(tmp_path, cap
         again = foncier.match(foncier.open_inventory(cache=True, cache_dir=cdir),
                               foncier.read_brief(project))
     assert again.table["plot_id"].tolist() == table["plot_id"].tolist()
+
+
+def test_results_are_kept_for_the_exit_only_when_the_process_ends_at_once(monkeypatch, capsys):
+    """``run`` ends the process with ``os._exit``, so a command's results need not be freed
+    one by one; a command run by ``main`` (tests, scripts) keeps nothing."""
+    from foncier.cli import options
+
+    monkeypatch.setattr(options, "_KEPT", [])
+    assert main(["match", "--project", str(sample_brief_paths()[0]), "--limit", "1"]) == 0
+    assert options._KEPT == []
+    monkeypatch.setattr(options, "ENDING_AT_ONCE", True)
+    assert main(["match", "--project", str(sample_brief_paths()[0]), "--limit", "1"]) == 0
+    kept = options._KEPT
+    assert len(kept) == 2 and type(kept[0]).__name__ == "MatchResult"
+    capsys.readouterr()
