@@ -175,16 +175,18 @@ def _match(args: argparse.Namespace) -> int:
 
     from foncier.core.brief import read_brief
     from foncier.core.matching import match
-    from foncier.io.results import check_suffix, write_table
+    from foncier.io.results import check_suffix, write_results, write_table
 
     check_out(args.out, args.inventory, args.project)
     brief = read_brief(args.project)
-    if args.out:
-        check_suffix(Path(args.out))
+    suffix = check_suffix(Path(args.out)) if args.out else None
     result = match(open_inventory(args.inventory), brief)
     limit = None if args.limit == 0 else args.limit
-    table = None            # the whole table only when written or assembled
-    if args.out or brief.allow_assembly:
+    # The whole table only when written or assembled; a CSV without assemblies is written a
+    # block of rows at a time (write_results) and needs none.
+    streamed = suffix == ".csv" and not brief.allow_assembly
+    table = None
+    if (args.out and not streamed) or brief.allow_assembly:
         table = result.table
     if brief.allow_assembly:
         from foncier.analysis.assembly import assemble
@@ -201,8 +203,11 @@ def _match(args: argparse.Namespace) -> int:
 
         record = audit_record(result)
     if args.out:
-        path = write_table(table, args.out, audit=record)
-        print(f"\nTableau complet ({len(table)} lignes) écrit dans {path}")
+        if streamed:
+            path, rows = write_results(result, args.out), len(result.status)
+        else:
+            path, rows = write_table(table, args.out, audit=record), len(table)
+        print(f"\nTableau complet ({rows} lignes) écrit dans {path}")
     if args.audit:
         print(f"Traçabilité (version, inventaire, projet, poids) écrite dans "
               f"{write_audit(record, args.audit)}")

@@ -218,23 +218,36 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, sep: str = ",",
     ...     list(csv.reader(f))
     [['id', 'x'], ['a\rb', '-3.5'], ["'=1+1", '2.0']]
     """
-    import pyarrow as pa
-
     frame = pd.DataFrame(frame)
     if frame.shape[1] == 0:     # pandas writes the lone empty header its own way
         frame.to_csv(path, index=False, encoding="utf-8", sep=sep, quoting=csv.QUOTE_MINIMAL,
                      lineterminator="\r\n")
         return
-    header = _csv_quote(pa.array([str(c) for c in frame.columns], type=pa.large_string()), sep)
-    lone = frame.shape[1] == 1      # a lone empty field is written "" (csv.writer does)
-    if lone:
-        header = _csv_lone_empty(header)
+    # Rows go out in blocks, so that the text of a table of a million rows is never held
+    # whole in memory.
+    blocks = (frame.iloc[start:start + CSV_BLOCK_ROWS]
+              for start in range(0, max(len(frame), 1), CSV_BLOCK_ROWS))
+    _write_csv_blocks(blocks, path, sep=sep, guard=guard)
+
+
+def _write_csv_blocks(blocks, path: str | os.PathLike, *, sep: str = ",",
+                      guard: bool = True) -> None:
+    """:func:`write_csv` of a table given as consecutive blocks of rows (data frames with the
+    same columns, at least one block): the header from the first, then every block's rows."""
+    import pyarrow as pa
+
     with open(path, "wb") as out:
-        out.write(_csv_lines(header.to_pylist(), sep))
-        # Rows go out in blocks, so that the text of a table of a million rows is never held
-        # whole in memory.
-        for start in range(0, len(frame), CSV_BLOCK_ROWS):
-            block = frame.iloc[start:start + CSV_BLOCK_ROWS]
+        lone = None
+        for block in blocks:
+            if lone is None:
+                header = _csv_quote(pa.array([str(c) for c in block.columns],
+                                             type=pa.large_string()), sep)
+                lone = block.shape[1] == 1      # a lone empty field is written "" (csv.writer)
+                if lone:
+                    header = _csv_lone_empty(header)
+                out.write(_csv_lines(header.to_pylist(), sep))
+            if not len(block):
+                continue
             cols = [_csv_cells(block.iloc[:, i], guard, sep) for i in range(block.shape[1])]
             out.write(_csv_lines([_csv_lone_empty(cols[0])] if lone else cols, sep))
 
@@ -446,5 +459,21 @@ def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
     >>> write_results(res, out).name
     'résultats.csv'
     """
-    check_suffix(Path(path))
+    path = Path(path)
+    if check_suffix(path) == ".csv" and result._table is None:
+        # A CSV has no geometry and needs no whole table: its rows are built and written a
+        # block at a time (at 1,000,000 plots the table alone is a gigabyte).
+        with atomic_write(path) as tmp:
+            _write_csv_blocks(_ranked_blocks(result), tmp)
+        return path
     return write_table(result.table, path)
+
+
+def _ranked_blocks(result: MatchResult):
+    """The ranked table without geometry (:attr:`MatchResult.table`), :data:`CSV_BLOCK_ROWS`
+    rows at a time."""
+    order = result.order
+    for start in range(0, max(len(order), 1), CSV_BLOCK_ROWS):
+        rows = result.rows(order[start:start + CSV_BLOCK_ROWS], geometry=False)
+        rows["rank"] = np.arange(start + 1, start + 1 + len(rows))
+        yield rows

@@ -30,6 +30,28 @@ def test_csv(tmp_path, result):
     assert back.net_area_ha.tolist() == pytest.approx([9.0, 2.5, 2.0])
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 10**6])
+def test_csv_of_a_result_is_written_a_block_of_rows_at_a_time(tmp_path, sample_inventory,
+                                                               monkeypatch, block):
+    """``write_results`` builds a CSV's rows a block at a time, never the whole table, and
+    writes the bytes the whole table gives (blocks of 1, 2, 3 rows, and one block)."""
+    from foncier import read_brief, sample_brief_paths
+    from foncier.io import results
+    from foncier.io.results import write_table
+
+    monkeypatch.setattr(results, "CSV_BLOCK_ROWS", block)
+    brief = read_brief(sample_brief_paths()[2])
+    streamed = match(sample_inventory, brief)
+    if block < 10**6:
+        streamed.order = streamed.order[:7]         # 7 rows: a last block shorter than others
+    write_results(streamed, tmp_path / "blocks.csv")
+    assert streamed._table is None
+    whole = match(sample_inventory, brief)
+    table = whole.table if block == 10**6 else whole.table.head(7)
+    write_table(table, tmp_path / "whole.csv")
+    assert (tmp_path / "blocks.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+
+
 def test_xlsx(tmp_path, result):
     path = write_results(result, tmp_path / "r.xlsx")
     back = pd.read_excel(path)
