@@ -166,14 +166,15 @@ def test_reasons_written_once_per_distinct_key_equal_plot_by_plot(sample_invento
 def test_joined_reasons_equal_the_row_by_row_join(sample_inventory, few, monkeypatch):
     """The vectorized join (Arrow) gives, row by row, the fails' and unknowns' reasons in
     criterion order joined by `` ; ``, and an empty text for a row that passes everything:
-    whether neighbouring criteria merge their combinations of reasons as usual (``None``),
-    never (0) or always."""
+    whether neighbouring criteria merge their combinations of reasons as usual (``None``: the
+    sample is too small), never (0) or always."""
     from foncier import read_brief, sample_brief_paths
     from foncier.core import matching
     from foncier.core.criteria import FAIL, UNKNOWN
     from foncier.core.matching import join_reasons
 
     if few is not None:
+        monkeypatch.setattr(matching, "_MERGE_FROM", 0)
         monkeypatch.setattr(matching, "_FEW_COMBINATIONS", few)
         monkeypatch.setattr(matching, "_FEW_SHARE", 10**12)
     for path in sample_brief_paths():
