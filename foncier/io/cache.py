@@ -193,10 +193,24 @@ def _is_entry(path: Path) -> bool:
 # Encoding of arrays, geometries, dicts and lists
 # ---------------------------------------------------------------------------------------------
 
-def _npy_bytes(array: np.ndarray) -> bytes:
+def _npy_header(descr: str, shape: tuple[int, ...]) -> bytes:
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False,
+                                              "shape": shape})
     return buf.getvalue()
+
+
+def _npy_parts(array: np.ndarray) -> list:
+    """An array as the parts of an ``.npy`` member (header, then the array's own memory, not a
+    copy: the entry writer streams them into the ZIP)."""
+    array = array if array.flags.c_contiguous else array.copy(order="C")   # 0-d stays 0-d
+    header = _npy_header(np.lib.format.dtype_to_descr(array.dtype), array.shape)
+    return [header, memoryview(array.reshape(-1).view(np.uint8))]
+
+
+#: Geometries encoded as WKB at a time when an entry is written (the pieces of 1,000,000 plots
+#: are 4 million: their WKB is joined a chunk at a time, never held twice).
+_WKB_CHUNK = 262_144
 
 
 def _is_geometry_array(value: np.ndarray) -> bool:
@@ -204,7 +218,7 @@ def _is_geometry_array(value: np.ndarray) -> bool:
         g is None or isinstance(g, shapely.Geometry) for g in value.ravel())
 
 
-def _encode(name: str, value: Any, members: dict[str, bytes]) -> dict:
+def _encode(name: str, value: Any, members: dict[str, bytes | list]) -> dict:
     """Describe ``value`` in the manifest and add its members (``name``-prefixed)."""
     if value is None:
         return {"type": "none"}
@@ -221,16 +235,21 @@ def _encode(name: str, value: Any, members: dict[str, bytes]) -> dict:
         if not _is_geometry_array(value):
             raise TypeError(f"{name}: only arrays of shapely geometries may have dtype object")
         flat = value.ravel()
-        wkb = shapely.to_wkb(flat, flavor="iso")
-        lengths = np.array([0 if w is None else len(w) for w in wkb], dtype=np.int64)
+        lengths = np.zeros(len(flat), dtype=np.int64)
+        missing = np.zeros(len(flat), dtype=bool)
+        chunks = []
+        for start in range(0, len(flat), _WKB_CHUNK):
+            wkb = shapely.to_wkb(flat[start:start + _WKB_CHUNK], flavor="iso")
+            part = slice(start, start + len(wkb))
+            missing[part] = [w is None for w in wkb]
+            lengths[part] = [0 if w is None else len(w) for w in wkb]
+            chunks.append(b"".join(w for w in wkb if w is not None))
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        blob = np.frombuffer(b"".join(w for w in wkb if w is not None), dtype=np.uint8)
-        missing = np.array([w is None for w in wkb], dtype=bool)
-        members[f"{name}.wkb.npy"] = _npy_bytes(blob)
-        members[f"{name}.offsets.npy"] = _npy_bytes(offsets)
-        members[f"{name}.missing.npy"] = _npy_bytes(missing)
+        members[f"{name}.wkb.npy"] = [_npy_header("|u1", (int(offsets[-1]),)), *chunks]
+        members[f"{name}.offsets.npy"] = _npy_parts(offsets)
+        members[f"{name}.missing.npy"] = _npy_parts(missing)
         return {"type": "geometry", "shape": list(value.shape)}
-    members[f"{name}.npy"] = _npy_bytes(value)
+    members[f"{name}.npy"] = _npy_parts(value)
     return {"type": "array", "dtype": value.dtype.str, "shape": list(value.shape)}
 
 
@@ -316,8 +335,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_entry(path: Path, manifest: dict, members: Mapping[str, bytes]) -> None:
-    """Write an entry whole or not at all (temporary file, fsync, rename, fsync of the folder)."""
+def _write_entry(path: Path, manifest: dict, members: Mapping[str, bytes | list]) -> None:
+    """Write an entry whole or not at all (temporary file, fsync, rename, fsync of the folder).
+
+    A member is bytes, or a list of buffers written one after the other (:func:`_npy_parts`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".part", dir=path.parent)
     try:
@@ -325,7 +347,13 @@ def _write_entry(path: Path, manifest: dict, members: Mapping[str, bytes]) -> No
             with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED,
                                  allowZip64=True) as zf:
                 for member, data in members.items():
-                    zf.writestr(member, data)
+                    if not isinstance(data, list):
+                        zf.writestr(member, data)
+                        continue
+                    size = sum(memoryview(part).nbytes for part in data)
+                    with zf.open(member, "w", force_zip64=size >= 2**31 - 1) as out:
+                        for part in data:
+                            out.write(part)
                 zf.writestr("manifest.json", json.dumps(manifest, sort_keys=True))
             fh.flush()
             os.fsync(fh.fileno())
@@ -393,7 +421,7 @@ def _load_entry(cache_dir, kind: str, key: str, decode) -> Any:
     return out
 
 
-def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, bytes],
+def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, bytes | list],
            cache_dir: str | os.PathLike | None, max_bytes: int | None) -> Path | None:
     folder = resolve_cache_dir(cache_dir)
     path = _entry_path(folder, kind, key)
@@ -544,7 +572,7 @@ def store_geometry(key: str, arrays: Mapping[str, Any], *,
     kind = _kind(kind)
 
     def write() -> Path | None:
-        members: dict[str, bytes] = {}
+        members: dict[str, bytes | list] = {}
         fields = {name: _encode(name, value, members) for name, value in arrays.items()}
         return _store(kind, key, fields, members, cache_dir, max_bytes)
 

@@ -113,6 +113,37 @@ def test_missing_geometries_and_multidimensional_arrays(tmp_path):
     np.testing.assert_array_equal(back["b"], arrays["b"])
 
 
+def test_members_are_streamed_as_the_npy_files_numpy_writes(tmp_path, monkeypatch):
+    """Arrays go into the entry from their own memory and geometries as WKB a chunk at a
+    time (chunks of 2 here): every member is the ``.npy`` file ``numpy.save`` writes (in C
+    order), and the geometries come back, None included, across the chunks."""
+    import io
+    import zipfile
+
+    monkeypatch.setattr(cache, "_WKB_CHUNK", 2)
+    geoms = np.array([shapely.Point(1, 2), None, shapely.box(0, 0, 1, 1), None,
+                      shapely.LineString([(0, 0), (3, 4)])], dtype=object)
+    arrays = {"g": geoms, "f": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+              "z": np.float64(3.5) * np.ones(()), "e": np.zeros((0, 3), dtype=np.int16),
+              "b": np.array([True, False, True]), "d": np.array(["2026-01-01"],
+                                                                  dtype="datetime64[D]")}
+    path = store_geometry("k", arrays, cache_dir=tmp_path)
+    with zipfile.ZipFile(path) as zf:
+        for name in ("f", "z", "e", "b", "d"):
+            want = io.BytesIO()
+            np.save(want, np.asarray(arrays[name], order="C"), allow_pickle=False)
+            assert zf.read(f"{name}.npy") == want.getvalue(), name
+        wkb = np.load(io.BytesIO(zf.read("g.wkb.npy")))
+    whole = b"".join(w for w in shapely.to_wkb(geoms, flavor="iso") if w is not None)
+    assert wkb.tobytes() == whole
+    back = load_geometry("k", cache_dir=tmp_path)
+    assert [g is None for g in back["g"]] == [False, True, False, True, False]
+    assert all(a.equals(b) for a, b in zip(back["g"][[0, 2, 4]], geoms[[0, 2, 4]],
+                                           strict=True))
+    np.testing.assert_array_equal(back["f"], arrays["f"])
+    assert back["z"].shape == () and back["e"].shape == (0, 3) and back["d"].dtype == "<M8[D]"
+
+
 def test_object_arrays_other_than_geometries_are_refused(tmp_path):
     with pytest.raises(TypeError, match="only arrays of shapely geometries"):
         store_geometry("k", {"x": np.array(["a", "b"], dtype=object)}, cache_dir=tmp_path)
