@@ -254,8 +254,35 @@ def _encode(name: str, value: Any, members: dict[str, bytes | list]) -> dict:
 
 
 def _read_npy(zf: zipfile.ZipFile, member: str) -> np.ndarray:
-    # ZipFile.read checks the member's CRC-32: a corrupt byte raises BadZipFile.
-    return np.load(io.BytesIO(zf.read(member)), allow_pickle=False)
+    """An ``.npy`` member read straight into its array, a chunk at a time (not the member's
+    bytes, then a copy of them). Reading to the end checks the member's CRC-32: a corrupt byte
+    raises BadZipFile; a short or long member raises ValueError."""
+    with zf.open(member) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"{member}: .npy version {version}")
+        if dtype.hasobject:
+            raise ValueError(f"{member}: object arrays are never read")
+        array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
+        flat = memoryview(array.reshape(-1, order="A").view(np.uint8))
+        pos = 0
+        while pos < len(flat):
+            chunk = f.read(min(_READ_CHUNK, len(flat) - pos))
+            if not chunk:
+                raise ValueError(f"{member}: {pos} bytes of data instead of {len(flat)}")
+            flat[pos:pos + len(chunk)] = chunk
+            pos += len(chunk)
+        if f.read(1):
+            raise ValueError(f"{member}: data after the array")
+    return array
+
+
+#: Bytes of a member read at a time by :func:`_read_npy`.
+_READ_CHUNK = 1 << 24
 
 
 class WkbArray:
@@ -275,7 +302,8 @@ class WkbArray:
     (2, 'POINT (2 3)')
     """
 
-    def __init__(self, blob: bytes, offsets: np.ndarray, missing: np.ndarray, shape: list):
+    def __init__(self, blob: bytes | np.ndarray, offsets: np.ndarray, missing: np.ndarray,
+                 shape: list):
         if len(offsets) != len(missing) + 1 or int(offsets[-1]) != len(blob):
             raise ValueError("WKB offsets do not match the data")
         self._blob, self._offsets, self._missing, self._shape = blob, offsets, missing, shape
@@ -285,7 +313,8 @@ class WkbArray:
 
     def materialize(self) -> np.ndarray:
         """The geometries, as an object array of shapely geometries (None where missing)."""
-        blob, bounds, missing = self._blob, self._offsets.tolist(), self._missing
+        blob = self._blob if isinstance(self._blob, bytes) else self._blob.tobytes()
+        bounds, missing = self._offsets.tolist(), self._missing
         parts = [None if missing[i] else blob[bounds[i]:bounds[i + 1]]
                  for i in range(len(missing))]
         out = np.empty(len(parts), dtype=object)
@@ -302,7 +331,7 @@ def _decode(name: str, spec: dict, zf: zipfile.ZipFile, lazy: frozenset = frozen
     if kind == "list":
         return [tuple(v) for v in spec["value"]] if spec["tuples"] else list(spec["value"])
     if kind == "geometry":
-        blob = _read_npy(zf, f"{name}.wkb.npy").tobytes()
+        blob = _read_npy(zf, f"{name}.wkb.npy")
         offsets = _read_npy(zf, f"{name}.offsets.npy")
         missing = _read_npy(zf, f"{name}.missing.npy")
         try:

@@ -248,6 +248,29 @@ def test_damaged_geometry_entry_is_ignored_removed_and_rebuilt(tmp_path, invento
     _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), inventory.geometry)
 
 
+def test_a_flipped_last_byte_of_any_array_member_is_caught(tmp_path, inventory):
+    """Members are read a chunk at a time into their arrays: the CRC-32 is still checked,
+    to the member's last byte."""
+    import struct
+    import zipfile
+
+    arrays = geometry_arrays(inventory.geometry)
+    path = store_geometry("k", arrays, cache_dir=tmp_path)
+    pristine = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        infos = [i for i in zf.infolist() if i.filename.endswith(".npy") and i.file_size]
+    assert len(infos) >= 10
+    for info in infos:
+        name_len, extra_len = struct.unpack("<HH", pristine[info.header_offset + 26:
+                                                            info.header_offset + 30])
+        last = info.header_offset + 30 + name_len + extra_len + info.compress_size - 1
+        data = bytearray(pristine)
+        data[last] ^= 0x01
+        path.write_bytes(bytes(data))
+        with pytest.warns(CacheWarning, match="entrée illisible .*(CRC|Bad)"):
+            assert load_geometry("k", cache_dir=tmp_path) is None, info.filename
+
+
 @pytest.mark.parametrize("how", ["truncated", "corrupt"])
 def test_damaged_layers_entry_is_ignored_and_removed(tmp_path, inventory, how):
     path = store_layers("k", inventory.layers(), cache_dir=tmp_path)
