@@ -23,6 +23,10 @@ array and an offset array), layers as Arrow IPC (Feather) members, which needs `
   :class:`~foncier.errors.CacheWarning` and treated as absent: the caller computes again.
 - The folder is kept under :data:`DEFAULT_MAX_BYTES` (2 GB) by removing the least recently used
   entries after each store (a load refreshes an entry's modification time).
+- ``background=True`` hands a store to the cache's writer thread: the caller goes on, a load of
+  that entry waits for it, :func:`wait_for_writes` (and the end of the process) waits for all.
+- Members are streamed: arrays are written from their own memory and read straight into their
+  array, geometries joined as WKB a chunk at a time, so an entry is never held twice in memory.
 
 Examples
 --------
