@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 
 from foncier.core.crs import to_lambert93
-from foncier.core.missing import is_missing, missing_mask
+from foncier.core.missing import is_missing, missing_mask, text_objects
 from foncier.core.schema import (
     CONSTRAINT_LEVELS,
     CRS,
@@ -96,6 +96,9 @@ def _coerce_text(series: pd.Series) -> pd.Series:
     """A text column: every known value as ``str`` (``12.0`` -> ``"12"``), null as None."""
     if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
             series.dtype):
+        values = text_objects(series)       # one str per distinct value when they are few
+        if values is not None:
+            return pd.Series(values, index=series.index, dtype=object)
         return series.astype(object).where(series.notna(), None)
 
     def conv(v):

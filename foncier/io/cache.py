@@ -677,8 +677,12 @@ def _object_columns(frame: Any) -> dict[str, str]:
 
 
 def _restore_objects(frame: Any, objects: Mapping[str, str]) -> None:
+    from foncier.core.missing import text_objects
+
     for col, null in objects.items():
-        values = frame[col].to_numpy(dtype=object, na_value=None)
+        values = text_objects(frame[col])
+        if values is None:
+            values = frame[col].to_numpy(dtype=object, na_value=None)
         if null == "nan":
             values[frame[col].isna().to_numpy()] = np.nan
         frame[col] = pd.Series(values, index=frame.index, dtype=object)
