@@ -156,9 +156,9 @@ def run() -> NoReturn:
     100,000 plots, seconds after 1,000,000, when the command's outputs are long written and
     closed (the commands hand their largest results to
     :func:`~foncier.cli.options.keep_until_exit`). So once :func:`main` has returned, the exit
-    handlers run (the cache's writer thread
-    is waited for, logs are flushed), the standard streams are flushed, and the process ends
-    with :func:`os._exit`. With Qt loaded (the app, a PDF) the interpreter ends the usual way.
+    handlers run (the cache's writer thread is waited for, logs are flushed), the standard
+    streams are flushed, and the process ends with :func:`os._exit`. With Qt loaded (the app,
+    a PDF) the interpreter ends the usual way.
     """
     from foncier.cli import options
 

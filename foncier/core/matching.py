@@ -90,7 +90,7 @@ def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
 
     positions = np.asarray(positions, dtype=np.int64)
     n = len(positions)
-    groups: list[tuple[np.ndarray, np.ndarray]] = []     # (texts, per-row index); 0 is ""
+    groups: list[tuple[np.ndarray, np.ndarray]] = []     # (texts, each row's index in them)
     few = max(_FEW_COMBINATIONS, n // _FEW_SHARE)
     for c in criteria.values():
         codes = c.outcome[positions]
@@ -124,6 +124,7 @@ def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
     return pc.utf8_slice_codeunits(joined, 0, -len(_SEP))
 
 
+#: Between two reasons of a row.
 _SEP = " ; "
 #: Two neighbouring criteria merge when their combinations of reasons are at most this many, or
 #: one in ``_FEW_SHARE`` of the rows when that is more (see :func:`_joined_reasons`).
