@@ -449,7 +449,8 @@ def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
 
     Columns: ``rank, plot_id, site_id, status, score, area_ha, net_area_ha``, one column per asked
     criterion (``pass``/``fail``/``unknown``), then ``reasons``; GeoPackage and GeoJSON add the
-    plot geometry.
+    plot geometry. A CSV of a result whose :attr:`~foncier.core.matching.MatchResult.table` was
+    not built is written :data:`CSV_BLOCK_ROWS` rows at a time, without building it.
 
     Examples
     --------
