@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_missing", "missing_mask", "text_objects"]
+__all__ = ["is_missing", "missing_mask", "text_objects", "few_distinct"]
 
 
 def is_missing(value: Any) -> bool:
@@ -53,7 +53,6 @@ def text_objects(values: pd.Series) -> np.ndarray | None:
     """
     try:
         import pyarrow as pa
-        import pyarrow.compute as pc
     except ImportError:  # pragma: no cover - a dependency
         return None
     if not (pd.api.types.is_string_dtype(values.dtype) and values.dtype != object):
@@ -66,8 +65,7 @@ def text_objects(values: pd.Series) -> np.ndarray | None:
         arrow = arrow.combine_chunks()
     if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return None
-    head = arrow.slice(0, _SAMPLE)
-    if len(arrow) >= 2 * _SAMPLE and len(pc.unique(head)) <= _SAMPLE // 2:
+    if few_distinct(arrow):
         encoded = arrow.dictionary_encode()
         words = np.empty(len(encoded.dictionary) + 1, dtype=object)
         words[:-1] = encoded.dictionary.to_numpy(zero_copy_only=False)   # the last: None
@@ -75,5 +73,24 @@ def text_objects(values: pd.Series) -> np.ndarray | None:
     return np.asarray(arrow.to_numpy(zero_copy_only=False), dtype=object)
 
 
-#: Rows looked at to tell a column of few distinct values (see :func:`text_objects`).
+def few_distinct(values) -> bool:
+    """Whether an Arrow array looks like few distinct values: at most 1,024 among its first
+    2,048 (a shorter array counts as few).
+
+    Then converting or formatting it once per distinct value pays; for nearly unique values
+    (ids, reasons) hashing them would cost more than it saves.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> few_distinct(pa.array(["UX", "1AUX"] * 5000)), few_distinct(pa.array(map(str, range(5000))))
+    (True, False)
+    """
+    import pyarrow.compute as pc
+
+    head = values.slice(0, _SAMPLE)
+    return len(head) < _SAMPLE or len(pc.unique(head)) <= _SAMPLE // 2
+
+
+#: Values looked at by :func:`few_distinct`.
 _SAMPLE = 2048

@@ -243,11 +243,12 @@ def _encode(name: str, value: Any, members: dict[str, bytes | list]) -> dict:
         missing = np.zeros(len(flat), dtype=bool)
         chunks = []
         for start in range(0, len(flat), _WKB_CHUNK):
-            wkb = shapely.to_wkb(flat[start:start + _WKB_CHUNK], flavor="iso")
-            part = slice(start, start + len(wkb))
-            missing[part] = [w is None for w in wkb]
-            lengths[part] = [0 if w is None else len(w) for w in wkb]
-            chunks.append(b"".join(w for w in wkb if w is not None))
+            part = slice(start, start + _WKB_CHUNK)
+            absent = shapely.is_missing(flat[part])
+            missing[part] = absent
+            wkb = shapely.to_wkb(flat[part][~absent], flavor="iso")
+            lengths[part][~absent] = [len(w) for w in wkb]
+            chunks.append(b"".join(wkb))
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         members[f"{name}.wkb.npy"] = [_npy_header("|u1", (int(offsets[-1]),)), *chunks]
         members[f"{name}.offsets.npy"] = _npy_parts(offsets)

@@ -36,6 +36,7 @@ import pandas as pd
 import pyogrio
 
 from foncier import palette
+from foncier.core.missing import few_distinct
 from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
@@ -302,8 +303,7 @@ def _text_cells(series: pd.Series, guard: bool, sep: str):
     cells = pc.fill_null(cells, "")
     # A column of a few distinct values (verdicts, statuses) is formatted once per value; one
     # of nearly unique values (ids, reasons) directly: hashing it would cost more than it saves.
-    head = cells.slice(0, _SAMPLE)
-    few = len(head) < _SAMPLE or len(pc.unique(head)) <= _SAMPLE // 2
+    few = few_distinct(cells)
     encoded = cells.dictionary_encode() if few else None
     words = encoded.dictionary if few else cells
     if guard:
@@ -314,9 +314,6 @@ def _text_cells(series: pd.Series, guard: bool, sep: str):
     quoted = _csv_quote(words, sep)
     return quoted.take(encoded.indices) if few else quoted
 
-
-#: Cells looked at to tell a column of few distinct values from one of nearly unique ones.
-_SAMPLE = 2048
 
 
 #: A cell starting like a formula (:data:`FORMULA_START`), as an Arrow regular expression.
