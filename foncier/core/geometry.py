@@ -346,6 +346,8 @@ def _nearest(plots: _Plots, targets: _Targets) -> tuple[np.ndarray, np.ndarray]:
     src, dst = targets.centres.query_nearest(plots.centres, all_matches=False)
     upper = np.full(n, np.nan)
     upper[src] = shapely.distance(plots.geoms[src], targets.geoms[dst])
+    bound_by = np.full(n, -1, dtype=np.int64)
+    bound_by[src] = dst
     pos = np.flatnonzero(np.isfinite(upper) & np.isfinite(plots.reach))
     # With a margin: a candidate exactly u away is on the edge of the search, and rounding
     # must not leave it out.
@@ -358,7 +360,13 @@ def _nearest(plots: _Plots, targets: _Targets) -> tuple[np.ndarray, np.ndarray]:
         grown = shapely.box(b[:, 0] - u, b[:, 1] - u, b[:, 2] + u, b[:, 3] + u)
         pi, ci = targets.tree.query(grown)
     pi = pos[pi]
-    dist = shapely.distance(plots.geoms[pi], targets.geoms[ci])
+    # The target that gave the bound is a candidate whose distance is known already (most
+    # plots have no other candidate): only the others are measured.
+    other = ci != bound_by[pi]
+    pi = np.concatenate([pos, pi[other]])
+    ci = np.concatenate([bound_by[pos], ci[other]])
+    dist = np.concatenate([upper[pos], shapely.distance(plots.geoms[pi[len(pos):]],
+                                                        targets.geoms[ci[len(pos):]])])
     order = np.lexsort((ci, dist, pi))
     pi, ci, dist = pi[order], ci[order], dist[order]
     first = np.ones(len(pi), dtype=bool)
