@@ -42,12 +42,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from foncier_gui.timeline import ENV_MODE, ENV_T0, PREFIX
 from installed import compile_bytecode
 
 HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE / "out"
 TARGET_S = 1.5
-PREFIX = "foncier-timeline"
 
 #: The phases printed, as (label, from mark, to mark); "t0" is the process start.
 PHASES = [
@@ -101,14 +101,14 @@ def run_app(inventory: Path, env: dict, *, no_cache: bool = False, xvfb: bool = 
     cmd = [sys.executable, "-m", "foncier.cli", "gui", str(inventory)]
     if no_cache:
         cmd.insert(4, "--no-cache")
-    env = dict(env, FONCIER_BENCH_FIRST_PAINT="result")
+    env = dict(env, **{ENV_MODE: "result"})
     if xvfb:
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24"] + cmd
         env["QT_QPA_PLATFORM"] = "xcb"
     else:
         env["QT_QPA_PLATFORM"] = "offscreen"
     t0 = time.time()
-    env["FONCIER_BENCH_T0"] = repr(t0)
+    env[ENV_T0] = repr(t0)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     ended = time.time() - t0
     marks = {"t0": 0.0}
