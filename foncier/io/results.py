@@ -239,7 +239,7 @@ def _write_csv_blocks(blocks, path: str | os.PathLike, *, sep: str = ",",
 
     with open(path, "wb") as out:
         lone = None
-        for block in blocks:
+        for block in prefetched(blocks):
             if lone is None:
                 header = _csv_quote(pa.array([str(c) for c in block.columns],
                                              type=pa.large_string()), sep)
@@ -251,6 +251,60 @@ def _write_csv_blocks(blocks, path: str | os.PathLike, *, sep: str = ",",
                 continue
             cols = [_csv_cells(block.iloc[:, i], guard, sep) for i in range(block.shape[1])]
             out.write(_csv_lines([_csv_lone_empty(cols[0])] if lone else cols, sep))
+
+
+def prefetched(items, *, ahead: int = 1):
+    """Iterate ``items`` while a worker thread makes the next ``ahead`` of them.
+
+    The caller's work on one item overlaps the making of the next: whatever of either releases
+    the GIL (Arrow kernels, file writes, NumPy) runs beside the other's Python. An exception
+    raised while making an item is raised here, in its place; when the iteration stops early,
+    the worker stops after the item under way and closes ``items``.
+
+    Examples
+    --------
+    >>> list(prefetched(x * x for x in range(4)))
+    [0, 1, 4, 9]
+    """
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+    end = object()
+
+    def work() -> None:
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                box.put((item, None))
+                if stop.is_set():
+                    return
+            box.put((end, None))
+        except BaseException as error:  # noqa: BLE001 - raised again by the consuming thread
+            box.put((end, error))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=work, name="foncier-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = box.get()
+            if error is not None:
+                raise error
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():                # a worker waiting on a full queue: make room
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 #: Rows of a CSV formatted at once by :func:`write_csv`.

@@ -246,3 +246,77 @@ def test_match_to_xlsx_with_a_control_character_in_an_id(tmp_path, hostile):
                  str(tmp_path / "r.xlsx"), "--limit", "1"]) == 0
     back = pd.read_excel(tmp_path / "r.xlsx")
     assert len(back) == len(HOSTILE)
+
+
+def test_prefetched_gives_every_item_in_order_while_the_next_is_made():
+    import threading
+
+    from foncier.io.results import prefetched
+
+    made = []
+    consumer = threading.get_ident()
+
+    def items():
+        for i in range(5):
+            made.append(threading.get_ident())
+            yield i
+
+    assert list(prefetched(items())) == [0, 1, 2, 3, 4]
+    assert len(made) == 5 and consumer not in made          # made by the worker thread
+
+
+def test_prefetched_raises_the_makers_error_in_its_place():
+    from foncier.io.results import prefetched
+
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("bloc 3 illisible")
+
+    got = []
+    with pytest.raises(ValueError, match="bloc 3 illisible"):
+        for item in prefetched(items()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_prefetched_stops_and_closes_the_items_when_the_loop_stops_early():
+    from foncier.io.results import prefetched
+
+    made, closed = [], []
+
+    def items():
+        try:
+            for i in range(1000):
+                made.append(i)
+                yield i
+        finally:
+            closed.append(True)
+
+    stream = prefetched(items(), ahead=2)
+    assert next(stream) == 0
+    stream.close()                      # joins the worker before returning
+    assert closed == [True]
+    assert len(made) <= 4               # the item taken, two ahead, the one under way
+
+
+def test_an_error_while_building_csv_rows_leaves_no_file(tmp_path, sample_inventory,
+                                                          monkeypatch):
+    from foncier import read_brief, sample_brief_paths
+    from foncier.io import results
+
+    monkeypatch.setattr(results, "CSV_BLOCK_ROWS", 2)
+    streamed = match(sample_inventory, read_brief(sample_brief_paths()[2]))
+    calls = []
+    rows = streamed.rows
+
+    def failing_rows(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("plus de mémoire au bloc 3")
+        return rows(*args, **kwargs)
+
+    monkeypatch.setattr(streamed, "rows", failing_rows)
+    with pytest.raises(MemoryError, match="bloc 3"):
+        write_results(streamed, tmp_path / "r.csv")
+    assert list(tmp_path.iterdir()) == []
