@@ -361,17 +361,31 @@ def _text_cells(series: pd.Series, guard: bool, sep: str):
     encoded = cells.dictionary_encode() if few else None
     words = encoded.dictionary if few else cells
     if guard:
-        risky = pc.match_substring_regex(words, _FORMULA_PATTERN)
-        if pc.any(risky).as_py():
-            words = pc.if_else(risky, pc.binary_join_element_wise(_lit("'"), words, _lit("")),
-                               words)
+        risky = _first_byte_in(words, _FORMULA_BYTES)
+        if risky.any():
+            words = pc.if_else(pa.array(risky),
+                               pc.binary_join_element_wise(_lit("'"), words, _lit("")), words)
     quoted = _csv_quote(words, sep)
     return quoted.take(encoded.indices) if few else quoted
 
 
 
-#: A cell starting like a formula (:data:`FORMULA_START`), as an Arrow regular expression.
-_FORMULA_PATTERN = "^[=+\\-@\t\r]"
+#: The first bytes of a cell that starts like a formula (:data:`FORMULA_START`, all ASCII).
+_FORMULA_BYTES = np.frombuffer("".join(FORMULA_START).encode("ascii"), dtype=np.uint8)
+
+
+def _first_byte_in(cells, first: np.ndarray) -> np.ndarray:
+    """Whether each cell of a ``large_string`` Arrow array without nulls starts with one of
+    the ASCII bytes ``first``: read from the array's buffers (a regular expression anchored
+    at the start still costs a scan per cell, about 20 times more)."""
+    _, offsets, data = cells.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[cells.offset:cells.offset + len(cells) + 1]
+    starts = bounds[:-1]
+    filled = bounds[1:] > starts
+    heads = np.zeros(len(cells), dtype=np.uint8)        # an empty cell starts with nothing
+    if data is not None and filled.any():
+        heads[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
+    return np.isin(heads, first) & filled
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -398,7 +412,7 @@ def _csv_quote(cells, sep: str):
     special = pc.match_substring_regex(cells, "[" + re.escape(sep + '"') + "\r\n]")
     if not pc.any(special).as_py():
         return cells
-    quotes = pc.match_substring(cells, '"')
+    quotes = pc.match_substring_regex(cells, '"')      # a literal: 10 times match_substring
     inner = pc.replace_substring(cells, '"', '""') if pc.any(quotes).as_py() else cells
     quoted = pc.binary_join_element_wise(_lit('"'), inner, _lit('"'), _lit(""))
     return pc.if_else(special, quoted, cells)

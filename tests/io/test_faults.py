@@ -403,7 +403,13 @@ def test_a_killed_write_leaves_old_or_new_and_the_next_write_cleans_up(tmp_path,
     else:
         target.write_bytes(OLD)
     left = 0
-    for delay in [0.0] + [rng.choice([0.0, 0.01, 0.05, 0.2]) for _ in range(KILLS - 1)]:
+    delays = [0.0] + [rng.choice([0.0, 0.01, 0.05, 0.2]) for _ in range(KILLS - 1)]
+    # A fast writer can finish before the kill lands: up to KILLS more immediate kills until
+    # one has caught a write on its way.
+    delays += [0.0] * KILLS
+    for n, delay in enumerate(delays):
+        if n >= KILLS and left:
+            break
         left += _kill_mid_write(kind, target, delay)
         assert _old_intact(kind, target) or _complete(kind, target), \
             f"{kind} : ni l'ancien fichier intact ni un nouveau complet"
