@@ -322,7 +322,9 @@ def _csv_cells(series: pd.Series, guard: bool, sep: str):
     import pyarrow as pa
 
     dtype = series.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and sep not in "-0123456789":
+        return pa.array(series.to_numpy()).cast(pa.large_string())      # as Python's str
+    if isinstance(dtype, np.dtype) and dtype.kind in "bf":
         codes, uniques = pd.factorize(series.to_numpy(), use_na_sentinel=False)
         if dtype.kind == "b":
             text = np.where(uniques, "True", "False")
@@ -438,8 +440,9 @@ def _csv_lines(cols, sep: str) -> bytes | memoryview:
 
     if not isinstance(cols[0], pa.Array):      # the header: plain strings
         return (sep.join(cols) + "\r\n").encode("utf-8")
-    lines = pc.binary_join_element_wise(*cols, _lit(sep)) if len(cols) > 1 else cols[0]
-    lines = pc.binary_join_element_wise(lines, _lit(""), _lit("\r\n"))
+    # CRLF goes on the last column's cells, so that the joined lines are made in one copy.
+    last = pc.binary_join_element_wise(cols[-1], _lit("\r\n"), _lit(""))
+    lines = pc.binary_join_element_wise(*cols[:-1], last, _lit(sep)) if len(cols) > 1 else last
     lines = lines.cast(pa.large_string())
     _, offsets, data = lines.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
