@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["constraint_label", "fmt_number", "ICPE_LABELS", "STATUS_LABELS", "CONSTRAINT_LABELS",
-           "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES", "format_measured",
-           "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
+__all__ = ["constraint_label", "fmt_number", "fmt_numbers", "ICPE_LABELS", "STATUS_LABELS",
+           "CONSTRAINT_LABELS", "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES",
+           "format_measured", "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
            "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit"]
 
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
@@ -68,6 +68,68 @@ def fmt_number(value: float, decimals: int = 1) -> str:
         text = f"{int(rounded):,}".replace(",", "\u202f")
     else:
         text = f"{rounded:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def fmt_numbers(values, decimals: int = 1) -> np.ndarray:
+    """:func:`fmt_number` of every value of an array, as an object array of ``str``: the same
+    texts, without a Python call per value.
+
+    The values are rounded in NumPy; the few that NumPy could round otherwise than Python
+    (within a millionth of a tie once scaled, or too large), and the missing or infinite ones,
+    go through :func:`fmt_number` itself.
+
+    Examples
+    --------
+    >>> fmt_numbers([1234.5, 0.25, 3, float("nan"), -0.04], 1).tolist()
+    ['1\u202f234,5', '0,2', '3', '?', '0']
+    """
+    values = np.asarray(values, dtype=np.float64)
+    scaled = values * 10.0 ** decimals
+    units = np.rint(scaled)
+    fraction = np.abs(scaled - np.floor(scaled) - 0.5)
+    own = ~np.isfinite(scaled) | (np.abs(units) >= 1e9)
+    if decimals:
+        own |= fraction < 1e-6
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    units = units[~own].astype(np.int64)
+    whole, part = np.divmod(np.abs(units), 10 ** decimals)
+    text = _grouped(whole)
+    if decimals and part.any():
+        digits = pc.utf8_lpad(pa.array(part).cast(pa.string()), decimals, "0")
+        text = pc.if_else(pa.array(part > 0), pc.binary_join_element_wise(text, digits, ","),
+                          text)
+    if (units < 0).any():
+        text = pc.if_else(pa.array(units < 0), pc.binary_join_element_wise("-", text, ""), text)
+    out = np.empty(len(values), dtype=object)
+    out[~own] = text.to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(own).tolist():
+        out[i] = fmt_number(float(values[i]), decimals)
+    return out
+
+
+def _grouped(whole: np.ndarray):
+    """Whole numbers from 0 to 999 999 999 with their thousands parted by a narrow no-break
+    space, as an Arrow string array (``f"{w:,}"`` with ``\u202f``, without a Python call)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def digits(n: np.ndarray, pad: bool):
+        text = pa.array(n).cast(pa.string())
+        return pc.utf8_lpad(text, 3, "0") if pad else text
+
+    text = digits(whole, False)
+    for limit in (1_000_000, 1_000):
+        big = whole >= limit
+        if big.any():
+            head = digits(whole // limit, False)
+            tail = [digits(whole // step % 1000, True) for step in (1_000_000, 1_000, 1)
+                    if step < limit]
+            text = pc.if_else(pa.array(big), pc.binary_join_element_wise(head, *tail, "\u202f"),
+                              text)
+            whole = np.where(big, 0, whole)
     return text
 
 

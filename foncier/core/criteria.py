@@ -40,7 +40,7 @@ from foncier.core.geometry import OVERLAP_TOLERANCE_M2, PlotGeometry
 from foncier.core.missing import is_missing, missing_mask
 from foncier.core.schema import ICPE_REGIMES
 from foncier.errors import FoncierWarning
-from foncier.wording import ICPE_LABELS, constraint_label, fmt_number
+from foncier.wording import ICPE_LABELS, constraint_label, fmt_number, fmt_numbers
 
 __all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "evaluate",
            "fmt_number"]
@@ -102,6 +102,10 @@ class Criterion:
         What the brief asks.
     write_reason : callable
         ``write_reason(position, outcome) -> str``: the French one-line reason for one plot.
+    write_reasons : callable, optional
+        ``write_reasons(positions, outcomes) -> ndarray of str``: the same reasons for many
+        plots at once, without a Python call per plot (criteria whose reasons carry a number per
+        plot, met by most of a large inventory's plots).
     """
 
     name: str
@@ -110,6 +114,7 @@ class Criterion:
     required: Any
     write_reason: Callable[[int, int], str]
     reason_key: np.ndarray | None = None
+    write_reasons: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def reasons(self, positions: np.ndarray) -> np.ndarray:
         """French reasons of the plots at ``positions`` (an object array of str).
@@ -126,17 +131,20 @@ class Criterion:
         positions = np.asarray(positions, dtype=np.int64)
         codes = self.outcome[positions]
         if self.reason_key is None or len(positions) < 64:
-            texts = np.array([self.write_reason(int(p), int(c)) for p, c in
-                              zip(positions, codes, strict=True)], dtype=object)
-            return texts, np.arange(len(positions))
+            return self._written(positions, codes), np.arange(len(positions))
         group = codes.astype(np.int64)
         for column in self.reason_key[positions].reshape(len(positions), -1).T:
             sub, uniques = pd.factorize(column)          # hash-based; NaN gets -1
             group = pd.factorize(group * (len(uniques) + 1) + (sub + 1))[0]
         inverse, first = _first_of_groups(group)
-        texts = np.array([self.write_reason(int(positions[f]), int(codes[f])) for f in first],
-                         dtype=object)
-        return texts, inverse
+        return self._written(positions[first], codes[first]), inverse
+
+    def _written(self, positions: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """The reasons of the plots at ``positions`` whose outcomes are ``codes``."""
+        if self.write_reasons is not None and len(positions) >= 64:
+            return self.write_reasons(positions, codes)
+        return np.array([self.write_reason(int(p), int(c)) for p, c in
+                         zip(positions, codes, strict=True)], dtype=object)
 
 
 def _first_of_groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -304,9 +312,21 @@ def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
             return f"{what} < {lo_text} ha demandés."
         return f"{what} > {hi_text} ha maximum."
 
+    def reasons(positions: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        net = net_ha[positions]
+        what = "Surface nette " + fmt_numbers(net, 2) + " ha"
+        if excluded:
+            less = gross[positions] - net > 1e-6
+            what[less] += (" (brute " + fmt_numbers(gross[positions][less], 2)
+                           + " ha, moins les contraintes exclues)")
+        below = np.zeros(len(net), bool) if lo is None else net < lo
+        return np.where(codes == PASS, what + f", conforme à la demande ({required}).",
+                        np.where(below, what + f" < {lo_text} ha demandés.",
+                                 what + f" > {hi_text} ha maximum."))
+
     key = np.column_stack([np.round(net_ha, 2), np.round(gross, 2)])
     return Criterion("area", _outcome(passed, np.zeros(len(net_ha), bool)), net_ha, required,
-                     reason, key)
+                     reason, key, reasons)
 
 
 def _threshold(name: str, values: np.ndarray, required: float, *, higher_is_better: bool,
@@ -449,9 +469,20 @@ def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
                 if a[i] > OVERLAP_TOLERANCE_M2]
         return "Touche une contrainte interdite : " + ", ".join(hits) + "."
 
+    def reasons(positions: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        hits = np.full(len(positions), "", dtype=object)
+        for s, a in per_sel.items():
+            area = a[positions]
+            hit = area > OVERLAP_TOLERANCE_M2
+            piece = labels[s] + " (" + fmt_numbers(area[hit], 0) + " m²)"
+            before = hits[hit]
+            hits[hit] = np.where(before == "", piece, before + ", " + piece)
+        none = f"Aucune contrainte interdite ({', '.join(labels.values())})."
+        return np.where(codes == PASS, none, "Touche une contrainte interdite : " + hits + ".")
+
     key = np.column_stack([np.round(a) for a in per_sel.values()])
     return Criterion("forbidden_constraints", _outcome(passed, np.zeros(len(plots), bool)),
-                     worst, selectors, reason, key)
+                     worst, selectors, reason, key, reasons)
 
 
 def _housing(plots, geo: PlotGeometry, brief) -> Criterion:
@@ -518,7 +549,7 @@ def _zone_marked(c: Criterion, flags: np.ndarray) -> Criterion:
 
     key = None if c.reason_key is None else np.column_stack(
         [np.asarray(c.reason_key, dtype=np.float64).reshape(len(flags), -1), flags])
-    return replace(c, write_reason=reason, reason_key=key)
+    return replace(c, write_reason=reason, reason_key=key, write_reasons=None)
 
 
 def _zone_access(name: str, plots, max_km: float) -> Criterion | None:

@@ -307,3 +307,48 @@ def test_equal_limits_pass_despite_float_noise():
 def test_availability_reads_enumerations_leniently(sales, occupancy, expected):
     assert verdict("availability", {}, {"sales_stage": sales, "occupancy": occupancy})[0] == \
         expected
+
+
+# --- reasons written many at a time: the same texts as one by one ----------------------------
+
+def _many_plots_layers(n=150):
+    """``n`` plots of growing size in a row, two forbidden kinds (both over some plots, none over
+    most) and an excluded one over parts of them: overlaps from none to hundreds of thousands of m², net areas below, within and
+    above the asked range, gross and net areas that differ."""
+    plots = [{"plot_id": f"P{i:03d}", "geometry": shapely.box(i * 1000, 0, i * 1000 + 50 + 7 * i,
+                                                                 40 + 30 * i)}
+             for i in range(n)]
+    cons = [{"constraint_id": "S", "kind": "seveso", "level": None,
+             "geometry": shapely.box(0, 0, n * 400, 900)},
+            {"constraint_id": "N", "kind": "natura2000", "level": None,
+             "geometry": shapely.box(n * 350, 0, n * 450, 3000)},
+            {"constraint_id": "F", "kind": "flood", "level": "interdiction",
+             "geometry": shapely.box(n * 200, 10, n * 800, 2000)}]
+    return make_layers(plots, constraints=cons)
+
+
+@pytest.mark.parametrize("brief_kwargs", [
+    {"min_area_ha": 0.5, "max_area_ha": 20, "excluded_constraints": ["flood"],
+     "forbidden_constraints": ["seveso", "natura2000"]},
+    {"min_area_ha": 3, "forbidden_constraints": ["natura2000"]},
+    {"max_area_ha": 1.25, "excluded_constraints": ["flood:interdiction"],
+     "forbidden_constraints": ["seveso"]},
+])
+def test_reasons_written_many_at_a_time_equal_the_one_by_one_reasons(brief_kwargs):
+    from foncier.core.criteria import FAIL, PASS
+
+    result = match(inventory_from_layers(_many_plots_layers()), Brief(name="t", **brief_kwargs))
+    vectorized = [c for c in result.criteria.values() if c.write_reasons is not None]
+    assert {c.name for c in vectorized} == {"area", "forbidden_constraints"}
+    for c in vectorized:
+        positions = np.arange(len(c.outcome))[::-1]            # any order of positions
+        codes = c.outcome[positions]
+        assert {PASS, FAIL} <= set(codes.tolist())
+        many = c.write_reasons(positions, codes)
+        assert many.dtype == object
+        assert many.tolist() == [c.write_reason(int(p), int(k))
+                                 for p, k in zip(positions, codes, strict=True)]
+    forbidden = result.criteria["forbidden_constraints"].reasons(np.arange(150)).tolist()
+    assert any("\u202f" in text for text in forbidden)             # thousands of m² grouped
+    assert any("Seveso (" in t and ", Natura 2000 (" in t for t in forbidden) or \
+        len(brief_kwargs["forbidden_constraints"]) == 1
