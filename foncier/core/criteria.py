@@ -324,7 +324,11 @@ def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
                         np.where(below, what + f" < {lo_text} ha demandés.",
                                  what + f" > {hi_text} ha maximum."))
 
-    key = np.column_stack([np.round(net_ha, 2), np.round(gross, 2)])
+    # Plots of equal rounded areas can still differ in whether the gross area is said, and on
+    # which side of the range a fail falls: both are in the key.
+    said = excluded & (gross - net_ha > 1e-6)
+    below = np.zeros(len(net_ha), bool) if lo is None else net_ha < lo
+    key = np.column_stack([np.round(net_ha, 2), np.round(gross, 2), said, below])
     return Criterion("area", _outcome(passed, np.zeros(len(net_ha), bool)), net_ha, required,
                      reason, key, reasons)
 

@@ -352,3 +352,21 @@ def test_reasons_written_many_at_a_time_equal_the_one_by_one_reasons(brief_kwarg
     assert any("\u202f" in text for text in forbidden)             # thousands of m² grouped
     assert any("Seveso (" in t and ", Natura 2000 (" in t for t in forbidden) or \
         len(brief_kwargs["forbidden_constraints"]) == 1
+
+
+def test_area_reasons_of_plots_of_equal_rounded_areas_say_the_gross_area_when_it_differs():
+    """Two plots whose net and gross areas round alike (2,00 ha), one of them touched by 10 m²
+    of an excluded constraint: its reason says the gross area, the other's does not, however
+    many such plots share one written reason."""
+    plots = [{"plot_id": f"P{i:02d}", "geometry": shapely.box(i * 1000, 0, i * 1000 + 200, 100)}
+             for i in range(80)]
+    cons = [{"constraint_id": f"F{i}", "kind": "flood", "level": "interdiction",
+             "geometry": shapely.box(i * 1000, 0, i * 1000 + 1, 10)} for i in range(1, 80, 2)]
+    result = match(inventory_from_layers(make_layers(plots, constraints=cons)),
+                   Brief(name="t", min_area_ha=1, excluded_constraints=["flood"]))
+    area = result.criteria["area"]
+    reasons = area.reasons(np.arange(80)).tolist()
+    assert reasons == [area.write_reason(i, int(area.outcome[i])) for i in range(80)]
+    assert reasons[0] == "Surface nette 2 ha, conforme à la demande (≥ 1 ha)."
+    assert reasons[1] == ("Surface nette 2 ha (brute 2 ha, moins les contraintes exclues), "
+                          "conforme à la demande (≥ 1 ha).")
