@@ -111,6 +111,9 @@ class PlotGeometry:
     #: Where excluded areas are kept across processes (set by the inventory's cache link): an
     #: object with ``load(name) -> ndarray | None`` and ``store(name, ndarray)``, or None.
     _disk: Any = field(default=None, repr=False)
+    #: Computes this geometry again (and stores it in the cache) when the pieces of an entry
+    #: read from the cache prove unreadable (:meth:`pieces`).
+    _rebuild: Any = field(default=None, repr=False)
     _encodings: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -196,7 +199,18 @@ class PlotGeometry:
         """``pair_geometry`` as an array of geometries: an inventory's geometry read from the
         cache holds its pieces as WKB (a ``WkbArray``) until a union needs them."""
         if not isinstance(self.pair_geometry, np.ndarray):
-            self.pair_geometry = self.pair_geometry.materialize()
+            from foncier.io.cache import StaleEntry
+
+            try:
+                self.pair_geometry = self.pair_geometry.materialize()
+            except StaleEntry:                  # removed with a warning: computed again
+                if self._rebuild is None:
+                    raise
+                fresh = self._rebuild()
+                if not (np.array_equal(fresh.pair_plot, self.pair_plot)
+                        and np.array_equal(fresh.pair_constraint, self.pair_constraint)):
+                    raise
+                self.pair_geometry = fresh.pair_geometry
         return self.pair_geometry
 
     def _union_area(self, key: tuple[int, ...]) -> np.ndarray:

@@ -180,7 +180,14 @@ class _CacheLink:
                 geo = None
             if geo is not None and geo.n_plots == len(self.frames[0]):
                 geo._disk = _DiskArrays(self.key, self.cache_dir)
+                geo._rebuild = lambda: self._computed(compute)
                 return geo
+        return self._computed(compute)
+
+    def _computed(self, compute: Callable[[], PlotGeometry]) -> PlotGeometry:
+        """The geometry computed, and stored in the cache (in the background)."""
+        from foncier.io import cache
+
         geo = compute()
         cache.store_geometry(self.key, cache.geometry_arrays(geo), cache_dir=self.cache_dir,
                              background=True)

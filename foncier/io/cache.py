@@ -63,6 +63,7 @@ import tempfile
 import threading
 import time
 import warnings
+import weakref
 import zipfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -82,6 +83,7 @@ __all__ = [
     "default_cache_dir",
     "resolve_cache_dir",
     "WkbArray",
+    "StaleEntry",
     "geometry_arrays",
     "load_geometry",
     "store_geometry",
@@ -293,9 +295,13 @@ _READ_CHUNK = 1 << 24
 class WkbArray:
     """An array of geometries kept as WKB until first used (:meth:`materialize`).
 
-    What :func:`load_geometry` gives for a field named in its ``lazy``: the bytes are read (and
-    their CRC-32 checked) with the entry, the geometries are made only when asked for, so a
-    process that never needs them (a cached union covers it) never pays for them.
+    What :func:`load_geometry` gives for a field named in its ``lazy``: the geometries are made
+    only when asked for, so a process that never needs them (a cached union covers it) never
+    pays for them. From an entry, even the WKB bytes are read only then (at 1,000,000 plots,
+    430 MB of pieces): the entry's file is kept open, so that its bytes stay those of the
+    entry read even if another process removes or replaces it, and the CRC-32 is checked as
+    they are read. An unreadable member then removes the entry with a
+    :class:`~foncier.errors.CacheWarning` and raises :class:`StaleEntry`.
 
     Examples
     --------
@@ -307,17 +313,40 @@ class WkbArray:
     (2, 'POINT (2 3)')
     """
 
-    def __init__(self, blob: bytes | np.ndarray, offsets: np.ndarray, missing: np.ndarray,
-                 shape: list):
-        if len(offsets) != len(missing) + 1 or int(offsets[-1]) != len(blob):
+    def __init__(self, blob: bytes | np.ndarray | None, offsets: np.ndarray, missing: np.ndarray,
+                 shape: list, *, member: tuple[Path, str] | None = None):
+        if len(offsets) != len(missing) + 1 or (blob is not None
+                                                and int(offsets[-1]) != len(blob)):
             raise ValueError("WKB offsets do not match the data")
         self._blob, self._offsets, self._missing, self._shape = blob, offsets, missing, shape
+        self._member = None
+        if blob is None:
+            path, name = member
+            handle = open(path, "rb")   # noqa: SIM115 - closed once read, or with the array
+            self._member = (path, name, handle)
+            weakref.finalize(self, handle.close)
 
     def __len__(self) -> int:
         return len(self._missing)
 
+    def _read_blob(self) -> np.ndarray:
+        path, name, handle = self._member
+        try:
+            with handle, zipfile.ZipFile(handle) as zf:
+                blob = _read_npy(zf, name)
+            if blob.dtype != np.uint8 or len(blob) != int(self._offsets[-1]):
+                raise ValueError(f"{name}: WKB offsets do not match the data")
+        except Exception as exc:
+            _discard(path, exc, stacklevel=5)
+            raise StaleEntry(str(exc)) from exc
+        finally:
+            self._member = None
+        return blob
+
     def materialize(self) -> np.ndarray:
         """The geometries, as an object array of shapely geometries (None where missing)."""
+        if self._blob is None:
+            self._blob = self._read_blob()
         blob = self._blob if isinstance(self._blob, bytes) else self._blob.tobytes()
         bounds, missing = self._offsets.tolist(), self._missing
         parts = [None if missing[i] else blob[bounds[i]:bounds[i + 1]]
@@ -325,6 +354,12 @@ class WkbArray:
         out = np.empty(len(parts), dtype=object)
         out[:] = shapely.from_wkb(np.array(parts, dtype=object)) if parts else []
         return out.reshape(self._shape)
+
+
+class StaleEntry(Exception):
+    """A cache entry's member read after the entry (:class:`WkbArray`) was unreadable: the
+    entry is removed (with a :class:`~foncier.errors.CacheWarning`) and what it held must be
+    computed again."""
 
 
 def _decode(name: str, spec: dict, zf: zipfile.ZipFile, lazy: frozenset = frozenset()) -> Any:
@@ -336,11 +371,14 @@ def _decode(name: str, spec: dict, zf: zipfile.ZipFile, lazy: frozenset = frozen
     if kind == "list":
         return [tuple(v) for v in spec["value"]] if spec["tuples"] else list(spec["value"])
     if kind == "geometry":
-        blob = _read_npy(zf, f"{name}.wkb.npy")
+        member = f"{name}.wkb.npy"
+        zf.getinfo(member)                              # KeyError when absent
+        blob = None if name in lazy else _read_npy(zf, member)
         offsets = _read_npy(zf, f"{name}.offsets.npy")
         missing = _read_npy(zf, f"{name}.missing.npy")
         try:
-            array = WkbArray(blob, offsets, missing, spec["shape"])
+            array = WkbArray(blob, offsets, missing, spec["shape"],
+                             member=(Path(zf.filename), member))
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
         return array if name in lazy else array.materialize()
@@ -415,10 +453,10 @@ def _open_entry(path: Path, kind: str, key: str) -> tuple[zipfile.ZipFile, dict]
     return zf, manifest
 
 
-def _discard(path: Path, exc: BaseException) -> None:
+def _discard(path: Path, exc: BaseException, *, stacklevel: int = 4) -> None:
     warnings.warn(   # stacklevel: _load_entry, load_geometry/load_layers, their caller
         f"cache : entrée illisible {path} ({type(exc).__name__} : {exc}) ; elle est supprimée "
-        "et le calcul est refait.", CacheWarning, stacklevel=4)
+        "et le calcul est refait.", CacheWarning, stacklevel=stacklevel)
     try:
         path.unlink()
     except OSError:

@@ -248,3 +248,57 @@ def test_cached_arrays_are_kept_under_the_inventory_content(tmp_path):
     foncier.open_inventory(path, cache=False).cached_arrays("essai", compute)
     foncier.inventory_from_layers(three_plot_layers()).cached_arrays("essai", compute)
     assert len(calls) == 5
+
+
+def _damage_member(entry, member):
+    """Flip 8 bytes in the middle of one member's stored data, inside the entry's ZIP."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(entry) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(entry.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:
+                                                      info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    mid = start + info.compress_size // 2
+    data[mid:mid + 8] = bytes(b ^ 0xFF for b in data[mid:mid + 8])
+    entry.write_bytes(bytes(data))
+
+
+def test_pieces_are_read_from_the_entry_only_when_a_union_needs_them(tmp_path):
+    """A warm open reads the pieces' WKB only for a union not in the cache; the entry's file
+    is held open, so that its removal (another process clearing the cache) loses nothing."""
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(three_plot_layers(), path)
+    _table(path, cdir)
+    inv = foncier.open_inventory(path, cache_dir=cdir)
+    pieces = inv.geometry.pair_geometry
+    assert not isinstance(pieces, np.ndarray) and pieces._blob is None     # not read yet
+    for entry in _entries(cdir):
+        entry.unlink()
+    other = foncier.Brief(name="Autre", min_area_ha=1.0, excluded_constraints=["flood"])
+    table = foncier.match(inv, other).table
+    pd.testing.assert_frame_equal(table, foncier.match(foncier.open_inventory(
+        path, cache=False), other).table)
+    assert isinstance(inv.geometry.pair_geometry, np.ndarray)
+
+
+def test_pieces_found_damaged_when_a_union_needs_them_are_computed_again_with_a_note(tmp_path):
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(three_plot_layers(), path)
+    _table(path, cdir)
+    (entry,) = [p for p in _entries(cdir) if p.name.startswith("geometry")]
+    _damage_member(entry, "pair_geometry.wkb.npy")
+    inv = foncier.open_inventory(path, cache_dir=cdir)
+    assert inv.geometry.n_plots == 3                        # the entry opens: pieces not read
+    other = foncier.Brief(name="Autre", min_area_ha=1.0, excluded_constraints=["flood"])
+    with pytest.warns(CacheWarning, match="entrée illisible .*pair_geometry.* elle est "
+                                          "supprimée et le calcul est refait"):
+        table = foncier.match(inv, other).table
+    pd.testing.assert_frame_equal(table, foncier.match(foncier.open_inventory(
+        path, cache=False), other).table)
+    # The entry was computed again and stored: a third process reads whole pieces.
+    assert [p.name.split("-")[0] for p in _entries(cdir)].count("geometry") == 1
+    again = foncier.open_inventory(path, cache_dir=cdir)
+    pd.testing.assert_frame_equal(foncier.match(again, other).table, table)
