@@ -314,16 +314,16 @@ class WkbArray:
     """
 
     def __init__(self, blob: bytes | np.ndarray | None, offsets: np.ndarray, missing: np.ndarray,
-                 shape: list, *, member: tuple[Path, str] | None = None):
+                 shape: list, *, member: tuple[zipfile.ZipFile, str] | None = None):
         if len(offsets) != len(missing) + 1 or (blob is not None
                                                 and int(offsets[-1]) != len(blob)):
             raise ValueError("WKB offsets do not match the data")
         self._blob, self._offsets, self._missing, self._shape = blob, offsets, missing, shape
         self._member = None
-        if blob is None:
-            path, name = member
-            handle = open(path, "rb")   # noqa: SIM115 - closed once read, or with the array
-            self._member = (path, name, handle)
+        if blob is None:            # read later from the entry's file (the same, not its path)
+            zf, name = member
+            handle = os.fdopen(os.dup(zf.fp.fileno()), "rb")
+            self._member = (Path(zf.filename), name, handle)
             weakref.finalize(self, handle.close)
 
     def __len__(self) -> int:
@@ -377,8 +377,7 @@ def _decode(name: str, spec: dict, zf: zipfile.ZipFile, lazy: frozenset = frozen
         offsets = _read_npy(zf, f"{name}.offsets.npy")
         missing = _read_npy(zf, f"{name}.missing.npy")
         try:
-            array = WkbArray(blob, offsets, missing, spec["shape"],
-                             member=(Path(zf.filename), member))
+            array = WkbArray(blob, offsets, missing, spec["shape"], member=(zf, member))
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
         return array if name in lazy else array.materialize()

@@ -313,8 +313,8 @@ def test_availability_reads_enumerations_leniently(sales, occupancy, expected):
 
 def _many_plots_layers(n=150):
     """``n`` plots of growing size in a row, two forbidden kinds (both over some plots, none over
-    most) and an excluded one over parts of them: overlaps from none to hundreds of thousands of m², net areas below, within and
-    above the asked range, gross and net areas that differ."""
+    most) and an excluded one over parts of them: overlaps from none to hundreds of thousands of
+    m², net areas below, within and above the asked range, gross and net areas that differ."""
     plots = [{"plot_id": f"P{i:03d}", "geometry": shapely.box(i * 1000, 0, i * 1000 + 50 + 7 * i,
                                                                  40 + 30 * i)}
              for i in range(n)]
