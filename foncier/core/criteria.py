@@ -45,7 +45,7 @@ from foncier.wording import ICPE_LABELS, constraint_label, fmt_number, fmt_numbe
 __all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "evaluate",
            "fmt_number"]
 
-PASS, FAIL, UNKNOWN = 0, 1, 2
+PASS, FAIL, UNKNOWN = 0, 1, 2     # _outcome relies on PASS 0 and FAIL 1
 
 #: Equal-to-limit values pass: areas and distances computed from geometries carry float noise
 #: (a 1.5 ha net area may come out as 1.4999999999), so limits are compared with these margins.
@@ -156,8 +156,9 @@ def _first_of_groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _outcome(passed: np.ndarray, unknown: np.ndarray) -> np.ndarray:
-    out = np.where(passed, PASS, FAIL).astype(np.int8)
-    out[unknown] = UNKNOWN
+    # FAIL is 1 and PASS 0: a plot that does not pass, as one byte, in one pass.
+    out = np.logical_not(np.asarray(passed, dtype=bool)).view(np.int8)
+    out[np.asarray(unknown, dtype=bool)] = UNKNOWN
     return out
 
 

@@ -84,7 +84,9 @@ def _numbers(plots: pd.DataFrame, col: str) -> np.ndarray:
 
 
 def _clip(values: np.ndarray) -> np.ndarray:
-    return np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.0)
+    out = np.clip(values, 0.0, 1.0)             # a new array: NaN stays NaN, then scores 0
+    out[np.isnan(out)] = 0.0
+    return out
 
 
 def _headroom(values: np.ndarray, required: float | None) -> np.ndarray:
