@@ -227,6 +227,7 @@ def _combined_plots(plots: pd.DataFrame, gpos: np.ndarray, pad: np.ndarray,
 
 
 def _combined_geometry(geo: PlotGeometry, gpos: np.ndarray, pad: np.ndarray) -> PlotGeometry:
+    geo.all_overlaps()                      # every group's row of max_overlap is combined
     safe = np.where(pad, 0, gpos)
     k = len(gpos)
     rows = np.arange(k)
@@ -256,7 +257,7 @@ def _scores(result: MatchResult, frame: pd.DataFrame, cgeo: PlotGeometry,
     plots = result.inventory.plots
     cols = ["price_eur_m2", "available_from", "power_mw", "water_m3_day"]
     both = pd.concat([plots[cols].reset_index(drop=True), frame[cols]], ignore_index=True)
-    geo = result.inventory.geometry
+    geo = result.inventory.geometry.all_overlaps()
     joined = PlotGeometry(
         area_m2=np.r_[geo.area_m2, cgeo.area_m2], groups=geo.groups, pair_plot=geo.pair_plot,
         pair_constraint=geo.pair_constraint, pair_group=geo.pair_group,

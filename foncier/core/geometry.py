@@ -11,6 +11,12 @@ For every plot this module measures, with shapely 2 STRtree queries and vectoriz
   substations are drawn on the map but measured by nothing) and to the nearest ``housing``
   constraint.
 
+An inventory measures a constraint group's overlaps when something first asks for them
+(:meth:`PlotGeometry.ensure_overlaps`: a brief's forbidden and excluded constraints, an
+assembly, the app's detail of a plot), so that a brief pays for the groups it names only; the
+distances are measured at once. :func:`compute_plot_geometry` measures every group unless told
+otherwise.
+
 A brief's net area needs the union of the constraints its ``excluded_constraints`` selects; the
 overlap with that union is computed per selection (plots touching one selected constraint take the
 precomputed area; the others union their pieces with one vectorized ``union_all(axis=1)``) and
@@ -43,6 +49,7 @@ True
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,7 +61,8 @@ import shapely
 
 from foncier.core.schema import CONSTRAINT_KINDS, INFRA_KINDS
 
-__all__ = ["PlotGeometry", "compute_plot_geometry", "Group", "ranges", "MEASURED_KINDS"]
+__all__ = ["PlotGeometry", "compute_plot_geometry", "Group", "ranges", "MEASURED_KINDS",
+           "OverlapSource", "constraint_groups"]
 
 Group = tuple[str, str | None]
 T = TypeVar("T")
@@ -94,6 +102,10 @@ class PlotGeometry:
         Position (in ``inventory.infrastructure``) of that nearest feature.
     housing_m : ndarray or None
         Distance to the nearest ``housing`` constraint, or None when the inventory has none.
+    overlaps_done : ndarray of bool or None
+        Per group, whether its overlaps are in ``pair_*`` and ``max_overlap``; None when every
+        group's are. An inventory measures a group's overlaps when something first asks for
+        them (:meth:`ensure_overlaps`): a brief measures only the groups it names.
     """
 
     area_m2: np.ndarray
@@ -107,13 +119,18 @@ class PlotGeometry:
     distance_m: dict[str, np.ndarray]
     nearest: dict[str, np.ndarray]
     housing_m: np.ndarray | None
+    overlaps_done: np.ndarray | None = None
     _excluded_cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
     #: Where excluded areas are kept across processes (set by the inventory's cache link): an
     #: object with ``load(name) -> ndarray | None`` and ``store(name, ndarray)``, or None.
     _disk: Any = field(default=None, repr=False)
-    #: Computes this geometry again (and stores it in the cache) when the pieces of an entry
-    #: read from the cache prove unreadable (:meth:`pieces`).
-    _rebuild: Any = field(default=None, repr=False)
+    #: The layers' geometry the overlaps are measured from (an :class:`OverlapSource`), for
+    #: :meth:`ensure_overlaps`, :meth:`constraints_of` and pieces of an unreadable cache entry.
+    _overlap_source: Any = field(default=None, repr=False)
+    #: Called with this object once :meth:`ensure_overlaps` has added groups (the inventory's
+    #: cache link stores it again).
+    _on_grow: Any = field(default=None, repr=False)
+    _grow_lock: Any = field(default_factory=threading.RLock, repr=False)
     _encodings: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -167,10 +184,50 @@ class PlotGeometry:
                     picked.add(i)
         return tuple(sorted(picked))
 
+    def ensure_overlaps(self, group_ids) -> PlotGeometry:
+        """Measure the overlaps of the given groups not measured yet (see ``overlaps_done``):
+        their pairs are added to ``pair_*``, their rows of ``max_overlap`` filled. Arrays are
+        replaced, never changed in place (a cache write may still be encoding them). Returns
+        this object."""
+        with self._grow_lock:
+            done = self.overlaps_done
+            if done is None:
+                return self
+            missing = [int(g) for g in group_ids if not done[g]]
+            if not missing:
+                return self
+            if self._overlap_source is None:
+                raise RuntimeError("overlaps of groups not measured, and nothing to measure "
+                                   "them from")
+            pi, ci, inter, inter_area = self._overlap_source(missing)
+            group_of = self._overlap_source.group_of
+            pg = group_of[ci] if len(ci) else np.zeros(0, dtype=np.int64)
+            max_overlap = self.max_overlap.copy()
+            if len(pi):
+                np.maximum.at(max_overlap, (pg, pi), inter_area)
+            old = self.pieces() if len(self.pair_plot) else np.zeros(0, dtype=object)
+            self.pair_plot = np.concatenate([self.pair_plot, pi])
+            self.pair_constraint = np.concatenate([self.pair_constraint, ci])
+            self.pair_group = np.concatenate([self.pair_group, pg])
+            self.pair_geometry = np.concatenate([old, inter])
+            self.pair_area = np.concatenate([self.pair_area, inter_area])
+            self.max_overlap = max_overlap
+            done = done.copy()
+            done[missing] = True
+            self.overlaps_done = None if done.all() else done
+        if self._on_grow is not None:
+            self._on_grow(self)
+        return self
+
+    def all_overlaps(self) -> PlotGeometry:
+        """Measure the overlaps of every group (:meth:`ensure_overlaps`); returns this object."""
+        return self.ensure_overlaps(range(len(self.groups)))
+
     def max_overlap_for(self, group_ids: tuple[int, ...]) -> np.ndarray:
         """Largest single-constraint overlap (m²) among the given groups, per plot."""
         if not group_ids:
             return np.zeros(self.n_plots)
+        self.ensure_overlaps(group_ids)
         return self.max_overlap[list(group_ids)].max(axis=0)
 
     def excluded_area(self, group_ids: tuple[int, ...]) -> np.ndarray:
@@ -203,24 +260,25 @@ class PlotGeometry:
 
             try:
                 self.pair_geometry = self.pair_geometry.materialize()
-            except StaleEntry:                  # removed with a warning: computed again
-                if self._rebuild is None:
+            except StaleEntry:       # the entry was removed, with a warning: measured again
+                if self._overlap_source is None:
                     raise
-                fresh = self._rebuild()
-                if not (np.array_equal(fresh.pair_plot, self.pair_plot)
-                        and np.array_equal(fresh.pair_constraint, self.pair_constraint)):
-                    raise
-                self.pair_geometry = fresh.pair_geometry
+                self.pair_geometry = self._overlap_source.pieces(self.pair_plot,
+                                                                 self.pair_constraint)
+                if self._on_grow is not None:
+                    self._on_grow(self)
         return self.pair_geometry
 
     def _union_area(self, key: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(self.n_plots)
         if key:
-            mask = np.isin(self.pair_group, key)
-            plots = self.pair_plot[mask]
-            if len(plots):
+            self.ensure_overlaps(key)
+            with self._grow_lock:           # one consistent set of pairs
+                mask = np.isin(self.pair_group, key)
+                plots = self.pair_plot[mask]
                 geoms = self.pieces()[mask]
                 areas = self.pair_area[mask]
+            if len(plots):
                 order = np.argsort(plots, kind="stable")
                 plots, geoms, areas = plots[order], geoms[order], areas[order]
                 uniq, start, counts = np.unique(plots, return_index=True, return_counts=True)
@@ -237,12 +295,16 @@ class PlotGeometry:
         return out
 
     def constraints_of(self, position: int) -> pd.DataFrame:
-        """The constraints a plot touches: positions in the constraint layer and overlap areas."""
-        mask = self.pair_plot == position
-        return pd.DataFrame({
-            "constraint": self.pair_constraint[mask],
-            "overlap_m2": self.pair_area[mask],
-        }).sort_values("overlap_m2", ascending=False, ignore_index=True)
+        """The constraints a plot touches: positions in the constraint layer and overlap areas.
+
+        Groups whose overlaps are not measured yet are measured for this plot alone."""
+        if self.overlaps_done is None or self._overlap_source is None:
+            mask = self.pair_plot == position
+            constraint, overlap = self.pair_constraint[mask], self.pair_area[mask]
+        else:
+            _, constraint, _, overlap = self._overlap_source.of_plot(position)
+        return pd.DataFrame({"constraint": constraint, "overlap_m2": overlap}).sort_values(
+            "overlap_m2", ascending=False, ignore_index=True)
 
 
 def _union_areas(geoms: np.ndarray, start: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -449,8 +511,100 @@ def _joined_nearest(parts: list[tuple[slice, tuple]]) -> tuple[np.ndarray, np.nd
     return (np.concatenate([r[0] for _, r in parts]), np.concatenate([r[1] for _, r in parts]))
 
 
+def constraint_groups(constraints: pd.DataFrame) -> tuple[list[Group], np.ndarray]:
+    """The constraint groups of a layer (``(kind, level)``, in :data:`CONSTRAINT_KINDS` order)
+    and each constraint's group."""
+    kinds = constraints["kind"].to_numpy(dtype=object)
+    levels = constraints["level"].to_numpy(dtype=object)
+    levels = np.array([None if (lv is None or lv != lv) else lv for lv in levels], dtype=object)
+    order = {k: i for i, k in enumerate(CONSTRAINT_KINDS)}
+    groups = sorted({(k, lv) for k, lv in zip(kinds, levels, strict=True)},
+                    key=lambda g: (order.get(g[0], 99), g[0], g[1] or ""))
+    gindex = {g: i for i, g in enumerate(groups)}
+    group_of = np.array([gindex[(k, lv)] for k, lv in zip(kinds, levels, strict=True)],
+                        dtype=np.int64)
+    return groups, group_of
+
+
+class OverlapSource:
+    """What the plot x constraint overlaps are measured from, a few groups at a time.
+
+    Calling it with group indices gives the overlapping pairs of those groups' constraints
+    (``pair_plot``, ``pair_constraint`` as positions in the whole layers, the pieces and their
+    areas), measured on up to two threads as :func:`compute_plot_geometry` does. The arrays are
+    made on first use: a geometry read from the cache builds its source for nothing unless a
+    brief names a group not measured yet.
+    """
+
+    def __init__(self, plots: pd.DataFrame, constraints: pd.DataFrame):
+        self._layers = (plots, constraints)
+        self._lock = threading.Lock()
+        self._ready = False
+
+    @classmethod
+    def of_arrays(cls, plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
+                  groups: list[Group], group_of: np.ndarray) -> OverlapSource:
+        """A source from arrays already made (prepared plot geometries)."""
+        source = cls.__new__(cls)
+        source._lock, source._ready, source._all_tree = threading.Lock(), True, None
+        source.plot_geoms, source.area, source.cons_geoms = plot_geoms, area, cons_geoms
+        source.groups, source.group_of = groups, group_of
+        return source
+
+    def _prepare(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            plots, constraints = self._layers
+            self.plot_geoms = plots.geometry.to_numpy()
+            self.area = shapely.area(self.plot_geoms)
+            self.cons_geoms = constraints.geometry.to_numpy()
+            self.groups, self.group_of = constraint_groups(constraints)
+            shapely.prepare(self.plot_geoms)     # before the threads: preparing mutates them
+            self._all_tree = None
+            self._ready = True
+
+    def __call__(self, group_ids) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        self._prepare()
+        n = len(self.plot_geoms)
+        picked = np.flatnonzero(np.isin(self.group_of, list(group_ids)))
+        if not (len(picked) and n):
+            return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                    np.zeros(0, dtype=object), np.zeros(0))
+        geoms = self.cons_geoms[picked]
+        tree = shapely.STRtree(geoms)
+        tree.query(shapely.Point(0.0, 0.0))      # GEOS builds it on a first query: not in threads
+        parts = _run_jobs({"overlaps": lambda part: _overlaps(
+            self.plot_geoms[part], self.area[part], geoms, tree, part.start)}, n)["overlaps"]
+        pi, ci, inter, inter_area = (np.concatenate([r[i] for _, r in parts]) for i in range(4))
+        return pi, picked[ci], inter, inter_area
+
+    def of_plot(self, position: int):
+        """The overlaps of one plot with every constraint (as a call gives them)."""
+        self._prepare()
+        with self._lock:
+            if self._all_tree is None and len(self.cons_geoms):
+                self._all_tree = shapely.STRtree(self.cons_geoms)
+        if self._all_tree is None:
+            return (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0, dtype=object), np.zeros(0))
+        at = slice(position, position + 1)
+        return _overlaps(self.plot_geoms[at], self.area[at], self.cons_geoms, self._all_tree,
+                         position)
+
+    def pieces(self, pair_plot: np.ndarray, pair_constraint: np.ndarray) -> np.ndarray:
+        """The pieces of these pairs again: the plot where it lies inside the constraint, as
+        :func:`compute_plot_geometry` keeps it, else their intersection."""
+        self._prepare()
+        plot, cons = self.plot_geoms[pair_plot], self.cons_geoms[pair_constraint]
+        out = plot.copy()
+        rest = np.flatnonzero(~shapely.contains_properly(cons, plot))
+        out[rest] = shapely.intersection(plot[rest], cons[rest])
+        return out
+
+
 def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
-                          infrastructure: pd.DataFrame) -> PlotGeometry:
+                          infrastructure: pd.DataFrame, *, overlaps: bool = True
+                          ) -> PlotGeometry:
     """Measure every plot against the constraints and the infrastructure.
 
     Parameters
@@ -461,6 +615,10 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
         With ``kind`` and ``level`` columns.
     infrastructure : GeoDataFrame
         With a ``kind`` column.
+    overlaps : bool, default True
+        Measure the overlaps of every constraint group now; with False, each group's are
+        measured when first asked for (:meth:`PlotGeometry.ensure_overlaps`), so that a brief
+        pays only for the groups it names.
 
     Returns
     -------
@@ -472,14 +630,7 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
 
     cons = constraints
     kinds = cons["kind"].to_numpy(dtype=object)
-    levels = cons["level"].to_numpy(dtype=object)
-    levels = np.array([None if (lv is None or lv != lv) else lv for lv in levels], dtype=object)
-    order = {k: i for i, k in enumerate(CONSTRAINT_KINDS)}
-    groups = sorted({(k, lv) for k, lv in zip(kinds, levels, strict=True)},
-                    key=lambda g: (order.get(g[0], 99), g[0], g[1] or ""))
-    gindex = {g: i for i, g in enumerate(groups)}
-    cons_group = np.array([gindex[(k, lv)] for k, lv in zip(kinds, levels, strict=True)],
-                          dtype=np.int64)
+    groups, cons_group = constraint_groups(cons)
     cons_geoms = cons.geometry.to_numpy()
 
     infra_kinds = infrastructure["kind"].to_numpy(dtype=object)
@@ -488,10 +639,11 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     # The overlaps and each nearest-distance query are independent GEOS work that releases the
     # GIL: run them on a few threads (about 1.5-2x faster on 2 cores).
     shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
-    cons_tree = shapely.STRtree(cons_geoms) if len(cons_geoms) else None
-    jobs: dict[str, Callable[[slice], Any]] = {
-        "overlaps": lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms, cons_tree,
-                                           part.start)}
+    cons_tree = shapely.STRtree(cons_geoms) if len(cons_geoms) and overlaps else None
+    jobs: dict[str, Callable[[slice], Any]] = {}
+    if overlaps:
+        jobs["overlaps"] = lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms,
+                                                  cons_tree, part.start)
     searched = _Plots.of(plot_geoms)
     for kind in MEASURED_KINDS:
         pos = np.flatnonzero(infra_kinds == kind)
@@ -501,12 +653,16 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     if len(housing_pos) and n:
         housing = _Targets.of(cons_geoms[housing_pos])
         jobs["housing"] = lambda part: _nearest(searched.part(part), housing)
-    if cons_tree is not None:    # GEOS builds a tree on its first query: before the threads
+    if cons_tree is not None and overlaps:    # GEOS builds a tree on its first query: now
         cons_tree.query(shapely.Point(0.0, 0.0))
-    parts = _run_jobs(jobs, n)
+    parts = _run_jobs(jobs, n) if jobs else {}
     done = {name: _joined_nearest(p) for name, p in parts.items() if name != "overlaps"}
-    done["overlaps"] = tuple(np.concatenate([r[i] for _, r in parts["overlaps"]])
-                             for i in range(4))
+    if overlaps:
+        done["overlaps"] = tuple(np.concatenate([r[i] for _, r in parts["overlaps"]])
+                                 for i in range(4))
+    else:
+        done["overlaps"] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                            np.zeros(0, dtype=object), np.zeros(0))
 
     pi, ci, inter, inter_area = done["overlaps"]
     pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)
@@ -524,8 +680,12 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
             nearest[kind] = np.where(i >= 0, pos[np.clip(i, 0, None)], -1)
     housing_m = done["housing"][0] if "housing" in done else None
 
-    return PlotGeometry(
+    geo = PlotGeometry(
         area_m2=area, groups=groups, pair_plot=pi, pair_constraint=ci, pair_group=pg,
         pair_geometry=inter, pair_area=inter_area, max_overlap=max_overlap,
         distance_m=distance_m, nearest=nearest, housing_m=housing_m,
+        overlaps_done=None if overlaps or not groups else np.zeros(len(groups), dtype=bool),
     )
+    geo._overlap_source = OverlapSource.of_arrays(plot_geoms, area, cons_geoms, groups,
+                                                  cons_group)
+    return geo

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from foncier.core.geometry import PlotGeometry, compute_plot_geometry
+from foncier.core.geometry import OverlapSource, PlotGeometry, compute_plot_geometry
 from foncier.core.schema import REQUIRED_LAYERS
 from foncier.core.validation import check_layers, restore_stored_values
 from foncier.errors import GeometryRepairWarning, InventoryError, Problem, ReprojectionWarning
@@ -101,7 +101,9 @@ class Inventory:
         return self._geometry
 
     def _compute_geometry(self) -> PlotGeometry:
-        return compute_plot_geometry(self.plots, self.constraints, self.infrastructure)
+        # Each constraint group's overlaps are measured when a brief first names it.
+        return compute_plot_geometry(self.plots, self.constraints, self.infrastructure,
+                                     overlaps=False)
 
     def cached_arrays(self, name: str, compute: Callable[[], dict], *,
                       valid: Callable[[dict], bool] = lambda arrays: True) -> dict:
@@ -179,20 +181,27 @@ class _CacheLink:
             except TypeError:   # fields of another layout: computed again
                 geo = None
             if geo is not None and geo.n_plots == len(self.frames[0]):
-                geo._disk = _DiskArrays(self.key, self.cache_dir)
-                geo._rebuild = lambda: self._computed(compute)
-                return geo
-        return self._computed(compute)
+                plots, constraints, _ = self.frames
+                geo._overlap_source = OverlapSource(plots, constraints)
+                return self._linked(geo)
+        geo = compute()
+        self._stored(geo)
+        return self._linked(geo)
 
-    def _computed(self, compute: Callable[[], PlotGeometry]) -> PlotGeometry:
-        """The geometry computed, and stored in the cache (in the background)."""
+    def _linked(self, geo: PlotGeometry) -> PlotGeometry:
+        """``geo`` kept in the cache: its excluded areas, and itself again once it has
+        measured more constraint groups."""
+        geo._disk = _DiskArrays(self.key, self.cache_dir)
+        geo._on_grow = self._stored
+        return geo
+
+    def _stored(self, geo: PlotGeometry) -> None:
+        """Store the geometry under the inventory's key, in the background (a later store of
+        the same entry replaces one not written yet)."""
         from foncier.io import cache
 
-        geo = compute()
         cache.store_geometry(self.key, cache.geometry_arrays(geo), cache_dir=self.cache_dir,
                              background=True)
-        geo._disk = _DiskArrays(self.key, self.cache_dir)
-        return geo
 
 
 @dataclass(frozen=True)

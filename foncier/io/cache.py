@@ -522,6 +522,7 @@ def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, bytes 
 _writer: ThreadPoolExecutor | None = None
 _writer_lock = threading.Lock()
 _pending: list[tuple[Path, Future]] = []      # in the order the writer runs them
+_latest: dict[Path, object] = {}              # each entry's last store given to the writer
 _deferred = threading.local()
 
 
@@ -536,6 +537,8 @@ def _warn(message: str, *, stacklevel: int) -> None:
 
 def _in_background(path: Path, write: Callable[[], Path | None]) -> Path:
     def run() -> list[str]:
+        if _latest.get(path) is not mark:    # a later store of the entry replaces this one
+            return []
         _deferred.messages = messages = []
         try:
             write()
@@ -547,7 +550,9 @@ def _in_background(path: Path, write: Callable[[], Path | None]) -> Path:
         return messages
 
     global _writer
+    mark = object()
     with _writer_lock:
+        _latest[path] = mark
         try:
             if _writer is None:
                 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="foncier-cache")

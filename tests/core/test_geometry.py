@@ -12,7 +12,7 @@ from foncier.core.criteria import net_area_ha
 
 
 def test_groups_and_pairs(tiny_inventory):
-    geo = tiny_inventory.geometry
+    geo = tiny_inventory.geometry.all_overlaps()
     assert geo.groups == [("flood", "interdiction"), ("flood", "prescriptions"),
                           ("wetland", None), ("housing", None)]
     pairs = sorted(zip(geo.pair_plot.tolist(), geo.pair_constraint.tolist(),
@@ -213,3 +213,38 @@ def test_a_plot_inside_an_excluded_constraint_loses_its_area_without_a_union(mon
     lost = geo.excluded_area(geo.groups_for(["flood", "wetland"]))
     assert lost[0] == 100.0 and lost[1] == pytest.approx(80.0)      # 50 + 30
     assert unioned == [1]                          # plot 1 only
+
+
+def test_an_inventory_measures_the_overlaps_of_a_group_when_first_asked(tiny_inventory):
+    """The inventory's geometry measures no overlap until a brief names a group; then only the
+    groups named, each once; the results are those of measuring everything at once."""
+    from foncier.core.geometry import compute_plot_geometry
+
+    inv = tiny_inventory
+    geo = inv.geometry
+    assert geo.overlaps_done.tolist() == [False] * 4 and len(geo.pair_plot) == 0
+    # A plot's constraints are measured for that plot alone.
+    assert geo.constraints_of(1)["constraint"].tolist() in ([0, 1], [1, 0])
+    assert geo.overlaps_done.tolist() == [False] * 4
+    grown = []
+    geo._on_grow = grown.append
+    brief = Brief(name="t", min_area_ha=1, excluded_constraints=["wetland"],
+                  forbidden_constraints=["flood:interdiction"])
+    lazy = match(inv, brief).table
+    assert geo.overlaps_done.tolist() == [True, False, True, False]
+    assert grown == [geo, geo]                  # once per new group: forbidden, then excluded
+    match(inv, brief)
+    assert len(grown) == 2                      # nothing new to measure
+    whole = compute_plot_geometry(inv.plots, inv.constraints, inv.infrastructure)
+    assert whole.overlaps_done is None
+    again = inventory_from_layers(inv.layers())
+    again._geometry = whole
+    assert lazy.equals(match(again, brief).table)
+    geo.all_overlaps()
+    assert geo.overlaps_done is None and len(grown) == 3
+    order = np.lexsort((geo.pair_constraint, geo.pair_plot))
+    ref = np.lexsort((whole.pair_constraint, whole.pair_plot))
+    for name in ("pair_plot", "pair_constraint", "pair_group", "pair_area"):
+        assert np.array_equal(getattr(geo, name)[order], getattr(whole, name)[ref]), name
+    assert shapely.equals_exact(geo.pieces()[order], whole.pieces()[ref], tolerance=0).all()
+    assert np.array_equal(geo.max_overlap, whole.max_overlap)

@@ -36,7 +36,11 @@ BRIEF = THREE_PLOT_BRIEF
 
 @pytest.fixture
 def inventory():
-    return foncier.inventory_from_layers(three_plot_layers())
+    """The three plots, their geometry measured against every constraint group (an inventory
+    measures a group's overlaps when a brief first names it)."""
+    inv = foncier.inventory_from_layers(three_plot_layers())
+    inv.geometry.all_overlaps()
+    return inv
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,7 +182,7 @@ def _cached_match(path, cache_dir):
     inv = foncier.open_inventory(path)
     arrays = load_geometry(key, cache_dir=cache_dir)
     if arrays is None:
-        store_geometry(key, geometry_arrays(inv.geometry), cache_dir=cache_dir)
+        store_geometry(key, geometry_arrays(inv.geometry.all_overlaps()), cache_dir=cache_dir)
     else:
         inv._geometry = PlotGeometry(**arrays)
     return foncier.match(inv, BRIEF).table, arrays is not None
@@ -287,7 +291,7 @@ WRITER = textwrap.dedent("""
     import foncier
     from foncier.io.cache import geometry_arrays, store_geometry, store_layers
     inv = foncier.inventory_from_layers(three_plot_layers())
-    arrays = geometry_arrays(inv.geometry)
+    arrays = geometry_arrays(inv.geometry.all_overlaps())
     for i in range(15):
         store_geometry("shared", arrays, cache_dir=sys.argv[1])
         store_layers("shared", inv.layers(), cache_dir=sys.argv[1])
@@ -390,8 +394,8 @@ def test_process_end_waits_for_background_writes(tmp_path, inventory):
         from builders import three_plot_layers
         from foncier.io.cache import geometry_arrays, store_geometry, store_layers
         inv = foncier.inventory_from_layers(three_plot_layers())
-        store_geometry("g", geometry_arrays(inv.geometry), cache_dir=sys.argv[1],
-                       background=True)
+        store_geometry("g", geometry_arrays(inv.geometry.all_overlaps()),
+                       cache_dir=sys.argv[1], background=True)
         store_layers("l", inv.layers(), cache_dir=sys.argv[1], background=True)
     """)
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
@@ -491,3 +495,29 @@ def test_clear_cache_and_cache_info(tmp_path, inventory):
     assert not list((cdir / "fingerprints").glob("*.json"))
     assert (cdir / "notes.txt").exists()      # only what foncier wrote is removed
     assert clear_cache(cache_dir=tmp_path / "absent") == 0
+
+
+def test_a_later_background_store_of_an_entry_replaces_one_not_written_yet(tmp_path, inventory,
+                                                                          monkeypatch):
+    """A geometry that measures more groups is stored again: while the writer is busy, only
+    its last store of an entry is written."""
+    import threading
+
+    release, written = threading.Event(), []
+    write_entry = cache._write_entry
+
+    def slow_write(path, manifest, members):
+        if manifest["key"] == "busy":
+            release.wait(60)
+        written.append(manifest["key"])
+        return write_entry(path, manifest, members)
+
+    monkeypatch.setattr(cache, "_write_entry", slow_write)
+    arrays = geometry_arrays(inventory.geometry)
+    store_geometry("busy", arrays, cache_dir=tmp_path, background=True)
+    store_geometry("k", {**arrays, "housing_m": None}, cache_dir=tmp_path, background=True)
+    store_geometry("k", arrays, cache_dir=tmp_path, background=True)
+    release.set()
+    cache.wait_for_writes()
+    assert written == ["busy", "k"]
+    _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), inventory.geometry)
