@@ -248,3 +248,18 @@ def test_an_inventory_measures_the_overlaps_of_a_group_when_first_asked(tiny_inv
         assert np.array_equal(getattr(geo, name)[order], getattr(whole, name)[ref]), name
     assert shapely.equals_exact(geo.pieces()[order], whole.pieces()[ref], tolerance=0).all()
     assert np.array_equal(geo.max_overlap, whole.max_overlap)
+
+
+def test_a_plots_constraints_measured_alone_are_those_of_every_group(sample_inventory):
+    from foncier.core.geometry import compute_plot_geometry
+
+    inv = inventory_from_layers(sample_inventory.layers())
+    lazy = inv.geometry
+    whole = compute_plot_geometry(inv.plots, inv.constraints, inv.infrastructure)
+    touching = 0
+    for position in range(len(inv.plots)):
+        alone, ref = lazy.constraints_of(position), whole.constraints_of(position)
+        assert sorted(alone["constraint"]) == sorted(ref["constraint"]), position
+        assert sorted(alone["overlap_m2"]) == pytest.approx(sorted(ref["overlap_m2"]))
+        touching += len(ref) > 0
+    assert touching > 20 and lazy.overlaps_done is not None and not lazy.overlaps_done.any()
