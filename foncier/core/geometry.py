@@ -215,8 +215,8 @@ class PlotGeometry:
             done = done.copy()
             done[missing] = True
             self.overlaps_done = None if done.all() else done
-        if self._on_grow is not None:
-            self._on_grow(self)
+            if self._on_grow is not None:       # under the lock: one consistent set of fields
+                self._on_grow(self)
         return self
 
     def all_overlaps(self) -> PlotGeometry:
@@ -255,19 +255,22 @@ class PlotGeometry:
     def pieces(self) -> np.ndarray:
         """``pair_geometry`` as an array of geometries: an inventory's geometry read from the
         cache holds its pieces as WKB (a ``WkbArray``) until a union needs them."""
-        if not isinstance(self.pair_geometry, np.ndarray):
-            from foncier.io.cache import StaleEntry
+        if isinstance(self.pair_geometry, np.ndarray):
+            return self.pair_geometry
+        from foncier.io.cache import StaleEntry
 
-            try:
-                self.pair_geometry = self.pair_geometry.materialize()
-            except StaleEntry:       # the entry was removed, with a warning: measured again
-                if self._overlap_source is None:
-                    raise
-                self.pair_geometry = self._overlap_source.pieces(self.pair_plot,
-                                                                 self.pair_constraint)
-                if self._on_grow is not None:
-                    self._on_grow(self)
-        return self.pair_geometry
+        with self._grow_lock:
+            if not isinstance(self.pair_geometry, np.ndarray):
+                try:
+                    self.pair_geometry = self.pair_geometry.materialize()
+                except StaleEntry:   # the entry was removed, with a warning: measured again
+                    if self._overlap_source is None:
+                        raise
+                    self.pair_geometry = self._overlap_source.pieces(self.pair_plot,
+                                                                     self.pair_constraint)
+                    if self._on_grow is not None:
+                        self._on_grow(self)
+            return self.pair_geometry
 
     def _union_area(self, key: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(self.n_plots)
@@ -588,8 +591,10 @@ class OverlapSource:
         if self._all_tree is None:
             return (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0, dtype=object), np.zeros(0))
         at = slice(position, position + 1)
-        return _overlaps(self.plot_geoms[at], self.area[at], self.cons_geoms, self._all_tree,
-                         position)
+        # A copy of the plot: its prepared original may be in use by a measure on another
+        # thread (GEOS builds a prepared geometry's index on first use).
+        plot = shapely.from_wkb(shapely.to_wkb(self.plot_geoms[at]))
+        return _overlaps(plot, self.area[at], self.cons_geoms, self._all_tree, position)
 
     def pieces(self, pair_plot: np.ndarray, pair_constraint: np.ndarray) -> np.ndarray:
         """The pieces of these pairs again: the plot where it lies inside the constraint, as
