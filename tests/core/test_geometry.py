@@ -263,3 +263,34 @@ def test_a_plots_constraints_measured_alone_are_those_of_every_group(sample_inve
         assert sorted(alone["overlap_m2"]) == pytest.approx(sorted(ref["overlap_m2"]))
         touching += len(ref) > 0
     assert touching > 20 and lazy.overlaps_done is not None and not lazy.overlaps_done.any()
+
+
+def test_two_threads_measuring_groups_leave_one_consistent_geometry(sample_inventory):
+    """The batch measures a brief's excluded groups on a worker thread while the next brief's
+    forbidden groups are measured: every state handed to the cache has pairs of one length,
+    and the result is that of measuring every group at once."""
+    import threading
+
+    from foncier.core.geometry import compute_plot_geometry
+
+    inv = inventory_from_layers(sample_inventory.layers())
+    geo = inv.geometry
+    seen = []
+
+    def grown(g):
+        lengths = {len(g.pair_plot), len(g.pair_constraint), len(g.pair_group),
+                   len(g.pair_area), len(g.pair_geometry)}
+        seen.append(len(lengths) == 1 and g.max_overlap.shape == (len(g.groups), g.n_plots))
+
+    geo._on_grow = grown
+    half = len(geo.groups) // 2
+    workers = [threading.Thread(target=lambda ids=ids: [geo.ensure_overlaps([i]) for i in ids])
+               for ids in (range(half), range(half, len(geo.groups)))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert seen and all(seen) and geo.overlaps_done is None
+    whole = compute_plot_geometry(inv.plots, inv.constraints, inv.infrastructure)
+    assert np.array_equal(geo.max_overlap, whole.max_overlap)
+    assert sorted(geo.pair_area.tolist()) == pytest.approx(sorted(whole.pair_area.tolist()))
