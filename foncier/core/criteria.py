@@ -460,6 +460,7 @@ def _icpe(plots, geo, brief) -> Criterion:
 
 def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
     selectors = list(brief.forbidden_constraints)
+    geo.ensure_overlaps(geo.groups_for(selectors))      # every group named, measured at once
     per_sel = {s: geo.max_overlap_for(geo.groups_for([s])) for s in selectors}
     labels = {s: constraint_label(s) for s in selectors}
     worst = np.zeros(len(plots))
