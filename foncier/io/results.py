@@ -317,7 +317,8 @@ def _csv_cells(series: pd.Series, guard: bool, sep: str):
     by :func:`_csv_quote`.
 
     Each distinct value is formatted once (a result column holds a few distinct verdicts and
-    reasons among many rows), then spread to the rows with ``take``.
+    reasons among many rows), then spread to the rows with ``take``; integers, digits and a
+    sign only, are cast by Arrow directly.
     """
     import pyarrow as pa
 
