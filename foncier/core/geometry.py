@@ -641,14 +641,10 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     infra_kinds = infrastructure["kind"].to_numpy(dtype=object)
     infra_geoms = infrastructure.geometry.to_numpy()
     housing_pos = np.flatnonzero(kinds == "housing")
-    # The overlaps and each nearest-distance query are independent GEOS work that releases the
-    # GIL: run them on a few threads (about 1.5-2x faster on 2 cores).
+    # Each nearest-distance search is GEOS work that releases the GIL: run them on a few
+    # threads (about 1.5-2x faster on 2 cores).
     shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
-    cons_tree = shapely.STRtree(cons_geoms) if len(cons_geoms) and overlaps else None
     jobs: dict[str, Callable[[slice], Any]] = {}
-    if overlaps:
-        jobs["overlaps"] = lambda part: _overlaps(plot_geoms[part], area[part], cons_geoms,
-                                                  cons_tree, part.start)
     searched = _Plots.of(plot_geoms)
     for kind in MEASURED_KINDS:
         pos = np.flatnonzero(infra_kinds == kind)
@@ -658,22 +654,7 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     if len(housing_pos) and n:
         housing = _Targets.of(cons_geoms[housing_pos])
         jobs["housing"] = lambda part: _nearest(searched.part(part), housing)
-    if cons_tree is not None and overlaps:    # GEOS builds a tree on its first query: now
-        cons_tree.query(shapely.Point(0.0, 0.0))
-    parts = _run_jobs(jobs, n) if jobs else {}
-    done = {name: _joined_nearest(p) for name, p in parts.items() if name != "overlaps"}
-    if overlaps:
-        done["overlaps"] = tuple(np.concatenate([r[i] for _, r in parts["overlaps"]])
-                                 for i in range(4))
-    else:
-        done["overlaps"] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                            np.zeros(0, dtype=object), np.zeros(0))
-
-    pi, ci, inter, inter_area = done["overlaps"]
-    pg = cons_group[ci] if len(ci) else np.zeros(0, dtype=np.int64)
-    max_overlap = np.zeros((len(groups), n))
-    if len(pi):
-        np.maximum.at(max_overlap, (pg, pi), inter_area)
+    done = {name: _joined_nearest(p) for name, p in (_run_jobs(jobs, n) if jobs else {}).items()}
 
     distance_m: dict[str, np.ndarray] = {}
     nearest: dict[str, np.ndarray] = {}
@@ -685,12 +666,15 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
             nearest[kind] = np.where(i >= 0, pos[np.clip(i, 0, None)], -1)
     housing_m = done["housing"][0] if "housing" in done else None
 
+    no_pair = np.zeros(0, dtype=np.int64)
     geo = PlotGeometry(
-        area_m2=area, groups=groups, pair_plot=pi, pair_constraint=ci, pair_group=pg,
-        pair_geometry=inter, pair_area=inter_area, max_overlap=max_overlap,
-        distance_m=distance_m, nearest=nearest, housing_m=housing_m,
-        overlaps_done=None if overlaps or not groups else np.zeros(len(groups), dtype=bool),
+        area_m2=area, groups=groups, pair_plot=no_pair, pair_constraint=no_pair,
+        pair_group=no_pair, pair_geometry=np.zeros(0, dtype=object), pair_area=np.zeros(0),
+        max_overlap=np.zeros((len(groups), n)), distance_m=distance_m, nearest=nearest,
+        housing_m=housing_m,
+        overlaps_done=np.zeros(len(groups), dtype=bool) if groups else None,
     )
     geo._overlap_source = OverlapSource.of_arrays(plot_geoms, area, cons_geoms, groups,
                                                   cons_group)
-    return geo
+    # The overlaps, one group or all at once, are measured by the same pass.
+    return geo.all_overlaps() if overlaps else geo
