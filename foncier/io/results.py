@@ -41,7 +41,7 @@ from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
 from foncier.io.store import write_gpkg_layer
-from foncier.io.xlsx import Sheet, XlsxStream, fit_widths
+from foncier.io.xlsx import Sheet, XlsxStream, fit_widths, text_bounds, text_bytes
 from foncier.wording import OUTCOME_LABELS, STATUS_LABELS
 
 if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at run time
@@ -378,11 +378,10 @@ _FORMULA_BYTES = np.frombuffer("".join(FORMULA_START).encode("ascii"), dtype=np.
 
 
 def _first_byte_in(cells, first: np.ndarray) -> np.ndarray:
-    """Whether each cell of a ``large_string`` Arrow array without nulls starts with one of
+    """Whether each cell of an Arrow string array without nulls starts with one of
     the ASCII bytes ``first``: read from the array's buffers (a regular expression anchored
     at the start still costs a scan per cell, about 20 times more)."""
-    _, offsets, data = cells.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[cells.offset:cells.offset + len(cells) + 1]
+    bounds, data = text_bounds(cells)
     starts = bounds[:-1]
     filled = bounds[1:] > starts
     heads = np.zeros(len(cells), dtype=np.uint8)        # an empty cell starts with nothing
@@ -444,10 +443,7 @@ def _csv_lines(cols, sep: str) -> bytes | memoryview:
     # CRLF goes on the last column's cells, so that the joined lines are made in one copy.
     last = pc.binary_join_element_wise(cols[-1], _lit("\r\n"), _lit(""))
     lines = pc.binary_join_element_wise(*cols[:-1], last, _lit(sep)) if len(cols) > 1 else last
-    lines = lines.cast(pa.large_string())
-    _, offsets, data = lines.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    return memoryview(data)[int(bounds[0]):int(bounds[-1])]
+    return text_bytes(lines.cast(pa.large_string()))
 
 
 # ----------------------------------------------------------------------------- audit trail

@@ -442,10 +442,22 @@ def laid_out(parts: Sequence[pa.Array], n: int, closing: str = "</row>",
         index = np.empty((n, k + 1), dtype=np.int64)
         index[:, :k] = np.arange(n)[:, None] + n * np.arange(k)[None, :]
         index[:, k] = len(table) - 1
-    rows = table.take(pa.array(index.ravel()))
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1,
-                            offset=rows.offset * 4)
-    return memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    return text_bytes(table.take(pa.array(index.ravel())))
+
+
+def text_bounds(values: pa.Array) -> tuple[np.ndarray, pa.Buffer | None]:
+    """An Arrow ``string`` or ``large_string`` array's cell offsets (one more than its cells:
+    cell ``i`` is ``data[bounds[i]:bounds[i + 1]]``) and its data buffer, read in place."""
+    _, offsets, data = values.buffers()
+    wide = pa.types.is_large_string(values.type)
+    bounds = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)
+    return bounds[values.offset:values.offset + len(values) + 1], data
+
+
+def text_bytes(values: pa.Array) -> memoryview:
+    """The UTF-8 bytes of an Arrow string array's cells laid end to end, without a copy."""
+    bounds, data = text_bounds(values)
+    return memoryview(data)[int(bounds[0]):int(bounds[-1])]
 
 
 def rows_xml(columns: list[list[str]], first_row: int,
