@@ -102,6 +102,11 @@ class Criterion:
         What the brief asks.
     write_reason : callable
         ``write_reason(position, outcome) -> str``: the French one-line reason for one plot.
+    reason_key : callable, optional
+        ``reason_key(positions) -> ndarray``: numbers per plot (one column or several) such
+        that plots with equal keys and outcomes have the same reason. Made for the plots asked
+        only, a block of rows at a time: a whole inventory's keys are never held (at 1,000,000
+        plots they took 200 MB for a brief with every key).
     write_reasons : callable, optional
         ``write_reasons(positions, outcomes) -> ndarray of str``: the same reasons for many
         plots at once, without a Python call per plot (criteria whose reasons carry a number per
@@ -113,7 +118,7 @@ class Criterion:
     measured: np.ndarray
     required: Any
     write_reason: Callable[[int, int], str]
-    reason_key: np.ndarray | None = None
+    reason_key: Callable[[np.ndarray], np.ndarray] | None = None
     write_reasons: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def reasons(self, positions: np.ndarray) -> np.ndarray:
@@ -133,7 +138,8 @@ class Criterion:
         if self.reason_key is None or len(positions) < 64:
             return self._written(positions, codes), np.arange(len(positions))
         group = codes.astype(np.int64)
-        for column in self.reason_key[positions].reshape(len(positions), -1).T:
+        key = np.asarray(self.reason_key(positions))
+        for column in key.reshape(len(positions), -1).T:
             sub, uniques = pd.factorize(column)          # hash-based; NaN gets -1
             group = pd.factorize(group * (len(uniques) + 1) + (sub + 1))[0]
         inverse, first = _first_of_groups(group)
@@ -281,7 +287,7 @@ def _availability_of(plots) -> Criterion:
         return "Disponibilité à vérifier : " + " ; ".join(parts) + "."
 
     return Criterion("availability", _outcome(passed, unknown), measured,
-                     "en vente, inoccupé", reason, pair.astype(np.float64))
+                     "en vente, inoccupé", reason, lambda p: pair[p])
 
 
 def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
@@ -329,7 +335,10 @@ def _area(plots, geo, brief, net_ha: np.ndarray) -> Criterion:
     # which side of the range a fail falls: both are in the key.
     said = excluded & (gross - net_ha > 1e-6)
     below = np.zeros(len(net_ha), bool) if lo is None else net_ha < lo
-    key = np.column_stack([np.round(net_ha, 2), np.round(gross, 2), said, below])
+    def key(p: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.round(net_ha[p], 2), np.round(gross[p], 2), said[p],
+                                below[p]])
+
     return Criterion("area", _outcome(passed, np.zeros(len(net_ha), bool)), net_ha, required,
                      reason, key, reasons)
 
@@ -352,7 +361,7 @@ def _threshold(name: str, values: np.ndarray, required: float, *, higher_is_bett
         return f"{v} {sign} {required_text} {unit} {wanted}."
 
     return Criterion(name, _outcome(passed, unknown), values, required, reason,
-                     np.round(values, decimals))
+                     lambda p: np.round(values[p], decimals))
 
 
 def _timing(plots, geo, brief) -> Criterion:
@@ -369,9 +378,10 @@ def _timing(plots, geo, brief) -> Criterion:
                     "demandé.")
         return f"Disponible le {_date(avail[i])}, après le {_date(brief.available_by)} demandé."
 
-    key = np.where(unknown, np.nan, avail.astype("datetime64[D]").astype(np.int64))
-    return Criterion("timing", _outcome(passed, unknown), avail, brief.available_by, reason,
-                     key.astype(np.float64))
+    def key(p: np.ndarray) -> np.ndarray:
+        return np.where(unknown[p], np.nan, avail[p].astype("datetime64[D]").astype(np.int64))
+
+    return Criterion("timing", _outcome(passed, unknown), avail, brief.available_by, reason, key)
 
 
 def _start(plots, geo, brief, on: dt.date | None) -> Criterion:
@@ -391,11 +401,13 @@ def _start(plots, geo, brief, on: dt.date | None) -> Criterion:
         when = "avant" if code == PASS else "après"
         return f"{text}, {when} le {_date(brief.start_works_by)} demandé."
 
-    key = np.where(unknown, np.nan, plan.start.astype(np.int64).astype(np.float64))
-    key = np.column_stack([key, plan.ready.astype(np.int64), plan.months,
-                           plan.turnkey & plan.archaeology])
+    def key(p: np.ndarray) -> np.ndarray:
+        start = np.where(unknown[p], np.nan, plan.start[p].astype(np.int64).astype(np.float64))
+        return np.column_stack([start, plan.ready[p].astype(np.int64), plan.months[p],
+                                plan.turnkey[p] & plan.archaeology[p]]).astype(np.float64)
+
     return Criterion("start", _outcome(passed, unknown), plan.start, brief.start_works_by,
-                     reason, key.astype(np.float64))
+                     reason, key)
 
 
 def _zoning(plots, geo, brief) -> Criterion:
@@ -415,7 +427,7 @@ def _zoning(plots, geo, brief) -> Criterion:
         return f"Zone PLU « {raw[i]} » hors des zones acceptées ({shown})."
 
     return Criterion("zoning", _outcome(passed, unknown), raw, list(brief.accepted_zones), reason,
-                     codes.astype(np.float64))
+                     lambda p: codes[p])
 
 
 def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no: str,
@@ -431,7 +443,7 @@ def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no:
         return yes if value[i] else no
 
     return Criterion(name, _outcome(passed, unknown), measured, want, reason,
-                     np.where(unknown, -1.0, value.astype(np.float64)))
+                     lambda p: np.where(unknown[p], -1.0, value[p].astype(np.float64)))
 
 
 def _icpe(plots, geo, brief) -> Criterion:
@@ -455,7 +467,7 @@ def _icpe(plots, geo, brief) -> Criterion:
 
     codes = _codes(plots, geo, "icpe_max")[0]
     return Criterion("icpe", _outcome(passed, unknown), raw, brief.icpe, reason,
-                     codes.astype(np.float64))
+                     lambda p: codes[p])
 
 
 def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
@@ -486,7 +498,9 @@ def _forbidden(plots, geo: PlotGeometry, brief) -> Criterion:
         none = f"Aucune contrainte interdite ({', '.join(labels.values())})."
         return np.where(codes == PASS, none, "Touche une contrainte interdite : " + hits + ".")
 
-    key = np.column_stack([np.round(a) for a in per_sel.values()])
+    def key(p: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.round(a[p]) for a in per_sel.values()])
+
     return Criterion("forbidden_constraints", _outcome(passed, np.zeros(len(plots), bool)),
                      worst, selectors, reason, key, reasons)
 
@@ -506,7 +520,8 @@ def _housing(plots, geo: PlotGeometry, brief) -> Criterion:
         sign = "≥" if code == PASS else "<"
         return f"Habitations à {fmt_number(d[i], 0)} m à vol d'oiseau {sign} {req_text} m demandés."
 
-    return Criterion("housing", _outcome(passed, np.zeros(n, bool)), d, req, reason, np.round(d))
+    return Criterion("housing", _outcome(passed, np.zeros(n, bool)), d, req, reason,
+                     lambda p: np.round(d[p]))
 
 
 def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
@@ -525,7 +540,7 @@ def _access(name: str, plots, geo: PlotGeometry, max_km: float) -> Criterion:
                 f"d'oiseau {sign} {max_text} km maximum.")
 
     return Criterion(name, _outcome(passed, np.zeros(n, bool)), km, max_km, reason,
-                     np.round(km, 1))
+                     lambda p: np.round(km[p], 1))
 
 
 #: Appended to the reason of a value that a plot holds from its zone (``from_zone`` column).
@@ -553,9 +568,14 @@ def _zone_marked(c: Criterion, flags: np.ndarray) -> Criterion:
             return text
         return text[:-1] + ZONE_NOTE + "." if text.endswith(".") else text + ZONE_NOTE
 
-    key = None if c.reason_key is None else np.column_stack(
-        [np.asarray(c.reason_key, dtype=np.float64).reshape(len(flags), -1), flags])
-    return replace(c, write_reason=reason, reason_key=key, write_reasons=None)
+    inner = c.reason_key
+
+    def key(p: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.asarray(inner(p), dtype=np.float64).reshape(len(p), -1),
+                                flags[p]])
+
+    return replace(c, write_reason=reason, reason_key=None if inner is None else key,
+                   write_reasons=None)
 
 
 def _zone_access(name: str, plots, max_km: float) -> Criterion | None:
@@ -577,7 +597,8 @@ def _zone_access(name: str, plots, max_km: float) -> Criterion | None:
         return (f"{label.capitalize()} le plus proche à {fmt_number(km[i], 1)} km par la route"
                 f"{ZONE_NOTE} {sign} {fmt_number(max_km, 1)} km maximum.")
 
-    return Criterion(name, _outcome(passed, unknown), km, max_km, reason, np.round(km, 1))
+    return Criterion(name, _outcome(passed, unknown), km, max_km, reason,
+                     lambda p: np.round(km[p], 1))
 
 
 def asked_criteria(brief: Brief) -> list[str]:

@@ -308,7 +308,7 @@ def prefetched(items, *, ahead: int = 1):
 
 
 #: Rows of a CSV formatted at once by :func:`write_csv`.
-CSV_BLOCK_ROWS = 65_536
+CSV_BLOCK_ROWS = 32_768
 
 
 def _csv_cells(series: pd.Series, guard: bool, sep: str):

@@ -370,3 +370,21 @@ def test_area_reasons_of_plots_of_equal_rounded_areas_say_the_gross_area_when_it
     assert reasons[0] == "Surface nette 2 ha, conforme à la demande (≥ 1 ha)."
     assert reasons[1] == ("Surface nette 2 ha (brute 2 ha, moins les contraintes exclues), "
                           "conforme à la demande (≥ 1 ha).")
+
+
+def test_zone_values_are_said_alike_one_by_one_and_a_block_at_a_time():
+    """Reasons of values held from the zone (``from_zone``) are the same whether written plot by
+    plot or for a block of plots sharing reason keys (64 plots or more)."""
+    from foncier.core.criteria import ZONE_NOTE
+
+    plots = [{"plot_id": f"P{i:03d}", "geometry": shapely.box(i * 300, 0, i * 300 + 200, 100),
+              "gas": i % 3 != 0, "power_mw": float(i % 7),
+              "from_zone": "gas|power_mw" if i % 2 else None} for i in range(120)]
+    res = match(inventory_from_layers(make_layers(plots)),
+                Brief(name="test", gas=True, power_mw=3))
+    positions = np.arange(120)
+    for name in ("gas", "power"):
+        c = res.criteria[name]
+        one_by_one = [c.write_reason(int(p), int(c.outcome[p])) for p in positions]
+        assert c.reasons(positions).tolist() == one_by_one
+        assert sum(ZONE_NOTE in text for text in one_by_one) == 60

@@ -162,6 +162,25 @@ def test_reasons_written_once_per_distinct_key_equal_plot_by_plot(sample_invento
             assert c.reasons(positions).tolist() == one_by_one
 
 
+def test_reason_keys_are_made_for_the_plots_asked(sample_inventory):
+    """A criterion's reason key is made for the positions asked (a block of rows), never held
+    for the whole inventory: the key of any subset, in any order, is the subset of the whole
+    inventory's key, and a block's reasons are those of the same plots written one by one."""
+    from foncier import read_brief, sample_brief_paths
+
+    every = np.arange(len(sample_inventory.plots))
+    some = np.random.default_rng(7).permutation(every)[:150]
+    for path in sample_brief_paths():
+        res = match(sample_inventory, read_brief(path))
+        for c in res.criteria.values():
+            assert callable(c.reason_key)
+            whole = np.asarray(c.reason_key(every)).reshape(len(every), -1)
+            part = np.asarray(c.reason_key(some)).reshape(len(some), -1)
+            np.testing.assert_array_equal(part, whole[some])
+            one_by_one = [c.write_reason(int(p), int(c.outcome[p])) for p in some]
+            assert c.reasons(some).tolist() == one_by_one
+
+
 @pytest.mark.parametrize("few", [None, 0, 10**9])
 def test_joined_reasons_equal_the_row_by_row_join(sample_inventory, few, monkeypatch):
     """The vectorized join (Arrow) gives, row by row, the fails' and unknowns' reasons in
