@@ -81,7 +81,12 @@ def _ids(frame: pd.DataFrame, layer: str) -> pd.Series:
     if col in frame.columns:
         column = frame[col]
         text = column.astype(object).astype(str).to_numpy(dtype=object)
-        blank = missing_mask(column) | (pd.Series(text, dtype=object).str.strip() == "").to_numpy()
+        missing = missing_mask(column)
+        text[missing] = ""
+        # Blank: empty or only whitespace, that is ``str.strip() == ""``, without a Python call
+        # per row.
+        blank = missing | (text == "") | np.fromiter(map(str.isspace, text), dtype=bool,
+                                                     count=len(text))
         text[blank] = None
         return pd.Series(text, index=frame.index, dtype=object)
     return pd.Series([f"#{i + 1}" for i in range(len(frame))], index=frame.index, dtype=object)
@@ -462,8 +467,8 @@ def _ordered(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 _NUMERIC_DECLARED = ("INT", "REAL", "FLOA", "DOUB", "BOOL", "NUMERIC", "DECIMAL")
 
 
-def restore_stored_values(path: str | Path, layers: dict[str, gpd.GeoDataFrame]
-                          ) -> dict[str, gpd.GeoDataFrame]:
+def restore_stored_values(path: str | Path, layers: dict[str, gpd.GeoDataFrame], *,
+                          off_type: set[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Put back the stored values GDAL turned into numbers, so that :func:`check_layers` sees them.
 
     SQLite lets a REAL or BOOLEAN column of a GeoPackage hold text (``"gratuit"``, ``"maybe"``);
@@ -478,6 +483,9 @@ def restore_stored_values(path: str | Path, layers: dict[str, gpd.GeoDataFrame]
         The GeoPackage the layers were read from.
     layers : dict of str to GeoDataFrame
         The layers as :func:`foncier.io.store.read_layers` returned them.
+    off_type : set of str, optional
+        The layers :func:`off_type_layers` found holding such values, when it was run already
+        (beside the read: it is a scan of the whole file); by default it is run now.
 
     Returns
     -------
@@ -485,15 +493,18 @@ def restore_stored_values(path: str | Path, layers: dict[str, gpd.GeoDataFrame]
         The same layers, those with restored values copied. When the file cannot be read with
         SQLite (it was read by GDAL, so this is rare), the layers are returned unchanged.
     """
-    try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-    except (sqlite3.Error, ValueError, OSError):
+    if off_type is None:
+        off_type = off_type_layers(path, list(layers))
+    if not off_type:
+        return layers
+    con = _connect(path)
+    if con is None:
         return layers
     out = dict(layers)
     try:
-        for name, frame in layers.items():
-            if name in LAYERS:
-                out[name] = _restore_layer(con, name, frame)
+        for name in off_type:
+            if name in layers:
+                out[name] = _restore_layer(con, name, layers[name])
     except sqlite3.Error as exc:
         log.info("%s : valeurs stockées non vérifiées (%s)", path, exc)
         return layers
@@ -502,36 +513,73 @@ def restore_stored_values(path: str | Path, layers: dict[str, gpd.GeoDataFrame]
     return out
 
 
+def off_type_layers(path: str | Path, names) -> set[str]:
+    """The layers of a GeoPackage whose numeric or boolean columns of the contract hold a value
+    of another storage type (see :func:`restore_stored_values`): one scan of each table.
+
+    SQLite runs the scan without the interpreter's lock, so it can run on a thread beside GDAL's
+    read of the same file. Unreadable with SQLite: an empty set.
+    """
+    con = _connect(path)
+    if con is None:
+        return set()
+    try:
+        return {name for name in names if name in LAYERS and _has_off_type(con, name)}
+    except sqlite3.Error as exc:
+        log.info("%s : valeurs stockées non vérifiées (%s)", path, exc)
+        return set()
+    finally:
+        con.close()
+
+
+def _connect(path: str | Path) -> sqlite3.Connection | None:
+    try:
+        return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
+                               check_same_thread=False)
+    except (sqlite3.Error, ValueError, OSError):
+        return None
+
+
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _restore_layer(con: sqlite3.Connection, name: str, frame: gpd.GeoDataFrame
-                   ) -> gpd.GeoDataFrame:
-    """One layer with its off-type stored values put back (see :func:`restore_stored_values`)."""
+def _off_type_wheres(con: sqlite3.Connection, name: str) -> tuple[dict[str, str], str]:
+    """Per numeric or boolean column of the contract the table declares as a number, the SQL
+    condition of an off-type value; and the table's primary key."""
     info = con.execute(f"PRAGMA table_info({_quoted(name)})").fetchall()
     declared = {row[1]: str(row[2] or "").upper() for row in info}
     pk = next((row[1] for row in info if row[5] == 1), "rowid")
-    table, key = _quoted(name), _quoted(pk)
-    positions: dict[int, int] | None = None
     wheres = {}
     for col, (kind, _) in LAYERS[name].items():
         decl = declared.get(col, "")
-        if kind not in ("real", "bool") or col not in frame.columns or not any(
-                t in decl for t in _NUMERIC_DECLARED):
+        if kind not in ("real", "bool") or not any(t in decl for t in _NUMERIC_DECLARED):
             continue
         c = _quoted(col)
         where = f"typeof({c}) IN ('text', 'blob')"
         if kind == "bool":
             where += f" OR (typeof({c}) IN ('integer', 'real') AND {c} NOT IN (0, 1))"
         wheres[col] = where
-    # One scan tells whether any column holds an off-type value (almost never): only then is
-    # each column searched.
-    if not wheres or con.execute(f"SELECT 1 FROM {table} WHERE "
-                                 + " OR ".join(f"({w})" for w in wheres.values())
-                                 + " LIMIT 1").fetchone() is None:
-        return frame
+    return wheres, pk
+
+
+def _has_off_type(con: sqlite3.Connection, name: str) -> bool:
+    """Whether any column of the table holds an off-type value (almost never): one scan."""
+    wheres, _ = _off_type_wheres(con, name)
+    return bool(wheres) and con.execute(
+        f"SELECT 1 FROM {_quoted(name)} WHERE "
+        + " OR ".join(f"({w})" for w in wheres.values()) + " LIMIT 1").fetchone() is not None
+
+
+def _restore_layer(con: sqlite3.Connection, name: str, frame: gpd.GeoDataFrame
+                   ) -> gpd.GeoDataFrame:
+    """One layer with its off-type stored values put back (see :func:`restore_stored_values`)."""
+    wheres, pk = _off_type_wheres(con, name)
+    table, key = _quoted(name), _quoted(pk)
+    positions: dict[int, int] | None = None
     for col, where in wheres.items():
+        if col not in frame.columns:
+            continue
         c = _quoted(col)
         rows = con.execute(f"SELECT {key}, {c} FROM {table} WHERE {where}").fetchall()
         if not rows:
