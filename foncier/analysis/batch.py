@@ -190,9 +190,9 @@ def _head_rows(result: MatchResult, positions: np.ndarray, name: str,
     rows["inventory"] = name
     if with_assembly:
         rows["assembly"] = ""
-    plots = result.inventory.plots
-    return gpd.GeoDataFrame(rows, geometry=plots.geometry.to_numpy()[np.asarray(positions)],
-                            crs=plots.crs)
+    inv = result.inventory
+    return gpd.GeoDataFrame(rows, geometry=inv.geometries("plots", positions),
+                            crs=inv.layer_crs("plots"))
 
 
 def _rank(frame: gpd.GeoDataFrame, max_rows: int | None) -> gpd.GeoDataFrame:
@@ -309,7 +309,7 @@ def run_batch(inventories: Sequence[Inventory], briefs: Sequence[Brief], *,
     names = _inventory_names(inventories, names)
     frames = []
     for inv, name in zip(inventories, names, strict=True):
-        p = inv.plots
+        p = inv.attributes("plots")
         frames.append(pd.DataFrame({
             "inventory": np.full(len(p), name, dtype=object),
             "plot_id": p["plot_id"].to_numpy(dtype=object),

@@ -233,7 +233,7 @@ def near_misses(result: MatchResult, *, limit: int | None = None) -> pd.DataFram
         texts = np.array([_sentence(crit[f], raw[f], bool(below[f])) for f in first],
                          dtype=object)
         sentence = texts[codes]
-    plots = result.inventory.plots
+    plots = result.inventory.attributes("plots")
     return pd.DataFrame({
         "rank": rank[pos],
         "plot_id": plots["plot_id"].to_numpy(dtype=object)[pos],

@@ -123,7 +123,7 @@ def gaps(inventory: Inventory, briefs: Iterable[Brief | MatchResult], *,
     >>> set(g.loc[g["scope"] == "overall", "attribute"]) <= set(GAP_LABELS)
     True
     """
-    plots = inventory.plots
+    plots = inventory.attributes("plots")
     n = len(plots)
     availability = _availability_causes(plots)
     site_codes, sites = pd.factorize(plots["site_id"].to_numpy(dtype=object), use_na_sentinel=True)

@@ -255,7 +255,7 @@ def _groups(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _exact_scores(result: MatchResult):
-    plots = result.inventory.plots
+    plots = result.inventory.attributes("plots")
     comps = score_components(plots, result.inventory.geometry, result.brief, result.net_area_ha,
                              on=result.on)
     weights = score_weights(result.brief)
@@ -301,9 +301,9 @@ def weight_stability(result: MatchResult, *, top: int = 10) -> pd.DataFrame:
     best = int(result.status_code.min())
     group = np.flatnonzero(result.status_code == best)
     # plot_id ranks over the whole inventory (cached by the match): same order in the group
-    id_rank = _id_rank(result.inventory.plots, result.inventory.geometry)[group]
+    id_rank = _id_rank(result.inventory.attributes("plots"), result.inventory.geometry)[group]
     heads = _best(acc[group], id_rank, top)
-    ids = result.inventory.plots["plot_id"].to_numpy(dtype=object)[group[heads]]
+    ids = result.inventory.attributes("plots")["plot_id"].to_numpy(dtype=object)[group[heads]]
     total = sum(weights.values())
     rows = []
     for k in used:

@@ -116,7 +116,7 @@ def _batch(args: argparse.Namespace) -> int:
     briefs = read_briefs(args.briefs)
     inventories = _open_inventories(args.inventory)
     bar = TerminalProgress()
-    n_plots = sum(len(inv.plots) for inv in inventories)
+    n_plots = sum(len(inv.attributes("plots")) for inv in inventories)
     bar.start(f"Correspondance ({len(briefs)} projets x {n_plots} terrains)")
     batch = run_batch(inventories, briefs, max_rows=args.max_rows, progress=bar)
     bar.start(f"Écriture de {path.name}")

@@ -94,7 +94,7 @@ def _gaps(args: argparse.Namespace) -> int:
     inventory = open_inventory(args.inventory)
     frame = gaps(inventory, briefs)
     word = "projet" if len(briefs) == 1 else "projets"
-    print(f"{len(briefs)} {word} x {len(inventory.plots)} terrains")
+    print(f"{len(briefs)} {word} x {len(inventory.attributes('plots'))} terrains")
     print(format_gaps(frame, limit=None if args.limit == 0 else args.limit))
     if path or args.audit:
         record = audit_record(inventory, briefs)

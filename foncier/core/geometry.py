@@ -529,6 +529,13 @@ def constraint_groups(constraints: pd.DataFrame) -> tuple[list[Group], np.ndarra
     return groups, group_of
 
 
+def _frame(layer: Any) -> pd.DataFrame:
+    """A layer as a GeoDataFrame: a lazy layer read from the cache is decoded now."""
+    from foncier.io.cache import LazyLayer
+
+    return layer.frame() if isinstance(layer, LazyLayer) else layer
+
+
 class OverlapSource:
     """What the plot x constraint overlaps are measured from, a few groups at a time.
 
@@ -558,7 +565,7 @@ class OverlapSource:
         with self._lock:
             if self._ready:
                 return
-            plots, constraints = self._layers
+            plots, constraints = (_frame(layer) for layer in self._layers)
             self.plot_geoms = plots.geometry.to_numpy()
             self.area = shapely.area(self.plot_geoms)
             self.cons_geoms = constraints.geometry.to_numpy()

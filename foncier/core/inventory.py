@@ -39,8 +39,11 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from foncier.core.geometry import OverlapSource, PlotGeometry, compute_plot_geometry
 from foncier.core.schema import REQUIRED_LAYERS
@@ -50,6 +53,46 @@ from foncier.io.store import list_layers, read_layers, write_layers
 
 __all__ = ["Inventory", "open_inventory", "inventory_from_layers", "write_inventory",
            "validate_inventory"]
+
+_REQUIRED = object()
+
+
+class _Layer:
+    """A layer field of :class:`Inventory`: a GeoDataFrame, or a layer read from the cache
+    (:class:`foncier.io.cache.LazyLayer`) whose geometries are decoded on first access.
+
+    The field stores what it is given; reading it gives a GeoDataFrame (the same object every
+    time). :meth:`Inventory.attributes` reads a layer's columns without decoding anything.
+    """
+
+    def __init__(self, default: Any = _REQUIRED):
+        self._default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_layer_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:          # the dataclass asks for the field's default
+            if self._default is _REQUIRED:
+                raise AttributeError(self._slot)
+            return self._default
+        value = obj.__dict__[self._slot]
+        return value.frame() if _is_lazy(value) else value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self._slot] = value
+
+
+def _is_lazy(value: Any) -> bool:
+    from foncier.io.cache import LazyLayer
+
+    return isinstance(value, LazyLayer)
+
+
+def _stored(inv: Inventory, name: str) -> Any:
+    """What a layer field holds: the GeoDataFrame, or the cache's lazy layer (which gives the
+    same GeoDataFrame once decoded)."""
+    return inv.__dict__["_layer_" + name]
 
 
 @dataclass(eq=False)
@@ -72,11 +115,11 @@ class Inventory:
         Non-fatal findings made while opening it (repairs, reprojections, warnings).
     """
 
-    sites: gpd.GeoDataFrame
-    plots: gpd.GeoDataFrame
-    constraints: gpd.GeoDataFrame
-    infrastructure: gpd.GeoDataFrame
-    communes: gpd.GeoDataFrame | None = None
+    sites: gpd.GeoDataFrame = _Layer()
+    plots: gpd.GeoDataFrame = _Layer()
+    constraints: gpd.GeoDataFrame = _Layer()
+    infrastructure: gpd.GeoDataFrame = _Layer()
+    communes: gpd.GeoDataFrame | None = _Layer(default=None)
     source: str | None = None
     notes: list[Problem] = field(default_factory=list)
     location: str | None = field(default=None, repr=False)
@@ -99,6 +142,48 @@ class Inventory:
             else:
                 self._geometry = link.geometry(self._compute_geometry)
         return self._geometry
+
+    def attributes(self, name: str) -> pd.DataFrame:
+        """A layer's columns, without decoding its geometries when they are still those the
+        cache read (a warm match never needs the plots' geometry): the layer itself once it has
+        been read as a GeoDataFrame.
+
+        Examples
+        --------
+        >>> inv = open_inventory()
+        >>> "plot_id" in inv.attributes("plots").columns
+        True
+        """
+        if name not in _LAYER_NAMES:
+            raise KeyError(f"couche inconnue : {name!r}")
+        value = _stored(self, name)
+        if _is_lazy(value):
+            return value.frame() if value.decoded else value.attributes
+        return value
+
+    def geometries(self, name: str, positions: np.ndarray) -> np.ndarray:
+        """The geometries of a layer's rows at ``positions`` (shapely objects), decoding only
+        those when the layer's geometries are still those the cache read.
+
+        Examples
+        --------
+        >>> inv = open_inventory()
+        >>> [g.geom_type for g in inv.geometries("plots", [0, 1])]
+        ['Polygon', 'Polygon']
+        """
+        value = _stored(self, name) if name in _LAYER_NAMES else None
+        if value is None:
+            raise KeyError(f"couche inconnue : {name!r}")
+        if _is_lazy(value):
+            return value.geometries(positions)
+        return value.geometry.to_numpy()[np.asarray(positions, dtype=np.int64)]
+
+    def layer_crs(self, name: str) -> Any:
+        """A layer's CRS (:class:`pyproj.CRS`), without decoding its geometries."""
+        value = _stored(self, name) if name in _LAYER_NAMES else None
+        if value is None:
+            raise KeyError(f"couche inconnue : {name!r}")
+        return value.crs
 
     def _compute_geometry(self) -> PlotGeometry:
         # Each constraint group's overlaps are measured when a brief first names it.
@@ -143,9 +228,13 @@ class Inventory:
         return out
 
     def __repr__(self) -> str:
-        return (f"Inventory({self.source or 'en mémoire'}: {len(self.sites)} zones, "
-                f"{len(self.plots)} terrains, {len(self.constraints)} contraintes, "
-                f"{len(self.infrastructure)} infrastructures)")
+        n = {name: len(_stored(self, name)) for name in _LAYER_NAMES[:4]}
+        return (f"Inventory({self.source or 'en mémoire'}: {n['sites']} zones, "
+                f"{n['plots']} terrains, {n['constraints']} contraintes, "
+                f"{n['infrastructure']} infrastructures)")
+
+
+_LAYER_NAMES = ("sites", "plots", "constraints", "infrastructure", "communes")
 
 
 @dataclass(eq=False)
@@ -227,7 +316,9 @@ class _DiskArrays:
 
 
 def _geometry_frames(inv: Inventory) -> tuple:
-    return (inv.plots, inv.constraints, inv.infrastructure)
+    """The layers the plot geometry is measured from, as the fields hold them (a lazy layer
+    stays undecoded): replacing one detaches the inventory from its cache entry."""
+    return tuple(_stored(inv, name) for name in ("plots", "constraints", "infrastructure"))
 
 
 def _emit_notes(problems: list[Problem], source: str | None) -> None:
@@ -369,7 +460,7 @@ def _from_cache(key: str, src: str, cache_dir: str | os.PathLike | None) -> Inve
     """The inventory whose checked layers the cache holds under ``key``, or None."""
     from foncier.io import cache
 
-    layers = cache.load_layers(key, cache_dir=cache_dir)
+    layers = cache.load_layers(key, cache_dir=cache_dir, lazy=True)
     if layers is None:
         return None
     names = set(REQUIRED_LAYERS) | {"communes", "_notes"}

@@ -274,7 +274,7 @@ class MatchResult:
     def position(self, plot_id: str) -> int:
         """The position of a plot in the inventory's ``plots`` layer."""
         if self._positions is None:
-            ids = self.inventory.plots["plot_id"].to_numpy(dtype=object)
+            ids = self.inventory.attributes("plots")["plot_id"].to_numpy(dtype=object)
             self._positions = {pid: i for i, pid in enumerate(ids)}
         try:
             return self._positions[plot_id]
@@ -317,7 +317,7 @@ class MatchResult:
         :attr:`table` for the head of a ranking. With ``geometry=False``, a plain data frame
         without the plots' geometry (for a caller that adds columns before it).
         """
-        plots = self.inventory.plots
+        plots = self.inventory.attributes("plots")    # the geometry is decoded only if asked
         o = np.asarray(positions, dtype=np.int64)
         data: dict[str, Any] = {
             "rank": np.zeros(len(o), dtype=np.int64),
@@ -334,7 +334,9 @@ class MatchResult:
         data.update(decision_columns(self.criteria, self.status_code, o))
         if not geometry:
             return pd.DataFrame(data)
-        return gpd.GeoDataFrame(data, geometry=plots.geometry.to_numpy()[o], crs=plots.crs)
+        inv = self.inventory
+        return gpd.GeoDataFrame(data, geometry=inv.geometries("plots", o),
+                                crs=inv.layer_crs("plots"))
 
     def head(self, n: int | None = None) -> gpd.GeoDataFrame:
         """The first ``n`` rows of the ranked table (all with None), ranked, built alone: the
@@ -386,7 +388,7 @@ def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> M
     >>> list(res.table.columns[:7])
     ['rank', 'plot_id', 'site_id', 'status', 'score', 'area_ha', 'net_area_ha']
     """
-    plots = inventory.plots
+    plots = inventory.attributes("plots")     # a warm match never decodes the plots' geometry
     geo = inventory.geometry
     net = net_area_ha(geo, brief)
     criteria = evaluate(plots, geo, brief, net, on=on)

@@ -302,3 +302,32 @@ def test_pieces_found_damaged_when_a_union_needs_them_are_computed_again_with_a_
     assert [p.name.split("-")[0] for p in _entries(cdir)].count("geometry") == 1
     again = foncier.open_inventory(path, cache_dir=cdir)
     pd.testing.assert_frame_equal(foncier.match(again, other).table, table)
+
+
+def test_a_warm_match_never_decodes_the_layers_geometries(tmp_path):
+    """From the cache, the layers' geometries stay WKB while nothing needs them: a match, its
+    CSV and the head of its ranking (which decodes its own rows only) give what a fresh open
+    gives; the first access to ``plots`` decodes the layer as it was stored."""
+    from foncier.core.inventory import _stored
+
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(foncier.open_inventory(cache=False), path)
+    brief = foncier.read_brief(foncier.sample_brief_paths()[0])
+    cold_inv = foncier.open_inventory(path, cache_dir=cdir)
+    cold = foncier.match(cold_inv, brief)
+    foncier.write_results(cold, tmp_path / "cold.csv")
+    wait_for_writes()
+    warm_inv = foncier.open_inventory(path, cache_dir=cdir)
+    warm = foncier.match(warm_inv, brief)
+    foncier.write_results(warm, tmp_path / "warm.csv")
+    head = warm.head(5)
+    assert not any(_stored(warm_inv, name).decoded for name in ("plots", "constraints"))
+    assert (tmp_path / "warm.csv").read_bytes() == (tmp_path / "cold.csv").read_bytes()
+    pd.testing.assert_frame_equal(pd.DataFrame(head.drop(columns="geometry")),
+                                  pd.DataFrame(cold.head(5).drop(columns="geometry")))
+    assert shapely.equals_exact(head.geometry.to_numpy(), cold.head(5).geometry.to_numpy(),
+                                tolerance=0).all()
+    assert head.crs == cold_inv.plots.crs
+    pd.testing.assert_frame_equal(warm_inv.plots, cold_inv.plots)
+    assert _stored(warm_inv, "plots").decoded
+    assert warm_inv.attributes("plots") is warm_inv.plots is warm_inv.plots

@@ -521,3 +521,34 @@ def test_a_later_background_store_of_an_entry_replaces_one_not_written_yet(tmp_p
     cache.wait_for_writes()
     assert written == ["busy", "k"]
     _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), inventory.geometry)
+
+
+def test_a_lazy_layer_decodes_a_few_rows_alone_and_many_with_the_whole_layer(tmp_path):
+    """A layer read with ``lazy=True`` keeps its columns, its geometry column's place and
+    CRS; a few rows' geometries are decoded alone (a missing one stays None), many decode the
+    whole layer once."""
+    import geopandas as gpd
+
+    from foncier.io.cache import LazyLayer, load_layers, store_layers
+
+    geoms = [shapely.box(i, 0, i + 1, 1) for i in range(40)]
+    geoms[3] = None
+    frame = gpd.GeoDataFrame({"plot_id": [f"P{i}" for i in range(40)],
+                              "area": np.arange(40.0)}, geometry=geoms, crs="EPSG:2154")
+    frame = frame[["plot_id", "geometry", "area"]]
+    store_layers("k", {"plots": frame, "none": None}, cache_dir=tmp_path)
+    layers = load_layers("k", cache_dir=tmp_path, lazy=True)
+    lazy = layers["plots"]
+    assert isinstance(lazy, LazyLayer) and layers["none"] is None
+    assert list(lazy.attributes.columns) == ["plot_id", "area"] and len(lazy) == 40
+    assert lazy.crs == frame.crs
+    few = lazy.geometries(np.array([5, 3, 0]))
+    assert not lazy.decoded
+    assert few[1] is None and shapely.equals_exact(few[[0, 2]], frame.geometry.to_numpy()[[5, 0]],
+                                                   tolerance=0).all()
+    many = lazy.geometries(np.arange(20))
+    assert lazy.decoded
+    assert shapely.equals_exact(many[4:], frame.geometry.to_numpy()[4:20], tolerance=0).all()
+    pd.testing.assert_frame_equal(lazy.frame(), frame)
+    assert lazy.frame() is lazy.frame()
+    pd.testing.assert_frame_equal(load_layers("k", cache_dir=tmp_path)["plots"], frame)
