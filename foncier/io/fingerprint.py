@@ -140,7 +140,7 @@ def _write_memo(memo: Path, stat_key: dict, digest: str, hashed_at_ns: int) -> N
 
 
 def fingerprint_file(path: str | os.PathLike, *, cache_dir: str | os.PathLike | None = None,
-                     enabled: bool = True) -> str:
+                     enabled: bool = True, memo_only: bool = False) -> str | None:
     """Fingerprint of an inventory file's content: ``"file-"`` and 32 hexadecimal digits.
 
     Parameters
@@ -152,11 +152,15 @@ def fingerprint_file(path: str | os.PathLike, *, cache_dir: str | os.PathLike | 
         cache folder of :func:`foncier.io.cache.resolve_cache_dir`.
     enabled : bool, default True
         With False no memo is read or written: the file is always hashed.
+    memo_only : bool, default False
+        Give the memo's fingerprint, or None when the file would have to be hashed (the
+        caller can start other work first, then call again).
 
     Returns
     -------
-    str
-        The same text for the same bytes, whatever the file's name, place or time stamps.
+    str or None
+        The same text for the same bytes, whatever the file's name, place or time stamps
+        (None only with ``memo_only``).
 
     Raises
     ------
@@ -175,6 +179,8 @@ def fingerprint_file(path: str | os.PathLike, *, cache_dir: str | os.PathLike | 
         digest = _read_memo(memo, before)
         if digest is not None:
             return f"file-{digest}"
+    if memo_only:
+        return None
     hashed_at = time.time_ns()
     digest = hash_file(path)
     # Written only if the file did not change while it was hashed.

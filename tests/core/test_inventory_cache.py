@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -331,3 +332,28 @@ def test_a_warm_match_never_decodes_the_layers_geometries(tmp_path):
     pd.testing.assert_frame_equal(warm_inv.plots, cold_inv.plots)
     assert _stored(warm_inv, "plots").decoded
     assert warm_inv.attributes("plots") is warm_inv.plots is warm_inv.plots
+
+
+def test_a_copy_of_a_cached_file_is_hashed_and_its_layers_come_from_the_cache(tmp_path):
+    """A file the memo does not know is hashed while its layers are read on a thread; when
+    the cache holds its layers after all (a copy of a cached file), they are taken from the
+    cache and the read is dropped."""
+    import shutil
+
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(three_plot_layers(), path)
+    first = _table(path, cdir)
+    aged = _age_entries(cdir)
+    copy = tmp_path / "copie.gpkg"
+    shutil.copyfile(path, copy)
+    pd.testing.assert_frame_equal(_table(copy, cdir), first)
+    assert _hits(aged) == ["derived", "geometry", "layers"]
+
+
+def test_a_file_that_is_no_geopackage_is_refused_as_without_the_cache(tmp_path):
+    bad = tmp_path / "pas_un.gpkg"
+    bad.write_bytes(b"ceci n'est pas un GeoPackage" * 100)
+    with pytest.raises(foncier.errors.FoncierError) as without:
+        foncier.open_inventory(bad, cache=False)
+    with pytest.raises(type(without.value), match=re.escape(str(without.value))):
+        foncier.open_inventory(bad, cache_dir=tmp_path / "cache")
