@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 __all__ = ["constraint_label", "fmt_number", "fmt_numbers", "ICPE_LABELS", "STATUS_LABELS",
            "CONSTRAINT_LABELS", "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES",
            "format_measured", "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
-           "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit"]
+           "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit", "fmt_date"]
 
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 
@@ -206,8 +207,30 @@ def _missing(value: Any) -> bool:
     return False
 
 
-def _date(value: Any) -> str:
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
+def fmt_date(value: Any) -> str:
+    """A date the French way, ``JJ/MM/AAAA`` ("?" when missing).
+
+    Takes a :class:`datetime.date` or ``datetime``, a pandas ``Timestamp`` or a NumPy
+    ``datetime64``. Each day is written once per process (a million plots' reasons name a few
+    thousand days).
+
+    Examples
+    --------
+    >>> fmt_date(dt.date(2026, 3, 1)), fmt_date(np.datetime64("2027-12-31T10:00")), fmt_date(None)
+    ('01/03/2026', '31/12/2027', '?')
+    """
+    if _missing(value):
+        return "?"
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)          # the day of its own time zone
+    return _day_text(int(np.datetime64(value, "D").astype(np.int64)))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _day_text(day: int) -> str:
+    d = dt.date(1970, 1, 1) + dt.timedelta(days=day)
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
 
 
 def format_attribute(column: str, value: Any) -> str:
@@ -219,7 +242,7 @@ def format_attribute(column: str, value: Any) -> str:
     if column == "icpe_max":
         return ICPE_LABELS.get(value, str(value))
     if isinstance(value, dt.date | dt.datetime | pd.Timestamp | np.datetime64):
-        return _date(value)
+        return fmt_date(value)
     if isinstance(value, float | np.floating):
         unit = _ATTRIBUTE_UNITS.get(column, "")
         return fmt_number(float(value), UNIT_DECIMALS.get(unit, 2))
@@ -235,7 +258,7 @@ def format_measured(criterion: str, value: Any) -> str:
     if criterion == "icpe":
         return ICPE_LABELS.get(value, str(value))
     if criterion == "timing" or isinstance(value, dt.date | np.datetime64 | pd.Timestamp):
-        return _date(value)
+        return fmt_date(value)
     if isinstance(value, int | float | np.integer | np.floating):
         unit = UNITS.get(criterion)
         return fmt_number(float(value), _decimals(criterion)) + (f" {unit}" if unit else "")
@@ -255,7 +278,7 @@ def format_required(criterion: str, value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dt.date):
-        return "au plus tard le " + value.strftime("%d/%m/%Y")
+        return "au plus tard le " + fmt_date(value)
     if isinstance(value, int | float):
         unit = UNITS.get(criterion, "")
         sign = "≤" if criterion in ("price", "motorway", "rail_freight", "port") else "≥"

@@ -50,7 +50,7 @@ from foncier.core.decision import (
     relax_values_of,
 )
 from foncier.core.matching import MatchResult
-from foncier.wording import UNIT_DECIMALS, UNITS, fmt_number
+from foncier.wording import UNIT_DECIMALS, UNITS, fmt_date, fmt_number
 
 __all__ = ["completeness", "relax", "relax_values", "near_misses", "funnel", "RELAXABLE",
            "fail_counts"]
@@ -166,7 +166,7 @@ def _sentence(criterion: str, value: object, below_min: bool) -> str:
     if criterion not in RELAXABLE:
         return f"passerait sans le critère « {LABELS[criterion]} »"
     if RELAXABLE[criterion] == "date":
-        return _SENTENCES[criterion].format(pd.Timestamp(value).strftime("%d/%m/%Y"))
+        return _SENTENCES[criterion].format(fmt_date(value))
     decimals = UNIT_DECIMALS.get(UNITS.get(criterion, ""), 2)
     if criterion == "area":
         key, up = ("area_min", False) if below_min else ("area_max", True)

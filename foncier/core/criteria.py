@@ -40,7 +40,7 @@ from foncier.core.geometry import OVERLAP_TOLERANCE_M2, PlotGeometry
 from foncier.core.missing import is_missing, missing_mask
 from foncier.core.schema import ICPE_REGIMES
 from foncier.errors import FoncierWarning
-from foncier.wording import ICPE_LABELS, constraint_label, fmt_number, fmt_numbers
+from foncier.wording import ICPE_LABELS, constraint_label, fmt_date, fmt_number, fmt_numbers
 
 __all__ = ["PASS", "FAIL", "UNKNOWN", "OUTCOMES", "Criterion", "CRITERIA", "evaluate",
            "fmt_number"]
@@ -79,11 +79,6 @@ INFRA_LABELS = {"motorway": ("motorway_interchange", "échangeur autoroutier"),
                 "rail_freight": ("rail_freight", "gare de fret"),
                 "port": ("port", "port")}
 
-
-def _date(value: Any) -> str:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return "?"
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
 
 
 @dataclass
@@ -370,13 +365,13 @@ def _timing(plots, geo, brief) -> Criterion:
     unknown = np.isnat(avail)
     passed = avail <= limit
 
+    limit_text = fmt_date(brief.available_by)
+
     def reason(i: int, code: int) -> str:
         if code == UNKNOWN:
             return "Date de disponibilité non renseignée."
-        if code == PASS:
-            return (f"Disponible le {_date(avail[i])}, avant le {_date(brief.available_by)} "
-                    "demandé.")
-        return f"Disponible le {_date(avail[i])}, après le {_date(brief.available_by)} demandé."
+        when = "avant" if code == PASS else "après"
+        return f"Disponible le {fmt_date(avail[i])}, {when} le {limit_text} demandé."
 
     def key(p: np.ndarray) -> np.ndarray:
         return np.where(unknown[p], np.nan, avail[p].astype("datetime64[D]").astype(np.int64))
@@ -399,7 +394,7 @@ def _start(plots, geo, brief, on: dt.date | None) -> Criterion:
             return text + "."
         text = text[0].upper() + text[1:]
         when = "avant" if code == PASS else "après"
-        return f"{text}, {when} le {_date(brief.start_works_by)} demandé."
+        return f"{text}, {when} le {fmt_date(brief.start_works_by)} demandé."
 
     def key(p: np.ndarray) -> np.ndarray:
         start = np.where(unknown[p], np.nan, plan.start[p].astype(np.int64).astype(np.float64))

@@ -73,7 +73,7 @@ import pandas as pd
 
 from foncier.core.brief import DELAY_KEYS, Brief
 from foncier.core.geometry import OVERLAP_TOLERANCE_M2, PlotGeometry
-from foncier.wording import fmt_number
+from foncier.wording import fmt_date, fmt_number
 
 __all__ = ["DelayStep", "DELAY_TABLE", "DEFAULT_DELAYS", "delays_for", "add_months", "StartPlan",
            "start_plan", "start_reason", "procedure_keys"]
@@ -277,9 +277,6 @@ def start_plan(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, *,
                      archaeology=arch, turnkey=turnkey, delays=delays, steps=steps, on=on)
 
 
-def _date(value: np.datetime64) -> str:
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
-
 
 def start_reason(plan: StartPlan, i: int) -> str:
     """The breakdown of plot ``i``'s earliest start, in French (without a final verdict).
@@ -296,9 +293,9 @@ def start_reason(plan: StartPlan, i: int) -> str:
     """
     if np.isnat(plan.ready[i]):
         return "Date de disponibilité non renseignée : début des travaux inconnu"
-    parts = [f"disponible le {_date(plan.ready[i])}"]
+    parts = [f"disponible le {fmt_date(plan.ready[i])}"]
     parts += [f"{_LABELS[k]} ~{fmt_number(m, 1)} mois" for k, m in plan.steps_of(i) if m > 0]
-    text = " + ".join(parts) + f" : travaux vers le {_date(plan.start[i])}"
+    text = " + ".join(parts) + f" : travaux vers le {fmt_date(plan.start[i])}"
     if plan.turnkey[i] and (plan.archaeology[i] or "wildlife_survey" in plan.steps):
         text += " (clé en main : études préalables déjà faites)"
     return text
