@@ -325,14 +325,24 @@ def _csv_cells(series: pd.Series, guard: bool, sep: str):
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iu" and sep not in "-0123456789":
         return pa.array(series.to_numpy()).cast(pa.large_string())      # as Python's str
-    if isinstance(dtype, np.dtype) and dtype.kind in "bf":
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = series.to_numpy()
+        if dtype == np.float64 and not few_distinct(pa.array(values)):   # areas: all distinct
+            text = float_texts(values)
+            # A float's text is digits, ".", "-", "+", "e" or "inf": quoted only if sep is one.
+            return _csv_quote(text, sep) if set(sep) & set("0123456789.-+einf") else text
+        # Distinct bit patterns, not values: -0.0 is written "-0.0", apart from 0.0.
+        bits = np.ascontiguousarray(values).view(f"i{values.dtype.itemsize}")
+        codes, uniques = pd.factorize(bits, use_na_sentinel=False)
+        uniques = uniques.view(values.dtype)
+        if dtype == np.float64:
+            return _csv_quote(float_texts(uniques), sep).take(codes)
+        text = uniques.astype(str)                      # float32: its own repr
+        text[np.isnan(uniques)] = ""
+        return _csv_quote(pa.array(text, type=pa.large_string()), sep).take(codes)
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
         codes, uniques = pd.factorize(series.to_numpy(), use_na_sentinel=False)
-        if dtype.kind == "b":
-            text = np.where(uniques, "True", "False")
-        else:
-            text = uniques.astype(str)                  # repr-like, as pandas writes them
-            if dtype.kind == "f":
-                text[np.isnan(uniques)] = ""
+        text = np.where(uniques, "True", "False")
         return _csv_quote(pa.array(text, type=pa.large_string()), sep).take(codes)
     if _is_text(series):
         return _text_cells(series, guard, sep)
@@ -343,6 +353,50 @@ def _csv_cells(series: pd.Series, guard: bool, sep: str):
                or pd.api.types.is_bool_dtype(dtype))
     cells = [_csv_str(v, guard and not numeric) for v in native.to_numpy(dtype=object)]
     return _csv_quote(pa.array(cells, type=pa.large_string()), sep)
+
+
+def float_texts(values: np.ndarray, *, decimals: int = 4):
+    """Floats as pandas writes them to CSV (Python's ``repr``: ``0.6879``, ``3.0``, ``1e-05``),
+    empty where NaN, as an Arrow ``large_string`` array.
+
+    A value that is the double nearest to a decimal of at most ``decimals`` places (an area
+    rounded to 4 decimals, a score to 1), below 10¹¹ in magnitude, is written from integers by
+    Arrow: its ``repr`` is that decimal, trailing zeros dropped (no other decimal of as many
+    places is as near). Other values go through NumPy's ``repr``. At 32,768 areas: 4.3 ms
+    instead of 11.7.
+
+    Examples
+    --------
+    >>> float_texts(np.array([0.6879, 3.0, -0.0, 1e-05, np.nan, 2.5e16])).to_pylist()
+    ['0.6879', '3.0', '-0.0', '1e-05', '', '2.5e+16']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    v = np.asarray(values, dtype=np.float64)
+    scale = 10 ** decimals
+    with np.errstate(invalid="ignore", over="ignore"):
+        plain = np.isfinite(v) & (np.abs(v) < 1e11)
+        k = np.where(plain, np.rint(v * scale), 0.0)
+        plain &= (k / scale) == v               # division of exact numbers: correctly rounded
+    k = np.abs(k).astype(np.int64)
+    whole = pa.array(k // scale).cast(pa.large_string())
+    frac = pc.utf8_slice_codeunits(pa.array(k % scale + scale).cast(pa.large_string()), 1)
+    frac = pc.utf8_rtrim(frac, characters="0")
+    frac = pc.if_else(pc.equal(pc.utf8_length(frac), 0), _lit("0"), frac)
+    parts = [whole, _lit("."), frac]
+    negative = np.signbit(v)
+    if negative.any():
+        parts.insert(0, pa.array(np.where(negative, "-", ""), type=pa.large_string()))
+    text = pc.binary_join_element_wise(*parts, _lit(""))
+    if plain.all():
+        return text
+    rest = np.flatnonzero(~plain)
+    other = v[rest].astype(str)                 # repr-like, as pandas writes them
+    other[np.isnan(v[rest])] = ""
+    out = text.to_numpy(zero_copy_only=False)
+    out[rest] = other
+    return pa.array(out, type=pa.large_string())
 
 
 def _text_cells(series: pd.Series, guard: bool, sep: str):

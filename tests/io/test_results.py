@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -320,3 +321,27 @@ def test_an_error_while_building_csv_rows_leaves_no_file(tmp_path, sample_invent
     with pytest.raises(MemoryError, match="bloc 3"):
         write_results(streamed, tmp_path / "r.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_float_cells_are_written_as_pandas_writes_them(tmp_path, monkeypatch):
+    """Floats in a CSV read as pandas writes them (Python's repr): rounded areas through the
+    integer path, the rest (tiny, huge, not rounded, float32, NaN, infinities) as repr."""
+    from foncier.io import results
+
+    rng = np.random.default_rng(3)
+    n = 20_000
+    base = rng.random(n) * 10.0 ** rng.integers(-6, 13, n) * np.where(rng.random(n) < .2, -1, 1)
+    rounded = np.array([round(x, int(d)) for x, d in zip(base, rng.integers(0, 7, n),
+                                                         strict=True)])
+    special = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 9.99999e10, 1e11, 1e-4, 5e-5,
+                        123.0, -5.5, 2.5e-4, 0.1 + 0.2])
+    values = np.concatenate([rounded, base[:2000], special])
+    expected = values.astype(str)
+    expected[np.isnan(values)] = ""
+    assert results.float_texts(values).to_pylist() == expected.tolist()
+    frame = pd.DataFrame({"a": values, "b": values.astype(np.float32),
+                          "c": np.resize([0.5, 1.0, np.nan, 2.25], len(values))})
+    monkeypatch.setattr(results, "CSV_BLOCK_ROWS", 5_000)     # blocks: the vectorized writer
+    results.write_csv(frame, tmp_path / "f.csv")
+    assert (tmp_path / "f.csv").read_bytes() == frame.to_csv(
+        index=False, lineterminator="\r\n").encode()
