@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import warnings
 
+import numpy as np
 import pytest
 import shapely
 from builders import make_layers
@@ -206,3 +207,17 @@ def test_corrupted_geopackage_gives_an_inventory_or_an_inventory_error(tmp_path_
                 raise AssertionError(f"{col} = {value!r} accepted") from None
     result = match(inv, Brief(name="x", max_price_eur_m2=30, gas=True, power_mw=1))
     assert result.table["score"].between(0, 100).all()
+
+
+def test_validity_of_a_large_layer_is_measured_on_two_threads_alike():
+    """From 20,000 geometries the validity check runs on two threads: the same flags, in
+    order, invalid geometries in both halves and missing ones included."""
+    from foncier.core.validation import _THREADED_FROM, _is_valid
+
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    geoms = np.array([shapely.box(i, 0, i + 1, 1) for i in range(_THREADED_FROM + 5)],
+                     dtype=object)
+    geoms[[3, len(geoms) // 2 + 7, len(geoms) - 1]] = bowtie
+    geoms[11] = None
+    np.testing.assert_array_equal(_is_valid(geoms), shapely.is_valid(geoms))
+    assert (~_is_valid(geoms)).sum() == 4
