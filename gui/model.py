@@ -170,12 +170,15 @@ def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
     """Compute the views' per-inventory data (vectorized); the plots' rings, representative
     points and communes come from the on-disk cache when the inventory was opened with it
     (:func:`cached_plot_arrays`)."""
-    plots = inventory.plots
-    geoms = plots.geometry.to_numpy()
-    arrays = cached_plot_arrays(inventory, lambda: _plot_arrays(inventory, geoms))
+    # The layers' columns: their geometries are decoded only if the map's arrays are not in
+    # the cache (a warm start draws from the cached rings).
+    plots = inventory.attributes("plots")
+    arrays = cached_plot_arrays(
+        inventory, lambda: _plot_arrays(inventory, inventory.plots.geometry.to_numpy()))
     rings = RingData(**{f: arrays[f"ring_{f}"] for f in RING_FIELDS})
-    site_names = inventory.sites.set_index("site_id")["name"] \
-        if "name" in inventory.sites.columns else pd.Series(dtype=object)
+    sites = inventory.attributes("sites")
+    site_names = sites.set_index("site_id")["name"] \
+        if "name" in sites.columns else pd.Series(dtype=object)
     site_names = site_names.where(site_names.notna(), site_names.index.to_series())
     zone = plots["site_id"].map(site_names)
     zone = zone.where(zone.notna(), plots["site_id"]).fillna("hors zone")
@@ -194,7 +197,7 @@ def plot_index_from_inventory(inventory: foncier.Inventory) -> PlotIndex:
         cx=arrays["cx"],
         cy=arrays["cy"],
         typical_size_m=float(np.sqrt(np.median(area))) if len(area) else 1.0,
-        groups=constraint_groups(inventory.constraints),
+        groups=constraint_groups(inventory.attributes("constraints")),
     )
 
 
@@ -223,7 +226,7 @@ def cached_plot_arrays(inventory: foncier.Inventory, compute) -> dict:
     first time. An inventory not opened with the cache (in memory, ``cache=False``), or whose
     layers were replaced since, is computed every time.
     """
-    n = len(inventory.plots)
+    n = len(inventory.attributes("plots"))
 
     def valid(arrays: dict) -> bool:
         return (set(arrays) == {f"ring_{f}" for f in RING_FIELDS} | {
@@ -245,6 +248,10 @@ def plot_index_from_source(source) -> PlotIndex:
     inventory = foncier.open_inventory(source)
     mark("inventory_read")
     index = plot_index_from_inventory(inventory)
+    # The layers the map draws at once, decoded here (from the cache they are still WKB), not
+    # on the GUI thread when it builds the scene; the plots are drawn from the cached rings.
+    for name in ("sites", "constraints", "infrastructure", "communes"):
+        getattr(inventory, name)
     mark("index_built")
     return index
 

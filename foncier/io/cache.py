@@ -882,6 +882,22 @@ def _read_wkb(zf: zipfile.ZipFile, name: str, spec: dict) -> WkbArray:
         raise ValueError(f"{name}: {exc}") from None
 
 
+_crs_lock = threading.Lock()
+_crs_made: dict[str, Any] = {}
+
+
+def _crs_from_json(text: str) -> Any:
+    """The :class:`pyproj.CRS` of a PROJJSON text, made once per process under a lock: PROJ
+    crashed when two threads (the app's) made CRS objects at the same time."""
+    with _crs_lock:
+        crs = _crs_made.get(text)
+        if crs is None:
+            from pyproj import CRS
+
+            crs = _crs_made[text] = CRS.from_json(text)
+        return crs
+
+
 class LazyLayer:
     """A layer read from the cache whose geometries stay WKB until first asked for.
 
@@ -924,9 +940,7 @@ class LazyLayer:
         """The layer's CRS (a :class:`pyproj.CRS`, or None)."""
         if self._frame is not None:
             return self._frame.crs
-        from pyproj import CRS
-
-        return None if self._crs is None else CRS.from_json(self._crs)
+        return None if self._crs is None else _crs_from_json(self._crs)
 
     def geometries(self, positions: np.ndarray) -> np.ndarray:
         """The geometries of the rows at ``positions``: only those are decoded while the
@@ -944,11 +958,10 @@ class LazyLayer:
             if self._frame is None:
                 import geopandas as gpd
 
-                crs = self.crs
                 frame = self.attributes.copy(deep=False)
                 frame.insert(self._position, self._column,
-                             gpd.array.GeometryArray(self._geometry.materialize(), crs=crs))
-                self._frame = gpd.GeoDataFrame(frame, geometry=self._column, crs=crs)
+                             gpd.array.GeometryArray(self._geometry.materialize(), crs=self.crs))
+                self._frame = gpd.GeoDataFrame(frame, geometry=self._column)
                 self._geometry = None
             return self._frame
 

@@ -59,3 +59,27 @@ def test_an_inventory_without_the_cache_stores_nothing(tmp_path):
     index = plot_index_from_inventory(inv)
     assert len(index.cx) == len(inv.plots)
     assert cache.cache_info(cache_dir=folder).entries == 0
+
+
+def test_a_warm_open_reads_the_map_without_decoding_the_plots(tmp_path, monkeypatch):
+    """From the cache, the app's opening (on its worker thread) decodes the layers the map
+    draws at once and draws the plots from the cached rings: their geometries stay WKB until
+    something (picking, a match's geometry) needs them, and then give the same rings."""
+    from foncier_gui.model import plot_index_from_source
+
+    from foncier.core.inventory import _stored
+
+    path = tmp_path / "zones.gpkg"
+    shutil.copy(foncier.sample_inventory_path(), path)
+    monkeypatch.setenv("FONCIER_CACHE_DIR", str(tmp_path / "cache"))
+    cold = plot_index_from_source(path)
+    cache.wait_for_writes()
+    warm = plot_index_from_source(path)
+    inv = warm.inventory
+    assert not _stored(inv, "plots").decoded
+    assert all(_stored(inv, name).decoded for name in ("sites", "constraints", "infrastructure"))
+    assert np.array_equal(warm.cx, cold.cx) and list(warm.plot_ids) == list(cold.plot_ids)
+    assert len(warm.tree.geometries) == len(inv.plots)
+    assert _stored(inv, "plots").decoded
+    rings = ring_data_from_geometries(inv.plots.geometry.to_numpy())
+    assert np.array_equal(rings.x, warm.rings.x) and np.array_equal(rings.starts, warm.rings.starts)
