@@ -113,6 +113,10 @@ class Inventory:
         Where it was read from, to read it again (may hold a password: never print it).
     notes : list of Problem
         Non-fatal findings made while opening it (repairs, reprojections, warnings).
+
+    Layers read from the on-disk cache keep their geometries as WKB until a layer is first
+    read as a GeoDataFrame: :meth:`attributes` gives a layer's columns and :meth:`geometries`
+    some of its geometries without decoding the whole layer (a warm match never does).
     """
 
     sites: gpd.GeoDataFrame = _Layer()
@@ -154,9 +158,7 @@ class Inventory:
         >>> "plot_id" in inv.attributes("plots").columns
         True
         """
-        if name not in _LAYER_NAMES:
-            raise KeyError(f"couche inconnue : {name!r}")
-        value = _stored(self, name)
+        value = self._field(name)
         if _is_lazy(value):
             return value.frame() if value.decoded else value.attributes
         return value
@@ -171,19 +173,24 @@ class Inventory:
         >>> [g.geom_type for g in inv.geometries("plots", [0, 1])]
         ['Polygon', 'Polygon']
         """
-        value = _stored(self, name) if name in _LAYER_NAMES else None
-        if value is None:
-            raise KeyError(f"couche inconnue : {name!r}")
+        value = self._field(name, present=True)
         if _is_lazy(value):
             return value.geometries(positions)
         return value.geometry.to_numpy()[np.asarray(positions, dtype=np.int64)]
 
     def layer_crs(self, name: str) -> Any:
         """A layer's CRS (:class:`pyproj.CRS`), without decoding its geometries."""
-        value = _stored(self, name) if name in _LAYER_NAMES else None
-        if value is None:
+        return self._field(name, present=True).crs
+
+    def _field(self, name: str, *, present: bool = False) -> Any:
+        """What the layer field ``name`` holds (None for an absent ``communes``, refused
+        with ``present``)."""
+        if name not in _LAYER_NAMES:
             raise KeyError(f"couche inconnue : {name!r}")
-        return value.crs
+        value = _stored(self, name)
+        if value is None and present:
+            raise KeyError(f"couche absente de l'inventaire : {name!r}")
+        return value
 
     def _compute_geometry(self) -> PlotGeometry:
         # Each constraint group's overlaps are measured when a brief first names it.
