@@ -553,8 +553,7 @@ def off_type_layers(path: str | Path, names) -> set[str]:
 
 def _connect(path: str | Path) -> sqlite3.Connection | None:
     try:
-        return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
-                               check_same_thread=False)
+        return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except (sqlite3.Error, ValueError, OSError):
         return None
 
