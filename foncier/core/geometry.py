@@ -238,19 +238,32 @@ class PlotGeometry:
         brief's matching: about 0.3 s for 100 000 plots, 40 s for 1 000 000).
         """
         key = tuple(sorted(group_ids))
-        cached = self._excluded_cache.get(key)
-        if cached is not None:
-            return cached
-        name = "excluded:" + ",".join(f"{k}/{lv or ''}" for k, lv in
-                                      (self.groups[i] for i in key))
-        out = self._disk.load(name) if self._disk is not None and key else None
-        if out is None or out.shape != (self.n_plots,):
+        out = self.known_excluded_area(key)
+        if out is None:
             out = self._union_area(key)
             if self._disk is not None and key:
-                self._disk.store(name, out)
-        out.flags.writeable = False
-        self._excluded_cache[key] = out
+                self._disk.store(self._excluded_name(key), out)
+            out.flags.writeable = False
+            self._excluded_cache[key] = out
         return out
+
+    def known_excluded_area(self, group_ids) -> np.ndarray | None:
+        """:meth:`excluded_area` when it is known already (on this object or in the on-disk
+        cache), without measuring anything; else None."""
+        key = tuple(sorted(group_ids))
+        out = self._excluded_cache.get(key)
+        if out is None and self._disk is not None and key:
+            out = self._disk.load(self._excluded_name(key))
+            if out is not None and out.shape == (self.n_plots,):
+                out.flags.writeable = False
+                self._excluded_cache[key] = out
+            else:
+                out = None
+        return out
+
+    def _excluded_name(self, key: tuple[int, ...]) -> str:
+        return "excluded:" + ",".join(f"{k}/{lv or ''}" for k, lv in
+                                      (self.groups[i] for i in key))
 
     def pieces(self) -> np.ndarray:
         """``pair_geometry`` as an array of geometries: an inventory's geometry read from the

@@ -360,6 +360,21 @@ def _id_rank(plots: pd.DataFrame, geo: PlotGeometry) -> np.ndarray:
     return geo.cached("id_rank", build)
 
 
+def _groups_named(geo, brief: Brief) -> list[int]:
+    """The constraint groups whose overlaps the brief's criteria will need, so that they are
+    measured in one pass (and the grown geometry stored once): its forbidden constraints, the
+    archaeology of a start of works, and its excluded constraints unless their union is known
+    already (then their overlaps are not needed)."""
+    selectors = list(brief.forbidden_constraints or ())
+    if brief.start_works_by is not None:
+        selectors.append("archaeology")
+    excluded = geo.groups_for(list(brief.excluded_constraints or ()))
+    named = set(geo.groups_for(selectors))
+    if excluded and geo.known_excluded_area(excluded) is None:
+        named.update(excluded)
+    return sorted(named)
+
+
 def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> MatchResult:
     """Match every plot of an inventory against an investor brief.
 
@@ -390,6 +405,7 @@ def match(inventory: Inventory, brief: Brief, *, on: dt.date | None = None) -> M
     """
     plots = inventory.attributes("plots")     # a warm match never decodes the plots' geometry
     geo = inventory.geometry
+    geo.ensure_overlaps(_groups_named(geo, brief))
     net = net_area_ha(geo, brief)
     criteria = evaluate(plots, geo, brief, net, on=on)
     n = len(plots)

@@ -357,3 +357,30 @@ def test_a_file_that_is_no_geopackage_is_refused_as_without_the_cache(tmp_path):
         foncier.open_inventory(bad, cache=False)
     with pytest.raises(type(without.value), match=re.escape(str(without.value))):
         foncier.open_inventory(bad, cache_dir=tmp_path / "cache")
+
+
+def test_a_brief_measures_its_groups_in_one_pass_and_skips_a_known_union(tmp_path):
+    """A match measures the groups its brief names in one pass (one store of the grown
+    geometry); the excluded constraints' overlaps are not measured when their union is in the
+    cache already (here the geometry entry was lost, the excluded area kept)."""
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    foncier.write_inventory(three_plot_layers(), path)
+    inv = foncier.open_inventory(path, cache_dir=cdir)
+    geo = inv.geometry
+    grown = []
+    store = geo._on_grow
+    geo._on_grow = lambda g: grown.append(g) or store(g)
+    first = foncier.match(inv, BRIEF).table
+    assert len(grown) == 1
+    named = list(geo.groups_for(["flood:interdiction", "wetland"]))
+    assert geo.overlaps_done is None or geo.overlaps_done[named].all()
+    for entry in _entries(cdir):
+        if entry.name.startswith("geometry"):
+            entry.unlink()
+    again = foncier.open_inventory(path, cache_dir=cdir)
+    table = foncier.match(again, BRIEF).table
+    pd.testing.assert_frame_equal(table, first)
+    done = again.geometry.overlaps_done
+    (wetland,) = again.geometry.groups_for(["wetland"])
+    assert done is not None and not done[wetland]
+    assert done[list(again.geometry.groups_for(["flood:interdiction"]))].all()
