@@ -23,7 +23,8 @@ import pandas as pd
 __all__ = ["constraint_label", "fmt_number", "fmt_numbers", "ICPE_LABELS", "STATUS_LABELS",
            "CONSTRAINT_LABELS", "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES",
            "format_measured", "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
-           "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit", "fmt_date"]
+           "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit", "fmt_date",
+           "digit_texts"]
 
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 
@@ -99,7 +100,7 @@ def fmt_numbers(values, decimals: int = 1) -> np.ndarray:
     whole, part = np.divmod(np.abs(units), 10 ** decimals)
     text = _grouped(whole)
     if decimals and part.any():
-        digits = pc.utf8_lpad(pa.array(part).cast(pa.string()), decimals, "0")
+        digits = digit_texts(part, width=decimals)
         text = pc.if_else(pa.array(part > 0), pc.binary_join_element_wise(text, digits, ","),
                           text)
     if (units < 0).any():
@@ -111,22 +112,35 @@ def fmt_numbers(values, decimals: int = 1) -> np.ndarray:
     return out
 
 
+def digit_texts(values: np.ndarray, *, width: int = 0, large: bool = False):
+    """Non-negative integers as their decimal digits, left-padded with zeros to ``width``, as
+    an Arrow ``string`` (``large_string`` with ``large``) array, without a Python call.
+
+    Examples
+    --------
+    >>> digit_texts(np.array([7, 42, 1234]), width=3).to_pylist()
+    ['007', '042', '1234']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(np.asarray(values, dtype=np.int64)).cast(
+        pa.large_string() if large else pa.string())
+    return pc.utf8_lpad(text, width, "0") if width else text
+
+
 def _grouped(whole: np.ndarray):
     """Whole numbers from 0 to 999 999 999 with their thousands parted by a narrow no-break
     space, as an Arrow string array (``f"{w:,}"`` with ``\u202f``, without a Python call)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def digits(n: np.ndarray, pad: bool):
-        text = pa.array(n).cast(pa.string())
-        return pc.utf8_lpad(text, 3, "0") if pad else text
-
-    text = digits(whole, False)
+    text = digit_texts(whole)
     for limit in (1_000_000, 1_000):
         big = whole >= limit
         if big.any():
-            head = digits(whole // limit, False)
-            tail = [digits(whole // step % 1000, True) for step in (1_000_000, 1_000, 1)
+            head = digit_texts(whole // limit)
+            tail = [digit_texts(whole // step % 1000, width=3) for step in (1_000_000, 1_000, 1)
                     if step < limit]
             text = pc.if_else(pa.array(big), pc.binary_join_element_wise(head, *tail, "\u202f"),
                               text)
@@ -230,7 +244,6 @@ def fmt_date(value: Any) -> str:
 def _day_text(day: int) -> str:
     d = dt.date(1970, 1, 1) + dt.timedelta(days=day)
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
-
 
 
 def format_attribute(column: str, value: Any) -> str:

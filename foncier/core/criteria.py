@@ -80,7 +80,6 @@ INFRA_LABELS = {"motorway": ("motorway_interchange", "échangeur autoroutier"),
                 "port": ("port", "port")}
 
 
-
 @dataclass
 class Criterion:
     """One criterion's verdicts over every plot.

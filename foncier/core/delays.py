@@ -277,7 +277,6 @@ def start_plan(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, *,
                      archaeology=arch, turnkey=turnkey, delays=delays, steps=steps, on=on)
 
 
-
 def start_reason(plan: StartPlan, i: int) -> str:
     """The breakdown of plot ``i``'s earliest start, in French (without a final verdict).
 

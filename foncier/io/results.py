@@ -42,7 +42,7 @@ from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
 from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import Sheet, XlsxStream, fit_widths, text_bounds, text_bytes
-from foncier.wording import OUTCOME_LABELS, STATUS_LABELS
+from foncier.wording import OUTCOME_LABELS, STATUS_LABELS, digit_texts
 
 if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at run time
     from foncier.core.matching import MatchResult
@@ -380,9 +380,8 @@ def float_texts(values: np.ndarray):
         k = np.where(plain, np.rint(v * scale), 0.0)
         plain &= (k / scale) == v               # division of exact numbers: correctly rounded
     k = np.abs(k).astype(np.int64)
-    whole = pa.array(k // scale).cast(pa.large_string())
-    frac = pc.utf8_slice_codeunits(pa.array(k % scale + scale).cast(pa.large_string()), 1)
-    frac = pc.utf8_rtrim(frac, characters="0")
+    whole = digit_texts(k // scale, large=True)
+    frac = pc.utf8_rtrim(digit_texts(k % scale, width=4, large=True), characters="0")
     frac = pc.if_else(pc.equal(pc.utf8_length(frac), 0), _lit("0"), frac)
     parts = [whole, _lit("."), frac]
     negative = np.signbit(v)
