@@ -953,6 +953,8 @@ class LazyLayer:
 
     def frame(self) -> Any:
         """The layer as a GeoDataFrame (its geometries decoded on the first call)."""
+        if self._frame is not None:         # every later access to the layer: no lock
+            return self._frame
         with self._lock:
             if self._frame is None:
                 import geopandas as gpd
