@@ -133,7 +133,8 @@ def test_import_foncier_is_light_until_a_name_is_used():
             "print([m for m in heavy if m in sys.modules]);"
             "foncier.Brief; print([m for m in ('shapely', 'pyogrio') if m in sys.modules]);"
             "foncier.open_inventory; print('geopandas' in sys.modules)")
-    assert _fresh(code).splitlines() == ["[]", "[]", "True"]
+    # geopandas comes with the first layer read from a file, not with the functions' modules
+    assert _fresh(code).splitlines() == ["[]", "[]", "False"]
 
 
 def test_namespace_is_the_documented_one():

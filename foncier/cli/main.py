@@ -53,15 +53,25 @@ COMMAND_MODULES = ("foncier.cli.matching", "foncier.cli.inventory", "foncier.cli
 NO_CACHE_ENV = "FONCIER_NO_CACHE"
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (reading the package's
+    metadata costs a command 0.03 s)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from foncier import __version__
+
+        print(f"foncier {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``foncier`` command, with every registered sub-command."""
-    from foncier import __version__
-
     parser = argparse.ArgumentParser(
         prog="foncier",
         description="Inventaire de terrains d'activité et recherche de terrains pour un "
                     "investisseur industriel.")
-    parser.add_argument("--version", action="version", version=f"foncier {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="afficher la version de foncier et quitter")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
     for module in COMMAND_MODULES:
         try:

@@ -92,7 +92,7 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     """
     width = width or shutil.get_terminal_size((120, 24)).columns
     if table is None:      # without assemblies, only the rows shown are built
-        table = result.table if limit is None else result.head(limit)
+        table = result.table if limit is None else result.head(limit, geometry=False)
     total = len(result.status) if "assembly" not in table.columns else len(table)
     body = _rows(table if limit is None else table.head(limit))
     header = ("rang", "terrain", "zone", "statut", "score", "surf. nette", "motif")

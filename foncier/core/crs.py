@@ -22,11 +22,13 @@ True
 from __future__ import annotations
 
 import logging
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from foncier.core.schema import CRS
 from foncier.errors import Problem
+
+if TYPE_CHECKING:  # at run time, imported by the functions that need it
+    import geopandas as gpd
 
 __all__ = ["CRS", "to_lambert93", "NO_CRS_HINT"]
 

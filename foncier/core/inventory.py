@@ -39,9 +39,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -50,6 +49,9 @@ from foncier.core.schema import REQUIRED_LAYERS
 from foncier.core.validation import check_layers, off_type_layers, restore_stored_values
 from foncier.errors import GeometryRepairWarning, InventoryError, Problem, ReprojectionWarning
 from foncier.io.store import list_layers, read_layers, write_layers
+
+if TYPE_CHECKING:  # at run time, imported by the functions that need it
+    import geopandas as gpd
 
 __all__ = ["Inventory", "open_inventory", "inventory_from_layers", "write_inventory",
            "validate_inventory"]

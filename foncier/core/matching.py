@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -35,6 +34,9 @@ from foncier.core.geometry import PlotGeometry
 from foncier.core.inventory import Inventory
 from foncier.core.scoring import score_plots
 from foncier.wording import STATUS_LABELS
+
+if TYPE_CHECKING:  # at run time, imported by the functions that need it
+    import geopandas as gpd
 
 __all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS",
            "status_codes", "join_reasons", "STATUS_CODES", "rank_order", "DECISION_COLUMNS",
@@ -334,14 +336,17 @@ class MatchResult:
         data.update(decision_columns(self.criteria, self.status_code, o))
         if not geometry:
             return pd.DataFrame(data)
+        import geopandas as gpd
+
         inv = self.inventory
         return gpd.GeoDataFrame(data, geometry=inv.geometries("plots", o),
                                 crs=inv.layer_crs("plots"))
 
-    def head(self, n: int | None = None) -> gpd.GeoDataFrame:
+    def head(self, n: int | None = None, *, geometry: bool = True) -> gpd.GeoDataFrame:
         """The first ``n`` rows of the ranked table (all with None), ranked, built alone: the
-        other plots' reasons and relax items are not written."""
-        table = self.rows(self.order if n is None else self.order[:n])
+        other plots' reasons and relax items are not written. ``geometry`` as for
+        :meth:`rows` (a ranking printed on screen needs none)."""
+        table = self.rows(self.order if n is None else self.order[:n], geometry=geometry)
         table["rank"] = np.arange(1, len(table) + 1)
         return table
 

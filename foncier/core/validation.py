@@ -28,9 +28,8 @@ import logging
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -47,6 +46,9 @@ from foncier.core.schema import (
     REQUIRED_LAYERS,
 )
 from foncier.errors import Problem
+
+if TYPE_CHECKING:  # at run time, imported by the functions that need it
+    import geopandas as gpd
 
 __all__ = ["check_layers", "restore_stored_values", "FATAL"]
 
@@ -207,6 +209,8 @@ def check_layers(
     problems : list of Problem
         Every problem found; ``severity == "error"`` ones make the inventory unusable.
     """
+    import geopandas as gpd
+
     problems: list[Problem] = []
     out: dict[str, gpd.GeoDataFrame] = {}
 
@@ -266,6 +270,8 @@ def _with_geometry(name: str, frame: gpd.GeoDataFrame, problems: list[Problem]
 
     A table without geometry is reported and given empty geometries, so the other checks run.
     """
+    import geopandas as gpd
+
     geometry = None
     if isinstance(frame, gpd.GeoDataFrame):
         try:
@@ -394,6 +400,8 @@ def _check_geometries(name: str, frame: gpd.GeoDataFrame, ids: pd.Series,
 
     A geometry with a NaN or infinite coordinate is reported and dropped (GEOS cannot test it).
     """
+    import geopandas as gpd
+
     geoms = frame.geometry.to_numpy().copy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for pos in np.flatnonzero(missing)[:_MAX_LISTED]:

@@ -55,6 +55,7 @@ import atexit
 import dataclasses
 import functools
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -173,16 +174,38 @@ def _code_version() -> str:
             h.update(src.name.encode())
             h.update(src.read_bytes())
     versions = [np.__version__, pandas.__version__, shapely.__version__,
-                shapely.geos_version_string]
-    try:
-        import geopandas
-        import pyogrio
-
-        versions += [geopandas.__version__, pyogrio.__version__, pyogrio.__gdal_version_string__]
-    except ImportError:  # pragma: no cover - both are dependencies
-        pass
+                shapely.geos_version_string, _installed("geopandas"), _installed("pyogrio")]
     h.update("|".join(versions).encode())
     return h.hexdigest()
+
+
+def _installed(name: str) -> str:
+    """What identifies an installed package, without importing it (a warm process never needs
+    geopandas nor GDAL: importing them would cost it 0.1 s): its distribution's
+    ``name-version.dist-info`` folder, with the names of its bundled libraries
+    (``pyogrio.libs/libgdal-….so.38.3.12.4``: GDAL's version) and the names and sizes of its
+    compiled modules. A package found without that folder is imported for its ``__version__``.
+
+    Examples
+    --------
+    >>> _installed("pyogrio").startswith("pyogrio-")
+    True
+    """
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:  # pragma: no cover - both are dependencies
+        return f"{name}: absent"
+    package = Path(spec.origin).parent
+    infos = sorted(package.parent.glob(f"{name}-*.dist-info"))
+    if len(infos) != 1:
+        module = importlib.import_module(name)
+        return f"{name} {getattr(module, '__version__', '?')} {package}"
+    libs = package.parent / f"{name}.libs"
+    parts = [infos[0].name]
+    parts += sorted(f.name for f in libs.iterdir()) if libs.is_dir() else []
+    parts += sorted(f"{f.name}:{f.stat().st_size}" for f in package.glob("*.so"))
+    parts += sorted(f"{f.name}:{f.stat().st_size}" for f in package.glob("*.pyd"))
+    return " ".join(parts)
 
 
 def _entry_path(folder: Path, kind: str, key: str) -> Path:

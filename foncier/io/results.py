@@ -30,10 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from foncier import palette
 from foncier.core.missing import few_distinct
@@ -44,7 +42,9 @@ from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import Sheet, XlsxStream, fit_widths, text_bounds, text_bytes
 from foncier.wording import OUTCOME_LABELS, STATUS_LABELS, digit_texts
 
-if TYPE_CHECKING:  # the writer takes a result; it never needs the matching at run time
+if TYPE_CHECKING:  # hints only: a CSV is written without the matching, geopandas or GDAL
+    import geopandas as gpd
+
     from foncier.core.matching import MatchResult
 
 __all__ = ["write_results", "FORMATS", "write_table", "check_suffix", "write_csv",
@@ -89,6 +89,8 @@ def write_table(table: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str 
     file: XLSX a « Paramètres » sheet, GeoPackage a ``foncier_audit`` table, GeoJSON a
     ``foncier_audit`` foreign member; a CSV stays a plain table (write the record beside it).
     """
+    import pyogrio
+
     path = Path(path)
     suffix = check_suffix(path)
     with atomic_write(path) as tmp:

@@ -26,13 +26,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from foncier.errors import InventoryError, OutputError, Problem
 from foncier.io.atomic import atomic_path, atomic_write  # re-exported (home: foncier.io.atomic)
+
+if TYPE_CHECKING:  # at run time, imported by the functions that need it
+    import geopandas as gpd
 
 __all__ = ["read_layers", "write_layers", "list_layers", "atomic_path", "atomic_write",
            "GPKG_VERSION", "write_gpkg_layer"]
@@ -59,6 +61,8 @@ def write_gpkg_layer(frame, path: str | os.PathLike, layer: str, **options) -> N
     ...     con.execute("PRAGMA user_version").fetchone()
     (10200,)
     """
+    import pyogrio
+
     dataset = {"VERSION": GPKG_VERSION, **options.pop("dataset_options", {})}
     pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", dataset_options=dataset,
                             **options)
@@ -80,6 +84,8 @@ def _no_schema(source, schema, error=InventoryError) -> None:
 
 def list_layers(source: str | os.PathLike, *, schema: str | None = None) -> list[str]:
     """Names of the layers (tables) a store holds (for PostGIS: in the target ``schema``)."""
+    import pyogrio
+
     _no_schema(source, schema)
     if _is_url(source):
         from foncier.io import postgis
@@ -102,6 +108,8 @@ def read_layers(source: str | os.PathLike, names: list[str] | tuple[str, ...], *
     ``schema`` (PostGIS only) names the schema to read; by default the URL's ``search_path``
     decides, else ``public``.
     """
+    import geopandas as gpd
+
     _no_schema(source, schema)
     if _is_url(source):
         from foncier.io import postgis
@@ -163,6 +171,9 @@ def _checked(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _read_chunks(source: str | os.PathLike, name: str, *, use_arrow: bool,
                  check_text: bool) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pyogrio
+
     check = _checked if check_text else (lambda frame: frame)
     # Dates come back as datetime64, as without Arrow (not as datetime.date objects).
     extra = {"arrow_to_pandas_kwargs": {"date_as_object": False}} if use_arrow else {}

@@ -241,3 +241,47 @@ def test_results_are_kept_for_the_exit_only_when_the_process_ends_at_once(monkey
     kept = options._KEPT
     assert len(kept) == 2 and type(kept[0]).__name__ == "MatchResult"
     capsys.readouterr()
+
+
+def test_a_warm_match_imports_neither_geopandas_nor_gdal(tmp_path):
+    """A second process on an unchanged inventory reads its layers and geometry from the cache
+    and writes a CSV: it needs neither geopandas, pyproj, GDAL (pyogrio) nor the package
+    metadata, and imports none of them (0.1 s of a warm command)."""
+    import shutil
+
+    from foncier import sample_inventory_path
+
+    inventory = shutil.copy(sample_inventory_path(), tmp_path / "inv.gpkg")
+    project = sample_brief_paths()[0]
+    heavy = ("geopandas", "pyproj", "pyogrio", "importlib.metadata")
+    # The file was just copied: its fingerprint's memo is trusted at once (RACY_SECONDS, 2 s
+    # otherwise), as for a file left unchanged for a while.
+    code = textwrap.dedent(f"""
+        import sys
+        import foncier.io.fingerprint
+        foncier.io.fingerprint.RACY_SECONDS = 0.0
+        from foncier.cli.main import main
+        code = main(["match", "--inventory", {str(inventory)!r}, "--project", {str(project)!r},
+                     "--out", sys.argv[1]])
+        print("loaded", [m for m in {heavy!r} if m in sys.modules], code)
+    """)
+    env = {**__import__("os").environ, "FONCIER_CACHE_DIR": str(tmp_path / "cache")}
+    outs = []
+    for run_ in ("cold", "warm"):
+        out = tmp_path / f"{run_}.csv"
+        proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                              text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        outs.append((proc.stdout.splitlines()[-1], out.read_bytes()))
+    (cold_line, cold_csv), (warm_line, warm_csv) = outs
+    assert "'pyogrio'" in cold_line                     # the cold run reads the GeoPackage
+    assert warm_line == "loaded [] 0"
+    assert warm_csv == cold_csv
+
+
+def test_version_option_prints_the_installed_version():
+    import importlib.metadata
+
+    proc = run("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"foncier {importlib.metadata.version('foncier')}\n"
