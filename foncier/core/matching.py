@@ -115,15 +115,21 @@ def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
     if len(groups) == 1:
         texts, index = groups[0]
         return pa.array(texts, type=large).take(index)
-    # Every group's text but the empty one carries its separator: one row-wise concatenation,
-    # then the last separator cut (null_handling="skip" would spare that, but loses rows in
-    # pyarrow 26).
+    # One row-wise concatenation of the groups' texts with, between them, a separator column:
+    # " ; " after a group's text when a later group of the row has one too, else nothing.
+    # Which rows have a text is read from the texts (a merged group's empty combination may
+    # have any index).
+    words = [pa.array(texts, type=large) for texts, _ in groups]
+    filled = np.stack([pc.greater(pc.binary_length(w), 0).to_numpy(zero_copy_only=False)[index]
+                       for w, (_, index) in zip(words, groups, strict=True)])  # groups x rows
+    later = np.logical_or.accumulate(filled[::-1], axis=0)[::-1]   # this group or a later one
+    gap = pa.array(["", _SEP], type=large)
     columns = []
-    for texts, index in groups:
-        suffixed = np.array([t + _SEP if t else "" for t in texts], dtype=object)
-        columns.append(pa.array(suffixed, type=large).take(index))
-    joined = pc.binary_join_element_wise(*columns, pa.scalar("", type=large))
-    return pc.utf8_slice_codeunits(joined, 0, -len(_SEP))
+    for i, (w, (_, index)) in enumerate(zip(words, groups, strict=True)):
+        if i:
+            columns.append(gap.take((filled[i - 1] & later[i]).view(np.int8)))
+        columns.append(w.take(index))
+    return pc.binary_join_element_wise(*columns, pa.scalar("", type=large))
 
 
 #: Between two reasons of a row.
