@@ -257,7 +257,7 @@ def _availability_of(plots) -> Criterion:
     o_text = np.append(ou.astype(object), "inconnu")
     width = len(ou) + 1
     pair = (sc + 1) * width + (oc + 1)
-    pairs, inverse = np.unique(pair, return_inverse=True)
+    inverse, pairs = pd.factorize(pair)     # hashing: a sort of a million pairs costs more
     labels = np.array([f"{s_text[p // width - 1]} / {o_text[p % width - 1]}" for p in pairs],
                       dtype=object)
     measured = labels[inverse]
@@ -442,8 +442,11 @@ def _flag(name: str, plots: pd.DataFrame, col: str, *, want: bool, yes: str, no:
 
 def _icpe(plots, geo, brief) -> Criterion:
     raw = geo.cached(("values", "icpe_max"), lambda: _values(plots, "icpe_max"))
-    rank = geo.cached("icpe_rank", lambda: plots["icpe_max"].map(ICPE_RANK).fillna(-1)
-                   .to_numpy(dtype=np.int64))
+    codes, uniques = _codes(plots, geo, "icpe_max")
+    # Each distinct value ranked once (a regime not in ICPE_RANK, or none: -1), then spread.
+    rank = geo.cached("icpe_rank", lambda: np.array(
+        [ICPE_RANK.get(u, -1) if isinstance(u, str) else -1 for u in uniques] + [-1],
+        dtype=np.int64)[codes])
     need = ICPE_RANK[brief.icpe]
     unknown = rank < 0
     passed = rank >= need
@@ -459,7 +462,6 @@ def _icpe(plots, geo, brief) -> Criterion:
             return f"Régime ICPE admis « {have} », compatible avec « {want} »."
         return f"Régime ICPE admis « {have} », inférieur au régime du projet « {want} »."
 
-    codes = _codes(plots, geo, "icpe_max")[0]
     return Criterion("icpe", _outcome(passed, unknown), raw, brief.icpe, reason,
                      lambda p: codes[p])
 

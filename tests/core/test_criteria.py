@@ -181,6 +181,26 @@ def test_icpe_rank(plot_regime, expected):
     assert verdict("icpe", {"icpe": "enregistrement"}, {"icpe_max": plot_regime})[0] == expected
 
 
+def test_icpe_ranks_each_plot_of_an_inventory_by_its_own_regime():
+    """Regimes repeated among plots, and missing ones: each plot gets its own verdict (the
+    distinct regimes are ranked once, then spread to the plots)."""
+    regimes = ["declaration", None, "enregistrement", "declaration", "seveso_seuil_haut", None,
+               "none", "enregistrement"]
+    layers = make_layers([{"plot_id": f"P{i}", "geometry": shapely.box(300 * i, 0,
+                                                                        300 * i + 200, 100),
+                           "icpe_max": r} for i, r in enumerate(regimes)])
+    order = ["none", "declaration", "enregistrement", "autorisation", "seveso_seuil_bas",
+             "seveso_seuil_haut"]
+    inventory = inventory_from_layers(layers)
+    for asked in ("declaration", "enregistrement", "seveso_seuil_haut"):
+        result = match(inventory, Brief(name="t", icpe=asked))
+        got = {pid: v.outcome for pid in result.table["plot_id"] for v in result.explain(pid)
+               if v.criterion == "icpe"}
+        assert got == {f"P{i}": "unknown" if r is None else
+                       "pass" if order.index(r) >= order.index(asked) else "fail"
+                       for i, r in enumerate(regimes)}, asked
+
+
 def test_icpe_seveso_order():
     ask = {"icpe": "seveso_seuil_haut"}
     assert verdict("icpe", ask, {"icpe_max": "seveso_seuil_bas"})[0] == "fail"
