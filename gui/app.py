@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 
@@ -88,20 +87,14 @@ def prefetch(source) -> Future:
     Returns the future of its :class:`~gui.model.PlotIndex` (or of the library's error), for
     :meth:`gui.mainwindow.MainWindow.open_inventory`.
     """
-    future: Future = Future()
+    from foncier.io.threads import started
 
-    def job() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            from .model import plot_index_from_source
+    def job():
+        from .model import plot_index_from_source
 
-            future.set_result(plot_index_from_source(source))
-        except BaseException as exc:  # handed over: the window reports it
-            future.set_exception(exc)
+        return plot_index_from_source(source)
 
-    threading.Thread(target=job, name="foncier-prefetch", daemon=True).start()
-    return future
+    return started(job, name="foncier-prefetch")
 
 
 def _quit_at_first_paint(app, win, mode: str) -> None:

@@ -466,28 +466,13 @@ def _file_key(src: str, names: tuple[str, ...], *, repair: bool,
         return None, None
     if known is not None:
         return known + suffix, None
-    reading = _start(_read, src, names)
+    from foncier.io.threads import started
+
+    reading = started(_read, src, names, name="foncier-read")
     try:
         return fingerprint_file(src, cache_dir=cache_dir) + suffix, reading
     except OSError:
         return None, reading
-
-
-def _start(function: Callable, *args):
-    """``function(*args)`` on a thread of its own, as a future."""
-    import threading
-    from concurrent.futures import Future
-
-    future: Future = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(function(*args))
-        except BaseException as exc:  # noqa: BLE001 - raised again by result()
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="foncier-read", daemon=True).start()
-    return future
 
 
 _NOTE_FIELDS = ["where", "row", "message", "severity"]
