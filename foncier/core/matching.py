@@ -21,7 +21,6 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from foncier.core.criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, ev
 from foncier.core.decision import completeness_of, relax_of
 from foncier.core.geometry import PlotGeometry
 from foncier.core.inventory import Inventory
+from foncier.core.missing import text_column
 from foncier.core.scoring import score_plots
 from foncier.wording import STATUS_LABELS
 
@@ -157,23 +157,6 @@ def _merged_reasons(left: tuple[np.ndarray, np.ndarray], right: tuple[np.ndarray
     return texts, codes.astype(np.int64)
 
 
-def _text_column(values):
-    """A column of text for a result table from an Arrow string array: pandas' default string
-    dtype built from Arrow without a round trip through Python strings (an object array when
-    pandas' default for text is ``object``)."""
-    default = _default_text_dtype()
-    if isinstance(default, pd.StringDtype) and default.storage == "pyarrow":
-        return default.__from_arrow__(values)
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
-
-
-@functools.cache
-def _default_text_dtype():
-    """The dtype pandas gives text, found once per process (a Series made to ask costs 0.25 ms,
-    and a table asks for each of its 25 text columns)."""
-    return pd.Series(["x"]).dtype
-
-
 def _taken(column: pd.Series, o: np.ndarray):
     """``column``'s values at positions ``o``, keeping a string dtype's Arrow storage."""
     if isinstance(column.dtype, pd.StringDtype):
@@ -182,15 +165,15 @@ def _taken(column: pd.Series, o: np.ndarray):
 
 
 def _outcome_column(codes: np.ndarray):
-    """``pass``/``fail``/``unknown`` per row (see :func:`_text_column`)."""
+    """``pass``/``fail``/``unknown`` per row (see :func:`~foncier.core.missing.text_column`)."""
     return _outcome_column_of(OUTCOMES, codes)
 
 
 def _outcome_column_of(words, codes: np.ndarray):
-    """``words[codes]`` as a text column (see :func:`_text_column`)."""
+    """``words[codes]`` as a text column (see :func:`~foncier.core.missing.text_column`)."""
     import pyarrow as pa
 
-    return _text_column(pa.array(list(words), type=pa.large_string()).take(
+    return text_column(pa.array(list(words), type=pa.large_string()).take(
         np.asarray(codes, dtype=np.int64)))
 
 
@@ -346,7 +329,7 @@ class MatchResult:
         }
         for name, c in self.criteria.items():
             data[name] = _outcome_column(c.outcome[o])
-        data["reasons"] = _text_column(_joined_reasons(self.criteria, o))
+        data["reasons"] = text_column(_joined_reasons(self.criteria, o))
         data.update(decision_columns(self.criteria, self.status_code, o))
         if not geometry:
             return pd.DataFrame(data)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from foncier import palette
-from foncier.core.missing import few_distinct
+from foncier.core.missing import few_distinct, text_column
 from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
@@ -162,8 +162,7 @@ def french_labels(frame: pd.DataFrame) -> pd.DataFrame:
         keys = pa.array(present, type=pa.string())
         texts = pa.array([labels.get(v, v) for v in present], type=pa.string())
         mapped = texts.take(pc.index_in(arr, value_set=keys))
-        out[col] = pd.Series(mapped.to_numpy(zero_copy_only=False), index=values.index,
-                             name=col, dtype=object)
+        out[col] = pd.Series(text_column(mapped), index=values.index, name=col)
     return pd.DataFrame(out, index=frame.index)
 
 
