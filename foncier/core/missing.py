@@ -82,8 +82,9 @@ def text_column(values):
     Examples
     --------
     >>> import pyarrow as pa
-    >>> pd.Series(text_column(pa.array(["pass", None]))).tolist()[0]
-    'pass'
+    >>> column = pd.Series(text_column(pa.array(["pass", None])))
+    >>> column[0], bool(column.isna()[1])
+    ('pass', True)
     """
     default = _default_text_dtype()
     if isinstance(default, pd.StringDtype) and default.storage == "pyarrow":

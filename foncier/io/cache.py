@@ -185,13 +185,15 @@ def _installed(name: str) -> str:
     ``name-version.dist-info`` folder, with the names of its bundled libraries
     (``pyogrio.libs/libgdal-….so.38.3.12.4``: GDAL's version) and the names and sizes of its
     compiled modules. A package found without that folder is imported for its ``__version__``.
+    A GDAL outside the package (a system or conda build) is told by pyogrio's compiled
+    modules only: one updated in place under the same pyogrio build is not seen (then run
+    ``foncier cache clear``).
 
     Examples
     --------
     >>> _installed("pyogrio").startswith("pyogrio-")
     True
     """
-
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:  # pragma: no cover - both are dependencies
         return f"{name}: absent"
@@ -203,8 +205,8 @@ def _installed(name: str) -> str:
     libs = package.parent / f"{name}.libs"
     parts = [infos[0].name]
     parts += sorted(f.name for f in libs.iterdir()) if libs.is_dir() else []
-    parts += sorted(f"{f.name}:{f.stat().st_size}" for f in package.glob("*.so"))
-    parts += sorted(f"{f.name}:{f.stat().st_size}" for f in package.glob("*.pyd"))
+    parts += sorted(f"{f.name}:{f.stat().st_size}" for f in package.iterdir()
+                    if f.suffix in (".so", ".pyd"))
     return " ".join(parts)
 
 
