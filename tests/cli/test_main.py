@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -247,8 +249,6 @@ def test_a_warm_match_imports_neither_geopandas_nor_gdal(tmp_path):
     """A second process on an unchanged inventory reads its layers and geometry from the cache
     and writes a CSV: it needs neither geopandas, pyproj, GDAL (pyogrio) nor the package
     metadata, and imports none of them (0.1 s of a warm command)."""
-    import shutil
-
     from foncier import sample_inventory_path
 
     inventory = shutil.copy(sample_inventory_path(), tmp_path / "inv.gpkg")
@@ -265,7 +265,7 @@ def test_a_warm_match_imports_neither_geopandas_nor_gdal(tmp_path):
                      "--out", sys.argv[1]])
         print("loaded", [m for m in {heavy!r} if m in sys.modules], code)
     """)
-    env = {**__import__("os").environ, "FONCIER_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "FONCIER_CACHE_DIR": str(tmp_path / "cache")}
     outs = []
     for run_ in ("cold", "warm"):
         out = tmp_path / f"{run_}.csv"
