@@ -119,10 +119,12 @@ _STATUS_ORDER = tuple(STATUS_LABELS)
 _OUTCOMES = frozenset(OUTCOME_LABELS)
 
 
-def french_labels(frame: pd.DataFrame) -> pd.DataFrame:
+def french_labels(frame: pd.DataFrame, *, columns=None) -> pd.DataFrame:
     """A result table with its codes in French for a workbook: ``status`` (« compatible »,
     « à vérifier », « incompatible ») and every column of criterion outcomes (« respecté »,
-    « non respecté », « inconnu »); other columns are left as they are.
+    « non respecté », « inconnu »); other columns are left as they are. ``columns`` names the
+    columns kept, in their order (all by default: a caller leaving out the geometry spares a
+    copy of the table without it).
 
     Examples
     --------
@@ -138,7 +140,7 @@ def french_labels(frame: pd.DataFrame) -> pd.DataFrame:
 
     out = {}
     outcomes = _OUTCOMES
-    for col in frame.columns:
+    for col in frame.columns if columns is None else columns:
         values = out[col] = frame[col]
         if col != "status" and not (values.dtype == object
                                     or pd.api.types.is_string_dtype(values)):
