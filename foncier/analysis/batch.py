@@ -217,9 +217,9 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
         scores.append(result.score)
         head = result.order if not max_rows else result.order[:max_rows]
         heads.append(_head_rows(result, head, name, with_assembly))
-        misses.append(near_misses(result, limit=max_rows).assign(inventory=name))
+        misses.append(_named(near_misses(result, limit=max_rows), name))
         funnels.append(funnel(result))
-        stabilities.append(weight_stability(result, top=3).assign(inventory=name))
+        stabilities.append(_named(weight_stability(result, top=3), name))
         total_rows += len(result.order)
         if with_assembly:
             found = find_assemblies(result, on=on)
@@ -243,6 +243,13 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
                         n_assemblies=n_assemblies, rows=rows, total_rows=total_rows,
                         near_misses=_merge_misses(misses, max_rows), funnel=_merge_funnels(funnels),
                         stability=pd.concat(stabilities, ignore_index=True))
+
+
+def _named(frame: pd.DataFrame, inventory: str) -> pd.DataFrame:
+    """A frame just made for this batch, given its ``inventory`` column in place (``assign``
+    would copy it first: 0.75 ms a frame, two frames a brief)."""
+    frame["inventory"] = inventory
+    return frame
 
 
 def _merge_misses(frames: list[pd.DataFrame], max_rows: int | None) -> pd.DataFrame:
