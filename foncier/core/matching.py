@@ -91,6 +91,8 @@ def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from foncier.io.xlsx import text_bounds
+
     positions = np.asarray(positions, dtype=np.int64)
     n = len(positions)
     groups: list[tuple[np.ndarray, np.ndarray]] = []     # (texts, each row's index in them)
@@ -116,21 +118,24 @@ def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
     if len(groups) == 1:
         texts, index = groups[0]
         return pa.array(texts, type=large).take(index)
-    # One row-wise concatenation of the groups' texts with, between them, a separator column:
-    # " ; " after a group's text when a later group of the row has one too, else nothing.
-    # Which rows have a text is read from the texts (a merged group's empty combination may
+    # One row-wise concatenation of the groups' texts, each text followed by " ; " when a
+    # later group of the row has a text too: a group's distinct texts are suffixed by one
+    # kernel (they are few), and each row takes the bare or the suffixed text. Which rows
+    # have a text is read from the texts' lengths (a merged group's empty combination may
     # have any index).
-    words = [pa.array(texts, type=large) for texts, _ in groups]
-    filled = np.stack([pc.greater(pc.binary_length(w), 0).to_numpy(zero_copy_only=False)[index]
-                       for w, (_, index) in zip(words, groups, strict=True)])  # groups x rows
-    later = np.logical_or.accumulate(filled[::-1], axis=0)[::-1]   # this group or a later one
-    gap = pa.array(["", _SEP], type=large)
+    sep, empty = pa.scalar(_SEP, type=large), pa.scalar("", type=large)
+    later = np.zeros(n, dtype=bool)                  # a later group of the row has a text
     columns = []
-    for i, (w, (_, index)) in enumerate(zip(words, groups, strict=True)):
-        if i:
-            columns.append(gap.take((filled[i - 1] & later[i]).view(np.int8)))
-        columns.append(w.take(index))
-    return pc.binary_join_element_wise(*columns, pa.scalar("", type=large))
+    for texts, index in reversed(groups):
+        words = pa.array(texts, type=large)
+        filled = (np.diff(text_bounds(words)[0]) > 0)[index]
+        suffixed = later & filled
+        if suffixed.any():
+            index = index + suffixed * len(words)
+            words = pa.concat_arrays([words, pc.binary_join_element_wise(words, sep, empty)])
+        columns.append(words.take(index))
+        later |= filled
+    return pc.binary_join_element_wise(*columns[::-1], empty)
 
 
 #: Between two reasons of a row.
