@@ -77,7 +77,9 @@ _SENTENCES = {
 
 def fail_counts(result: MatchResult) -> np.ndarray:
     """Number of failing criteria per plot (inventory order)."""
-    return fail_counts_of(result.criteria, np.arange(len(result.status)))
+    if not result.criteria:
+        return np.zeros(len(result.status), dtype=np.int64)
+    return fail_counts_of(result.criteria, None)
 
 
 def completeness(result: MatchResult) -> np.ndarray:

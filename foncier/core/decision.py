@@ -64,12 +64,17 @@ def _positions(criteria: dict[str, Criterion], positions: np.ndarray | None) -> 
     return np.arange(n)
 
 
-def fail_counts_of(criteria: dict[str, Criterion], positions: np.ndarray) -> np.ndarray:
-    """Number of failing criteria of the rows at ``positions``."""
-    positions = np.asarray(positions, dtype=np.int64)
-    out = np.zeros(len(positions), dtype=np.int64)
+def fail_counts_of(criteria: dict[str, Criterion], positions: np.ndarray | None) -> np.ndarray:
+    """Number of failing criteria of the rows at ``positions`` (None: every row, in order,
+    without gathering the outcomes first)."""
+    if positions is not None:
+        positions = np.asarray(positions, dtype=np.int64)
+        n = len(positions)
+    else:
+        n = len(next(iter(criteria.values())).outcome) if criteria else 0
+    out = np.zeros(n, dtype=np.int64)
     for c in criteria.values():
-        out += c.outcome[positions] == FAIL
+        out += (c.outcome if positions is None else c.outcome[positions]) == FAIL
     return out
 
 

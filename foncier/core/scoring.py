@@ -76,11 +76,15 @@ def score_weights(brief: Brief) -> dict[str, float]:
     return w
 
 
-def _numbers(plots: pd.DataFrame, col: str) -> np.ndarray:
-    """A numeric column as float64, anything but a finite number as NaN (unknown, scores 0)."""
-    values = pd.to_numeric(plots[col], errors="coerce").to_numpy(dtype="float64",
-                                                                  na_value=np.nan)
-    return np.where(np.isfinite(values), values, np.nan)
+def _numbers(plots: pd.DataFrame, geo: PlotGeometry, col: str) -> np.ndarray:
+    """A numeric column as float64, anything but a finite number as NaN (unknown, scores 0);
+    made once per inventory (``geo.cached``), as every brief scores the same column."""
+    def build() -> np.ndarray:
+        values = pd.to_numeric(plots[col], errors="coerce").to_numpy(dtype="float64",
+                                                                      na_value=np.nan)
+        return np.where(np.isfinite(values), values, np.nan)
+
+    return geo.cached(("numbers", col), build)
 
 
 def _clip(values: np.ndarray) -> np.ndarray:
@@ -139,11 +143,12 @@ def score_components(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_h
         target = brief.min_area_ha or brief.max_area_ha
         out["area"] = 1.0 / (1.0 + np.abs(net_ha - target) / target)
     if weights["price"]:
-        price = _numbers(plots, "price_eur_m2")
+        price = _numbers(plots, geo, "price_eur_m2")
         ref = brief.max_price_eur_m2 or (np.nanmax(price) if np.isfinite(price).any() else 0)
         out["price"] = _clip(1.0 - price / ref) if ref else np.zeros(n)
     if weights["timing"]:
-        avail = plots["available_from"].to_numpy(dtype="datetime64[D]")
+        avail = geo.cached(("days", "available_from"),
+                           lambda: plots["available_from"].to_numpy(dtype="datetime64[D]"))
         start = np.datetime64(on, "D")
         days = np.maximum((avail - start).astype("float64"), 0.0)
         days[np.isnat(avail)] = np.nan
@@ -161,11 +166,11 @@ def score_components(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_h
             else:
                 out[comp] = np.zeros(n)
     if weights["power"]:
-        out["power"] = _headroom(_numbers(plots, "power_mw"),
+        out["power"] = _headroom(_numbers(plots, geo, "power_mw"),
                                  brief.power_mw)
     if weights["water"]:
         out["water"] = _headroom(
-            _numbers(plots, "water_m3_day"), brief.water_m3_day)
+            _numbers(plots, geo, "water_m3_day"), brief.water_m3_day)
     return out
 
 
