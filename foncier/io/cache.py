@@ -417,15 +417,7 @@ def _decode(name: str, spec: dict, zf: zipfile.ZipFile, lazy: frozenset = frozen
     if kind == "list":
         return [tuple(v) for v in spec["value"]] if spec["tuples"] else list(spec["value"])
     if kind == "geometry":
-        member = f"{name}.wkb.npy"
-        zf.getinfo(member)                              # KeyError when absent
-        blob = None if name in lazy else _read_npy(zf, member)
-        offsets = _read_npy(zf, f"{name}.offsets.npy")
-        missing = _read_npy(zf, f"{name}.missing.npy")
-        try:
-            array = WkbArray(blob, offsets, missing, spec["shape"], member=(zf, member))
-        except ValueError as exc:
-            raise ValueError(f"{name}: {exc}") from None
+        array = _wkb_array(name, spec, zf, deferred=name in lazy)
         return array if name in lazy else array.materialize()
     if kind == "array":
         array = _read_npy(zf, f"{name}.npy")
@@ -433,6 +425,21 @@ def _decode(name: str, spec: dict, zf: zipfile.ZipFile, lazy: frozenset = frozen
             raise ValueError(f"{name}: dtype or shape differs from the manifest")
         return array
     raise ValueError(f"{name}: unknown field type {kind!r}")
+
+
+def _wkb_array(name: str, spec: dict, zf: zipfile.ZipFile, *, deferred: bool) -> WkbArray:
+    """The geometries stored by :func:`_encode` under ``name``, left WKB; with ``deferred``
+    their bytes are read from the entry only when first decoded."""
+    member = f"{name}.wkb.npy"
+    zf.getinfo(member)                                  # KeyError when absent
+    blob = None if deferred else _read_npy(zf, member)
+    offsets = _read_npy(zf, f"{name}.offsets.npy")
+    missing = _read_npy(zf, f"{name}.missing.npy")
+    try:
+        return WkbArray(blob, offsets, missing, spec["shape"],
+                        member=(zf, member) if deferred else None)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -883,7 +890,9 @@ def _decode_layers(zf: zipfile.ZipFile, fields: dict[str, dict], *,
         if len(frame) != spec["rows"]:
             raise ValueError(f"{name}: {len(frame)} rows instead of {spec['rows']}")
         if "geometry" in spec:
-            geometry = _read_wkb(zf, f"{name}.geometry", spec["geometry"])
+            if spec["geometry"].get("type") != "geometry":
+                raise ValueError(f"{name}.geometry: not geometries")
+            geometry = _wkb_array(f"{name}.geometry", spec["geometry"], zf, deferred=False)
             if len(geometry) != spec["rows"]:
                 raise ValueError(f"{name}: {len(geometry)} geometries instead of {spec['rows']}")
             layer = LazyLayer(frame, geometry, column=spec["geometry_column"],
@@ -892,17 +901,6 @@ def _decode_layers(zf: zipfile.ZipFile, fields: dict[str, dict], *,
         else:
             out[name] = frame
     return out
-
-
-def _read_wkb(zf: zipfile.ZipFile, name: str, spec: dict) -> WkbArray:
-    """Geometries stored by :func:`_encode`, read as WKB (decoded by ``materialize``)."""
-    if spec.get("type") != "geometry":
-        raise ValueError(f"{name}: not geometries")
-    try:
-        return WkbArray(_read_npy(zf, f"{name}.wkb.npy"), _read_npy(zf, f"{name}.offsets.npy"),
-                        _read_npy(zf, f"{name}.missing.npy"), spec["shape"])
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
 
 
 _crs_lock = threading.Lock()
