@@ -519,13 +519,11 @@ def _read(source: str, names: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
     """
     if source.startswith(("postgresql://", "postgres://")):
         return read_layers(source, names)
-    from concurrent.futures import ThreadPoolExecutor
+    from foncier.io.threads import started
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="foncier-scan") as pool:
-        scan = pool.submit(off_type_layers, source, names)
-        layers = read_layers(source, names)
-        off_type = scan.result()
-    return restore_stored_values(source, layers, off_type=off_type)
+    scan = started(off_type_layers, source, names, name="foncier-scan")
+    layers = read_layers(source, names)
+    return restore_stored_values(source, layers, off_type=scan.result())
 
 
 def _display(source: str) -> str:

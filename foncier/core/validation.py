@@ -436,12 +436,11 @@ def _is_valid(geoms: np.ndarray) -> np.ndarray:
 
     if len(geoms) < _THREADED_FROM or (os.cpu_count() or 1) < 2:
         return shapely.is_valid(geoms)
-    from concurrent.futures import ThreadPoolExecutor
+    from foncier.io.threads import started
 
     half = len(geoms) // 2
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="foncier-valid") as pool:
-        parts = list(pool.map(shapely.is_valid, (geoms[:half], geoms[half:])))
-    return np.concatenate(parts)
+    second = started(shapely.is_valid, geoms[half:], name="foncier-valid")
+    return np.concatenate([shapely.is_valid(geoms[:half]), second.result()])
 
 
 #: Geometries from which :func:`_is_valid` uses two threads.
