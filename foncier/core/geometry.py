@@ -542,13 +542,6 @@ def constraint_groups(constraints: pd.DataFrame) -> tuple[list[Group], np.ndarra
     return groups, group_of
 
 
-def _frame(layer: Any) -> pd.DataFrame:
-    """A layer as a GeoDataFrame: a lazy layer read from the cache is decoded now."""
-    from foncier.io.cache import LazyLayer
-
-    return layer.frame() if isinstance(layer, LazyLayer) else layer
-
-
 class OverlapSource:
     """What the plot x constraint overlaps are measured from, a few groups at a time.
 
@@ -578,7 +571,9 @@ class OverlapSource:
         with self._lock:
             if self._ready:
                 return
-            plots, constraints = (_frame(layer) for layer in self._layers)
+            from foncier.io.cache import layer_frame
+
+            plots, constraints = (layer_frame(layer) for layer in self._layers)
             self.plot_geoms = plots.geometry.to_numpy()
             self.area = shapely.area(self.plot_geoms)
             self.cons_geoms = constraints.geometry.to_numpy()

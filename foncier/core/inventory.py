@@ -78,8 +78,9 @@ class _Layer:
             if self._default is _REQUIRED:
                 raise AttributeError(self._slot)
             return self._default
-        value = obj.__dict__[self._slot]
-        return value.frame() if _is_lazy(value) else value
+        from foncier.io.cache import layer_frame
+
+        return layer_frame(obj.__dict__[self._slot])
 
     def __set__(self, obj: Any, value: Any) -> None:
         obj.__dict__[self._slot] = value

@@ -90,6 +90,7 @@ __all__ = [
     "store_geometry",
     "load_layers",
     "LazyLayer",
+    "layer_frame",
     "store_layers",
     "clear_cache",
     "cache_info",
@@ -988,6 +989,12 @@ class LazyLayer:
                 self._frame = gpd.GeoDataFrame(frame, geometry=self._column)
                 self._geometry = None
             return self._frame
+
+
+def layer_frame(layer: Any) -> Any:
+    """A layer as a GeoDataFrame: a :class:`LazyLayer` is decoded (once), anything else is
+    given back as it is."""
+    return layer.frame() if isinstance(layer, LazyLayer) else layer
 
 
 # ---------------------------------------------------------------------------------------------
