@@ -119,7 +119,7 @@ _STATUS_ORDER = tuple(STATUS_LABELS)
 _OUTCOMES = frozenset(OUTCOME_LABELS)
 
 
-def french_labels(frame: pd.DataFrame, *, columns=None) -> pd.DataFrame:
+def french_labels(frame: pd.DataFrame, *, columns: list[str] | None = None) -> pd.DataFrame:
     """A result table with its codes in French for a workbook: ``status`` (« compatible »,
     « à vérifier », « incompatible ») and every column of criterion outcomes (« respecté »,
     « non respecté », « inconnu »); other columns are left as they are. ``columns`` names the
