@@ -88,9 +88,11 @@ class PlotGeometry:
         Constraint groups present in the inventory.
     pair_plot, pair_constraint, pair_group : ndarray of int
         One entry per (plot, constraint) pair that overlaps by more than 0 m².
-    pair_geometry : ndarray of shapely geometries
-        Intersection of the plot and the constraint (read it with :meth:`pieces`: from the
-        cache it stays WKB until first used).
+    pair_geometry : WkbArray or ndarray of shapely geometries
+        Intersection of the plot and the constraint, kept as WKB (a
+        :class:`~foncier.io.cache.WkbArray`: a fifth of the memory of GEOS objects; from the
+        cache, its bytes are read when first used). Read it with :meth:`pieces` or
+        :meth:`pieces_at`, which decode only what they give.
     pair_area : ndarray of float
         Area of that intersection in m².
     max_overlap : ndarray, shape (n_groups, n_plots)
@@ -113,7 +115,7 @@ class PlotGeometry:
     pair_plot: np.ndarray
     pair_constraint: np.ndarray
     pair_group: np.ndarray
-    pair_geometry: np.ndarray
+    pair_geometry: Any
     pair_area: np.ndarray
     max_overlap: np.ndarray
     distance_m: dict[str, np.ndarray]
@@ -205,11 +207,14 @@ class PlotGeometry:
             max_overlap = self.max_overlap.copy()
             if len(pi):
                 np.maximum.at(max_overlap, (pg, pi), inter_area)
-            old = self.pieces() if len(self.pair_plot) else np.zeros(0, dtype=object)
+            from foncier.io.cache import WkbArray
+
+            pieces = (WkbArray.concat([self._readable_pieces(wkb=True), inter])
+                      if len(self.pair_plot) else inter)
             self.pair_plot = np.concatenate([self.pair_plot, pi])
             self.pair_constraint = np.concatenate([self.pair_constraint, ci])
             self.pair_group = np.concatenate([self.pair_group, pg])
-            self.pair_geometry = np.concatenate([old, inter])
+            self.pair_geometry = pieces
             self.pair_area = np.concatenate([self.pair_area, inter_area])
             self.max_overlap = max_overlap
             done = done.copy()
@@ -266,37 +271,48 @@ class PlotGeometry:
                                       (self.groups[i] for i in key))
 
     def pieces(self) -> np.ndarray:
-        """``pair_geometry`` as an array of geometries: an inventory's geometry read from the
-        cache holds its pieces as WKB (a ``WkbArray``) until a union needs them."""
-        if isinstance(self.pair_geometry, np.ndarray):
-            return self.pair_geometry
-        from foncier.io.cache import StaleEntry
+        """Every piece of ``pair_geometry`` as a shapely geometry (decoded at each call: the
+        pieces stay WKB; :meth:`pieces_at` decodes only some)."""
+        return _geometries_at(self._readable_pieces(), None)
+
+    def pieces_at(self, positions: np.ndarray) -> np.ndarray:
+        """The pieces of the pairs at ``positions`` as shapely geometries, only those decoded."""
+        return _geometries_at(self._readable_pieces(), np.asarray(positions, dtype=np.int64))
+
+    def _readable_pieces(self, *, wkb: bool = False):
+        """``pair_geometry`` with its bytes in memory (a cache entry's are read now), or, as a
+        :class:`~foncier.io.cache.WkbArray` with ``wkb``, an array of geometries encoded.
+        Pieces whose cache entry has become unreadable (removed with a warning) are measured
+        again and stored again."""
+        from foncier.io.cache import StaleEntry, WkbArray
 
         with self._grow_lock:
-            if not isinstance(self.pair_geometry, np.ndarray):
-                try:
-                    self.pair_geometry = self.pair_geometry.materialize()
-                except StaleEntry:   # the entry was removed, with a warning: measured again
-                    if self._overlap_source is None:
-                        raise
-                    self.pair_geometry = self._overlap_source.pieces(self.pair_plot,
-                                                                     self.pair_constraint)
-                    if self._on_grow is not None:
-                        self._on_grow(self)
-            return self.pair_geometry
+            pieces = self.pair_geometry
+            if isinstance(pieces, np.ndarray):
+                return WkbArray.from_geometries(pieces) if wkb else pieces
+            try:
+                pieces.blob()
+            except StaleEntry:
+                if self._overlap_source is None:
+                    raise
+                pieces = self.pair_geometry = WkbArray.from_geometries(
+                    self._overlap_source.pieces(self.pair_plot, self.pair_constraint))
+                if self._on_grow is not None:
+                    self._on_grow(self)
+            return pieces
 
     def _union_area(self, key: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(self.n_plots)
         if key:
             self.ensure_overlaps(key)
             with self._grow_lock:           # one consistent set of pairs
-                mask = np.isin(self.pair_group, key)
-                plots = self.pair_plot[mask]
-                geoms = self.pieces()[mask]
-                areas = self.pair_area[mask]
+                pairs = np.flatnonzero(np.isin(self.pair_group, key))
+                plots = self.pair_plot[pairs]
+                areas = self.pair_area[pairs]
+                pieces = self.pair_geometry
             if len(plots):
                 order = np.argsort(plots, kind="stable")
-                plots, geoms, areas = plots[order], geoms[order], areas[order]
+                plots, pairs, areas = plots[order], pairs[order], areas[order]
                 uniq, start, counts = np.unique(plots, return_index=True, return_counts=True)
                 # A plot one piece covers whole (it lies inside a constraint: its piece is the
                 # plot itself) loses all its area, whatever the other pieces: no union.
@@ -306,7 +322,9 @@ class PlotGeometry:
                                              areas[start[single]])
                 multi = ~single
                 if multi.any():
-                    out[uniq[multi]] = _union_areas(geoms, start[multi], counts[multi])
+                    if not isinstance(pieces, np.ndarray):    # its bytes read (grown since
+                        pieces = self._readable_pieces()     # or not, the same pairs first)
+                    out[uniq[multi]] = _union_areas(pieces, pairs, start[multi], counts[multi])
         np.minimum(out, self.area_m2, out=out)
         return out
 
@@ -323,11 +341,21 @@ class PlotGeometry:
             "overlap_m2", ascending=False, ignore_index=True)
 
 
-def _union_areas(geoms: np.ndarray, start: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Area of the union of ``geoms[start[i]:start[i] + counts[i]]`` for every i.
+def _geometries_at(pieces, positions: np.ndarray | None) -> np.ndarray:
+    """Geometries of an array of them or of a ``WkbArray`` (at ``positions``, or all)."""
+    if isinstance(pieces, np.ndarray):
+        return pieces if positions is None else pieces[positions]
+    return pieces.materialize() if positions is None else pieces.take(positions)
+
+
+def _union_areas(pieces, pairs: np.ndarray, start: np.ndarray, counts: np.ndarray
+                 ) -> np.ndarray:
+    """Area of the union of the pieces of ``pairs[start[i]:start[i] + counts[i]]`` for every i
+    (``pieces``: geometries or a ``WkbArray`` with its bytes in memory).
 
     One vectorized ``union_all(axis=1)`` over a grid of the pieces (None-padded), in slices of
-    rows on the precomputation's threads (:func:`_run_jobs`: GEOS releases the interpreter lock).
+    rows on the precomputation's threads (:func:`_run_jobs`: GEOS releases the interpreter
+    lock); each slice decodes its own pieces, so that they are never all geometries at once.
     """
     def areas(part: slice) -> np.ndarray:
         s, c = start[part], counts[part]
@@ -338,7 +366,7 @@ def _union_areas(geoms: np.ndarray, start: np.ndarray, counts: np.ndarray) -> np
         rows = np.repeat(np.arange(len(s)), c)
         cols = idx - np.repeat(s, c)
         grid = np.full((len(s), width), None, dtype=object)
-        grid[rows, cols] = geoms[idx]
+        grid[rows, cols] = _geometries_at(pieces, pairs[idx])
         return shapely.area(shapely.union_all(grid, axis=1))
 
     parts = _run_jobs({"union": areas}, len(start))["union"]
@@ -469,15 +497,15 @@ def _nearest(plots: _Plots, targets: _Targets) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
-              tree: shapely.STRtree | None, offset: int = 0):
+              tree: shapely.STRtree | None, positions: int | np.ndarray = 0):
     """The (plot, constraint) pairs that overlap: positions, intersections and their areas.
 
     One bulk STRtree ``intersects`` query; a plot lying properly inside its constraint (a third
     of the pairs) is its own intersection, so GEOS intersects only the other pairs. The
     constraints this slice of plots touches are copied and prepared here, for this thread
     alone: GEOS prepared geometries build their indexes on first use and must not be shared by
-    two threads (a shared set crashed a 1 000 000-plot run). ``offset`` is the position of the
-    slice's first plot.
+    two threads (a shared set crashed a 1 000 000-plot run). ``positions`` are the plots'
+    positions in the layer (an int: those of consecutive plots from there).
     """
     if not (len(cons_geoms) and len(plot_geoms)):
         return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
@@ -493,21 +521,29 @@ def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
     inter[rest] = shapely.intersection(plot_geoms[pi[rest]], cons_geoms[ci[rest]])
     inter_area[rest] = shapely.area(inter[rest])
     keep = inter_area > 0
-    return pi[keep] + offset, ci[keep], inter[keep], inter_area[keep]
+    pi = pi[keep]
+    pi = pi + positions if isinstance(positions, int) else positions[pi]
+    return pi, ci[keep], inter[keep], inter_area[keep]
 
 
-def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int
+def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int, *, max_rows: int | None = None
               ) -> dict[str, list[tuple[slice, Any]]]:
     """Run independent jobs over slices of the ``n`` plots on up to 2 threads.
 
     Each job is cut into a few slices of plots so that the two threads stay busy to the end
-    (a single nearest-housing query would otherwise run alone on one core). A job must not use
-    a GEOS prepared geometry another slice uses: they build their indexes on first use. The
-    result of a job is the list of its (slice, result) pairs, in plot order. One thread when
-    the machine has one core.
+    (a single nearest-housing query would otherwise run alone on one core), and into slices of
+    at most ``max_rows`` when given (what a slice makes at once is then bounded). A job must
+    not use a GEOS prepared geometry another slice uses: they build their indexes on first
+    use. The result of a job is the list of its (slice, result) pairs, in plot order. One
+    thread when the machine has one core. The threads' freed memory is given back at the end
+    (:func:`~foncier.io.threads.release_free_memory`).
     """
+    from foncier.io.threads import release_free_memory
+
     workers = min(2, os.cpu_count() or 1)
     pieces = 1 if workers <= 1 or n < _MIN_SLICE else min(4, n // _MIN_SLICE + 1)
+    if max_rows:
+        pieces = max(pieces, -(-n // max_rows))
     bounds = np.linspace(0, n, pieces + 1).astype(int)
     slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     if workers <= 1:
@@ -515,12 +551,18 @@ def _run_jobs(jobs: dict[str, Callable[[slice], Any]], n: int
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="foncier-geometry") as pool:
         futures = {name: [(part, pool.submit(job, part)) for part in slices]
                    for name, job in jobs.items()}
-        return {name: [(part, f.result()) for part, f in parts]
+        done = {name: [(part, f.result()) for part, f in parts]
                 for name, parts in futures.items()}
+    release_free_memory()
+    return done
 
 
 #: Fewest plots in a slice of :func:`_run_jobs` (smaller inventories run in one piece).
 _MIN_SLICE = 5_000
+
+#: Most plots whose overlaps a thread measures at once: a slice's pieces are GEOS objects until
+#: the thread has encoded them (at 1,000,000 plots, 4 slices of 250,000 held 0.8 GB at once).
+_OVERLAP_ROWS = 65_536
 
 
 def _joined_nearest(parts: list[tuple[slice, tuple]]) -> tuple[np.ndarray, np.ndarray]:
@@ -560,9 +602,10 @@ class OverlapSource:
     @classmethod
     def of_arrays(cls, plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
                   groups: list[Group], group_of: np.ndarray) -> OverlapSource:
-        """A source from arrays already made (prepared plot geometries)."""
+        """A source from arrays already made."""
         source = cls.__new__(cls)
         source._lock, source._ready, source._all_tree = threading.Lock(), True, None
+        source._order = None
         source.plot_geoms, source.area, source.cons_geoms = plot_geoms, area, cons_geoms
         source.groups, source.group_of = groups, group_of
         return source
@@ -578,24 +621,48 @@ class OverlapSource:
             self.area = shapely.area(self.plot_geoms)
             self.cons_geoms = constraints.geometry.to_numpy()
             self.groups, self.group_of = constraint_groups(constraints)
-            shapely.prepare(self.plot_geoms)     # before the threads: preparing mutates them
-            self._all_tree = None
+            self._all_tree = self._order = None
             self._ready = True
 
-    def __call__(self, group_ids) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(self, group_ids) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray]:
+        """The pairs of these groups: plot and constraint positions, the pieces (a
+        :class:`~foncier.io.cache.WkbArray`, each slice of plots' pieces encoded by the
+        thread that measured them) and their areas."""
+        from foncier.io.cache import WkbArray
+
         self._prepare()
         n = len(self.plot_geoms)
         picked = np.flatnonzero(np.isin(self.group_of, list(group_ids)))
         if not (len(picked) and n):
             return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                    np.zeros(0, dtype=object), np.zeros(0))
+                    WkbArray.from_geometries(np.zeros(0, dtype=object)), np.zeros(0))
         geoms = self.cons_geoms[picked]
         tree = shapely.STRtree(geoms)
         tree.query(shapely.Point(0.0, 0.0))      # GEOS builds it on a first query: not in threads
-        parts = _run_jobs({"overlaps": lambda part: _overlaps(
-            self.plot_geoms[part], self.area[part], geoms, tree, part.start)}, n)["overlaps"]
-        pi, ci, inter, inter_area = (np.concatenate([r[i] for _, r in parts]) for i in range(4))
-        return pi, picked[ci], inter, inter_area
+        order = self._west_to_east()
+
+        def measured(part: slice):
+            at = order[part]
+            pi, ci, inter, inter_area = _overlaps(self.plot_geoms[at], self.area[at], geoms,
+                                                  tree, at)
+            return pi, ci, WkbArray.from_geometries(inter), inter_area
+
+        parts = [r for _, r in _run_jobs({"overlaps": measured}, n,
+                                         max_rows=_OVERLAP_ROWS)["overlaps"]]
+        pi, ci, inter_area = (np.concatenate([r[i] for r in parts]) for i in (0, 1, 3))
+        pieces = WkbArray.concat([r[2] for r in parts])
+        # Back in plot order; a plot's pairs keep the tree's order, as one query gives them.
+        back = np.argsort(pi, kind="stable")
+        return pi[back], picked[ci[back]], pieces.reordered(back), inter_area[back]
+
+    def _west_to_east(self) -> np.ndarray:
+        """The plots' positions from west to east (by the west edge of their envelope): cut
+        in slices, each slice touches the constraints of its strip of land only, so that a
+        thread copies and prepares those only."""
+        with self._lock:
+            if self._order is None:
+                self._order = np.argsort(shapely.bounds(self.plot_geoms)[:, 0], kind="stable")
+            return self._order
 
     def of_plot(self, position: int):
         """The overlaps of one plot with every constraint (as a call gives them)."""
@@ -606,10 +673,8 @@ class OverlapSource:
         if self._all_tree is None:
             return (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0, dtype=object), np.zeros(0))
         at = slice(position, position + 1)
-        # A copy of the plot: its prepared original may be in use by a measure on another
-        # thread (GEOS builds a prepared geometry's index on first use).
-        plot = shapely.from_wkb(shapely.to_wkb(self.plot_geoms[at]))
-        return _overlaps(plot, self.area[at], self.cons_geoms, self._all_tree, position)
+        return _overlaps(self.plot_geoms[at], self.area[at], self.cons_geoms, self._all_tree,
+                         position)
 
     def pieces(self, pair_plot: np.ndarray, pair_constraint: np.ndarray) -> np.ndarray:
         """The pieces of these pairs again: the plot where it lies inside the constraint, as
@@ -657,8 +722,9 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     infra_geoms = infrastructure.geometry.to_numpy()
     housing_pos = np.flatnonzero(kinds == "housing")
     # Each nearest-distance search is GEOS work that releases the GIL: run them on a few
-    # threads (about 1.5-2x faster on 2 cores).
-    shapely.prepare(plot_geoms)          # before the threads: preparing mutates the geometries
+    # threads (about 1.5-2x faster on 2 cores). The plots are not prepared: a bulk tree query
+    # prepares each for its own test and drops it (preparing 1,000,000 plots kept 153 MB for
+    # no speed).
     jobs: dict[str, Callable[[slice], Any]] = {}
     searched = _Plots.of(plot_geoms)
     for kind in MEASURED_KINDS:

@@ -246,13 +246,29 @@ def _npy_parts(array: np.ndarray) -> list:
 _WKB_CHUNK = 262_144
 
 
+def _wkb_chunks(flat: np.ndarray) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """Geometries (1-d, None where missing) as WKB: the bytes of :data:`_WKB_CHUNK` of them
+    joined at a time, each one's length (0 where missing) and which are missing."""
+    lengths = np.zeros(len(flat), dtype=np.int64)
+    missing = np.zeros(len(flat), dtype=bool)
+    chunks = []
+    for start in range(0, len(flat), _WKB_CHUNK):
+        part = slice(start, start + _WKB_CHUNK)
+        absent = shapely.is_missing(flat[part])
+        missing[part] = absent
+        wkb = shapely.to_wkb(flat[part][~absent], flavor="iso")
+        lengths[part][~absent] = np.fromiter(map(len, wkb), dtype=np.int64, count=len(wkb))
+        chunks.append(b"".join(wkb))
+    return chunks, lengths, missing
+
+
 def _is_geometry_array(value: np.ndarray) -> bool:
     flat = value.ravel()
     return value.dtype == object and bool(
         (shapely.is_geometry(flat) | np.equal(flat, None)).all())
 
 
-def _encode(name: str, value: Any, members: dict[str, bytes | list]) -> dict:
+def _encode(name: str, value: Any, members: dict[str, Any]) -> dict:
     """Describe ``value`` in the manifest and add its members (``name``-prefixed)."""
     if value is None:
         return {"type": "none"}
@@ -264,21 +280,17 @@ def _encode(name: str, value: Any, members: dict[str, bytes | list]) -> dict:
         tuples = all(isinstance(v, tuple) for v in value)
         json.dumps(items)  # TypeError for what JSON cannot hold
         return {"type": "list", "tuples": tuples, "value": items}
+    if isinstance(value, WkbArray):       # pieces kept as WKB: written as they are
+        offsets = value._offsets - value._offsets[0]
+        members[f"{name}.wkb.npy"] = _npy_parts(value.blob())
+        members[f"{name}.offsets.npy"] = _npy_parts(offsets)
+        members[f"{name}.missing.npy"] = _npy_parts(value._missing)
+        return {"type": "geometry", "shape": list(value._shape)}
     value = np.asarray(value)
     if value.dtype == object:
         if not _is_geometry_array(value):
             raise TypeError(f"{name}: only arrays of shapely geometries may have dtype object")
-        flat = value.ravel()
-        lengths = np.zeros(len(flat), dtype=np.int64)
-        missing = np.zeros(len(flat), dtype=bool)
-        chunks = []
-        for start in range(0, len(flat), _WKB_CHUNK):
-            part = slice(start, start + _WKB_CHUNK)
-            absent = shapely.is_missing(flat[part])
-            missing[part] = absent
-            wkb = shapely.to_wkb(flat[part][~absent], flavor="iso")
-            lengths[part][~absent] = np.fromiter(map(len, wkb), dtype=np.int64, count=len(wkb))
-            chunks.append(b"".join(wkb))
+        chunks, lengths, missing = _wkb_chunks(value.ravel())
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         members[f"{name}.wkb.npy"] = [_npy_header("|u1", (int(offsets[-1]),)), *chunks]
         members[f"{name}.offsets.npy"] = _npy_parts(offsets)
@@ -348,14 +360,72 @@ class WkbArray:
             raise ValueError("WKB offsets do not match the data")
         self._blob, self._offsets, self._missing, self._shape = blob, offsets, missing, shape
         self._member = None
+        self._lock = threading.Lock()
         if blob is None:            # read later from the entry's file (the same, not its path)
             zf, name = member
             handle = os.fdopen(os.dup(zf.fp.fileno()), "rb")
             self._member = (Path(zf.filename), name, handle)
             weakref.finalize(self, handle.close)
 
+    @classmethod
+    def from_geometries(cls, geoms: np.ndarray) -> WkbArray:
+        """Geometries (a 1-d object array, None where missing) encoded as WKB, in memory.
+
+        A geometry as WKB takes a fifth of its memory as a GEOS object (a plot's piece of a
+        constraint: about 120 bytes against 480), and it is stored in the cache as it is.
+
+        Examples
+        --------
+        >>> import shapely
+        >>> pieces = WkbArray.from_geometries(np.array([shapely.box(0, 0, 1, 1), None]))
+        >>> len(pieces), pieces.take(np.array([0]))[0].area, pieces.materialize()[1] is None
+        (2, 1.0, True)
+        """
+        chunks, lengths, missing = _wkb_chunks(np.asarray(geoms, dtype=object).ravel())
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        blob = np.frombuffer(chunks[0] if len(chunks) == 1 else b"".join(chunks), dtype=np.uint8)
+        return cls(blob, offsets, missing, [len(lengths)])
+
+    @classmethod
+    def concat(cls, parts: list[WkbArray]) -> WkbArray:
+        """The geometries of ``parts`` one after the other (1-d), in memory (a lone part is
+        given back itself).
+
+        Examples
+        --------
+        >>> import shapely
+        >>> a = WkbArray.from_geometries(np.array([shapely.Point(1, 2)]))
+        >>> b = WkbArray.from_geometries(np.array([None, shapely.Point(3, 4)]))
+        >>> [g if g is None else g.wkt for g in WkbArray.concat([a, b]).materialize()]
+        ['POINT (1 2)', None, 'POINT (3 4)']
+        """
+        if len(parts) == 1:
+            parts[0].blob()
+            return parts[0]
+        blobs = [part.blob() for part in parts]
+        offsets = np.zeros(sum(len(part) for part in parts) + 1, dtype=np.int64)
+        at, base = 1, 0
+        for part in parts:
+            n = len(part)
+            offsets[at:at + n] = part._offsets[1:] - part._offsets[0] + base
+            at, base = at + n, base + len(part.blob())
+        blob = np.concatenate(blobs) if blobs else np.zeros(0, dtype=np.uint8)
+        missing = (np.concatenate([part._missing for part in parts]) if parts
+                   else np.zeros(0, dtype=bool))
+        return cls(blob, offsets, missing, [len(missing)])
+
     def __len__(self) -> int:
         return len(self._missing)
+
+    def blob(self) -> np.ndarray:
+        """The WKB of every geometry laid end to end (read from the entry on first use: see
+        the class)."""
+        with self._lock:
+            if self._blob is None:
+                self._blob = self._read_blob()
+            blob = self._blob
+        return blob if isinstance(blob, np.ndarray) else np.frombuffer(blob, dtype=np.uint8)
 
     def _read_blob(self) -> np.ndarray:
         path, name, handle = self._member
@@ -379,21 +449,48 @@ class WkbArray:
         """The geometries at ``positions`` (a 1-d array), only those decoded."""
         return self._decoded(np.asarray(positions, dtype=np.int64).ravel())
 
+    def reordered(self, positions: np.ndarray) -> WkbArray:
+        """The geometries at ``positions`` (1-d), kept as WKB, in memory.
+
+        Examples
+        --------
+        >>> import shapely
+        >>> both = WkbArray.from_geometries(np.array([shapely.Point(1, 2), shapely.Point(3, 4)]))
+        >>> [g.wkt for g in both.reordered(np.array([1, 0])).materialize()]
+        ['POINT (3 4)', 'POINT (1 2)']
+        """
+        import pyarrow as pa
+
+        positions = np.asarray(positions, dtype=np.int64)
+        taken = self._arrow().take(pa.array(positions))
+        _, offsets_buffer, data = taken.buffers()
+        bounds = np.frombuffer(offsets_buffer, dtype=np.int64)[
+            taken.offset:taken.offset + len(taken) + 1]
+        offsets = bounds - bounds[0]
+        blob = (np.frombuffer(data, dtype=np.uint8)[int(bounds[0]):int(bounds[-1])]
+                if data is not None else np.zeros(0, dtype=np.uint8))
+        return WkbArray(blob, offsets, self._missing[positions], [len(positions)])
+
+    def _arrow(self):
+        """The WKB as an Arrow ``large_binary`` array over this array's memory (missing
+        geometries are empty values)."""
+        import pyarrow as pa
+
+        return pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(), len(self._missing),
+            [None, pa.py_buffer(np.ascontiguousarray(self._offsets, dtype=np.int64)),
+             pa.py_buffer(self.blob())])
+
     def _decoded(self, positions: np.ndarray | None) -> np.ndarray:
         """The geometries at ``positions`` (all when None), flat: one bytes object per
         geometry cut by Arrow from the one buffer (not a Python slice each), then GEOS."""
         import pyarrow as pa
 
-        if self._blob is None:
-            self._blob = self._read_blob()
         n = len(self._missing) if positions is None else len(positions)
         out = np.empty(n, dtype=object)
         if not n:
             return out
-        wkb = pa.LargeBinaryArray.from_buffers(
-            pa.large_binary(), len(self._missing),
-            [None, pa.py_buffer(np.ascontiguousarray(self._offsets, dtype=np.int64)),
-             pa.py_buffer(self._blob)])
+        wkb = self._arrow()
         missing = self._missing
         if positions is not None:
             wkb, missing = wkb.take(pa.array(positions)), missing[positions]
@@ -460,10 +557,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_entry(path: Path, manifest: dict, members: Mapping[str, bytes | list]) -> None:
+def _write_entry(path: Path, manifest: dict, members: Mapping[str, Any]) -> None:
     """Write an entry whole or not at all (temporary file, fsync, rename, fsync of the folder).
 
-    A member is bytes, or a list of buffers written one after the other (:func:`_npy_parts`).
+    A member is bytes, a list of buffers written one after the other (:func:`_npy_parts`), or
+    a function that writes the member into the stream it is given (:func:`_feather_parts`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".part", dir=path.parent)
@@ -472,6 +570,10 @@ def _write_entry(path: Path, manifest: dict, members: Mapping[str, bytes | list]
             with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED,
                                  allowZip64=True) as zf:
                 for member, data in members.items():
+                    if callable(data):
+                        with zf.open(member, "w", force_zip64=True) as out:
+                            data(out)
+                        continue
                     if not isinstance(data, list):
                         zf.writestr(member, data)
                         continue
@@ -546,7 +648,7 @@ def _load_entry(cache_dir, kind: str, key: str, decode) -> Any:
     return out
 
 
-def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, bytes | list],
+def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, Any],
            cache_dir: str | os.PathLike | None, max_bytes: int | None) -> Path | None:
     folder = resolve_cache_dir(cache_dir)
     path = _entry_path(folder, kind, key)
@@ -702,7 +804,7 @@ def store_geometry(key: str, arrays: Mapping[str, Any], *,
     kind = _kind(kind)
 
     def write() -> Path | None:
-        members: dict[str, bytes | list] = {}
+        members: dict[str, Any] = {}
         fields = {name: _encode(name, value, members) for name, value in arrays.items()}
         return _store(kind, key, fields, members, cache_dir, max_bytes)
 
@@ -739,15 +841,47 @@ def load_geometry(key: str, *, cache_dir: str | os.PathLike | None = None,
 # Layers
 # ---------------------------------------------------------------------------------------------
 
-def _feather_parts(frame: pd.DataFrame) -> list:
-    """A table's columns as an Arrow IPC (Feather) member, as the buffer Arrow wrote (no copy
-    of it into ``bytes``)."""
+def _feather_parts(frame: pd.DataFrame) -> Callable[[Any], None]:
+    """A table's columns as an Arrow IPC (Feather) member: a function that writes it into the
+    member's stream. The columns are made Arrow now (a column Arrow cannot hold raises here);
+    their file is written straight into the entry, never held whole in memory (at 1,000,000
+    plots, a few hundred megabytes)."""
     import pyarrow as pa
     import pyarrow.feather as feather
 
-    sink = pa.BufferOutputStream()
-    feather.write_feather(frame, sink, compression="uncompressed")
-    return [memoryview(sink.getvalue())]
+    table = pa.Table.from_pandas(frame)
+
+    def write(out) -> None:
+        sink = pa.PythonFile(_Counted(out), mode="w")
+        feather.write_feather(table, sink, compression="uncompressed")
+        sink.close()
+
+    return write
+
+
+class _Counted:
+    """A write-only stream that knows its position (Arrow asks; a ZIP member cannot tell)."""
+
+    def __init__(self, out):
+        self._out, self._at, self.closed = out, 0, False
+
+    def write(self, data) -> int:
+        self._out.write(data)
+        size = memoryview(data).nbytes
+        self._at += size
+        return size
+
+    def tell(self) -> int:
+        return self._at
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def _read_feather(data: bytes) -> pd.DataFrame:
@@ -807,7 +941,7 @@ def store_layers(key: str, layers: Mapping[str, Any], *,
         return None
 
     def write(layers: Mapping[str, Any]) -> Path | None:
-        members: dict[str, bytes | list] = {}
+        members: dict[str, Any] = {}
         fields: dict[str, dict] = {}
         for name, frame in layers.items():
             if frame is None:
@@ -829,7 +963,7 @@ def store_layers(key: str, layers: Mapping[str, Any], *,
     return write(layers)
 
 
-def _encode_layer(name: str, frame: Any, members: dict[str, bytes | list]) -> dict:
+def _encode_layer(name: str, frame: Any, members: dict[str, Any]) -> dict:
     """Describe one layer in the manifest and add its members: its columns, and for a
     GeoDataFrame its geometries (WKB), where its geometry column was and its CRS."""
     import geopandas as gpd

@@ -1,4 +1,5 @@
-"""The one way foncier runs a piece of work beside the caller: :func:`started`.
+"""The one way foncier runs a piece of work beside the caller: :func:`started`; and
+:func:`release_free_memory` once threads' work is done.
 
 Reading files, checksums, GDAL and Arrow release the interpreter's lock, so work of theirs
 started early overlaps what the caller does meanwhile (decoding other layers, loading Qt).
@@ -12,12 +13,14 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["started"]
+__all__ = ["started", "release_free_memory"]
 
 
 def started(function: Callable[..., Any], *args: Any, name: str = "foncier-work") -> Future:
@@ -44,3 +47,37 @@ def started(function: Callable[..., Any], *args: Any, name: str = "foncier-work"
 
     threading.Thread(target=run, name=name, daemon=True).start()
     return future
+
+
+def release_free_memory() -> bool:
+    """Give the memory the C allocator holds free back to the system (glibc's
+    ``malloc_trim``); returns whether it could (False off glibc).
+
+    glibc gives each thread that allocates a heap ("arena") of its own, and keeps what is freed
+    there for that heap's next allocations: after the geometry's threads have made and freed
+    millions of GEOS objects, their heaps hold hundreds of megabytes the rest of the process
+    cannot use (at 1,000,000 plots, 0.4–0.6 GB of the peak). Trimming returns those pages; it
+    takes 0.03–0.07 s there.
+
+    Examples
+    --------
+    >>> release_free_memory() in (True, False)
+    True
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
+@functools.cache
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):      # not glibc (musl has no malloc_trim)
+        return None

@@ -133,6 +133,31 @@ def test_plot_slices_on_two_threads_give_the_single_piece_result(monkeypatch):
         assert np.array_equal(whole.distance_m[kind], sliced.distance_m[kind])
         assert np.array_equal(whole.nearest[kind], sliced.nearest[kind])
     assert len(whole.pair_plot) > 0 and np.isfinite(sliced.housing_m).all()
+    # Overlaps in many slices of plots taken from west to east: the same pairs in the same
+    # order, the same pieces (kept as WKB).
+    monkeypatch.setattr(geometry, "_OVERLAP_ROWS", 5)
+    strips = geometry.compute_plot_geometry(*frames)
+    for name in ("pair_plot", "pair_constraint", "pair_group", "pair_area", "max_overlap"):
+        assert np.array_equal(getattr(whole, name), getattr(strips, name)), name
+    assert shapely.equals_exact(strips.pieces(), whole.pieces(), tolerance=0).all()
+    np.testing.assert_allclose(strips.excluded_area(flood), whole_cut, rtol=1e-12)
+
+
+def test_pieces_are_kept_as_wkb_and_decoded_where_asked(tiny_inventory):
+    """The overlaps keep their pieces as WKB; ``pieces_at`` decodes the pieces asked for,
+    the same geometries as the intersections themselves."""
+    from foncier.io.cache import WkbArray
+
+    inv = tiny_inventory
+    geo = inv.geometry.all_overlaps()
+    assert isinstance(geo.pair_geometry, WkbArray) and len(geo.pair_geometry) == 3
+    plots = inv.plots.geometry.to_numpy()[geo.pair_plot]
+    cons = inv.constraints.geometry.to_numpy()[geo.pair_constraint]
+    expected = shapely.intersection(plots, cons)
+    assert shapely.equals(geo.pieces(), expected).all()
+    picked = geo.pieces_at(np.array([2, 0]))
+    assert shapely.equals(picked, expected[[2, 0]]).all()
+    assert np.allclose(shapely.area(picked), geo.pair_area[[2, 0]])
 
 
 def test_nearest_polygon_search_equals_the_trees_nearest_query():
@@ -209,7 +234,7 @@ def test_a_plot_inside_an_excluded_constraint_loses_its_area_without_a_union(mon
     unioned = []
     real = geometry._union_areas
     monkeypatch.setattr(geometry, "_union_areas",
-                        lambda g, s, c: unioned.append(len(s)) or real(g, s, c))
+                        lambda g, p, s, c: unioned.append(len(s)) or real(g, p, s, c))
     lost = geo.excluded_area(geo.groups_for(["flood", "wetland"]))
     assert lost[0] == 100.0 and lost[1] == pytest.approx(80.0)      # 50 + 30
     assert unioned == [1]                          # plot 1 only

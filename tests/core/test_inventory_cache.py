@@ -64,7 +64,7 @@ def test_second_open_takes_layers_and_geometry_from_the_cache(tmp_path):
     warm = foncier.match(inv, BRIEF).table
     assert _hits(aged) == ["derived", "geometry", "layers"]
     # The union came from the cache: the pieces were never made into geometries.
-    assert not isinstance(inv.geometry.pair_geometry, np.ndarray)
+    assert inv.geometry.pair_geometry._blob is None
     pd.testing.assert_frame_equal(warm, first)
     pd.testing.assert_frame_equal(warm, _fresh(path))
     assert str(inv.source) == str(path) and inv.location == str(path)
@@ -282,7 +282,7 @@ def test_pieces_are_read_from_the_entry_only_when_a_union_needs_them(tmp_path):
     table = foncier.match(inv, other).table
     pd.testing.assert_frame_equal(table, foncier.match(foncier.open_inventory(
         path, cache=False), other).table)
-    assert isinstance(inv.geometry.pair_geometry, np.ndarray)
+    assert inv.geometry.pair_geometry._blob is not None      # read then, kept as WKB
 
 
 def test_pieces_found_damaged_when_a_union_needs_them_are_computed_again_with_a_note(tmp_path):

@@ -53,6 +53,7 @@ def _assert_same_geometry(back: dict, geo: PlotGeometry) -> None:
     for name, value in ref.items():
         got = back[name]
         if name == "pair_geometry":
+            value = geo.pieces()                # kept as WKB: decoded to compare
             assert got.dtype == object and len(got) == len(value)
             assert shapely.equals_exact(got, value, tolerance=0).all()
         elif name == "groups":
@@ -91,11 +92,16 @@ def test_lazy_pieces_stay_wkb_until_a_union_needs_them(tmp_path, inventory):
     assert len(back["pair_geometry"]) == len(geo.pair_geometry)
     again = foncier.inventory_from_layers(three_plot_layers())
     again._geometry = PlotGeometry(**back)
-    table = foncier.match(again, BRIEF).table            # the brief's union needs the pieces
-    assert isinstance(again.geometry.pair_geometry, np.ndarray)
-    assert shapely.equals_exact(again.geometry.pair_geometry, geo.pair_geometry, tolerance=0).all()
+    table = foncier.match(again, BRIEF).table    # excluded wetland: one piece, no union
+    pieces = again.geometry.pair_geometry
+    assert isinstance(pieces, WkbArray) and pieces._blob is None
     pd.testing.assert_frame_equal(table, foncier.match(inventory, BRIEF).table)
-    _assert_same_geometry({**back, "pair_geometry": again.geometry.pair_geometry}, geo)
+    flood = foncier.Brief(name="Inondation", min_area_ha=1.0, excluded_constraints=["flood"])
+    table = foncier.match(again, flood).table    # plot 1's two flood pieces: a union
+    assert isinstance(pieces, WkbArray) and pieces._blob is not None    # read, still WKB
+    pd.testing.assert_frame_equal(table, foncier.match(inventory, flood).table)
+    assert shapely.equals_exact(again.geometry.pieces(), geo.pieces(), tolerance=0).all()
+    _assert_same_geometry({**back, "pair_geometry": again.geometry.pieces()}, geo)
 
 
 def test_geometry_round_trip_without_housing_nor_pairs(tmp_path):
