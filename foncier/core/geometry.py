@@ -322,8 +322,9 @@ class PlotGeometry:
                                              areas[start[single]])
                 multi = ~single
                 if multi.any():
-                    if not isinstance(pieces, np.ndarray):    # its bytes read (grown since
-                        pieces = self._readable_pieces()     # or not, the same pairs first)
+                    if not isinstance(pieces, np.ndarray):
+                        # Its bytes in memory; grown since or not, these pairs come first.
+                        pieces = self._readable_pieces()
                     out[uniq[multi]] = _union_areas(pieces, pairs, start[multi], counts[multi])
         np.minimum(out, self.area_m2, out=out)
         return out

@@ -281,9 +281,8 @@ def _encode(name: str, value: Any, members: dict[str, Any]) -> dict:
         json.dumps(items)  # TypeError for what JSON cannot hold
         return {"type": "list", "tuples": tuples, "value": items}
     if isinstance(value, WkbArray):       # pieces kept as WKB: written as they are
-        offsets = value._offsets - value._offsets[0]
         members[f"{name}.wkb.npy"] = _npy_parts(value.blob())
-        members[f"{name}.offsets.npy"] = _npy_parts(offsets)
+        members[f"{name}.offsets.npy"] = _npy_parts(value._offsets)
         members[f"{name}.missing.npy"] = _npy_parts(value._missing)
         return {"type": "geometry", "shape": list(value._shape)}
     value = np.asarray(value)
