@@ -506,7 +506,7 @@ def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
     constraints this slice of plots touches are copied and prepared here, for this thread
     alone: GEOS prepared geometries build their indexes on first use and must not be shared by
     two threads (a shared set crashed a 1 000 000-plot run). ``positions`` are the plots'
-    positions in the layer (an int: those of consecutive plots from there).
+    positions in the layer (one integer: consecutive plots from that one).
     """
     if not (len(cons_geoms) and len(plot_geoms)):
         return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
@@ -523,7 +523,7 @@ def _overlaps(plot_geoms: np.ndarray, area: np.ndarray, cons_geoms: np.ndarray,
     inter_area[rest] = shapely.area(inter[rest])
     keep = inter_area > 0
     pi = pi[keep]
-    pi = pi + positions if isinstance(positions, int) else positions[pi]
+    pi = pi + positions if np.ndim(positions) == 0 else positions[pi]
     return pi, ci[keep], inter[keep], inter_area[keep]
 
 

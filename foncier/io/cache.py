@@ -407,10 +407,10 @@ class WkbArray:
         blobs = [part.blob() for part in parts]
         offsets = np.zeros(sum(len(part) for part in parts) + 1, dtype=np.int64)
         at, base = 1, 0
-        for part in parts:
+        for part, blob in zip(parts, blobs, strict=True):
             n = len(part)
             offsets[at:at + n] = part._offsets[1:] - part._offsets[0] + base
-            at, base = at + n, base + len(part.blob())
+            at, base = at + n, base + len(blob)
         blob = np.concatenate(blobs) if blobs else np.zeros(0, dtype=np.uint8)
         missing = (np.concatenate([part._missing for part in parts]) if parts
                    else np.zeros(0, dtype=bool))
@@ -562,7 +562,7 @@ def _write_entry(path: Path, manifest: dict, members: Mapping[str, Any]) -> None
     """Write an entry whole or not at all (temporary file, fsync, rename, fsync of the folder).
 
     A member is bytes, a list of buffers written one after the other (:func:`_npy_parts`), or
-    a function that writes the member into the stream it is given (:func:`_feather_parts`).
+    a function that writes the member into the stream it is given (:func:`_feather_writer`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=".part", dir=path.parent)
@@ -842,7 +842,7 @@ def load_geometry(key: str, *, cache_dir: str | os.PathLike | None = None,
 # Layers
 # ---------------------------------------------------------------------------------------------
 
-def _feather_parts(frame: pd.DataFrame) -> Callable[[Any], None]:
+def _feather_writer(frame: pd.DataFrame) -> Callable[[Any], None]:
     """A table's columns as an Arrow IPC (Feather) member: a function that writes it into the
     member's stream. The columns are made Arrow now (a column Arrow cannot hold raises here);
     their file is written straight into the entry, never held whole in memory (at 1,000,000
@@ -982,7 +982,7 @@ def _encode_layer(name: str, frame: Any, members: dict[str, Any]) -> dict:
                                      np.asarray(frame[column].array, dtype=object), members))
         columns = pd.DataFrame(frame.drop(columns=column))
     spec["objects"] = _object_columns(columns)
-    members[f"{name}.arrow"] = _feather_parts(columns)
+    members[f"{name}.arrow"] = _feather_writer(columns)
     return spec
 
 

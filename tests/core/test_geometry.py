@@ -288,6 +288,11 @@ def test_a_plots_constraints_measured_alone_are_those_of_every_group(sample_inve
         assert sorted(alone["overlap_m2"]) == pytest.approx(sorted(ref["overlap_m2"]))
         touching += len(ref) > 0
     assert touching > 20 and lazy.overlaps_done is not None and not lazy.overlaps_done.any()
+    # A position given as a NumPy integer (a table's row index) measures the same.
+    position = int(whole.pair_plot[0])
+    alone = lazy.constraints_of(np.int64(position))
+    assert len(alone) > 0
+    assert sorted(alone["constraint"]) == sorted(whole.constraints_of(position)["constraint"])
 
 
 def test_two_threads_measuring_groups_leave_one_consistent_geometry(sample_inventory):
