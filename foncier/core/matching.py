@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # at run time, imported by the functions that need it
 
 __all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS",
            "status_codes", "join_reasons", "STATUS_CODES", "rank_order", "DECISION_COLUMNS",
-           "decision_columns"]
+           "decision_columns", "reason_groups", "join_groups", "CodedWords", "RowReasons"]
 
 STATUSES = np.array(["match", "to_check", "no_match"], dtype=object)
 #: Status -> code, in rank order: match 0, to_check 1, no_match 2.
@@ -78,21 +78,31 @@ def join_reasons(criteria: dict[str, Criterion], positions: np.ndarray) -> np.nd
 
 
 def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
-    """:func:`join_reasons` as an Arrow string array, without a Python loop over the rows.
+    """:func:`join_reasons` as an Arrow string array, without a Python loop over the rows
+    (see :func:`reason_groups` and :func:`join_groups`)."""
+    import pyarrow as pa
+
+    positions = np.asarray(positions, dtype=np.int64)
+    groups = reason_groups(criteria, positions)
+    large = pa.large_string()
+    return join_groups([(pa.array(texts, type=large), index) for texts, index in groups],
+                       len(positions))
+
+
+def reason_groups(criteria: dict[str, Criterion], positions: np.ndarray
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The reasons of the fails and unknowns of the rows at ``positions``, as groups to be
+    joined row-wise by `` ; ``: per group, its distinct texts (an object array whose first
+    text is ``""``) and each row's index into them.
 
     Each criterion's distinct reasons are written once (:meth:`Criterion.distinct_reasons`).
     Criteria next to each other are then merged while their combinations of reasons stay few
     (verdicts, yes/no criteria, enumerations: a few hundred combinations among a million rows),
-    each combination's text joined once; the remaining groups are spread to the rows with
-    ``take`` and joined row-wise by one Arrow kernel. At 1,000,000 plots this cuts the rows'
-    columns of text to build and join from 17 to 5; under :data:`_MERGE_FROM` rows nothing is
-    merged.
+    each combination's text joined once. At 1,000,000 plots this cuts the rows' columns of
+    text to build and join from 17 to 5; under :data:`_MERGE_FROM` rows nothing is merged.
+    A writer can so format each distinct text once (a CSV's quotes) before the rows are
+    joined by :func:`join_groups`.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from foncier.io.xlsx import text_bounds
-
     positions = np.asarray(positions, dtype=np.int64)
     n = len(positions)
     groups: list[tuple[np.ndarray, np.ndarray]] = []     # (texts, each row's index in them)
@@ -112,30 +122,88 @@ def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
                 groups[-1] = merged
                 continue
         groups.append(group)
+    return groups
+
+
+def join_groups(groups: list[tuple[Any, np.ndarray]], n: int, *, sep: str | None = None,
+                before=None, after=None):
+    """The rows of :func:`reason_groups`' groups joined, as one Arrow ``large_string`` array.
+
+    Each group is ``(words, index)``: its texts as an Arrow ``large_string`` array and each
+    row's index into them (an empty text: nothing from this group). A row's texts are joined
+    by ``sep`` (`` ; `` by default); ``before`` and ``after``, Arrow text columns of ``n``
+    rows, are put before and after each row's whole text (a CSV's quotes).
+
+    One row-wise concatenation of the groups' texts, each text followed by ``sep`` when a
+    later group of the row has a text too: a group's distinct texts are suffixed by one
+    kernel (they are few), and each row takes the bare or the suffixed text. Which rows have
+    a text is read from the texts' lengths (a merged group's empty combination may have any
+    index).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> words = pa.array(["", "a", "b"], type=pa.large_string())
+    >>> join_groups([(words, np.array([1, 0, 2])), (words, np.array([2, 0, 0]))], 3).to_pylist()
+    ['a ; b', '', 'b']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from foncier.io.xlsx import text_bounds
+
     large = pa.large_string()
-    if not groups:
-        return pa.array(np.full(n, "", dtype=object), type=large)
-    if len(groups) == 1:
-        texts, index = groups[0]
-        return pa.array(texts, type=large).take(index)
-    # One row-wise concatenation of the groups' texts, each text followed by " ; " when a
-    # later group of the row has a text too: a group's distinct texts are suffixed by one
-    # kernel (they are few), and each row takes the bare or the suffixed text. Which rows
-    # have a text is read from the texts' lengths (a merged group's empty combination may
-    # have any index).
-    sep, empty = pa.scalar(_SEP, type=large), pa.scalar("", type=large)
-    later = np.zeros(n, dtype=bool)                  # a later group of the row has a text
+    empty = pa.scalar("", type=large)
     columns = []
-    for texts, index in reversed(groups):
-        words = pa.array(texts, type=large)
-        filled = (np.diff(text_bounds(words)[0]) > 0)[index]
-        suffixed = later & filled
-        if suffixed.any():
-            index = index + suffixed * len(words)
-            words = pa.concat_arrays([words, pc.binary_join_element_wise(words, sep, empty)])
-        columns.append(words.take(index))
-        later |= filled
-    return pc.binary_join_element_wise(*columns[::-1], empty)
+    if groups:
+        suffix = pa.scalar(_SEP if sep is None else sep, type=large)
+        later = np.zeros(n, dtype=bool)              # a later group of the row has a text
+        for words, index in reversed(groups):
+            filled = (np.diff(text_bounds(words)[0]) > 0)[index]
+            suffixed = later & filled
+            if suffixed.any():
+                index = index + suffixed * len(words)
+                words = pa.concat_arrays([words, pc.binary_join_element_wise(words, suffix,
+                                                                             empty)])
+            columns.append(words.take(index))
+            later |= filled
+        columns.reverse()
+    columns = [c for c in (before, *columns, after) if c is not None]
+    if not columns:
+        return pa.array([""], type=large).take(np.zeros(n, dtype=np.int64))
+    if len(columns) == 1:
+        return columns[0]
+    return pc.binary_join_element_wise(*columns, empty)
+
+
+@dataclass(frozen=True)
+class CodedWords:
+    """A text column held as a few ``words`` and each row's index into them (statuses,
+    verdicts): a writer formats each word once (see :meth:`MatchResult.row_columns`)."""
+
+    words: tuple[str, ...]
+    codes: np.ndarray
+
+    def column(self):
+        """The rows' words as a table's text column."""
+        return _outcome_column_of(self.words, self.codes)
+
+
+@dataclass(frozen=True)
+class RowReasons:
+    """The ``reasons`` column held as :func:`reason_groups`' groups of ``n`` rows (see
+    :meth:`MatchResult.row_columns`)."""
+
+    groups: list[tuple[np.ndarray, np.ndarray]]
+    n: int
+
+    def column(self):
+        """The rows' reasons joined by `` ; ``, as a table's text column."""
+        import pyarrow as pa
+
+        large = pa.large_string()
+        return text_column(join_groups(
+            [(pa.array(texts, type=large), index) for texts, index in self.groups], self.n))
 
 
 #: Between two reasons of a row.
@@ -314,12 +382,14 @@ class MatchResult:
         positions = np.arange(len(self.status)) if positions is None else positions
         return join_reasons(self.criteria, positions)
 
-    def rows(self, positions: np.ndarray, *, geometry: bool = True) -> gpd.GeoDataFrame:
-        """Result-table rows of the plots at ``positions``, in that order (``rank`` left 0).
+    def row_columns(self, positions: np.ndarray) -> dict[str, Any]:
+        """The columns of :meth:`rows` without the geometry, before they are made a table.
 
-        Builds only those rows' reasons, ``completeness`` and ``relax``: cheaper than
-        :attr:`table` for the head of a ranking. With ``geometry=False``, a plain data frame
-        without the plots' geometry (for a caller that adds columns before it).
+        Numbers are NumPy arrays and ids text arrays, as in :meth:`rows`; ``status`` and the
+        criteria's verdicts are :class:`CodedWords` (the words and each row's code), ``reasons``
+        is :class:`RowReasons` (each criterion's distinct texts and each row's index into
+        them): a writer formats each distinct text once (:func:`foncier.io.results.write_results`
+        writes a CSV so); ``.column()`` gives the table's column.
         """
         plots = self.inventory.attributes("plots")    # the geometry is decoded only if asked
         o = np.asarray(positions, dtype=np.int64)
@@ -327,22 +397,33 @@ class MatchResult:
             "rank": np.zeros(len(o), dtype=np.int64),
             "plot_id": _taken(plots["plot_id"], o),
             "site_id": _taken(plots["site_id"], o),
-            "status": _outcome_column_of(STATUSES, self.status_code[o]),
+            "status": CodedWords(tuple(STATUSES), self.status_code[o]),
             "score": self.score[o],
             "area_ha": np.round(plots["area_ha"].to_numpy()[o], 4),
             "net_area_ha": np.round(self.net_area_ha[o], 4),
         }
         for name, c in self.criteria.items():
-            data[name] = _outcome_column(c.outcome[o])
-        data["reasons"] = text_column(_joined_reasons(self.criteria, o))
+            data[name] = CodedWords(tuple(OUTCOMES), c.outcome[o])
+        data["reasons"] = RowReasons(reason_groups(self.criteria, o), len(o))
         data.update(decision_columns(self.criteria, self.status_code, o))
+        return data
+
+    def rows(self, positions: np.ndarray, *, geometry: bool = True) -> gpd.GeoDataFrame:
+        """Result-table rows of the plots at ``positions``, in that order (``rank`` left 0).
+
+        Builds only those rows' reasons, ``completeness`` and ``relax``: cheaper than
+        :attr:`table` for the head of a ranking. With ``geometry=False``, a plain data frame
+        without the plots' geometry (for a caller that adds columns before it).
+        """
+        data = {name: value.column() if isinstance(value, (CodedWords, RowReasons)) else value
+                for name, value in self.row_columns(positions).items()}
         if not geometry:
             return pd.DataFrame(data)
         import geopandas as gpd
 
         inv = self.inventory
-        return gpd.GeoDataFrame(data, geometry=inv.geometries("plots", o),
-                                crs=inv.layer_crs("plots"))
+        return gpd.GeoDataFrame(data, geometry=inv.geometries("plots", np.asarray(
+            positions, dtype=np.int64)), crs=inv.layer_crs("plots"))
 
     def head(self, n: int | None = None, *, geometry: bool = True) -> gpd.GeoDataFrame:
         """The first ``n`` rows of the ranked table (all with None), ranked, built alone: the

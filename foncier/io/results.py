@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -404,7 +405,6 @@ def float_texts(values: np.ndarray):
 def _text_cells(series: pd.Series, guard: bool, sep: str):
     """A text column's cells (see :func:`_csv_cells`): missing ones empty, formulas guarded."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if series.dtype == object:
         cells = pa.array(series.to_numpy(), type=pa.large_string(), from_pandas=True)
@@ -413,19 +413,153 @@ def _text_cells(series: pd.Series, guard: bool, sep: str):
         if isinstance(cells, pa.ChunkedArray):
             cells = cells.combine_chunks()
         cells = cells.cast(pa.large_string())
+    return _arrow_text_cells(cells, guard, sep)
+
+
+def _arrow_text_cells(cells, guard: bool, sep: str):
+    """:func:`_text_cells` of an Arrow ``large_string`` array."""
+    import pyarrow.compute as pc
+
     cells = pc.fill_null(cells, "")
     # A column of a few distinct values (verdicts, statuses) is formatted once per value; one
     # of nearly unique values (ids, reasons) directly: hashing it would cost more than it saves.
     few = few_distinct(cells)
     encoded = cells.dictionary_encode() if few else None
     words = encoded.dictionary if few else cells
+    quoted = _csv_words(words, guard, sep)
+    return quoted.take(encoded.indices) if few else quoted
+
+
+def _csv_words(words, guard: bool, sep: str):
+    """Text cells (an Arrow ``large_string`` array without nulls) guarded when ``guard`` (see
+    :func:`guard_text`) and quoted (see :func:`_csv_quote`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if guard:
         risky = _first_byte_in(words, _FORMULA_BYTES)
         if risky.any():
             words = pc.if_else(pa.array(risky),
                                pc.binary_join_element_wise(_lit("'"), words, _lit("")), words)
-    quoted = _csv_quote(words, sep)
-    return quoted.take(encoded.indices) if few else quoted
+    return _csv_quote(words, sep)
+
+
+def _csv_column(values, guard: bool, sep: str):
+    """One column of :meth:`~foncier.core.matching.MatchResult.row_columns` as CSV fields (an
+    Arrow ``large_string`` array, see :func:`_csv_cells`): coded words and reasons formatted
+    once per distinct text, other columns as in a table."""
+    import pyarrow as pa
+
+    from foncier.core.matching import CodedWords, RowReasons
+
+    if isinstance(values, CodedWords):
+        words = pa.array(list(values.words), type=pa.large_string())
+        return _csv_words(words, guard, sep).take(np.asarray(values.codes, dtype=np.int64))
+    if isinstance(values, RowReasons):
+        return _reason_cells(values, guard, sep)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        try:            # strings and None (ids, relax items), without pandas' own conversion
+            cells = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+        else:
+            return _arrow_text_cells(cells, guard, sep)
+    return _csv_cells(pd.Series(values, copy=False), guard, sep)
+
+
+def _coded_runs(columns: dict[str, Any]) -> list[Any]:
+    """The values of :func:`_ranked_csv`'s columns, each run of two or more neighbouring
+    :class:`~foncier.core.matching.CodedWords` (the criteria's verdicts) gathered in a list,
+    for :func:`_coded_cells`."""
+    from foncier.core.matching import CodedWords
+
+    out: list[Any] = []
+    for values in columns.values():
+        if isinstance(values, CodedWords) and out and isinstance(out[-1], list):
+            out[-1].append(values)
+        elif isinstance(values, CodedWords):
+            out.append([values])
+        else:
+            out.append(values)
+    return [v[0] if isinstance(v, list) and len(v) == 1 else v for v in out]
+
+
+def _coded_cells(run: list, guard: bool, sep: str):
+    """Neighbouring :class:`~foncier.core.matching.CodedWords` columns (the criteria's
+    verdicts) as one Arrow array of their fields joined by ``sep``: each combination of words
+    met is written once, then spread to the rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    large = pa.large_string()
+    fields = [_csv_words(pa.array(list(c.words), type=large), guard, sep) for c in run]
+    # Each row's words as one number in mixed radix, renumbered densely (factorized) when the
+    # next column could overflow it and at the end; ``parts`` holds each dense number's words.
+    combined = np.zeros(len(run[0].codes), dtype=np.int64)
+    parts = np.zeros((1, 0), dtype=np.int64)
+    radices: list[int] = []                         # of the columns since the last renumbering
+
+    def renumber():
+        nonlocal combined, parts
+        combined, uniques = pd.factorize(combined)
+        digits = []
+        for k in reversed(radices):
+            uniques, digit = np.divmod(uniques, k)
+            digits.append(digit)
+        parts = np.column_stack([parts[uniques], *digits[::-1]])
+        radices.clear()
+
+    for column, words in zip(run, fields, strict=True):
+        k = len(words)
+        if len(parts) * math.prod(radices) * k >= 2 ** 62:
+            renumber()
+        combined = combined * k + np.asarray(column.codes, dtype=np.int64)
+        radices.append(k)
+    renumber()
+    texts = pc.binary_join_element_wise(
+        *[words.take(parts[:, i]) for i, words in enumerate(fields)], _lit(sep))
+    return texts.take(combined)
+
+
+def _reason_cells(reasons, guard: bool, sep: str):
+    """The ``reasons`` fields of a CSV from each group's distinct texts (see
+    :func:`~foncier.core.matching.reason_groups`), the rows' joined text never scanned.
+
+    A row's field holds a character to quote when one of its texts does (or the separator
+    between them, when it holds one); its quotes are doubled in each distinct text; it starts
+    like a formula when its first text does. The rows are then joined once, the guard and the
+    opening quote before each, the closing quote after (:func:`~foncier.core.matching.join_groups`).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from foncier.core.matching import _SEP, join_groups
+
+    n, large = reasons.n, pa.large_string()
+    special_pattern = "[" + re.escape(sep + '"') + "\r\n]"
+    special = np.zeros(n, dtype=bool)
+    risky = np.zeros(n, dtype=bool)
+    texts_met = np.zeros(n, dtype=np.int64)
+    groups = []
+    for texts, index in reasons.groups:
+        words = pa.array(texts, type=large)
+        filled = (np.diff(text_bounds(words)[0]) > 0)[index]
+        if guard:
+            risky |= (texts_met == 0) & _first_byte_in(words, _FORMULA_BYTES)[index]
+        marked = pc.match_substring_regex(words, special_pattern)
+        if pc.any(marked).as_py():
+            special |= marked.to_numpy(zero_copy_only=False)[index]
+            words = pc.replace_substring(words, '"', '""')
+        texts_met += filled
+        groups.append((words, index))
+    if re.search(special_pattern, _SEP):
+        special |= texts_met > 1
+    before = after = None
+    if special.any() or risky.any():
+        before = pa.array(["", "'", '"', "\"'"], type=large).take(
+            special.astype(np.int64) * 2 + risky)
+        after = pa.array(["", '"'], type=large).take(special.astype(np.int64))
+    return join_groups(groups, n, sep=_SEP.replace('"', '""'), before=before, after=after)
 
 
 
@@ -583,19 +717,31 @@ def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     if check_suffix(path) == ".csv" and result._table is None:
-        # A CSV has no geometry and needs no whole table: its rows are built and written a
-        # block at a time (at 1,000,000 plots the table alone is a gigabyte).
-        with atomic_write(path) as tmp:
-            _write_csv_blocks(_ranked_blocks(result), tmp)
+        # A CSV has no geometry and needs no whole table: its rows are formatted and written
+        # a block at a time (at 1,000,000 plots the table alone is a gigabyte).
+        with atomic_write(path) as tmp, open(tmp, "wb") as out:
+            for chunk in prefetched(_ranked_csv(result)):
+                out.write(chunk)
         return path
     return write_table(result.table, path)
 
 
-def _ranked_blocks(result: MatchResult):
-    """The ranked table without geometry (:attr:`MatchResult.table`), :data:`CSV_BLOCK_ROWS`
-    rows at a time."""
+def _ranked_csv(result: MatchResult, *, sep: str = ",", guard: bool = True):
+    """The ranked table without geometry (:attr:`MatchResult.table`) as CSV bytes (those of
+    :func:`write_csv`): the header, then :data:`CSV_BLOCK_ROWS` rows at a time, formatted
+    from :meth:`~foncier.core.matching.MatchResult.row_columns` without making a table."""
+    import pyarrow as pa
+
     order = result.order
     for start in range(0, max(len(order), 1), CSV_BLOCK_ROWS):
-        rows = result.rows(order[start:start + CSV_BLOCK_ROWS], geometry=False)
-        rows["rank"] = np.arange(start + 1, start + 1 + len(rows))
-        yield rows
+        columns = result.row_columns(order[start:start + CSV_BLOCK_ROWS])
+        if not start:
+            header = _csv_quote(pa.array(list(columns), type=pa.large_string()), sep)
+            yield _csv_lines(header.to_pylist(), sep)
+        n = min(CSV_BLOCK_ROWS, len(order) - start)
+        if not n:
+            return
+        columns["rank"] = np.arange(start + 1, start + 1 + n)
+        yield _csv_lines([_coded_cells(v, guard, sep) if isinstance(v, list)
+                          else _csv_column(v, guard, sep) for v in _coded_runs(columns)], sep)
+

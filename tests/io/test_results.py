@@ -53,6 +53,60 @@ def test_csv_of_a_result_is_written_a_block_of_rows_at_a_time(tmp_path, sample_i
     assert (tmp_path / "blocks.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
 
 
+def test_csv_of_a_result_quotes_and_guards_its_reasons_like_a_table(tmp_path, hostile_zones):
+    """A result's CSV formats each reason once, before the rows are joined: its bytes are
+    the table's, whatever quotes, separators, line breaks and formulas the reasons carry."""
+    from foncier.io.results import write_table
+
+    write_results(hostile_zones, tmp_path / "streamed.csv")
+    assert hostile_zones._table is None
+    write_table(hostile_zones.table, tmp_path / "table.csv")
+    assert (tmp_path / "streamed.csv").read_bytes() == (tmp_path / "table.csv").read_bytes()
+    assert b'""' in (tmp_path / "table.csv").read_bytes()          # a quote was doubled
+
+
+@pytest.mark.parametrize("sep", [",", ";", " "])
+@pytest.mark.parametrize("guard", [True, False])
+def test_reason_cells_equal_the_joined_reasons_formatted_whole(sep, guard):
+    """Quoting and guarding each distinct reason, then joining them, gives the fields that
+    formatting each row's joined reasons gives (the separator itself may need quotes)."""
+    import pyarrow as pa
+
+    from foncier.core.matching import RowReasons
+    from foncier.io.results import _reason_cells, _text_cells
+
+    texts = np.array(["", "=1+1", 'dit "oui"', "a,b", "ligne\nsuite", "plain", "x;y", "-2",
+                      "\rCR", "@a b"], dtype=object)
+    rng = np.random.default_rng(0)
+    groups = [(texts, rng.integers(0, len(texts), 400)) for _ in range(3)]
+    groups.append((np.array(["", "seul"], dtype=object), np.zeros(400, dtype=np.int64)))
+    reasons = RowReasons(groups, 400)
+    joined = pd.Series(reasons.column(), dtype=object)
+    got = _reason_cells(reasons, guard, sep).to_pylist()
+    assert got == _text_cells(joined, guard, sep).to_pylist()
+    assert RowReasons([], 3).column().tolist() == ["", "", ""]
+    assert _reason_cells(RowReasons([], 3), guard, sep).to_pylist() == ["", "", ""]
+    assert isinstance(_reason_cells(reasons, guard, sep), pa.Array)
+
+
+def test_coded_cells_equal_each_column_formatted_alone():
+    """Neighbouring verdict columns written as one field per combination of words: the same
+    fields as each column formatted alone, also when the combinations overflow an int64 and
+    are renumbered on the way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from foncier.core.matching import CodedWords
+    from foncier.io.results import _coded_cells, _csv_column
+
+    rng = np.random.default_rng(1)
+    words = ("pass", "fail", "a,b", '"q"', "=f")
+    run = [CodedWords(words, rng.integers(0, len(words), 300)) for _ in range(40)]  # 5**40
+    alone = [_csv_column(c, True, ",") for c in run]
+    assert (_coded_cells(run, True, ",").to_pylist()
+            == pc.binary_join_element_wise(*alone, pa.scalar(",", pa.large_string())).to_pylist())
+
+
 def test_xlsx(tmp_path, result):
     path = write_results(result, tmp_path / "r.xlsx")
     back = pd.read_excel(path)
@@ -127,6 +181,23 @@ def hostile(tmp_path):
     inv = inventory_from_layers(layers)
     inv.location = None
     return match(inv, Brief(name="Hostile"))
+
+
+@pytest.fixture
+def hostile_zones():
+    """A match result whose reasons quote hostile PLU zones (formulas, quotes, separators,
+    line breaks)."""
+    import shapely
+    from builders import make_layers
+
+    from foncier import inventory_from_layers
+
+    layers = make_layers([{"plot_id": f"P{i}", "plu_zone": zone,
+                           "geometry": shapely.box(i * 300, 0, i * 300 + 200, 200)}
+                          for i, zone in enumerate(HOSTILE + [None, "UX"])])
+    inv = inventory_from_layers(layers)
+    inv.location = None
+    return match(inv, Brief(name="Hostile", accepted_zones=("UX",), gas=True))
 
 
 def test_csv_is_rfc4180_and_guards_formulas_but_not_numbers(tmp_path, hostile):
@@ -309,7 +380,7 @@ def test_an_error_while_building_csv_rows_leaves_no_file(tmp_path, sample_invent
     monkeypatch.setattr(results, "CSV_BLOCK_ROWS", 2)
     streamed = match(sample_inventory, read_brief(sample_brief_paths()[2]))
     calls = []
-    rows = streamed.rows
+    rows = streamed.row_columns
 
     def failing_rows(*args, **kwargs):
         calls.append(1)
@@ -317,7 +388,7 @@ def test_an_error_while_building_csv_rows_leaves_no_file(tmp_path, sample_invent
             raise MemoryError("plus de mémoire au bloc 3")
         return rows(*args, **kwargs)
 
-    monkeypatch.setattr(streamed, "rows", failing_rows)
+    monkeypatch.setattr(streamed, "row_columns", failing_rows)
     with pytest.raises(MemoryError, match="bloc 3"):
         write_results(streamed, tmp_path / "r.csv")
     assert list(tmp_path.iterdir()) == []
