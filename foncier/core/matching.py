@@ -32,8 +32,8 @@ from foncier.core.criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, ev
 from foncier.core.decision import completeness_of, relax_of
 from foncier.core.geometry import PlotGeometry
 from foncier.core.inventory import Inventory
-from foncier.core.missing import text_column
 from foncier.core.scoring import score_plots
+from foncier.io.columns import REASON_SEP, CodedWords, RowReasons, join_groups
 from foncier.wording import STATUS_LABELS
 
 if TYPE_CHECKING:  # at run time, imported by the functions that need it
@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # at run time, imported by the functions that need it
 
 __all__ = ["match", "MatchResult", "Verdict", "STATUSES", "STATUS_LABELS", "BASE_COLUMNS",
            "status_codes", "join_reasons", "STATUS_CODES", "rank_order", "DECISION_COLUMNS",
-           "decision_columns", "reason_groups", "join_groups", "CodedWords", "RowReasons"]
+           "decision_columns", "reason_groups"]
 
 STATUSES = np.array(["match", "to_check", "no_match"], dtype=object)
 #: Status -> code, in rank order: match 0, to_check 1, no_match 2.
@@ -125,89 +125,6 @@ def reason_groups(criteria: dict[str, Criterion], positions: np.ndarray
     return groups
 
 
-def join_groups(groups: list[tuple[Any, np.ndarray]], n: int, *, sep: str | None = None,
-                before=None, after=None):
-    """The rows of :func:`reason_groups`' groups joined, as one Arrow ``large_string`` array.
-
-    Each group is ``(words, index)``: its texts as an Arrow ``large_string`` array and each
-    row's index into them (an empty text: nothing from this group). A row's texts are joined
-    by ``sep`` (`` ; `` by default); ``before`` and ``after``, Arrow text columns of ``n``
-    rows, are put before and after each row's whole text (a CSV's quotes).
-
-    One row-wise concatenation of the groups' texts, each text followed by ``sep`` when a
-    later group of the row has a text too: a group's distinct texts are suffixed by one
-    kernel (they are few), and each row takes the bare or the suffixed text. Which rows have
-    a text is read from the texts' lengths (a merged group's empty combination may have any
-    index).
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> words = pa.array(["", "a", "b"], type=pa.large_string())
-    >>> join_groups([(words, np.array([1, 0, 2])), (words, np.array([2, 0, 0]))], 3).to_pylist()
-    ['a ; b', '', 'b']
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from foncier.io.xlsx import text_bounds
-
-    large = pa.large_string()
-    empty = pa.scalar("", type=large)
-    columns = []
-    if groups:
-        suffix = pa.scalar(_SEP if sep is None else sep, type=large)
-        later = np.zeros(n, dtype=bool)              # a later group of the row has a text
-        for words, index in reversed(groups):
-            filled = (np.diff(text_bounds(words)[0]) > 0)[index]
-            suffixed = later & filled
-            if suffixed.any():
-                index = index + suffixed * len(words)
-                words = pa.concat_arrays([words, pc.binary_join_element_wise(words, suffix,
-                                                                             empty)])
-            columns.append(words.take(index))
-            later |= filled
-        columns.reverse()
-    columns = [c for c in (before, *columns, after) if c is not None]
-    if not columns:
-        return pa.array([""], type=large).take(np.zeros(n, dtype=np.int64))
-    if len(columns) == 1:
-        return columns[0]
-    return pc.binary_join_element_wise(*columns, empty)
-
-
-@dataclass(frozen=True)
-class CodedWords:
-    """A text column held as a few ``words`` and each row's index into them (statuses,
-    verdicts): a writer formats each word once (see :meth:`MatchResult.row_columns`)."""
-
-    words: tuple[str, ...]
-    codes: np.ndarray
-
-    def column(self):
-        """The rows' words as a table's text column."""
-        return _outcome_column_of(self.words, self.codes)
-
-
-@dataclass(frozen=True)
-class RowReasons:
-    """The ``reasons`` column held as :func:`reason_groups`' groups of ``n`` rows (see
-    :meth:`MatchResult.row_columns`)."""
-
-    groups: list[tuple[np.ndarray, np.ndarray]]
-    n: int
-
-    def column(self):
-        """The rows' reasons joined by `` ; ``, as a table's text column."""
-        import pyarrow as pa
-
-        large = pa.large_string()
-        return text_column(join_groups(
-            [(pa.array(texts, type=large), index) for texts, index in self.groups], self.n))
-
-
-#: Between two reasons of a row.
-_SEP = " ; "
 #: Two neighbouring criteria merge when their combinations of reasons are at most this many, or
 #: one in ``_FEW_SHARE`` of the rows when that is more (see :func:`_joined_reasons`).
 _FEW_COMBINATIONS = 4096
@@ -225,7 +142,8 @@ def _merged_reasons(left: tuple[np.ndarray, np.ndarray], right: tuple[np.ndarray
     if len(combos) > few:
         return None
     a, b = lt[combos // len(rt)], rt[combos % len(rt)]
-    texts = np.array([x + _SEP + y if x and y else x or y for x, y in zip(a, b, strict=True)],
+    texts = np.array([x + REASON_SEP + y if x and y else x or y
+                      for x, y in zip(a, b, strict=True)],
                      dtype=object)
     return texts, codes.astype(np.int64)
 
@@ -235,19 +153,6 @@ def _taken(column: pd.Series, o: np.ndarray):
     if isinstance(column.dtype, pd.StringDtype):
         return column.array.take(o)
     return column.to_numpy(dtype=object)[o]
-
-
-def _outcome_column(codes: np.ndarray):
-    """``pass``/``fail``/``unknown`` per row (see :func:`~foncier.core.missing.text_column`)."""
-    return _outcome_column_of(OUTCOMES, codes)
-
-
-def _outcome_column_of(words, codes: np.ndarray):
-    """``words[codes]`` as a text column (see :func:`~foncier.core.missing.text_column`)."""
-    import pyarrow as pa
-
-    return text_column(pa.array(list(words), type=pa.large_string()).take(
-        np.asarray(codes, dtype=np.int64)))
 
 
 def decision_columns(criteria: dict[str, Criterion], status_code: np.ndarray,

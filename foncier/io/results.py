@@ -38,6 +38,7 @@ from foncier import palette
 from foncier.core.missing import few_distinct, text_column
 from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
+from foncier.io.columns import REASON_SEP, CodedWords, RowReasons, join_groups
 from foncier.io.qgis_style import write_layer_styles
 from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import Sheet, XlsxStream, fit_widths, text_bounds, text_bytes
@@ -450,8 +451,6 @@ def _csv_column(values, guard: bool, sep: str):
     once per distinct text, other columns as in a table."""
     import pyarrow as pa
 
-    from foncier.core.matching import CodedWords, RowReasons
-
     if isinstance(values, CodedWords):
         words = pa.array(list(values.words), type=pa.large_string())
         return _csv_words(words, guard, sep).take(np.asarray(values.codes, dtype=np.int64))
@@ -471,8 +470,6 @@ def _coded_runs(columns: dict[str, Any]) -> list[Any]:
     """The values of :func:`_ranked_csv`'s columns, each run of two or more neighbouring
     :class:`~foncier.core.matching.CodedWords` (the criteria's verdicts) gathered in a list,
     for :func:`_coded_cells`."""
-    from foncier.core.matching import CodedWords
-
     out: list[Any] = []
     for values in columns.values():
         if isinstance(values, CodedWords) and out and isinstance(out[-1], list):
@@ -533,7 +530,6 @@ def _reason_cells(reasons, guard: bool, sep: str):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from foncier.core.matching import _SEP, join_groups
 
     n, large = reasons.n, pa.large_string()
     special_pattern = "[" + re.escape(sep + '"') + "\r\n]"
@@ -552,14 +548,14 @@ def _reason_cells(reasons, guard: bool, sep: str):
             words = pc.replace_substring(words, '"', '""')
         texts_met += filled
         groups.append((words, index))
-    if re.search(special_pattern, _SEP):
+    if re.search(special_pattern, REASON_SEP):
         special |= texts_met > 1
     before = after = None
     if special.any() or risky.any():
         before = pa.array(["", "'", '"', "\"'"], type=large).take(
             special.astype(np.int64) * 2 + risky)
         after = pa.array(["", '"'], type=large).take(special.astype(np.int64))
-    return join_groups(groups, n, sep=_SEP.replace('"', '""'), before=before, after=after)
+    return join_groups(groups, n, sep=REASON_SEP.replace('"', '""'), before=before, after=after)
 
 
 

@@ -72,7 +72,7 @@ def test_reason_cells_equal_the_joined_reasons_formatted_whole(sep, guard):
     formatting each row's joined reasons gives (the separator itself may need quotes)."""
     import pyarrow as pa
 
-    from foncier.core.matching import RowReasons
+    from foncier.io.columns import RowReasons
     from foncier.io.results import _reason_cells, _text_cells
 
     texts = np.array(["", "=1+1", 'dit "oui"', "a,b", "ligne\nsuite", "plain", "x;y", "-2",
@@ -96,7 +96,7 @@ def test_coded_cells_equal_each_column_formatted_alone():
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from foncier.core.matching import CodedWords
+    from foncier.io.columns import CodedWords
     from foncier.io.results import _coded_cells, _csv_column
 
     rng = np.random.default_rng(1)
