@@ -714,7 +714,11 @@ def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
     path = Path(path)
     if check_suffix(path) == ".csv" and result._table is None:
         # A CSV has no geometry and needs no whole table: its rows are formatted and written
-        # a block at a time (at 1,000,000 plots the table alone is a gigabyte).
+        # a block at a time (at 1,000,000 plots the table alone is a gigabyte). The memory the
+        # match freed is given back first: the blocks' threads would not reuse it.
+        from foncier.io.threads import release_free_memory
+
+        release_free_memory()
         with atomic_write(path) as tmp, open(tmp, "wb") as out:
             for chunk in prefetched(_ranked_csv(result)):
                 out.write(chunk)
