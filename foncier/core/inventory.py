@@ -358,7 +358,15 @@ def inventory_from_layers(layers: Mapping[str, gpd.GeoDataFrame], *, source: str
     >>> float(inv.plots.loc[0, "area_ha"])
     2.0
     """
-    checked, problems = check_layers(layers, repair=repair, require_all=require_all)
+    return _checked_inventory(layers, source=source, repair=repair, require_all=require_all)
+
+
+def _checked_inventory(layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None,
+                       repair: bool, require_all: bool, consume: bool = False) -> Inventory:
+    """:func:`inventory_from_layers`; with ``consume``, the layers are taken out of the dict
+    ``layers`` as they are checked (:func:`~foncier.core.validation.check_layers`)."""
+    checked, problems = check_layers(layers, repair=repair, require_all=require_all,
+                                     consume=consume)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InventoryError(errors, source=source)
@@ -437,9 +445,11 @@ def open_inventory(source: str | os.PathLike | None = None, *, repair: bool = Tr
     if inv is not None and reading is not None:
         reading.exception()        # the read started for nothing ends before the open does
     if inv is None:
+        # The layers as read are let go one by one as they are checked (consume): only the
+        # dict refers to them (the read's future gives this same dict).
         layers = reading.result() if reading is not None else _read(src, names)
-        inv = inventory_from_layers(layers, source=_display(src), repair=repair,
-                                    require_all=True)
+        inv = _checked_inventory(layers, source=_display(src), repair=repair,
+                                 require_all=True, consume=isinstance(layers, dict))
         if key:
             _store_layers(key, inv, cache_dir)
     inv.location = src

@@ -185,7 +185,8 @@ _COERCERS = {
 
 
 def check_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], *, repair: bool = True, require_all: bool = True
+    layers: Mapping[str, gpd.GeoDataFrame], *, repair: bool = True, require_all: bool = True,
+    consume: bool = False,
 ) -> tuple[dict[str, gpd.GeoDataFrame], list[Problem]]:
     """Check inventory layers against the data contract and normalize them.
 
@@ -200,6 +201,10 @@ def check_layers(
     require_all : bool, default True
         Report a missing ``constraints`` or ``infrastructure`` layer as an error; when False, a
         missing one is replaced by an empty layer.
+    consume : bool, default False
+        Take each layer out of ``layers`` (a dict) as it is checked, so that a caller that has
+        just read them, and keeps no other reference, lets each go once its normalized copy is
+        made (at 1,000,000 plots the plots as read hold 300 MB of text beside their copy).
 
     Returns
     -------
@@ -214,7 +219,8 @@ def check_layers(
     problems: list[Problem] = []
     out: dict[str, gpd.GeoDataFrame] = {}
 
-    layers = dict(layers)
+    if not consume:
+        layers = dict(layers)
     for name in REQUIRED_LAYERS:
         if name not in layers and not require_all and name in ("constraints", "infrastructure"):
             spec = LAYERS[name]
@@ -223,10 +229,9 @@ def check_layers(
             problems.append(Problem(name, None, f"couche « {name} » absente : ajoutez-la (voir "
                                     "DESIGN.md : couches sites, plots, constraints, "
                                     "infrastructure)."))
-    for name, frame in layers.items():
-        if name not in LAYERS:
-            continue
-        out[name] = _check_layer(name, frame, problems, repair=repair)
+    for name in [n for n in layers if n in LAYERS]:
+        out[name] = _check_layer(name, layers.pop(name) if consume else layers[name], problems,
+                                 repair=repair)
 
     if "plots" in out and "sites" in out:
         plots, sites = out["plots"], out["sites"]

@@ -719,9 +719,14 @@ def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
         from foncier.io.threads import release_free_memory
 
         release_free_memory()
+        import pyarrow as pa
+
+        pool = pa.default_memory_pool()
         with atomic_write(path) as tmp, open(tmp, "wb") as out:
             for chunk in prefetched(_ranked_csv(result)):
                 out.write(chunk)
+                del chunk
+                pool.release_unused()       # the written block's memory back to the system
         return path
     return write_table(result.table, path)
 

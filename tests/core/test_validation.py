@@ -221,3 +221,29 @@ def test_validity_of_a_large_layer_is_measured_on_two_threads_alike():
     geoms[11] = None
     np.testing.assert_array_equal(_is_valid(geoms), shapely.is_valid(geoms))
     assert (~_is_valid(geoms)).sum() == 4
+
+
+def test_check_layers_consumes_the_layers_it_is_given_when_asked():
+    """With ``consume``, each layer leaves the given dict as it is checked (so that layers just
+    read are let go once copied); the checked layers and problems are the same."""
+    import gc
+    import weakref
+
+    from foncier.core.validation import check_layers
+
+    def layers():
+        return make_layers([{"plot_id": "P1", "geometry": shapely.box(0, 0, 100, 100)},
+                            {"plot_id": "P2", "geometry": shapely.box(200, 0, 300, 100)}])
+
+    kept = layers()
+    plain, plain_problems = check_layers(kept)
+    assert set(kept) >= {"plots", "sites"}          # left as given
+    given = layers()
+    read_plots = weakref.ref(given["plots"])
+    eaten, problems = check_layers(given, consume=True)
+    gc.collect()
+    assert not set(given) & {"plots", "sites", "constraints", "infrastructure"}
+    assert read_plots() is None                     # the layer as read is gone
+    assert problems == plain_problems
+    for name, frame in plain.items():
+        assert frame.equals(eaten[name]), name
