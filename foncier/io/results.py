@@ -468,7 +468,7 @@ def _csv_column(values, guard: bool, sep: str):
 
 def _coded_runs(columns: dict[str, Any]) -> list[Any]:
     """The values of :func:`_ranked_csv`'s columns, each run of two or more neighbouring
-    :class:`~foncier.core.matching.CodedWords` (the criteria's verdicts) gathered in a list,
+    :class:`~foncier.io.columns.CodedWords` (the criteria's verdicts) gathered in a list,
     for :func:`_coded_cells`."""
     out: list[Any] = []
     for values in columns.values():
@@ -482,7 +482,7 @@ def _coded_runs(columns: dict[str, Any]) -> list[Any]:
 
 
 def _coded_cells(run: list, guard: bool, sep: str):
-    """Neighbouring :class:`~foncier.core.matching.CodedWords` columns (the criteria's
+    """Neighbouring :class:`~foncier.io.columns.CodedWords` columns (the criteria's
     verdicts) as one Arrow array of their fields joined by ``sep``: each combination of words
     met is written once, then spread to the rows."""
     import pyarrow as pa
@@ -520,16 +520,16 @@ def _coded_cells(run: list, guard: bool, sep: str):
 
 def _reason_cells(reasons, guard: bool, sep: str):
     """The ``reasons`` fields of a CSV from each group's distinct texts (see
-    :func:`~foncier.core.matching.reason_groups`), the rows' joined text never scanned.
+    :func:`~foncier.core.matching.reason_groups`, held in a
+    :class:`~foncier.io.columns.RowReasons`), the rows' joined text never scanned.
 
     A row's field holds a character to quote when one of its texts does (or the separator
     between them, when it holds one); its quotes are doubled in each distinct text; it starts
     like a formula when its first text does. The rows are then joined once, the guard and the
-    opening quote before each, the closing quote after (:func:`~foncier.core.matching.join_groups`).
+    opening quote before each, the closing quote after (:func:`~foncier.io.columns.join_groups`).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
-
 
     n, large = reasons.n, pa.large_string()
     special_pattern = "[" + re.escape(sep + '"') + "\r\n]"
@@ -716,11 +716,11 @@ def write_results(result: MatchResult, path: str | os.PathLike) -> Path:
         # A CSV has no geometry and needs no whole table: its rows are formatted and written
         # a block at a time (at 1,000,000 plots the table alone is a gigabyte). The memory the
         # match freed is given back first: the blocks' threads would not reuse it.
+        import pyarrow as pa
+
         from foncier.io.threads import release_free_memory
 
         release_free_memory()
-        import pyarrow as pa
-
         pool = pa.default_memory_pool()
         with atomic_write(path) as tmp, open(tmp, "wb") as out:
             for chunk in prefetched(_ranked_csv(result)):
@@ -738,7 +738,8 @@ def _ranked_csv(result: MatchResult, *, sep: str = ",", guard: bool = True):
 
     The blocks' columns are made on a worker thread while the caller formats the block before
     (both stages' kernels release the interpreter's lock; at 1,000,000 plots they take 3.7 and
-    3.0 s of one core).
+    3.0 s of one core); :func:`write_results` runs this generator on a worker of its own and
+    writes the block before that.
     """
     import pyarrow as pa
 
