@@ -296,11 +296,19 @@ class _CacheLink:
 
     def _stored(self, geo: PlotGeometry) -> None:
         """Store the geometry under the inventory's key, in the background (a later store of
-        the same entry replaces one not written yet)."""
+        the same entry replaces one not written yet). Once written, the overlap pieces held
+        in memory are let go, to be read from the entry if needed again (``WkbArray.spill``)."""
         from foncier.io import cache
 
-        cache.store_geometry(self.key, cache.geometry_arrays(geo), cache_dir=self.cache_dir,
-                             background=True)
+        arrays = cache.geometry_arrays(geo)
+        pieces = arrays.get("pair_geometry")
+
+        def written(path) -> None:
+            if isinstance(pieces, cache.WkbArray):
+                pieces.spill(path, "pair_geometry.wkb.npy")
+
+        cache.store_geometry(self.key, arrays, cache_dir=self.cache_dir, background=True,
+                             written=written)
 
 
 @dataclass(frozen=True)

@@ -419,6 +419,34 @@ class WkbArray:
     def __len__(self) -> int:
         return len(self._missing)
 
+    def spill(self, path: str | os.PathLike, name: str) -> bool:
+        """Let the bytes held in memory go, to be read again from the member ``name`` of the
+        entry at ``path`` when next used, as for an array loaded from it; returns whether they
+        went. The entry must hold these very bytes (just written from this array: its CRC-32
+        and length are checked when it is read); its file is opened now, so that a later
+        replacement or removal of the entry is found then (:class:`StaleEntry`). A cold
+        process so drops the overlap pieces once they are stored (at 1,000,000 plots, 160 MB
+        of its peak).
+        """
+        try:
+            handle = open(path, "rb")          # noqa: SIM115 - closed when the array goes
+        except OSError:
+            return False
+        try:
+            with zipfile.ZipFile(handle) as zf:
+                info = zf.getinfo(name)
+                sound = info.compress_type == zipfile.ZIP_STORED
+        except (OSError, KeyError, zipfile.BadZipFile):
+            sound = False
+        with self._lock:
+            if not sound or self._blob is None:
+                handle.close()
+                return False
+            self._member = (Path(path), name, handle)
+            weakref.finalize(self, handle.close)
+            self._blob = None
+        return True
+
     def blob(self) -> np.ndarray:
         """The WKB of every geometry laid end to end (read from the entry on first use: see
         the class)."""
@@ -763,7 +791,8 @@ def geometry_arrays(geometry: Any) -> dict[str, Any]:
 def store_geometry(key: str, arrays: Mapping[str, Any], *,
                    cache_dir: str | os.PathLike | None = None, enabled: bool = True,
                    max_bytes: int | None = None, kind: str = "geometry",
-                   background: bool = False) -> Path | None:
+                   background: bool = False,
+                   written: Callable[[Path], Any] | None = None) -> Path | None:
     """Store an inventory's plot geometry under ``key`` (its fingerprint).
 
     Parameters
@@ -787,6 +816,9 @@ def store_geometry(key: str, arrays: Mapping[str, Any], *,
     background : bool, default False
         Encode and write the entry on the cache's writer thread and return at once (see
         :func:`wait_for_writes`); the arrays must not be changed afterwards.
+    written : callable, optional
+        Called with the entry's path once it is written (on the writer thread in the
+        background), e.g. to :meth:`WkbArray.spill` what the entry now holds.
 
     Returns
     -------
@@ -807,7 +839,10 @@ def store_geometry(key: str, arrays: Mapping[str, Any], *,
     def write() -> Path | None:
         members: dict[str, Any] = {}
         fields = {name: _encode(name, value, members) for name, value in arrays.items()}
-        return _store(kind, key, fields, members, cache_dir, max_bytes)
+        path = _store(kind, key, fields, members, cache_dir, max_bytes)
+        if path is not None and written is not None:
+            written(path)
+        return path
 
     if background:
         return _in_background(_entry_path(resolve_cache_dir(cache_dir), kind, key), write)
@@ -844,20 +879,41 @@ def load_geometry(key: str, *, cache_dir: str | os.PathLike | None = None,
 
 def _feather_writer(frame: pd.DataFrame) -> Callable[[Any], None]:
     """A table's columns as an Arrow IPC (Feather) member: a function that writes it into the
-    member's stream. The columns are made Arrow now (a column Arrow cannot hold raises here);
-    their file is written straight into the entry, never held whole in memory (at 1,000,000
-    plots, a few hundred megabytes)."""
+    member's stream. Their Arrow types are found now, each column converted once and let go (a
+    column Arrow cannot hold raises here); the file is then written straight into the entry,
+    :data:`_FEATHER_ROWS` rows at a time, so that neither it nor the whole table as Arrow is
+    ever held in memory (at 1,000,000 plots, the plots' text alone is 300 MB as Arrow)."""
     import pyarrow as pa
     import pyarrow.feather as feather
 
-    table = pa.Table.from_pandas(frame)
+    index = frame.index
+    default_index = (isinstance(index, pd.RangeIndex) and index.start == 0
+                     and index.step == 1 and index.stop == len(frame))
+    if not default_index:               # an index of its own: stored the usual way, whole
+        table = pa.Table.from_pandas(frame)
+
+        def write_whole(out) -> None:
+            sink = pa.PythonFile(_Counted(out), mode="w")
+            feather.write_feather(table, sink, compression="uncompressed")
+            sink.close()
+
+        return write_whole
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
 
     def write(out) -> None:
         sink = pa.PythonFile(_Counted(out), mode="w")
-        feather.write_feather(table, sink, compression="uncompressed")
+        with pa.ipc.new_file(sink, schema) as writer:
+            for start in range(0, len(frame), _FEATHER_ROWS):
+                writer.write_batch(pa.RecordBatch.from_pandas(
+                    frame.iloc[start:start + _FEATHER_ROWS], schema=schema,
+                    preserve_index=False))
         sink.close()
 
     return write
+
+
+#: Rows of a layer made Arrow at once when its columns are written into a cache entry.
+_FEATHER_ROWS = 65_536
 
 
 class _Counted:

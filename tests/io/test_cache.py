@@ -104,6 +104,62 @@ def test_lazy_pieces_stay_wkb_until_a_union_needs_them(tmp_path, inventory):
     _assert_same_geometry({**back, "pair_geometry": again.geometry.pieces()}, geo)
 
 
+def test_pieces_spilled_to_their_entry_are_read_again_from_it(tmp_path, inventory):
+    """Pieces held in memory let go once stored: read again from the entry, the same
+    geometries; an entry gone meanwhile raises StaleEntry (and is not silently wrong); an
+    entry without the member keeps the bytes."""
+    from foncier.io.cache import StaleEntry
+
+    pieces = inventory.geometry._readable_pieces(wkb=True)
+    reference = pieces.materialize()
+    arrays = {**geometry_arrays(inventory.geometry), "pair_geometry": pieces}
+    written = []
+    path = store_geometry("k1", arrays, cache_dir=tmp_path, written=written.append)
+    assert written == [path]
+    assert not pieces.spill(path, "absent.wkb.npy") and pieces._blob is not None
+    assert pieces.spill(path, "pair_geometry.wkb.npy") and pieces._blob is None
+    assert shapely.equals_exact(pieces.materialize(), reference, tolerance=0).all()
+    assert not pieces.spill(tmp_path / "nowhere.zip", "pair_geometry.wkb.npy")
+
+    again = WkbArray.from_geometries(reference)
+    store_geometry("k2", {**arrays, "pair_geometry": again}, cache_dir=tmp_path,
+                   written=lambda p: again.spill(p, "pair_geometry.wkb.npy"))
+    assert again._blob is None
+    entry = next(tmp_path.glob("geometry-*.zip"))
+    entry.unlink()                    # the spill opened the file: its bytes are still read
+    assert shapely.equals_exact(again.materialize(), reference, tolerance=0).all()
+
+    damaged = WkbArray.from_geometries(reference)
+    path = store_geometry("k3", {**arrays, "pair_geometry": damaged}, cache_dir=tmp_path)
+    assert damaged.spill(path, "pair_geometry.wkb.npy")
+    raw = bytearray(path.read_bytes())
+    at = raw.find(bytes(WkbArray.from_geometries(reference).blob()[:16]))
+    raw[at + 8] ^= 0xFF
+    with open(path, "r+b") as f:      # in place: the spilled handle sees the damage
+        f.write(raw)
+    with pytest.warns(CacheWarning), pytest.raises(StaleEntry):
+        damaged.blob()
+
+
+def test_a_cold_inventory_lets_its_stored_pieces_go_and_unites_them_again(tmp_path):
+    """A cached inventory's pieces, once their entry is written, are read from it for a later
+    union: the same verdicts as an inventory without cache."""
+    from foncier.io.cache import wait_for_writes
+
+    path = tmp_path / "inv.gpkg"
+    foncier.write_inventory(three_plot_layers(), path)
+    cached = foncier.open_inventory(path, cache_dir=tmp_path / "cache")
+    plain = foncier.open_inventory(path, cache=False)
+    wetland = foncier.match(cached, BRIEF).table
+    wait_for_writes()
+    pieces = cached.geometry.pair_geometry
+    assert isinstance(pieces, WkbArray) and pieces._blob is None      # let go, on disk
+    flood = foncier.Brief(name="Inondation", min_area_ha=1.0, excluded_constraints=["flood"])
+    pd.testing.assert_frame_equal(foncier.match(cached, flood).table,
+                                  foncier.match(plain, flood).table)
+    pd.testing.assert_frame_equal(wetland, foncier.match(plain, BRIEF).table)
+
+
 def test_geometry_round_trip_without_housing_nor_pairs(tmp_path):
     layers = make_layers([{"plot_id": "P1", "geometry": shapely.box(0, 0, 100, 100)}])
     inv = foncier.inventory_from_layers(layers)
