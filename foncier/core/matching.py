@@ -33,7 +33,7 @@ from foncier.core.decision import completeness_of, relax_of
 from foncier.core.geometry import PlotGeometry
 from foncier.core.inventory import Inventory
 from foncier.core.scoring import score_plots
-from foncier.io.columns import REASON_SEP, CodedWords, RowReasons, join_groups
+from foncier.io.columns import REASON_SEP, CodedWords, RowReasons
 from foncier.wording import STATUS_LABELS
 
 if TYPE_CHECKING:  # at run time, imported by the functions that need it
@@ -79,14 +79,8 @@ def join_reasons(criteria: dict[str, Criterion], positions: np.ndarray) -> np.nd
 
 def _joined_reasons(criteria: dict[str, Criterion], positions: np.ndarray):
     """:func:`join_reasons` as an Arrow string array, without a Python loop over the rows
-    (see :func:`reason_groups` and :func:`join_groups`)."""
-    import pyarrow as pa
-
-    positions = np.asarray(positions, dtype=np.int64)
-    groups = reason_groups(criteria, positions)
-    large = pa.large_string()
-    return join_groups([(pa.array(texts, type=large), index) for texts, index in groups],
-                       len(positions))
+    (see :func:`reason_groups` and :func:`~foncier.io.columns.join_groups`)."""
+    return RowReasons(reason_groups(criteria, positions), len(positions)).arrow()
 
 
 def reason_groups(criteria: dict[str, Criterion], positions: np.ndarray
@@ -101,7 +95,7 @@ def reason_groups(criteria: dict[str, Criterion], positions: np.ndarray
     each combination's text joined once. At 1,000,000 plots this cuts the rows' columns of
     text to build and join from 17 to 5; under :data:`_MERGE_FROM` rows nothing is merged.
     A writer can so format each distinct text once (a CSV's quotes) before the rows are
-    joined by :func:`join_groups`.
+    joined by :func:`~foncier.io.columns.join_groups`.
     """
     positions = np.asarray(positions, dtype=np.int64)
     n = len(positions)

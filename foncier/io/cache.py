@@ -364,9 +364,13 @@ class WkbArray:
         self._lock = threading.Lock()
         if blob is None:            # read later from the entry's file (the same, not its path)
             zf, name = member
-            handle = os.fdopen(os.dup(zf.fp.fileno()), "rb")
-            self._member = (Path(zf.filename), name, handle)
-            weakref.finalize(self, handle.close)
+            self._attach(Path(zf.filename), name, os.fdopen(os.dup(zf.fp.fileno()), "rb"))
+
+    def _attach(self, path: Path, name: str, handle) -> None:
+        """Read the bytes later from member ``name`` of the entry file open as ``handle``
+        (closed when this array goes)."""
+        self._member = (path, name, handle)
+        weakref.finalize(self, handle.close)
 
     @classmethod
     def from_geometries(cls, geoms: np.ndarray) -> WkbArray:
@@ -442,8 +446,7 @@ class WkbArray:
             if not sound or self._blob is None:
                 handle.close()
                 return False
-            self._member = (Path(path), name, handle)
-            weakref.finalize(self, handle.close)
+            self._attach(Path(path), name, handle)
             self._blob = None
         return True
 

@@ -97,10 +97,14 @@ class RowReasons:
     groups: list[tuple[np.ndarray, np.ndarray]]
     n: int
 
-    def column(self):
-        """The rows' reasons joined by `` ; ``, as a table's text column."""
+    def arrow(self):
+        """The rows' reasons joined by `` ; ``, as an Arrow ``large_string`` array."""
         import pyarrow as pa
 
         large = pa.large_string()
-        return text_column(join_groups(
-            [(pa.array(texts, type=large), index) for texts, index in self.groups], self.n))
+        return join_groups([(pa.array(texts, type=large), index)
+                            for texts, index in self.groups], self.n)
+
+    def column(self):
+        """The rows' reasons joined by `` ; ``, as a table's text column."""
+        return text_column(self.arrow())

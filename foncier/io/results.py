@@ -532,7 +532,7 @@ def _reason_cells(reasons, guard: bool, sep: str):
     import pyarrow.compute as pc
 
     n, large = reasons.n, pa.large_string()
-    special_pattern = "[" + re.escape(sep + '"') + "\r\n]"
+    special_pattern = _special_pattern(sep)
     special = np.zeros(n, dtype=bool)
     risky = np.zeros(n, dtype=bool)
     texts_met = np.zeros(n, dtype=np.int64)
@@ -597,13 +597,19 @@ def _csv_quote(cells, sep: str):
     # One scan for the characters that need quotes (a regular expression's character class
     # beats four substring scans on long cells such as reasons), a second for the quotes only
     # when there is something to quote.
-    special = pc.match_substring_regex(cells, "[" + re.escape(sep + '"') + "\r\n]")
+    special = pc.match_substring_regex(cells, _special_pattern(sep))
     if not pc.any(special).as_py():
         return cells
     quotes = pc.match_substring_regex(cells, '"')      # a literal: 10 times match_substring
     inner = pc.replace_substring(cells, '"', '""') if pc.any(quotes).as_py() else cells
     quoted = pc.binary_join_element_wise(_lit('"'), inner, _lit('"'), _lit(""))
     return pc.if_else(special, quoted, cells)
+
+
+def _special_pattern(sep: str) -> str:
+    """A regular expression's character class of what makes a CSV field quoted: ``sep``, a
+    quote, CR or LF."""
+    return "[" + re.escape(sep + '"') + "\r\n]"
 
 
 def _lit(text: str):
