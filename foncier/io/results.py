@@ -406,6 +406,7 @@ def float_texts(values: np.ndarray):
 def _text_cells(series: pd.Series, guard: bool, sep: str):
     """A text column's cells (see :func:`_csv_cells`): missing ones empty, formulas guarded."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if series.dtype == object:
         cells = pa.array(series.to_numpy(), type=pa.large_string(), from_pandas=True)
@@ -414,13 +415,6 @@ def _text_cells(series: pd.Series, guard: bool, sep: str):
         if isinstance(cells, pa.ChunkedArray):
             cells = cells.combine_chunks()
         cells = cells.cast(pa.large_string())
-    return _arrow_text_cells(cells, guard, sep)
-
-
-def _arrow_text_cells(cells, guard: bool, sep: str):
-    """:func:`_text_cells` of an Arrow ``large_string`` array."""
-    import pyarrow.compute as pc
-
     cells = pc.fill_null(cells, "")
     # A column of a few distinct values (verdicts, statuses) is formatted once per value; one
     # of nearly unique values (ids, reasons) directly: hashing it would cost more than it saves.
@@ -456,14 +450,9 @@ def _csv_column(values, guard: bool, sep: str):
         return _csv_words(words, guard, sep).take(np.asarray(values.codes, dtype=np.int64))
     if isinstance(values, RowReasons):
         return _reason_cells(values, guard, sep)
-    if isinstance(values, np.ndarray) and values.dtype == object:
-        try:            # strings and None (ids, relax items), without pandas' own conversion
-            cells = pa.array(values, type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            pass
-        else:
-            return _arrow_text_cells(cells, guard, sep)
-    return _csv_cells(pd.Series(values, copy=False), guard, sep)
+    # An object array (ids, relax items) stays object: a Series would make it pandas' str.
+    dtype = object if isinstance(values, np.ndarray) and values.dtype == object else None
+    return _csv_cells(pd.Series(values, dtype=dtype, copy=False), guard, sep)
 
 
 def _coded_runs(columns: dict[str, Any]) -> list[Any]:
