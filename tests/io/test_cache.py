@@ -234,6 +234,53 @@ def test_layers_round_trip_keeps_nan_in_object_columns(tmp_path):
     pd.testing.assert_frame_equal(load_layers("k", cache_dir=tmp_path)["t"], frame)
 
 
+def test_layers_text_of_few_words_is_stored_as_codes_and_read_back_the_same(tmp_path):
+    """Columns of few distinct words are stored as codes with their words in the manifest;
+    the rest as Arrow text. Read back, each is the same object column (missing values as
+    they were: None or NaN), the rows of one word sharing its ``str``."""
+    import json
+    import zipfile
+
+    n = 5000
+    rng = np.random.default_rng(0)
+    stages = np.array(["en vente", "vendu", "réservé « option »", "=1+1", ""], dtype=object)
+    few = stages[rng.integers(0, len(stages), n)]
+    few_nan = few.copy()
+    few_nan[::7] = np.nan
+    few_none = few.copy()
+    few_none[::5] = None
+    many = np.array([f"P{i:05d}" for i in range(n)], dtype=object)
+    many[3] = None
+    numbers = pd.Series([1, 2, 3, 4] * (n // 4), dtype=object)     # objects, not text
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in [
+        ("few", few), ("few_nan", few_nan), ("few_none", few_none), ("many", many),
+        ("numbers", numbers), ("empty", [None] * n)]})
+    frame.insert(0, "n", np.arange(n))
+    path = store_layers("k", {"t": frame}, cache_dir=tmp_path)
+    with zipfile.ZipFile(path) as zf:
+        spec = json.loads(zf.read("manifest.json"))["fields"]["t"]
+    assert set(spec["coded"]) == {"few", "few_nan", "few_none", "empty"}
+    assert sorted(spec["coded"]["few"]) == sorted(stages)
+    back = load_layers("k", cache_dir=tmp_path)["t"]
+    pd.testing.assert_frame_equal(back, frame)
+    assert list(back.columns) == list(frame.columns)
+    assert back["few_nan"].isna().sum() == len(range(0, n, 7))
+    assert all(isinstance(v, float) for v in back["few_nan"][::7])
+    assert all(v is None for v in back["few_none"][::5])
+    firsts = {}
+    assert all(firsts.setdefault(v, v) is v for v in back["few"])     # one str per word
+
+
+def test_layers_codes_out_of_their_words_are_refused(tmp_path, monkeypatch):
+    frame = pd.DataFrame({"few": pd.Series(["a", "b", None] * 1000, dtype=object)})
+    real = cache._coded_texts
+    monkeypatch.setattr(cache, "_coded_texts", lambda f, objects: {
+        col: (codes + 1, words) for col, (codes, words) in real(f, objects).items()})
+    store_layers("k", {"t": frame}, cache_dir=tmp_path)
+    with pytest.warns(CacheWarning, match="entrée illisible .*code hors de ses 2 mots"):
+        assert load_layers("k", cache_dir=tmp_path) is None
+
+
 # ---------------------------------------------------------------------------------------------
 # A changed inventory never gets an older one's entry
 # ---------------------------------------------------------------------------------------------
@@ -335,6 +382,72 @@ def test_a_flipped_last_byte_of_any_array_member_is_caught(tmp_path, inventory):
         path.write_bytes(bytes(data))
         with pytest.warns(CacheWarning, match="entrée illisible .*(CRC|Bad)"):
             assert load_geometry("k", cache_dir=tmp_path) is None, info.filename
+
+
+def _member_data_span(pristine: bytes, info) -> tuple[int, int]:
+    import struct
+
+    name_len, extra_len = struct.unpack("<HH", pristine[info.header_offset + 26:
+                                                        info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    return start, start + info.compress_size
+
+
+def test_a_flipped_first_or_last_byte_of_a_layer_member_is_caught(tmp_path, inventory):
+    """Stored members are read by the system straight into their arrays: the CRC-32 covers
+    an ``.npy`` member's header as well as its data, and the layers' Arrow members."""
+    import zipfile
+
+    path = store_layers("k", inventory.layers(), cache_dir=tmp_path)
+    pristine = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        infos = [i for i in zf.infolist() if i.filename.endswith((".arrow", ".wkb.npy"))
+                 and i.file_size]
+    assert {i.filename.rsplit(".", 1)[1] for i in infos} == {"arrow", "npy"}
+    for info in infos:
+        start, end = _member_data_span(pristine, info)
+        for at in (start, end - 1):
+            data = bytearray(pristine)
+            data[at] ^= 0x01
+            path.write_bytes(bytes(data))
+            with pytest.warns(CacheWarning, match="entrée illisible .*(CRC|Bad|magic)"):
+                assert load_layers("k", cache_dir=tmp_path) is None, (info.filename, at)
+
+
+def test_a_member_whose_local_header_names_another_is_refused(tmp_path, inventory):
+    import zipfile
+
+    path = store_geometry("k", geometry_arrays(inventory.geometry), cache_dir=tmp_path)
+    pristine = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        info = next(i for i in zf.infolist() if i.filename == "area_m2.npy")
+    name_at = info.header_offset + 30
+    data = bytearray(pristine)
+    data[name_at] = ord("b")                          # "area_m2.npy" -> "brea_m2.npy"
+    path.write_bytes(bytes(data))
+    with pytest.warns(CacheWarning, match="entrée illisible .*header differ"):
+        assert load_geometry("k", cache_dir=tmp_path) is None
+
+
+def test_members_read_from_the_file_equal_those_read_through_zipfile(tmp_path, inventory):
+    """A stored member is read from the entry's file by the system; an entry held in memory
+    (no file descriptor) is read through :mod:`zipfile`: both give the same arrays."""
+    import io
+    import zipfile
+
+    from foncier.io.cache import _read_member, _read_npy
+
+    path = store_layers("k", inventory.layers(), cache_dir=tmp_path)
+    with zipfile.ZipFile(path) as on_disk, zipfile.ZipFile(io.BytesIO(path.read_bytes())) as held:
+        names = on_disk.namelist()
+        assert any(n.endswith(".npy") for n in names)
+        for name in names:
+            if name.endswith(".npy"):
+                direct, through = _read_npy(on_disk, name), _read_npy(held, name)
+                assert direct.dtype == through.dtype and direct.shape == through.shape
+                np.testing.assert_array_equal(direct, through)
+            else:
+                assert bytes(_read_member(on_disk, name)) == _read_member(held, name)
 
 
 @pytest.mark.parametrize("how", ["truncated", "corrupt"])
