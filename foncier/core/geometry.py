@@ -62,7 +62,7 @@ import shapely
 from foncier.core.schema import CONSTRAINT_KINDS, INFRA_KINDS
 
 __all__ = ["PlotGeometry", "compute_plot_geometry", "Group", "ranges", "MEASURED_KINDS",
-           "OverlapSource", "constraint_groups"]
+           "OverlapSource", "constraint_groups", "plot_id_rank"]
 
 Group = tuple[str, str | None]
 T = TypeVar("T")
@@ -108,6 +108,10 @@ class PlotGeometry:
         Per group, whether its overlaps are in ``pair_*`` and ``max_overlap``; None when every
         group's are. An inventory measures a group's overlaps when something first asks for
         them (:meth:`ensure_overlaps`): a brief measures only the groups it names.
+    id_rank : ndarray of int or None
+        Each plot's rank in ``plot_id`` order (:func:`plot_id_rank`), the matching's
+        tie-breaker, kept with the geometry so that a warm process reads it (sorting a
+        million ids takes 0.2-0.5 s); None when the plots had no ``plot_id``.
     """
 
     area_m2: np.ndarray
@@ -122,6 +126,7 @@ class PlotGeometry:
     nearest: dict[str, np.ndarray]
     housing_m: np.ndarray | None
     overlaps_done: np.ndarray | None = None
+    id_rank: np.ndarray | None = None
     _excluded_cache: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, repr=False)
     #: Where excluded areas are kept across processes (set by the inventory's cache link): an
     #: object with ``load(name) -> ndarray | None`` and ``store(name, ndarray)``, or None.
@@ -722,6 +727,20 @@ class OverlapSource:
         return out
 
 
+def plot_id_rank(ids: pd.Series) -> np.ndarray:
+    """Each plot's rank in the order of its id's text (ties in the order of the rows).
+
+    Examples
+    --------
+    >>> plot_id_rank(pd.Series(["P2", "P10", "P1"])).tolist()
+    [2, 1, 0]
+    """
+    text = ids.to_numpy(dtype=object).astype(str)
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[np.argsort(text, kind="stable")] = np.arange(len(text))
+    return rank
+
+
 def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
                           infrastructure: pd.DataFrame, *, overlaps: bool = True
                           ) -> PlotGeometry:
@@ -730,7 +749,8 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
     Parameters
     ----------
     plots : GeoDataFrame
-        The plots (only their geometry is read); the result's positions follow its rows.
+        The plots (their geometry, and their ``plot_id`` for ``id_rank``); the result's
+        positions follow its rows.
     constraints : GeoDataFrame
         With ``kind`` and ``level`` columns.
     infrastructure : GeoDataFrame
@@ -790,6 +810,7 @@ def compute_plot_geometry(plots: pd.DataFrame, constraints: pd.DataFrame,
         max_overlap=np.zeros((len(groups), n)), distance_m=distance_m, nearest=nearest,
         housing_m=housing_m,
         overlaps_done=np.zeros(len(groups), dtype=bool) if groups else None,
+        id_rank=plot_id_rank(plots["plot_id"]) if "plot_id" in plots.columns else None,
     )
     geo._overlap_source = OverlapSource.of_arrays(plot_geoms, area, cons_geoms, groups,
                                                   cons_group)

@@ -30,7 +30,7 @@ import pandas as pd
 from foncier.core.brief import Brief
 from foncier.core.criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, evaluate, net_area_ha
 from foncier.core.decision import completeness_of, relax_of
-from foncier.core.geometry import PlotGeometry
+from foncier.core.geometry import PlotGeometry, plot_id_rank
 from foncier.core.inventory import Inventory
 from foncier.core.scoring import score_plots
 from foncier.io.columns import REASON_SEP, CodedWords, RowReasons
@@ -337,14 +337,12 @@ class MatchResult:
 
 
 def _id_rank(plots: pd.DataFrame, geo: PlotGeometry) -> np.ndarray:
-    """Each plot's rank in plot_id order (a tie-breaker cheaper to sort than the strings)."""
-    def build() -> np.ndarray:
-        ids = plots["plot_id"].to_numpy(dtype=object).astype(str)
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-        return rank
-
-    return geo.cached("id_rank", build)
+    """Each plot's rank in plot_id order (a tie-breaker cheaper to sort than the strings):
+    the geometry's own when it has one (measured from the same plots, or read from the
+    cache), else made once for the inventory."""
+    if geo.id_rank is not None and len(geo.id_rank) == len(plots):
+        return geo.id_rank
+    return geo.cached("id_rank", lambda: plot_id_rank(plots["plot_id"]))
 
 
 def _groups_named(geo, brief: Brief) -> list[int]:

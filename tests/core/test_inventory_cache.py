@@ -192,6 +192,28 @@ def test_foncier_cache_dir_moves_the_cache(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ici", "inv.gpkg"]
 
 
+def test_the_plots_rank_in_id_order_comes_with_the_geometry_and_follows_the_ids(tmp_path):
+    """The tie-breaker's rank is stored with the geometry: a warm process reads it; ids
+    changed in the file give another entry and the new ids' rank."""
+    from foncier.core.geometry import plot_id_rank
+
+    path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
+    layers = three_plot_layers()
+    foncier.write_inventory(layers, path)
+    _table(path, cdir)
+    aged = _age_entries(cdir)
+    warm = foncier.open_inventory(path, cache_dir=cdir)
+    assert warm.geometry.id_rank.tolist() == [0, 1, 2]
+    assert _hits(aged) == ["geometry", "layers"]
+    layers["plots"]["plot_id"] = ["Z9", "A1", "M5"]
+    foncier.write_inventory(layers, path)
+    changed = foncier.open_inventory(path, cache_dir=cdir)
+    assert changed.geometry.id_rank.tolist() == [2, 0, 1]
+    assert changed.geometry.id_rank.tolist() == plot_id_rank(changed.plots["plot_id"]).tolist()
+    table = foncier.match(changed, BRIEF).table
+    pd.testing.assert_frame_equal(table, _fresh(path))
+
+
 def test_replacing_a_layer_detaches_the_inventory_from_the_cache(tmp_path):
     path, cdir = tmp_path / "inv.gpkg", tmp_path / "cache"
     foncier.write_inventory(three_plot_layers(), path)
