@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -69,6 +70,28 @@ def release_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def resident_bytes() -> int | None:
+    """The process's resident set size now, in bytes (None where the system does not tell:
+    only Linux's ``/proc/self/statm`` is read).
+
+    Examples
+    --------
+    >>> size = resident_bytes()
+    >>> size is None or size > 0
+    True
+    """
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _page_size()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@functools.cache
+def _page_size() -> int:
+    return os.sysconf("SC_PAGE_SIZE")
 
 
 @functools.cache

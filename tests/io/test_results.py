@@ -53,6 +53,32 @@ def test_csv_of_a_result_is_written_a_block_of_rows_at_a_time(tmp_path, sample_i
     assert (tmp_path / "blocks.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
 
 
+
+@pytest.mark.parametrize(("resident", "released"), [(10**12, 4), (None, 4), (10**6, 0)])
+def test_a_csv_gives_its_blocks_memory_back_only_when_the_process_is_large(
+        tmp_path, sample_inventory, monkeypatch, resident, released):
+    """Each written block's memory goes back to the system when the process holds more than
+    ``_RELEASE_ABOVE`` (or cannot tell); below, Arrow's pool keeps it for the next block."""
+    import pyarrow as pa
+
+    from foncier import read_brief, sample_brief_paths
+    from foncier.io import results, threads
+
+    class Pool:
+        calls = 0
+
+        def release_unused(self):
+            Pool.calls += 1
+
+    monkeypatch.setattr(results, "CSV_BLOCK_ROWS", 3)
+    monkeypatch.setattr(threads, "resident_bytes", lambda: resident)
+    monkeypatch.setattr(pa, "default_memory_pool", Pool)
+    result = match(sample_inventory, read_brief(sample_brief_paths()[2]))
+    result.order = result.order[:7]     # 4 writes: the header, then 3 blocks of rows
+    write_results(result, tmp_path / "r.csv")
+    assert Pool.calls == released
+    assert len((tmp_path / "r.csv").read_bytes().splitlines()) == 8
+
 def test_csv_of_a_result_quotes_and_guards_its_reasons_like_a_table(tmp_path, hostile_zones):
     """A result's CSV formats each reason once, before the rows are joined: its bytes are
     the table's, whatever quotes, separators, line breaks and formulas the reasons carry."""
