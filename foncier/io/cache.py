@@ -26,7 +26,8 @@ array and an offset array), layers as Arrow IPC (Feather) members, which needs `
 - ``background=True`` hands a store to the cache's writer thread: the caller goes on, a load of
   that entry waits for it, :func:`wait_for_writes` (and the end of the process) waits for all.
 - Members are streamed: arrays are written from their own memory and read straight into their
-  array, geometries joined as WKB a chunk at a time, so an entry is never held twice in memory.
+  array (by the system, ``os.preadv``, then checked against their CRC-32), geometries joined as
+  WKB a chunk at a time, so an entry is never held twice in memory.
 
 Examples
 --------
@@ -1139,11 +1140,12 @@ def store_layers(key: str, layers: Mapping[str, Any], *,
                  max_bytes: int | None = None, background: bool = False) -> Path | None:
     """Store an inventory's layers (GeoDataFrames, or None for an absent layer) under ``key``.
 
-    A layer's columns are stored as Arrow IPC (dtypes restored on reading), its geometries as
-    WKB (as :func:`store_geometry` stores them) with their CRS, so that :func:`load_layers` can
-    leave them WKB until they are used (:class:`LazyLayer`). Needs ``pyarrow``: without it
-    nothing is stored. A layer Arrow cannot hold (a column of mixed types) is reported with a
-    :class:`~foncier.errors.CacheWarning` and nothing is stored.
+    A layer's columns are stored as Arrow IPC (dtypes restored on reading; a text column of
+    few distinct words as codes, its words in the manifest: :func:`_coded_texts`), its
+    geometries as WKB (as :func:`store_geometry` stores them) with their CRS, so that
+    :func:`load_layers` can leave them WKB until they are used (:class:`LazyLayer`). Needs
+    ``pyarrow``: without it nothing is stored. A layer Arrow cannot hold (a column of mixed
+    types) is reported with a :class:`~foncier.errors.CacheWarning` and nothing is stored.
     Parameters and return value as for :func:`store_geometry`. In the ``background``, the
     layers are encoded from shallow copies, which pandas' copy-on-write keeps apart from any
     later change of the caller's frames; without copy-on-write (pandas 2 by default) the store
