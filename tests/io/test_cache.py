@@ -251,10 +251,12 @@ def test_layers_text_of_few_words_is_stored_as_codes_and_read_back_the_same(tmp_
     few_none[::5] = None
     many = np.array([f"P{i:05d}" for i in range(n)], dtype=object)
     many[3] = None
+    many_nan = many.copy()
+    many_nan[3] = np.nan
     numbers = pd.Series([1, 2, 3, 4] * (n // 4), dtype=object)     # objects, not text
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in [
         ("few", few), ("few_nan", few_nan), ("few_none", few_none), ("many", many),
-        ("numbers", numbers), ("empty", [None] * n)]})
+        ("many_nan", many_nan), ("numbers", numbers), ("empty", [None] * n)]})
     frame.insert(0, "n", np.arange(n))
     path = store_layers("k", {"t": frame}, cache_dir=tmp_path)
     with zipfile.ZipFile(path) as zf:
@@ -267,6 +269,7 @@ def test_layers_text_of_few_words_is_stored_as_codes_and_read_back_the_same(tmp_
     assert back["few_nan"].isna().sum() == len(range(0, n, 7))
     assert all(isinstance(v, float) for v in back["few_nan"][::7])
     assert all(v is None for v in back["few_none"][::5])
+    assert back["many"][3] is None and isinstance(back["many_nan"][3], float)
     firsts = {}
     assert all(firsts.setdefault(v, v) is v for v in back["few"])     # one str per word
 
