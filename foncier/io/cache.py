@@ -312,7 +312,7 @@ def _read_npy(zf: zipfile.ZipFile, member: str) -> np.ndarray:
     """
     where = _stored_at(zf, member)
     if where is not None:
-        return _read_stored_npy(zf, member, *where)
+        return _read_stored_npy(member, *where)
     with zf.open(member) as f:
         shape, fortran, dtype = _npy_layout(f, member)
         array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
@@ -386,8 +386,7 @@ def _checked(crc: int, info: zipfile.ZipInfo) -> None:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
 
 
-def _read_stored_npy(zf: zipfile.ZipFile, member: str, fd: int, start: int,
-                     info: zipfile.ZipInfo) -> np.ndarray:
+def _read_stored_npy(member: str, fd: int, start: int, info: zipfile.ZipInfo) -> np.ndarray:
     """:func:`_read_npy` of a stored member read by the system (see :func:`_stored_at`)."""
     head = os.pread(fd, min(info.file_size, _NPY_PREFIX), start)
     f = io.BytesIO(head)
