@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_missing", "missing_mask", "text_objects", "text_column", "few_distinct"]
+__all__ = ["is_missing", "missing_mask", "text_objects", "arrow_text_objects", "text_column",
+           "few_distinct"]
 
 
 def is_missing(value: Any) -> bool:
@@ -62,6 +63,22 @@ def text_objects(values: pd.Series) -> np.ndarray | None:
         arrow = pa.array(values.array, from_pandas=True)
     except (TypeError, pa.ArrowInvalid):
         return None
+    return arrow_text_objects(arrow)
+
+
+def arrow_text_objects(arrow) -> np.ndarray | None:
+    """:func:`text_objects` of an Arrow array (or chunked array); None when it is not text.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_text_objects(pa.chunked_array([["P1", None], ["P2"]])).tolist()
+    ['P1', None, 'P2']
+    >>> arrow_text_objects(pa.array([1, 2])) is None
+    True
+    """
+    import pyarrow as pa
+
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
     if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
@@ -100,8 +117,8 @@ def _default_text_dtype():
 
 
 def few_distinct(values) -> bool:
-    """Whether an Arrow array looks like few distinct values: at most 1,024 among its first
-    2,048 (a shorter array counts as few).
+    """Whether an Arrow array (or a NumPy array: only its head is made Arrow) looks like few
+    distinct values: at most 1,024 among its first 2,048 (a shorter array counts as few).
 
     Then converting or formatting it once per distinct value pays; for nearly unique values
     (ids, reasons) hashing them would cost more than it saves.
@@ -112,9 +129,11 @@ def few_distinct(values) -> bool:
     >>> few_distinct(pa.array(["UX", "1AUX"] * 5000)), few_distinct(pa.array(map(str, range(5000))))
     (True, False)
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    head = values.slice(0, _SAMPLE)
+    head = (pa.array(values[:_SAMPLE], from_pandas=True) if isinstance(values, np.ndarray)
+            else values.slice(0, _SAMPLE))
     return len(head) < _SAMPLE or len(pc.unique(head)) <= _SAMPLE // 2
 
 

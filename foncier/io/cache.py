@@ -1050,6 +1050,8 @@ def _read_feather(data, objects: Mapping[str, str] | None = None,
     import pyarrow as pa
     import pyarrow.feather as feather
 
+    from foncier.core.missing import arrow_text_objects
+
     table = feather.read_table(pa.BufferReader(pa.py_buffer(data)))
     objects, coded = objects or {}, coded or {}
     made: dict[str, np.ndarray] = {}
@@ -1065,8 +1067,10 @@ def _read_feather(data, objects: Mapping[str, str] | None = None,
             if len(codes) and (codes.min() < -1 or codes.max() >= len(words) - 1):
                 raise ValueError(f"colonne {col} : code hors de ses {len(words) - 1} mots")
             made[col] = words[codes]
-        elif pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-            out = np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+        else:
+            out = arrow_text_objects(values)
+            if out is None:                     # not text: converted by _restore_objects
+                continue
             if objects[col] == "nan":
                 out[values.is_null().to_numpy(zero_copy_only=False)] = np.nan
             made[col] = out
@@ -1100,14 +1104,16 @@ def _coded_texts(frame: pd.DataFrame, objects: Mapping[str, str]) -> dict[str, t
 
     A process reading the layer then makes one ``str`` per word, not one per row, and no
     hashing (at 1,000,000 plots: 10 ms a column instead of 25 to 55). A column qualifies
-    when its first :data:`_CODED_SAMPLE` values hold at most half as many distinct ones and
-    the whole column at most :data:`_CODED_WORDS` words, all ``str``.
+    when its head looks like few distinct values
+    (:func:`~foncier.core.missing.few_distinct`) and the whole column holds at most
+    :data:`_CODED_WORDS` words, all ``str``.
     """
+    from foncier.core.missing import few_distinct
+
     out = {}
     for col in objects:
         values = frame[col].to_numpy()
-        if len(values) > _CODED_SAMPLE and len(pd.unique(values[:_CODED_SAMPLE])) > \
-                _CODED_SAMPLE // 2:
+        if not few_distinct(values):
             continue
         codes, words = pd.factorize(values)
         if len(words) > _CODED_WORDS or not all(type(w) is str for w in words):
@@ -1116,8 +1122,6 @@ def _coded_texts(frame: pd.DataFrame, objects: Mapping[str, str]) -> dict[str, t
     return out
 
 
-#: Values of a text column looked at before it is factorized whole (see :func:`_coded_texts`).
-_CODED_SAMPLE = 2048
 #: Most distinct words of a text column stored as codes (their words go in the manifest).
 _CODED_WORDS = 4096
 
