@@ -1127,12 +1127,10 @@ _CODED_WORDS = 4096
 
 
 def _restore_objects(frame: Any, objects: Mapping[str, str]) -> None:
-    from foncier.core.missing import text_objects
-
+    """Object columns Arrow did not hold as text (numbers, dates kept as objects) made object
+    columns again, their missing values of the kind stored (text: :func:`_read_feather`)."""
     for col, null in objects.items():
-        values = text_objects(frame[col])
-        if values is None:
-            values = frame[col].to_numpy(dtype=object, na_value=None)
+        values = frame[col].to_numpy(dtype=object, na_value=None)
         if null == "nan":
             values[frame[col].isna().to_numpy()] = np.nan
         frame[col] = pd.Series(values, index=frame.index, dtype=object)
