@@ -371,18 +371,18 @@ def _stored_at(zf: zipfile.ZipFile, member: str) -> tuple[int, int, zipfile.ZipI
     return fd, info.header_offset + _LOCAL_HEADER + name_length + extra_length, info
 
 
-def _read_at(fd: int, target: memoryview, offset: int, member: str) -> None:
-    """Fill ``target`` (bytes) from the file at ``offset``; a file too short raises ValueError."""
+def _read_checked(fd: int, target: memoryview, offset: int, info: zipfile.ZipInfo, *,
+                  head: bytes = b"") -> None:
+    """Fill ``target`` with the member's bytes after its first ``head`` ones (already read),
+    found at ``offset``, then check the whole member against its CRC-32; a file too short
+    raises ValueError."""
     pos = 0
     while pos < len(target):
         got = os.preadv(fd, [target[pos:pos + _READ_CHUNK]], offset + pos)
         if got <= 0:
-            raise ValueError(f"{member}: {pos} bytes of data instead of {len(target)}")
+            raise ValueError(f"{info.filename}: {pos} bytes of data instead of {len(target)}")
         pos += got
-
-
-def _checked(crc: int, info: zipfile.ZipInfo) -> None:
-    if crc != info.CRC:
+    if zlib.crc32(target, zlib.crc32(head)) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
 
 
@@ -402,8 +402,7 @@ def _read_stored_npy(member: str, fd: int, start: int, info: zipfile.ZipInfo) ->
                          f"{len(flat)}")
     if info.file_size > at + len(flat):
         raise ValueError(f"{member}: data after the array")
-    _read_at(fd, flat, start + at, member)
-    _checked(zlib.crc32(flat, zlib.crc32(head[:at])), info)
+    _read_checked(fd, flat, start + at, info, head=head[:at])
     return array
 
 
@@ -415,8 +414,7 @@ def _read_member(zf: zipfile.ZipFile, member: str):
         return zf.read(member)
     fd, start, info = where
     data = np.empty(info.file_size, dtype=np.uint8)
-    _read_at(fd, memoryview(data), start, member)
-    _checked(zlib.crc32(data), info)
+    _read_checked(fd, memoryview(data), start, info)
     return data
 
 

@@ -364,10 +364,19 @@ def test_damaged_geometry_entry_is_ignored_removed_and_rebuilt(tmp_path, invento
     _assert_same_geometry(load_geometry("k", cache_dir=tmp_path), inventory.geometry)
 
 
-def test_a_flipped_last_byte_of_any_array_member_is_caught(tmp_path, inventory):
-    """Members are read a chunk at a time into their arrays: the CRC-32 is still checked,
-    to the member's last byte."""
+def _member_data_span(pristine: bytes, info) -> tuple[int, int]:
+    """Where a stored member's data starts and ends in the entry's bytes."""
     import struct
+
+    name_len, extra_len = struct.unpack("<HH", pristine[info.header_offset + 26:
+                                                        info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    return start, start + info.compress_size
+
+
+def test_a_flipped_last_byte_of_any_array_member_is_caught(tmp_path, inventory):
+    """Members are read straight into their arrays: the CRC-32 is still checked, to the
+    member's last byte."""
     import zipfile
 
     arrays = geometry_arrays(inventory.geometry)
@@ -377,23 +386,12 @@ def test_a_flipped_last_byte_of_any_array_member_is_caught(tmp_path, inventory):
         infos = [i for i in zf.infolist() if i.filename.endswith(".npy") and i.file_size]
     assert len(infos) >= 10
     for info in infos:
-        name_len, extra_len = struct.unpack("<HH", pristine[info.header_offset + 26:
-                                                            info.header_offset + 30])
-        last = info.header_offset + 30 + name_len + extra_len + info.compress_size - 1
+        last = _member_data_span(pristine, info)[1] - 1
         data = bytearray(pristine)
         data[last] ^= 0x01
         path.write_bytes(bytes(data))
         with pytest.warns(CacheWarning, match="entrée illisible .*(CRC|Bad)"):
             assert load_geometry("k", cache_dir=tmp_path) is None, info.filename
-
-
-def _member_data_span(pristine: bytes, info) -> tuple[int, int]:
-    import struct
-
-    name_len, extra_len = struct.unpack("<HH", pristine[info.header_offset + 26:
-                                                        info.header_offset + 30])
-    start = info.header_offset + 30 + name_len + extra_len
-    return start, start + info.compress_size
 
 
 def test_a_flipped_first_or_last_byte_of_a_layer_member_is_caught(tmp_path, inventory):
