@@ -212,7 +212,7 @@ def _brief_outcome(brief: Brief, inventories: Sequence[Inventory], names: Sequen
     total_rows = 0
     with_assembly = bool(brief.allow_assembly)
     for inv, name in zip(inventories, names, strict=True):
-        result = match(inv, brief, on=on)
+        result = match(inv, brief, on=on, keep_components=True)   # for the stability
         statuses.append(result.status_code)
         scores.append(result.score)
         head = result.order if not max_rows else result.order[:max_rows]

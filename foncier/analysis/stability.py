@@ -256,8 +256,10 @@ def _groups(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _exact_scores(result: MatchResult):
     plots = result.inventory.attributes("plots")
-    comps = score_components(plots, result.inventory.geometry, result.brief, result.net_area_ha,
-                             on=result.on)
+    comps = result.components       # kept by the match when asked (a batch does)
+    if comps is None:
+        comps = score_components(plots, result.inventory.geometry, result.brief,
+                                 result.net_area_ha, on=result.on)
     weights = score_weights(result.brief)
     acc = np.zeros(len(plots))
     for name, c in comps.items():

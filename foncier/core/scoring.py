@@ -52,7 +52,7 @@ import pandas as pd
 from foncier.core.brief import Brief
 from foncier.core.geometry import PlotGeometry
 
-__all__ = ["score_plots", "score_weights", "score_components"]
+__all__ = ["score_plots", "score_weights", "score_components", "score_from_components"]
 
 _DEFAULT_REF_KM = 50.0
 _DEFAULT_HORIZON_DAYS = 730.0
@@ -185,13 +185,26 @@ def score_plots(plots: pd.DataFrame, geo: PlotGeometry, brief: Brief, net_ha: np
     plots, geo, brief, net_ha, on
         As for :func:`score_components`.
     """
-    weights = score_weights(brief)
+    return score_from_components(score_components(plots, geo, brief, net_ha, on=on),
+                                 score_weights(brief), len(plots))
+
+
+def score_from_components(components: dict[str, np.ndarray], weights: dict[str, float],
+                          n: int) -> np.ndarray:
+    """The score of :func:`score_plots` from its :func:`score_components` and
+    :func:`score_weights` (for a caller that keeps the components, as a batch does for the
+    weights' stability), ``n`` plots.
+
+    Examples
+    --------
+    >>> score_from_components({"area": np.array([1.0, 0.5])}, {"area": 1.0, "price": 1.0}, 2)
+    array([50., 25.])
+    """
     total = sum(weights.values())
-    n = len(plots)
     if total <= 0 or n == 0:
         return np.zeros(n)
     acc = np.zeros(n)
-    for name, comp in score_components(plots, geo, brief, net_ha, on=on).items():
+    for name, comp in components.items():
         acc += weights[name] * comp
     with np.errstate(invalid="ignore", over="ignore"):
         score = 100.0 * acc / total

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from builders import make_layers
@@ -137,12 +138,8 @@ def test_sentences(args, sentence):
     assert stability_sentence(*args) == sentence
 
 
-def test_weight_stability_equals_the_unfiltered_computation():
-    # 40 plots with random prices, power and motorway distances: the candidate filter of
-    # weight_stability must not change any interval.
-    from foncier.core.criteria import net_area_ha
-    from foncier.core.scoring import score_components, score_weights
-
+def priced_case():
+    """40 plots with random prices, power and motorway distances, and a brief weighing them."""
     rng = np.random.default_rng(7)
     plots = [{"plot_id": f"P{k:02d}", "geometry": shapely.box(0, 50_000 * k, 100, 50_000 * k + 100),
               "price_eur_m2": float(rng.uniform(5, 40)), "power_mw": float(rng.uniform(5, 30))}
@@ -153,6 +150,15 @@ def test_weight_stability_equals_the_unfiltered_computation():
     inv = inventory_from_layers(make_layers(plots, infrastructure=infra))
     brief = Brief(name="t", max_price_eur_m2=40, motorway_max_km=20, power_mw=5,
                   weights={"price": 2, "timing": 0})
+    return inv, brief
+
+
+def test_weight_stability_equals_the_unfiltered_computation():
+    # The candidate filter of weight_stability must not change any interval.
+    from foncier.core.criteria import net_area_ha
+    from foncier.core.scoring import score_components, score_weights
+
+    inv, brief = priced_case()
     res = match(inv, brief, on=dt.date(2026, 1, 1))
     st = weight_stability(res)
     comps = score_components(inv.plots, inv.geometry, brief, net_area_ha(inv.geometry, brief))
@@ -166,6 +172,27 @@ def test_weight_stability_equals_the_unfiltered_computation():
         expected = rank_interval(acc - w * comps[row.weight], comps[row.weight],
                                  sum(weights.values()) - w, w, ids, i)
         assert (row.rank, row.low, row.high) == expected
+
+
+def test_components_kept_by_the_match_are_its_own_and_read_by_the_stability():
+    from foncier.core.criteria import net_area_ha
+    from foncier.core.scoring import score_components
+
+    inv, brief = priced_case()
+    on = dt.date(2026, 1, 1)
+    kept, plain = match(inv, brief, on=on, keep_components=True), match(inv, brief, on=on)
+    assert plain.components is None
+    comps = score_components(inv.plots, inv.geometry, brief, net_area_ha(inv.geometry, brief),
+                             on=on)
+    assert list(kept.components) == list(comps) == ["price", "motorway", "power"]
+    for name, values in comps.items():
+        np.testing.assert_array_equal(kept.components[name], values)
+    np.testing.assert_array_equal(kept.score, plain.score)
+    np.testing.assert_array_equal(kept.order, plain.order)
+    pd.testing.assert_frame_equal(weight_stability(kept), weight_stability(plain))
+    # The kept components are the ones the stability reads: other prices, other intervals.
+    kept.components["price"] = 1.0 - kept.components["price"]
+    assert not weight_stability(kept).equals(weight_stability(plain))
 
 
 def integer_case(rng):

@@ -72,3 +72,18 @@ def test_more_power_headroom_scores_higher():
     s = scores([{"power_mw": 20.0}, {"power_mw": 10.0}, {"power_mw": 40.0}],
                Brief(name="t", power_mw=10, weights={"price": 0, "timing": 0}))
     assert s.tolist() == [100.0, 50.0, 100.0]
+
+
+def test_score_from_components_is_score_plots():
+    from foncier.core.scoring import score_components, score_from_components
+
+    inv = inventory_from_layers(make_layers(
+        [{"plot_id": f"P{k}", "geometry": shapely.box(0, 1000 * k, 100 + 50 * k, 1000 * k + 100),
+          "price_eur_m2": 10.0 + k} for k in range(5)]))
+    brief = Brief(name="t", min_area_ha=2, max_price_eur_m2=20)
+    net = net_area_ha(inv.geometry, brief)
+    on = dt.date(2026, 1, 1)
+    comps = score_components(inv.plots, inv.geometry, brief, net, on=on)
+    np.testing.assert_array_equal(score_from_components(comps, score_weights(brief), 5),
+                                  score_plots(inv.plots, inv.geometry, brief, net, on=on))
+    assert score_from_components({}, {"area": 0.0}, 3).tolist() == [0.0, 0.0, 0.0]
