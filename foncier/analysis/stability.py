@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from foncier.core.matching import MatchResult, _id_rank
-from foncier.core.scoring import score_components, score_weights
+from foncier.core.scoring import score_components, score_weights, weighted_sum
 from foncier.wording import fmt_number
 
 __all__ = ["rank_interval", "rank_intervals", "weight_stability", "stability_sentence",
@@ -261,10 +261,7 @@ def _exact_scores(result: MatchResult):
         comps = score_components(plots, result.inventory.geometry, result.brief,
                                  result.net_area_ha, on=result.on)
     weights = score_weights(result.brief)
-    acc = np.zeros(len(plots))
-    for name, c in comps.items():
-        acc += weights[name] * c
-    return comps, weights, acc
+    return comps, weights, weighted_sum(comps, weights, len(plots))
 
 
 def weight_stability(result: MatchResult, *, top: int = 10) -> pd.DataFrame:

@@ -52,7 +52,8 @@ import pandas as pd
 from foncier.core.brief import Brief
 from foncier.core.geometry import PlotGeometry
 
-__all__ = ["score_plots", "score_weights", "score_components", "score_from_components"]
+__all__ = ["score_plots", "score_weights", "score_components", "score_from_components",
+           "weighted_sum"]
 
 _DEFAULT_REF_KM = 50.0
 _DEFAULT_HORIZON_DAYS = 730.0
@@ -203,11 +204,26 @@ def score_from_components(components: dict[str, np.ndarray], weights: dict[str, 
     total = sum(weights.values())
     if total <= 0 or n == 0:
         return np.zeros(n)
-    acc = np.zeros(n)
-    for name, comp in components.items():
-        acc += weights[name] * comp
+    acc = weighted_sum(components, weights, n)
     with np.errstate(invalid="ignore", over="ignore"):
         score = 100.0 * acc / total
     # Always a finite number from 0 to 100, whatever the inventory's values (an infinite price...).
     return np.round(np.clip(np.nan_to_num(score, nan=0.0, posinf=100.0, neginf=0.0), 0.0, 100.0),
                     1)
+
+
+def weighted_sum(components: dict[str, np.ndarray], weights: dict[str, float],
+                 n: int) -> np.ndarray:
+    """Each plot's sum of its components times their weights, before the score divides it by
+    the weights' total and rounds it (:func:`score_from_components`); ``n`` plots.
+
+    Examples
+    --------
+    >>> weighted_sum({"area": np.array([1.0, 0.5]), "price": np.array([0.5, 0.0])},
+    ...              {"area": 1.0, "price": 2.0}, 2)
+    array([2. , 0.5])
+    """
+    acc = np.zeros(n)
+    for name, comp in components.items():
+        acc += weights[name] * comp
+    return acc
