@@ -102,12 +102,18 @@ def _check_target(out: str) -> Path:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from foncier.analysis.batch import check_batch_suffix, read_briefs, run_batch, write_batch
+    from foncier.analysis.batch import (
+        check_batch_suffix,
+        read_briefs,
+        run_batch,
+        run_batch_to_file,
+        write_batch,
+    )
     from foncier.cli.options import check_out
 
     check_out(args.out, args.inventory or [], args.briefs)
     path = _check_target(args.out)
-    check_batch_suffix(path)
+    suffix = check_batch_suffix(path)
     if args.max_rows < 0:
         from foncier.errors import OutputError
 
@@ -117,10 +123,17 @@ def _batch(args: argparse.Namespace) -> int:
     inventories = _open_inventories(args.inventory)
     bar = TerminalProgress()
     n_plots = sum(len(inv.attributes("plots")) for inv in inventories)
-    bar.start(f"Correspondance ({len(briefs)} projets x {n_plots} terrains)")
-    batch = run_batch(inventories, briefs, max_rows=args.max_rows, progress=bar)
-    bar.start(f"Écriture de {path.name}")
-    written = write_batch(batch, path, progress=bar)
+    size = f"{len(briefs)} projets x {n_plots} terrains"
+    if suffix == ".xlsx":       # each brief's sheets written while the next brief is matched
+        bar.start(f"Correspondance et écriture de {path.name} ({size})")
+        batch = run_batch_to_file(inventories, briefs, path, max_rows=args.max_rows,
+                                  progress=bar)
+        written = path
+    else:
+        bar.start(f"Correspondance ({size})")
+        batch = run_batch(inventories, briefs, max_rows=args.max_rows, progress=bar)
+        bar.start(f"Écriture de {path.name}")
+        written = write_batch(batch, path, progress=bar)
     for o in batch.outcomes:
         c = o.counts
         extra = f", {o.n_assemblies} assemblages" if o.brief.allow_assembly else ""

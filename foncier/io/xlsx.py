@@ -547,6 +547,10 @@ def write_xlsx(path: str | os.PathLike, sheets: Iterable[Sheet], *, fills: Seque
 class XlsxStream:
     """A streaming XLSX writer: sheets go straight into the zip, one after the other.
 
+    A sheet may be written before those that come before it in the workbook (``place=``):
+    a batch writes each brief's sheet as soon as the brief is matched, and the summary, which
+    comes first, once they all are.
+
     Parameters
     ----------
     path : path
@@ -585,7 +589,8 @@ class XlsxStream:
         self.limit_hint = limit_hint or ("répartissez les données sur plusieurs feuilles ou "
                                          "choisissez un autre format.")
         self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        self.sheets: list[tuple[str, str]] = []
+        #: The sheets written: (place in the workbook, name, auto-filter range).
+        self.sheets: list[tuple[int, str, str]] = []
         #: Cell formats after the default and the header: (fill or -1, number format or None).
         #: Cell formats after the default and the header: (fill, or -1 for none, or
         #: :data:`_HEADER_FILL` for the header's fill and bold font; number format or None;
@@ -723,8 +728,9 @@ class XlsxStream:
 
     # ------------------------------------------------------------------ sheets
 
-    def frame_sheet(self, sheet: Sheet) -> None:
-        """Write a :class:`Sheet` (a data frame) as the next sheet."""
+    def frame_sheet(self, sheet: Sheet, *, place: int | None = None) -> None:
+        """Write a :class:`Sheet` (a data frame): the next sheet, or the one at ``place``
+        (see :meth:`sheet`)."""
         header = [str(c) for c in sheet.frame.columns]
         widths = (sheet.widths if sheet.widths is not None
                   else [max(8, min(30, len(h) + 2)) for h in header])
@@ -734,36 +740,48 @@ class XlsxStream:
                                    formats=sheet.formats, wrap_columns=sheet.wrap_columns,
                                    widths=widths),
                    n_rows=len(sheet.frame), widths=widths, freeze_cols=sheet.freeze_cols,
-                   wrap_header=bool(sheet.wrap_columns))
+                   wrap_header=bool(sheet.wrap_columns), place=place)
 
     def sheet(self, name: str, header: Sequence[str], chunks: Iterable[str], *, n_rows: int,
-              widths: Sequence[float], freeze_cols: int = 0, wrap_header: bool = False) -> None:
-        """Write the next sheet: its header row (its texts wrapped when ``wrap_header``), then
+              widths: Sequence[float], freeze_cols: int = 0, wrap_header: bool = False,
+              place: int | None = None) -> None:
+        """Write a sheet: its header row (its texts wrapped when ``wrap_header``), then
         the ``n_rows`` rows of ``chunks`` (XML ``<row>`` elements numbered from 2), with a
-        frozen pane, an auto-filter and the print setup."""
+        frozen pane, an auto-filter and the print setup.
+
+        ``place`` is the sheet's position among the workbook's tabs (0: the first, the one
+        selected when the workbook opens); by default the next after the sheets written. The
+        places of a workbook's sheets, however written, must be 0, 1, 2... when it is closed.
+        """
+        place = len(self.sheets) if place is None else place
+        if place < 0 or any(p == place for p, _, _ in self.sheets):
+            raise ValueError(f"sheet place {place} already taken or negative")
         n_cols = len(header)
         if n_rows + 1 > EXCEL_MAX_ROWS or n_cols > EXCEL_MAX_COLS:
             raise OutputError(f"feuille « {name} » : {n_rows} lignes x {n_cols} colonnes "
                               "dépassent les limites d'Excel (1 048 576 x 16 384) : "
                               f"{self.limit_hint}")
         ref = f"A1:{column_letters(max(n_cols, 1) - 1)}{n_rows + 1}"
-        index = len(self.sheets) + 1
-        with self.zip.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as f:
+        # The part is named after the place (sheet1.xml is the first tab), whatever the order
+        # the parts are written in.
+        with self.zip.open(f"xl/worksheets/sheet{place + 1}.xml", "w", force_zip64=True) as f:
             if getattr(f, "_compressor", None) is not None:    # CPython's zipfile: deflated
                 f._compressor = _ParallelDeflate(self._pool)   # on two threads instead
             f.write(self._sheet_head(header, ref, widths, freeze_cols,
-                                     self.style(_HEADER_FILL, None, wrap_header)).encode())
+                                     self.style(_HEADER_FILL, None, wrap_header),
+                                     selected=place == 0).encode())
             _write_chunks(f, chunks)
             f.write(f'</sheetData><autoFilter ref="{ref}"/>{_PRINT_SETUP}</worksheet>'.encode())
-        self.sheets.append((name, ref))
+        self.sheets.append((place, name, ref))
 
     def _sheet_head(self, header: Sequence[str], ref: str, widths: Sequence[float],
-                    freeze_cols: int, header_style: int = _STYLE_HEADER) -> str:
+                    freeze_cols: int, header_style: int = _STYLE_HEADER, *,
+                    selected: bool = False) -> str:
         """A worksheet's XML up to its header row: dimension, frozen pane, column widths."""
         top_left = f"{column_letters(freeze_cols)}2"
         pane_kind = "bottomRight" if freeze_cols else "bottomLeft"
         x_split = f' xSplit="{freeze_cols}"' if freeze_cols else ""
-        tab = ' tabSelected="1"' if not self.sheets else ""
+        tab = ' tabSelected="1"' if selected else ""
         cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                        for i, w in enumerate(widths, start=1))
         head = "".join(f'<c s="{header_style}" t="inlineStr"><is><t>{cell_text(h)}</t></is></c>'
@@ -785,6 +803,11 @@ class XlsxStream:
 
     def close(self) -> None:
         """Write the workbook's parts (sheet list, relations, styles, shared strings)."""
+        self.sheets.sort()
+        if [p for p, _, _ in self.sheets] != list(range(len(self.sheets))):
+            self.abort()
+            raise ValueError("the sheets' places leave a gap: "
+                             f"{[p for p, _, _ in self.sheets]}")
         self._pool.shutdown()
         self.zip.writestr("xl/workbook.xml", self._workbook_xml())
         self.zip.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels())
@@ -815,15 +838,15 @@ class XlsxStream:
 
     def _workbook_xml(self) -> str:
         sheets = "".join(f'<sheet name="{xml_text(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                         for i, (name, _) in enumerate(self.sheets, start=1))
+                         for i, (_, name, _) in enumerate(self.sheets, start=1))
         filters = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{xml_text(_quote_sheet(name))}!{_absolute(ref)}</definedName>"
-            for i, (name, ref) in enumerate(self.sheets))
+            for i, (_, name, ref) in enumerate(self.sheets))
         filters += "".join(            # the header row printed on every page
             f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
             f"{xml_text(_quote_sheet(name))}!$1:$1</definedName>"
-            for i, (name, _) in enumerate(self.sheets))
+            for i, (_, name, _) in enumerate(self.sheets))
         return (f"{_XML_HEAD}<workbook {_NS}><bookViews><workbookView/></bookViews>"
                 f"<sheets>{sheets}</sheets><definedNames>{filters}</definedNames></workbook>")
 

@@ -21,6 +21,7 @@ from foncier.analysis.batch import (
     layer_names,
     read_briefs,
     run_batch,
+    run_batch_to_file,
     sheet_names,
     write_batch,
 )
@@ -271,6 +272,66 @@ def test_an_interrupted_batch_leaves_no_file(batch, tmp_path, suffix):
     assert target.read_bytes() == b"previous"
 
 
+def _parts(path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_matched_and_written_together_the_workbook_is_the_same(sample_inventory, briefs, batch,
+                                                               tmp_path):
+    from foncier.analysis.audit import audit_record
+
+    audit = audit_record([sample_inventory], briefs)
+    apart = write_batch(batch, tmp_path / "apart.xlsx", audit=audit)
+    seen = []
+    together = run_batch_to_file([sample_inventory], briefs, tmp_path / "ensemble.xlsx", on=ON,
+                                 audit=audit, progress=lambda *a: seen.append(a))
+    assert _parts(tmp_path / "ensemble.xlsx") == _parts(apart)      # every part, byte for byte
+    assert [o.counts for o in together.outcomes] == [o.counts for o in batch.outcomes]
+    assert together.plots.equals(batch.plots)
+    n = len(briefs)
+    assert [done for done, _, _ in seen] == list(range(1, n + 3))
+    assert {total for _, total, _ in seen} == {n + 2}
+    assert [what for _, _, what in seen][n:] == ["Synthèse", "Matrice"]
+
+
+def test_matched_and_written_together_a_geopackage_is_the_same(sample_inventory, briefs, batch,
+                                                               tmp_path):
+    out = run_batch_to_file([sample_inventory], briefs[:2], tmp_path / "lot.gpkg", on=ON)
+    assert out.outcomes[1].rows["plot_id"].tolist() == batch.outcomes[1].rows["plot_id"].tolist()
+    layers = {name for name, _ in pyogrio.list_layers(tmp_path / "lot.gpkg")}
+    assert {"synthese", "foncier_audit", "layer_styles"} < layers and len(layers) == 2 * 2 + 3
+
+
+@pytest.mark.parametrize("stop_at", [1, 2, 4])
+def test_an_interrupted_batch_matched_and_written_together_leaves_no_file(
+        sample_inventory, briefs, tmp_path, stop_at):
+    import threading
+
+    def stop(done, total, what):
+        if done == stop_at:
+            raise KeyboardInterrupt
+
+    target = tmp_path / "lot.xlsx"
+    target.write_bytes(b"previous")
+    with pytest.raises(KeyboardInterrupt):
+        run_batch_to_file([sample_inventory], briefs, target, on=ON, progress=stop)
+    assert list(tmp_path.iterdir()) == [target]
+    assert target.read_bytes() == b"previous"
+    # The worker matching the next brief stopped with the batch.
+    assert not [t for t in threading.enumerate() if t.name.startswith("foncier-prefetch")]
+
+
+def test_a_batch_matched_and_written_together_refuses_a_bad_target(sample_inventory, tmp_path):
+    with pytest.raises(foncier.errors.OutputError, match="choisissez .xlsx"):
+        run_batch_to_file([sample_inventory], [foncier.Brief(name="A")], tmp_path / "lot.csv")
+    with pytest.raises(ValueError, match="aucun inventaire"):
+        run_batch_to_file([], [foncier.Brief(name="A")], tmp_path / "lot.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_interrupted_matching_stops_at_once(sample_inventory, briefs):
     seen = []
 
@@ -316,7 +377,10 @@ def test_cli_batch_writes_the_workbook(tmp_path, capsys):
     assert main(["batch", "--briefs", str(briefs_dir), "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert f"écrits dans {out}" in captured.out
-    assert "Correspondance" in captured.err and "Écriture de lot.xlsx" in captured.err
+    n = len(foncier.sample_brief_paths())
+    # One phase: each brief's sheets are written while the next brief is matched.
+    assert f"Correspondance et écriture de lot.xlsx ({n} projets x 329 terrains) : " \
+        f"{n + 2}/{n + 2} en " in captured.err
     wb = openpyxl.load_workbook(out)
     assert len(wb.sheetnames) == 2 * len(foncier.sample_brief_paths()) + 3
 

@@ -110,6 +110,40 @@ def test_too_many_rows_are_refused_before_writing(tmp_path):
     assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == ["Basse"]
 
 
+def test_sheets_written_out_of_order_take_their_places(tmp_path):
+    out = tmp_path / "t.xlsx"
+    with XlsxStream(out) as book:
+        for place, name in [(2, "Trois"), (0, "Un"), (1, "Deux")]:
+            book.frame_sheet(Sheet(name, pd.DataFrame({"n": [place]})), place=place)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Un", "Deux", "Trois"]
+    assert [ws["A2"].value for ws in wb] == [0, 1, 2]
+    assert [ws.auto_filter.ref for ws in wb] == ["A1:A2"] * 3
+    assert [bool(ws.sheet_view.tabSelected) for ws in wb] == [True, False, False]
+    with zipfile.ZipFile(out) as z:                 # parts named after their places
+        assert '<c><v>0</v></c>' in z.read("xl/worksheets/sheet1.xml").decode()
+        book = z.read("xl/workbook.xml").decode()
+    assert """<definedName name="_xlnm._FilterDatabase" localSheetId="2" hidden="1">'Trois'!""" \
+        in book
+
+
+def test_a_taken_or_missing_place_is_refused_and_leaves_no_file(tmp_path):
+    frame = pd.DataFrame({"n": [1]})
+    target = tmp_path / "t.xlsx"
+    with foncier.io.atomic.atomic_write(target) as tmp, XlsxStream(tmp) as book:
+        book.frame_sheet(Sheet("A", frame), place=0)
+        with pytest.raises(ValueError, match="sheet place 0 already taken"):
+            book.frame_sheet(Sheet("B", frame), place=0)
+        book.frame_sheet(Sheet("B", frame))                 # the next free place: 1
+    assert openpyxl.load_workbook(target).sheetnames == ["A", "B"]
+    with pytest.raises(ValueError, match=r"the sheets' places leave a gap: \[0, 2\]"):
+        with foncier.io.atomic.atomic_write(target) as tmp, XlsxStream(tmp) as book:
+            book.frame_sheet(Sheet("A", frame), place=0)
+            book.frame_sheet(Sheet("C", frame), place=2)
+    assert openpyxl.load_workbook(target).sheetnames == ["A", "B"]     # the old file kept
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["t.xlsx"]
+
+
 def test_a_failing_sheet_leaves_no_file(tmp_path):
     def rows():
         yield '<row r="2"><c><v>1</v></c></row>'
