@@ -274,6 +274,47 @@ def test_layers_text_of_few_words_is_stored_as_codes_and_read_back_the_same(tmp_
     assert all(firsts.setdefault(v, v) is v for v in back["few"])     # one str per word
 
 
+@pytest.mark.parametrize("rows", [0, 1, 3, 70_000])
+def test_layers_arrow_schema_is_the_one_pandas_gives(rows):
+    """The schema a layer's columns are written with is :meth:`pyarrow.Schema.from_pandas`'s,
+    metadata included, though text columns are not converted whole to find it; over
+    ``_FEATHER_ROWS`` rows the member is written in several batches."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(1)
+    text = np.array([f"t{i}" for i in range(rows)], dtype=object)
+    late = text.copy()
+    late[: rows // 2 + 1] = None                       # text only after missing values
+    frame = pd.DataFrame({
+        "text": pd.Series(text, dtype=object),
+        "late": pd.Series(late, dtype=object),
+        "nan_text": pd.Series(np.where(rng.random(rows) < 0.5, "a", None), dtype=object)
+        .fillna(np.nan),
+        "empty": pd.Series([None] * rows, dtype=object),
+        "numbers": pd.Series(list(range(rows)), dtype=object),       # objects, not text
+        "n": np.arange(rows, dtype=np.int32),
+        "x": rng.random(rows),
+        "flag": pd.array([True, None, False] * (rows // 3) + [True] * (rows % 3),
+                         dtype="boolean"),
+        "day": pd.Series(np.datetime64("2026-01-01", "s") + np.arange(rows), dtype="M8[s]"),
+    })
+    frame.columns.name = "colonnes"
+    columns = [c for c in frame.columns if c != "x"]
+    codes = np.arange(rows, dtype=np.int32)
+    got = cache._arrow_schema(frame, columns, {"n": codes})
+    want = pa.Schema.from_pandas(frame[columns].assign(n=codes), preserve_index=False)
+    assert got.equals(want, check_metadata=True)
+    if rows:
+        assert got.field("text").type == pa.string() and got.field("empty").type == pa.null()
+    write = cache._feather_writer(frame, columns=columns, replaced={"n": codes})
+    sink = pa.BufferOutputStream()
+    write(sink)
+    table = pa.ipc.open_file(sink.getvalue()).read_all()
+    assert table.schema.equals(want, check_metadata=True)
+    assert table.column("n").to_pylist() == codes.tolist()
+    assert table.column("late").to_pylist() == [None if v is None else v for v in late]
+
+
 def test_layers_codes_out_of_their_words_are_refused(tmp_path, monkeypatch):
     frame = pd.DataFrame({"few": pd.Series(["a", "b", None] * 1000, dtype=object)})
     real = cache._coded_texts
