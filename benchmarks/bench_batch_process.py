@@ -9,10 +9,12 @@ folder: one cold run (empty cache, filled on the way), then the median of ``--re
 start-up, imports, open, matching and the XLSX are all in it.
 
 The phases come from one more warm process that runs the same steps as the command
-(:func:`foncier.analysis.batch.read_briefs`, ``open_inventory``, ``run_batch_to_file``) with a
-clock between them (the command has no timing option), then the matching and the writing that
-``run_batch_to_file`` overlaps, one after the other (``run_batch``, ``write_batch``), to show
-what each costs alone; ``--profile FILE`` writes that process's cProfile statistics too.
+(:func:`foncier.analysis.batch.read_briefs`, ``open_inventory``, ``run_batch_to_file``, whose
+briefs are matched in a worker process) with a clock between them (the command has no timing
+option), then the same with the matching on a thread (``processes=False``), then the matching
+and the writing that ``run_batch_to_file`` overlaps, one after the other (``run_batch``,
+``write_batch``), to show what each costs alone; ``--profile FILE`` writes that process's
+cProfile statistics too. The worker process's peak memory is printed beside the process's.
 
 The peer, in the same run: the same 200 briefs matched in the same way (``foncier.match``
 through ``run_batch``: the peer differs only in the writer) and the same workbook (summary, a
@@ -86,6 +88,10 @@ def child_phases(inventory: str, briefs: str, out: str, profile: str | None) -> 
     t = time.perf_counter()
     run_batch_to_file([inv], brief_list, out)
     phases["run_batch_to_file (the command's)"] = time.perf_counter() - t
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    t = time.perf_counter()
+    run_batch_to_file([inv], brief_list, out, processes=False)
+    phases["same, matching on a thread"] = time.perf_counter() - t
     t = time.perf_counter()
     batch = run_batch([inv], brief_list)
     phases["alone: run_batch (match + rows)"] = time.perf_counter() - t
@@ -95,7 +101,8 @@ def child_phases(inventory: str, briefs: str, out: str, profile: str | None) -> 
     if prof is not None:
         prof.disable()
         prof.dump_stats(profile)
-    return {"phases": phases, "peak_mb": _peak_mb(), "size_mb": Path(out).stat().st_size / 2**20}
+    return {"phases": phases, "peak_mb": _peak_mb(), "worker_peak_mb": worker_mb,
+            "size_mb": Path(out).stat().st_size / 2**20}
 
 
 def _openpyxl_frame(ws, frame) -> None:
@@ -228,7 +235,8 @@ def run(n_plots: int, n_briefs: int, repeats: int, *, peer: bool, peer_briefs: i
         wall, info = _child("phases", env, str(inventory), str(tmp / "briefs"),
                             str(tmp / "phases.xlsx"), profile or "")
         print(f"  phases of one more warm process ({wall:.2f} s wall, CPU {info['cpu']:.2f} s, "
-              f"peak {info['peak_mb']:.0f} MB):")
+              f"peak {info['peak_mb']:.0f} MB, its worker process's "
+              f"{info.get('worker_peak_mb', 0):.0f} MB):")
         for name, sec in info["phases"].items():
             print(f"    {name:36s} {sec:7.2f} s")
         rest = wall - sum(info["phases"].values())

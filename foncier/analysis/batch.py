@@ -39,8 +39,9 @@ Both writers write a temporary file beside the target and rename it at the end: 
 interruption (Ctrl-C) never leaves a partial file.
 
 :func:`run_batch_to_file` does both (what ``foncier batch`` calls): a workbook's sheets of each
-brief are written while the next brief is matched on a worker thread, the summary and the matrix
-at the end; the file is the one :func:`write_batch` writes.
+brief are written while the next briefs are matched, in a worker process when it can
+(:mod:`foncier.analysis.batch_worker`), else on a worker thread; the summary and the matrix at
+the end; the file is the one :func:`write_batch` writes.
 
 Examples
 --------
@@ -374,15 +375,15 @@ def _outcomes(inventories: list[Inventory], briefs: Sequence[Brief], names: list
 def run_batch_to_file(inventories: Sequence[Inventory], briefs: Sequence[Brief],
                       path: str | os.PathLike, *, names: Sequence[str] | None = None,
                       max_rows: int | None = DEFAULT_MAX_ROWS, on: dt.date | None = None,
-                      progress: Progress | None = None, audit: dict | None = None) -> Batch:
+                      progress: Progress | None = None, audit: dict | None = None,
+                      processes: bool | None = None) -> Batch:
     """:func:`run_batch` then :func:`write_batch`, the writing beside the matching.
 
-    For a workbook (``.xlsx``), each brief's sheets are written while the next brief is matched
-    on a worker thread (both release the interpreter's lock in their array kernels and
-    compression; on two cores, 200 briefs x 100,000 plots take about four fifths of the time
-    of the two steps one after the other); the summary and the matrix, which need every brief,
-    at the end. A GeoPackage is written after the matching. The file is the one the two steps
-    write.
+    For a workbook (``.xlsx``), each brief's sheets are written as soon as the brief is
+    matched, while the next ones are; the summary and the matrix, which need every brief, at
+    the end. The matching runs in a worker process (:mod:`foncier.analysis.batch_worker`) when
+    it can, else on a worker thread. A GeoPackage is written after the matching. The file is
+    the one the two steps write.
 
     Parameters
     ----------
@@ -397,6 +398,11 @@ def run_batch_to_file(inventories: Sequence[Inventory], briefs: Sequence[Brief],
         does. Raising ``KeyboardInterrupt`` from it stops the matching and leaves no file.
     audit : dict, optional
         As for :func:`write_batch`.
+    processes : bool, optional
+        Whether a workbook's briefs are matched in a worker process: by default when
+        :func:`foncier.analysis.batch_worker.usable` says so (two cores, inventories opened
+        from GeoPackages with the cache, at least 16 briefs); True also for fewer briefs;
+        False never (a worker thread).
 
     Returns
     -------
@@ -421,8 +427,20 @@ def run_batch_to_file(inventories: Sequence[Inventory], briefs: Sequence[Brief],
     briefs = list(briefs)
     if audit is None:
         audit = audit_record(inventories, briefs)
-    outcomes = prefetched(_outcomes(inventories, briefs, names, max_rows=max_rows, on=on,
-                                    progress=None))
+    from foncier.analysis import batch_worker
+
+    if processes is not False and batch_worker.usable(inventories, n_briefs=len(briefs),
+                                                      force=bool(processes)):
+        day = on or dt.date.today()         # the same day in both processes
+        source = batch_worker.matched_in_worker(
+            inventories, briefs, names, max_rows=max_rows, on=day,
+            rest=lambda k: _outcomes(inventories, briefs[k:], names, max_rows=max_rows,
+                                     on=day, progress=None))
+    else:
+        source = _outcomes(inventories, briefs, names, max_rows=max_rows, on=on,
+                           progress=None)
+    # A few outcomes ahead: a worker process never waits for the writing.
+    outcomes = prefetched(source, ahead=4)
     try:
         with atomic_write(path) as tmp:
             return _write_xlsx(briefs, outcomes, tmp, progress, audit,

@@ -324,6 +324,107 @@ def test_an_interrupted_batch_matched_and_written_together_leaves_no_file(
     assert not [t for t in threading.enumerate() if t.name.startswith("foncier-prefetch")]
 
 
+@pytest.fixture
+def copied_inventory(tmp_path):
+    """The sample inventory copied into a folder of its own, opened with its own cache."""
+    import shutil
+
+    path = tmp_path / "inventaire.gpkg"
+    shutil.copy(foncier.sample_inventory_path(), path)
+    cache = tmp_path / "cache"
+    return foncier.open_inventory(path, cache_dir=cache), path, cache
+
+
+def test_briefs_matched_in_a_worker_process_give_the_same_workbook(copied_inventory, briefs,
+                                                                   batch, tmp_path):
+    import multiprocessing
+
+    from foncier.analysis import batch_worker
+    from foncier.analysis.audit import audit_record
+
+    inv, _, _ = copied_inventory
+    assert batch_worker.usable([inv], n_briefs=len(briefs), force=True)
+    assert not batch_worker.usable([inv], n_briefs=len(briefs))     # too few to be worth it
+    audit = audit_record([inv], briefs)
+    apart = write_batch(run_batch([inv], briefs, on=ON), tmp_path / "apart.xlsx", audit=audit)
+    seen = []
+    together = run_batch_to_file([inv], briefs, tmp_path / "ensemble.xlsx", on=ON, audit=audit,
+                                 processes=True, progress=lambda *a: seen.append(a[0]))
+    assert _parts(tmp_path / "ensemble.xlsx") == _parts(apart)
+    assert [o.counts for o in together.outcomes] == [o.counts for o in batch.outcomes]
+    assert seen == list(range(1, len(briefs) + 3))
+    assert not multiprocessing.active_children()                    # the worker has ended
+
+
+def test_the_worker_process_sends_every_outcome_in_order(copied_inventory, briefs, batch):
+    from foncier.analysis.batch_worker import matched_in_worker
+
+    inv, _, _ = copied_inventory
+
+    def rest(k):
+        raise AssertionError(f"brief {k} matched here, not by the worker")
+
+    got = list(matched_in_worker([inv], briefs, ["inventaire"], max_rows=DEFAULT_MAX_ROWS,
+                                 on=ON, rest=rest))
+    assert [o.brief.name for o in got] == [b.name for b in briefs]
+    for mine, theirs in zip(got, batch.outcomes, strict=True):
+        assert np.array_equal(mine.status, theirs.status)
+        assert np.array_equal(mine.score, theirs.score)
+        assert mine.rows.drop(columns="inventory").equals(theirs.rows.drop(columns="inventory"))
+        assert mine.rows.crs == theirs.rows.crs
+
+
+def test_a_file_changed_since_it_was_opened_is_matched_here(copied_inventory, briefs):
+    """The worker opens the file again: another content than the caller's inventory, and the
+    caller matches every brief itself, on the inventory it holds."""
+    from foncier.analysis.batch_worker import matched_in_worker
+
+    inv, path, _ = copied_inventory
+    layers = inv.layers()
+    layers["plots"] = layers["plots"].assign(price_eur_m2=1.0)
+    foncier.write_inventory(layers, path)
+    asked = []
+
+    def rest(k):
+        asked.append(k)
+        return iter(run_batch([inv], briefs[k:], on=ON).outcomes)
+
+    got = list(matched_in_worker([inv], briefs, ["inventaire"], max_rows=DEFAULT_MAX_ROWS,
+                                 on=ON, rest=rest))
+    assert asked == [0]
+    assert [o.counts for o in got] == [o.counts for o in run_batch([inv], briefs, on=ON).outcomes]
+
+
+def test_an_interrupted_batch_stops_its_worker_process(copied_inventory, briefs, tmp_path):
+    import multiprocessing
+    import threading
+
+    inv, _, _ = copied_inventory
+
+    def stop(done, total, what):
+        if done == 1:
+            raise KeyboardInterrupt
+
+    target = tmp_path / "lot.xlsx"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch_to_file([inv], briefs, target, on=ON, progress=stop, processes=True)
+    assert not target.exists() and not list(tmp_path.glob("*.xlsx*"))
+    assert not multiprocessing.active_children()
+    assert not [t for t in threading.enumerate() if t.name.startswith("foncier-prefetch")]
+
+
+def test_no_worker_process_for_inventories_it_cannot_open_again(sample_inventory, tmp_path):
+    from foncier.analysis.batch_worker import PROCESS_FROM, usable
+
+    memory = foncier.inventory_from_layers(sample_inventory.layers())
+    uncached = foncier.open_inventory(cache=False)
+    assert usable([sample_inventory], n_briefs=PROCESS_FROM) is True
+    assert usable([memory], n_briefs=PROCESS_FROM) is False
+    assert usable([uncached], n_briefs=PROCESS_FROM) is False
+    assert usable([sample_inventory, memory], n_briefs=PROCESS_FROM, force=True) is False
+    assert usable([], n_briefs=PROCESS_FROM) is False
+
+
 def test_a_batch_matched_and_written_together_refuses_a_bad_target(sample_inventory, tmp_path):
     with pytest.raises(foncier.errors.OutputError, match="choisissez .xlsx"):
         run_batch_to_file([sample_inventory], [foncier.Brief(name="A")], tmp_path / "lot.csv")
