@@ -3,9 +3,9 @@
 :func:`~foncier.analysis.batch.run_batch_to_file` writes each brief's sheets while the next
 brief is matched. On a worker thread both share the interpreter's lock, which most of either
 holds (pandas, the texts of the reasons and sentences): 200 briefs x 100,000 plots took 14-15 s
-against 7 s for the matching and 8 s for the writing alone. In a process of its own (started
-with ``spawn``: a forked process would inherit the locks of the parent's threads), the
-matching has its own lock.
+against 7 s for the matching and 8 s for the writing alone. In a process of its own (a new
+interpreter: a forked process would inherit the locks of the parent's threads), the matching
+has its own lock.
 
 The worker opens the same inventories again, from the on-disk cache (the checked layers and
 the plot geometry the calling process, or an earlier one, stored), checks that their content
@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -66,33 +68,53 @@ def usable(inventories: Sequence[Any], *, n_briefs: int, force: bool = False) ->
     return plots <= PROCESS_MAX_PLOTS
 
 
-def _worker(conn, locations: list[str], keys: list[str], cache_dirs: list, names: list[str],
-            briefs: list, max_rows: int | None, on: dt.date | None) -> None:
-    """The worker process: open, check the keys, send ``("outcome", o)`` per brief, then
-    ``("end", None)``; ``("stop", why)`` when it cannot go on."""
+def _send(out, kind: str, value: Any = None) -> None:
+    pickle.dump((kind, value), out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+def _work(job: dict, out) -> None:
+    """Open, check the keys, send ``("outcome", o)`` per brief, then ``("end", None)``;
+    ``("stop", why)`` when it cannot go on."""
     from foncier.analysis.batch import _outcomes
     from foncier.core.inventory import open_inventory
 
+    inventories = [open_inventory(loc, cache_dir=d)
+                   for loc, d in zip(job["locations"], job["cache_dirs"], strict=True)]
+    if [_key(inv) for inv in inventories] != job["keys"]:
+        _send(out, "stop", "contenu changé depuis l'ouverture")
+        return
+    for outcome in _outcomes(inventories, job["briefs"], job["names"],
+                             max_rows=job["max_rows"], on=job["on"], progress=None):
+        _send(out, "outcome", outcome)
+    _send(out, "end")
+
+
+def main() -> int:
+    """The worker process (``python -m foncier.analysis.batch_worker``): its job, pickled, on
+    standard input; its messages, pickled, on what was its standard output (which is then
+    the standard error, so that nothing else printed reaches the pipe)."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
     try:
-        inventories = [open_inventory(loc, cache_dir=d)
-                       for loc, d in zip(locations, cache_dirs, strict=True)]
-        found = [_key(inv) for inv in inventories]
-        if found != keys:
-            conn.send(("stop", "contenu changé depuis l'ouverture"))
-            return
-        for outcome in _outcomes(inventories, briefs, names, max_rows=max_rows, on=on,
-                                 progress=None):
-            conn.send(("outcome", outcome))
-        conn.send(("end", None))
+        job = pickle.load(sys.stdin.buffer)
+        _work(job, out)
     except KeyboardInterrupt:       # Ctrl-C reaches the whole process group: the caller says it
-        pass
+        return 130
+    except BrokenPipeError:         # the caller stopped reading: it has gone on without us
+        return 1
     except BaseException as exc:  # noqa: BLE001 - said to the caller, which goes on alone
         try:
-            conn.send(("stop", f"{type(exc).__name__} : {exc}"))
-        except (OSError, ValueError):
+            _send(out, "stop", f"{type(exc).__name__} : {exc}")
+        except OSError:
             pass
+        return 1
     finally:
-        conn.close()
+        try:
+            out.close()
+        except OSError:
+            pass
+    return 0
 
 
 def matched_in_worker(inventories: Sequence[Any], briefs: Sequence[Any], names: list[str], *,
@@ -101,25 +123,34 @@ def matched_in_worker(inventories: Sequence[Any], briefs: Sequence[Any], names: 
     """Each brief's outcome, in order, matched by a worker process; ``rest(k)`` gives those
     from brief ``k`` on, matched here, when the worker stops before the last one.
 
+    The worker is this interpreter running this module (not :mod:`multiprocessing`, which
+    would run the calling script again in it when the script has no ``__main__`` guard).
     Closing the iterator stops the worker (terminated if it is still running)."""
-    import multiprocessing
+    import subprocess
+    from pathlib import Path
 
-    ctx = multiprocessing.get_context("spawn")
-    receiving, sending = ctx.Pipe(duplex=False)
-    process = ctx.Process(
-        target=_worker, name="foncier-batch-worker", daemon=True,
-        args=(sending, [inv.location for inv in inventories],
-              [_key(inv) for inv in inventories],
-              [inv._cache.cache_dir for inv in inventories], list(names), list(briefs),
-              max_rows, on))
-    process.start()
-    sending.close()
+    import foncier
+
+    env = dict(os.environ)          # the same foncier as this process's, wherever it lies
+    home = str(Path(foncier.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([home, *filter(None, [env.get("PYTHONPATH")])])
+    job = {"locations": [inv.location for inv in inventories],
+           "keys": [_key(inv) for inv in inventories],
+           "cache_dirs": [inv._cache.cache_dir for inv in inventories],
+           "names": list(names), "briefs": list(briefs), "max_rows": max_rows, "on": on}
+    process = subprocess.Popen([sys.executable, "-m", "foncier.analysis.batch_worker"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     done = 0
     try:
+        try:
+            pickle.dump(job, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.close()
+        except OSError:                 # the worker ended at once
+            pass
         while done < len(briefs):
             try:
-                kind, value = receiving.recv()
-            except (EOFError, OSError):     # the worker ended without a word
+                kind, value = pickle.load(process.stdout)
+            except (EOFError, OSError, pickle.UnpicklingError):   # ended without a word
                 break
             if kind != "outcome":
                 break
@@ -128,7 +159,11 @@ def matched_in_worker(inventories: Sequence[Any], briefs: Sequence[Any], names: 
         if done < len(briefs):
             yield from rest(done)
     finally:
-        receiving.close()
-        if process.is_alive():
+        if process.poll() is None:
             process.terminate()
-        process.join()
+        process.wait()
+        process.stdout.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import sqlite3
 import xml.etree.ElementTree as ET
 
@@ -335,10 +336,19 @@ def copied_inventory(tmp_path):
     return foncier.open_inventory(path, cache_dir=cache), path, cache
 
 
+def _children() -> list[int]:
+    """The live child processes of this one (Linux's /proc)."""
+    import glob
+
+    out = []
+    for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
+        with open(path) as f:
+            out += [int(x) for x in f.read().split()]
+    return out
+
+
 def test_briefs_matched_in_a_worker_process_give_the_same_workbook(copied_inventory, briefs,
                                                                    batch, tmp_path):
-    import multiprocessing
-
     from foncier.analysis import batch_worker
     from foncier.analysis.audit import audit_record
 
@@ -353,7 +363,7 @@ def test_briefs_matched_in_a_worker_process_give_the_same_workbook(copied_invent
     assert _parts(tmp_path / "ensemble.xlsx") == _parts(apart)
     assert [o.counts for o in together.outcomes] == [o.counts for o in batch.outcomes]
     assert seen == list(range(1, len(briefs) + 3))
-    assert not multiprocessing.active_children()                    # the worker has ended
+    assert not _children()                                          # the worker has ended
 
 
 def test_the_worker_process_sends_every_outcome_in_order(copied_inventory, briefs, batch):
@@ -396,7 +406,6 @@ def test_a_file_changed_since_it_was_opened_is_matched_here(copied_inventory, br
 
 
 def test_an_interrupted_batch_stops_its_worker_process(copied_inventory, briefs, tmp_path):
-    import multiprocessing
     import threading
 
     inv, _, _ = copied_inventory
@@ -409,8 +418,36 @@ def test_an_interrupted_batch_stops_its_worker_process(copied_inventory, briefs,
     with pytest.raises(KeyboardInterrupt):
         run_batch_to_file([inv], briefs, target, on=ON, progress=stop, processes=True)
     assert not target.exists() and not list(tmp_path.glob("*.xlsx*"))
-    assert not multiprocessing.active_children()
+    assert not _children()
     assert not [t for t in threading.enumerate() if t.name.startswith("foncier-prefetch")]
+
+
+def test_a_script_without_a_main_guard_runs_once(copied_inventory, tmp_path):
+    """The worker is a fresh interpreter running foncier's worker module: a calling script
+    without ``if __name__ == "__main__"`` is not run again in it (as multiprocessing would)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    _, path, cache = copied_inventory
+    script = tmp_path / "lot.py"
+    script.write_text(textwrap.dedent(f"""
+        import foncier
+        from foncier.analysis.batch import run_batch_to_file
+        print("début")
+        inv = foncier.open_inventory({str(path)!r}, cache_dir={str(cache)!r})
+        briefs = [foncier.Brief(name=f"Projet {{i}}", min_area_ha=i) for i in range(3)]
+        batch = run_batch_to_file([inv], briefs, {str(tmp_path / "lot.xlsx")!r},
+                                  processes=True)
+        print([o.counts["match"] for o in batch.outcomes])
+    """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "début" and len(lines) == 2         # the script ran once
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "lot.xlsx").exists()
 
 
 def test_no_worker_process_for_inventories_it_cannot_open_again(sample_inventory, tmp_path):
