@@ -42,11 +42,6 @@ PROCESS_FROM = 16
 PROCESS_MAX_PLOTS = 500_000
 
 
-def _key(inv: Any) -> str | None:
-    link = getattr(inv, "_cache", None)
-    return None if link is None else link.key
-
-
 def usable(inventories: Sequence[Any], *, n_briefs: int, force: bool = False) -> bool:
     """Whether a worker process can match these inventories: two cores or more, every
     inventory opened from a GeoPackage with the cache on (so that the worker finds its checked
@@ -59,10 +54,9 @@ def usable(inventories: Sequence[Any], *, n_briefs: int, force: bool = False) ->
         return False
     plots = 0
     for inv in inventories:
-        key, location = _key(inv), getattr(inv, "location", None)
+        key, location = inv.cache_key, inv.location
         if (key is None or not key.endswith(":repair=True") or not location
-                or location.startswith(("postgresql://", "postgres://"))
-                or not inv._cache.still_attached(inv)):
+                or location.startswith(("postgresql://", "postgres://"))):
             return False
         plots += len(inv.attributes("plots"))
     return plots <= PROCESS_MAX_PLOTS
@@ -81,7 +75,7 @@ def _work(job: dict, out) -> None:
 
     inventories = [open_inventory(loc, cache_dir=d)
                    for loc, d in zip(job["locations"], job["cache_dirs"], strict=True)]
-    if [_key(inv) for inv in inventories] != job["keys"]:
+    if [inv.cache_key for inv in inventories] != job["keys"]:
         _send(out, "stop", "contenu changé depuis l'ouverture")
         return
     for outcome in _outcomes(inventories, job["briefs"], job["names"],
@@ -91,7 +85,7 @@ def _work(job: dict, out) -> None:
 
 
 def main() -> int:
-    """The worker process (``python -m foncier.analysis.batch_worker``): its job, pickled, on
+    """The worker process (started by :func:`matched_in_worker`): its job, pickled, on
     standard input; its messages, pickled, on what was its standard output (which is then
     the standard error, so that nothing else printed reaches the pipe)."""
     out = os.fdopen(os.dup(1), "wb")
@@ -131,15 +125,13 @@ def matched_in_worker(inventories: Sequence[Any], briefs: Sequence[Any], names: 
 
     import foncier
 
-    env = dict(os.environ)          # the same foncier as this process's, wherever it lies
     home = str(Path(foncier.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join([home, *filter(None, [env.get("PYTHONPATH")])])
     job = {"locations": [inv.location for inv in inventories],
-           "keys": [_key(inv) for inv in inventories],
-           "cache_dirs": [inv._cache.cache_dir for inv in inventories],
+           "keys": [inv.cache_key for inv in inventories],
+           "cache_dirs": [inv.cache_dir for inv in inventories],
            "names": list(names), "briefs": list(briefs), "max_rows": max_rows, "on": on}
-    process = subprocess.Popen([sys.executable, "-m", "foncier.analysis.batch_worker"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    process = subprocess.Popen([sys.executable, "-c", _BOOT, home],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     done = 0
     try:
         try:
@@ -165,5 +157,10 @@ def matched_in_worker(inventories: Sequence[Any], briefs: Sequence[Any], names: 
         process.stdout.close()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+
+#: The worker's first lines: the foncier this process imported (from ``sys.argv[1]``, its
+#: folder), not one the current folder would hold, and without the user's folders put first.
+_BOOT = ("import sys; home = sys.argv[1]; "
+         "sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+         "home in sys.path or sys.path.insert(0, home); "
+         "from foncier.analysis.batch_worker import main; sys.exit(main())")

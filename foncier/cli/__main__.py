@@ -2,5 +2,5 @@
 
 from foncier.cli.main import run
 
-if __name__ == "__main__":     # not when a spawned worker process imports it again
+if __name__ == "__main__":     # run as a program only, not when imported
     run()

@@ -150,6 +150,21 @@ class Inventory:
                 self._geometry = link.geometry(self._compute_geometry)
         return self._geometry
 
+    @property
+    def cache_key(self) -> str | None:
+        """The content key under which the on-disk cache keeps this inventory (its checked
+        layers, its plot geometry): None when it was opened without the cache, built in
+        memory, or its layers were replaced since it was opened. Another process that opens
+        the same location and finds the same key holds the same content."""
+        link = self._cache
+        return link.key if link is not None and link.still_attached(self) else None
+
+    @property
+    def cache_dir(self) -> str | os.PathLike | None:
+        """The cache folder this inventory was opened with (None: the default one, see
+        :func:`foncier.io.cache.resolve_cache_dir`)."""
+        return None if self._cache is None else self._cache.cache_dir
+
     def attributes(self, name: str) -> pd.DataFrame:
         """A layer's columns, without decoding its geometries when they are still those the
         cache read (a warm match never needs the plots' geometry): the layer itself once it has
