@@ -61,6 +61,20 @@ def constraint_label(kind: str, level: str | None = None) -> str:
     return name
 
 
+def counted(count: int, word: str) -> str:
+    """A count and its word, plural from 2 on as French has it; an invariable phrase (``à
+    vérifier``) takes no s.
+
+    Examples
+    --------
+    >>> counted(3, "terrain"), counted(1, "compatible"), counted(0, "assemblage")
+    ('3 terrains', '1 compatible', '0 assemblage')
+    >>> counted(2, "à vérifier")
+    '2 à vérifier'
+    """
+    return f"{count} {word}" + ("s" if count > 1 and not word.startswith("à") else "")
+
+
 def fmt_number(value: float, decimals: int = 1) -> str:
     """A number the French way: ``12,5``; whole numbers without decimals; thin groups."""
     if value is None or value != value:

@@ -26,3 +26,12 @@ def test_fmt_numbers_of_nothing_and_of_one_missing_value():
     assert fmt_numbers([], 2).tolist() == []
     assert fmt_numbers([float("nan")], 2).tolist() == ["?"]
     assert fmt_numbers([2_500.0, 12.0], 0).tolist() == ["2\u202f500", "12"]
+
+
+def test_counted_is_plural_from_two_and_keeps_invariable_phrases():
+    from foncier.wording import counted
+
+    assert [counted(n, "compatible") for n in (0, 1, 2)] == ["0 compatible", "1 compatible",
+                                                             "2 compatibles"]
+    assert counted(5, "à vérifier") == "5 à vérifier"
+

@@ -134,11 +134,14 @@ def _batch(args: argparse.Namespace) -> int:
         batch = run_batch(inventories, briefs, max_rows=args.max_rows, progress=bar)
         bar.start(f"Écriture de {path.name}")
         written = write_batch(batch, path, progress=bar)
+    from foncier.wording import counted
+
     for o in batch.outcomes:
         c = o.counts
-        extra = f", {o.n_assemblies} assemblages" if o.brief.allow_assembly else ""
-        print(f"{o.brief.name} : {c['match']} compatibles, {c['to_check']} à vérifier, "
-              f"{c['no_match']} incompatibles{extra}")
+        extra = f", {counted(o.n_assemblies, 'assemblage')}" if o.brief.allow_assembly else ""
+        print(f"{o.brief.name} : {counted(c['match'], 'compatible')}, "
+              f"{counted(c['to_check'], 'à vérifier')}, "
+              f"{counted(c['no_match'], 'incompatible')}{extra}")
     print(f"\n{len(batch.outcomes)} projets x {n_plots} terrains écrits dans {written}")
     keep_until_exit(batch, inventories)
     return 0

@@ -42,11 +42,6 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def _n(count: int, word: str) -> str:
-    """``3 terrains``, ``1 compatible``, ``2 à vérifier`` (the invariable phrase takes no s)."""
-    return f"{count} {word}" + ("s" if count > 1 and not word.startswith("à") else "")
-
-
 def _rows(rows) -> list[tuple[str, ...]]:
     """One tuple of cells per row: rank, plot, zone, status, score, net area, first reason."""
     from foncier.core.missing import is_missing
@@ -66,13 +61,16 @@ def _rows(rows) -> list[tuple[str, ...]]:
 
 
 def _headline(result, table) -> str:
+    from foncier.wording import counted
+
     counts = result.counts
-    head = (f"Projet « {result.brief.name} » — {_n(len(result.status), 'terrain')} : "
-            f"{_n(counts['match'], 'compatible')}, {_n(counts['to_check'], 'à vérifier')}, "
-            f"{_n(counts['no_match'], 'incompatible')}")
+    head = (f"Projet « {result.brief.name} » — {counted(len(result.status), 'terrain')} : "
+            f"{counted(counts['match'], 'compatible')}, "
+            f"{counted(counts['to_check'], 'à vérifier')}, "
+            f"{counted(counts['no_match'], 'incompatible')}")
     if "assembly" in table.columns:
         assemblies = int((table["assembly"] != "").sum())
-        head += f" ; {_n(assemblies, 'assemblage')} de terrains voisins"
+        head += f" ; {counted(assemblies, 'assemblage')} de terrains voisins"
     return head
 
 

@@ -523,6 +523,14 @@ def test_cli_batch_writes_the_workbook(tmp_path, capsys):
     assert len(wb.sheetnames) == 2 * len(foncier.sample_brief_paths()) + 3
 
 
+def test_batch_command_counts_one_plot_in_the_singular(tmp_path, capsys):
+    brief = tmp_path / "un.toml"
+    brief.write_text('name = "Un"\n[land]\nmin_area_ha = 1000\n', encoding="utf-8")
+    assert main(["batch", "--briefs", str(brief), "--out", str(tmp_path / "l.xlsx")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Un : "))
+    assert line == "Un : 0 compatible, 0 à vérifier, 329 incompatibles"
+
+
 def test_cli_batch_errors_are_clear_and_write_nothing(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "X"\n[land]\nmin_area_ha = "grand"\n', encoding="utf-8")
