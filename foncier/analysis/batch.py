@@ -88,7 +88,7 @@ from foncier.io.atomic import atomic_write
 from foncier.io.qgis_style import write_layer_styles
 from foncier.io.results import (
     AUDIT_SHEET,
-    audit_items,
+    audit_sheet,
     french_labels,
     prefetched,
     write_audit_table,
@@ -704,12 +704,6 @@ def _near_sheet(outcome: BriefOutcome, sheet: str) -> Sheet:
     return Sheet(sheet, frame, widths=widths[:len(frame.columns)], freeze_cols=2)
 
 
-def _audit_sheet(audit: dict) -> Sheet:
-    frame = pd.DataFrame([(label, value) for _, label, value in audit_items(audit)],
-                         columns=["Paramètre", "Valeur"])
-    return Sheet(AUDIT_SHEET, frame, widths=[40, 100], freeze_cols=1)
-
-
 def _write_xlsx(briefs: Sequence[Brief], outcomes: Iterable[BriefOutcome], tmp: Path,
                 progress: Progress | None, audit: dict,
                 batch_of: Callable[[list[BriefOutcome]], Batch]) -> Batch:
@@ -747,7 +741,7 @@ def _write_xlsx(briefs: Sequence[Brief], outcomes: Iterable[BriefOutcome], tmp: 
         ids = fit_widths(batch.plots[["inventory", "plot_id", "site_id"]], maximum=40)
         book.sheet(MATRIX_SHEET, header, _matrix_chunks(batch, book), n_rows=len(batch.plots),
                    widths=ids + [9] + [14, 8] * len(sheets), freeze_cols=2, place=1 + 2 * n)
-        book.frame_sheet(_audit_sheet(audit), place=2 + 2 * n)
+        book.frame_sheet(audit_sheet(audit), place=2 + 2 * n)
         if progress is not None:
             progress(total, total, MATRIX_SHEET)
     return batch

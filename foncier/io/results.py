@@ -50,8 +50,9 @@ if TYPE_CHECKING:  # hints only: a CSV is written without the matching, geopanda
     from foncier.core.matching import MatchResult
 
 __all__ = ["write_results", "FORMATS", "write_table", "check_suffix", "write_csv",
-           "guard_text", "FORMULA_START", "audit_items", "AUDIT_SHEET", "AUDIT_TABLE",
-           "AUDIT_MEMBER", "write_audit_table", "add_audit_member", "french_labels"]
+           "guard_text", "FORMULA_START", "audit_items", "audit_sheet", "AUDIT_SHEET",
+           "AUDIT_TABLE", "AUDIT_MEMBER", "write_audit_table", "add_audit_member",
+           "french_labels"]
 
 FORMATS = {".csv": "CSV", ".xlsx": "Excel", ".gpkg": "GeoPackage", ".geojson": "GeoJSON"}
 
@@ -184,8 +185,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str,
     with XlsxStream(path, fills=tints) as book:
         book.frame_sheet(Sheet(sheet, shown, widths=widths, row_fills=fills))
         if audit is not None:
-            book.frame_sheet(Sheet(AUDIT_SHEET, _audit_frame(audit, french=True),
-                                   widths=[34, 90]))
+            book.frame_sheet(audit_sheet(audit))
 
 
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).
@@ -673,6 +673,13 @@ def _audit_frame(audit: Mapping[str, Any], *, french: bool) -> pd.DataFrame:
         return pd.DataFrame([(label, value) for _, label, value in rows],
                             columns=["Paramètre", "Valeur"])
     return pd.DataFrame(rows, columns=["key", "label", "value"])
+
+
+def audit_sheet(audit: Mapping[str, Any]) -> Sheet:
+    """The « Paramètres » sheet of a workbook: the audit record a row per item, its long
+    values (a brief's TOML) wrapped and their rows as tall as their lines."""
+    return Sheet(AUDIT_SHEET, _audit_frame(audit, french=True), widths=[40, 100],
+                 freeze_cols=1, wrap_columns=("Valeur",))
 
 
 def write_audit_table(path: str | os.PathLike, audit: Mapping[str, Any]) -> None:

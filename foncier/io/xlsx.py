@@ -371,15 +371,19 @@ _CHARS_PER_WIDTH = 1.2
 
 def wrapped_lines(text: str, width: float) -> int:
     """The lines a text takes wrapped at word breaks within a column ``width`` wide (about
-    1.2 characters per unit of width, a character short for the cell's margins).
+    1.2 characters per unit of width, a character short for the cell's margins), each of its
+    own lines (a brief's TOML) wrapped apart.
 
     Examples
     --------
     >>> wrapped_lines("Projet Volta - gigafactory de batteries", 16), wrapped_lines("", 10)
     (3, 1)
+    >>> wrapped_lines("name = 'Volta'\\n\\n[land]\\nmin_area_ha = 40.0", 60)
+    4
     """
     per_line = max(1, int(width * _CHARS_PER_WIDTH) - 1)
-    return max(1, len(textwrap.wrap(text, per_line, break_long_words=True)))
+    return sum(max(1, len(textwrap.wrap(line, per_line, break_long_words=True)))
+               for line in text.split("\n"))
 
 
 def wrapped_heights(frame: pd.DataFrame, columns: Iterable[str],

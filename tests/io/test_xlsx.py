@@ -248,3 +248,21 @@ def test_large_sheets_are_deflated_in_pieces_that_read_back(tmp_path):
     assert rows == [(i, f"terrain {i} " * 20, "match" if i % 2 else "no_match")
                     for i in range(n)]
     assert short[0] == ("i", "t", "statut") and len(short) == 3
+
+
+def test_the_audit_sheet_rows_are_as_tall_as_their_lines(tmp_path):
+    """A brief's TOML in « Paramètres » is several lines: its row holds them all (it used to
+    keep one line's height, its text drawn over the rows above in LibreOffice)."""
+    import foncier
+    from foncier.analysis.batch import run_batch, write_batch
+    from foncier.io.xlsx import LINE_HEIGHT
+
+    brief = foncier.read_brief(foncier.sample_brief_paths()[0])
+    out = write_batch(run_batch([foncier.open_inventory()], [brief], max_rows=5),
+                      tmp_path / "lot.xlsx")
+    ws = openpyxl.load_workbook(out)["Paramètres"]
+    row = next(r for r in range(2, ws.max_row + 1) if "TOML" in ws.cell(r, 1).value)
+    lines = ws.cell(row, 2).value.count("\n") + 1
+    assert lines > 5
+    assert ws.row_dimensions[row].height >= lines * LINE_HEIGHT
+    assert ws.cell(row, 2).alignment.wrap_text and ws.cell(row, 2).alignment.vertical == "top"
