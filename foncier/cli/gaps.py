@@ -59,29 +59,33 @@ def _check_out(out: str) -> Path:
 
 
 def _write(frame, path: Path, record) -> Path:
-    import pandas as pd
-
+    """The gaps table as CSV (the codes as headers) or as a workbook: French headers, columns
+    as wide as their texts, the header row frozen, then the « Paramètres » sheet that the
+    match and batch workbooks have (:func:`foncier.io.results.audit_sheet`)."""
     from foncier.analysis.gaps import gaps_in_french
     from foncier.io.atomic import atomic_write
-    from foncier.io.results import AUDIT_SHEET, audit_items
 
-    with atomic_write(path) as tmp:
-        if path.suffix.lower() == ".csv":
+    if path.suffix.lower() == ".csv":
+        with atomic_write(path) as tmp:
             frame.to_csv(tmp, index=False, encoding="utf-8")
-        else:
-            params = pd.DataFrame([(label, value) for _, label, value in audit_items(record)],
-                                  columns=["Paramètre", "Valeur"])
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                gaps_in_french(frame).to_excel(writer, sheet_name="Données manquantes",
-                                               index=False)
-                params.to_excel(writer, sheet_name=AUDIT_SHEET, index=False)
-    return path
+        return path
+    from foncier.io.results import audit_sheet
+    from foncier.io.xlsx import Sheet, fit_widths, write_xlsx
+
+    shown = gaps_in_french(frame)
+    sheet = Sheet(GAPS_SHEET, shown, widths=fit_widths(shown), freeze_cols=3)
+    return write_xlsx(path, [sheet, audit_sheet(record)])
+
+
+#: The gaps workbook's first sheet.
+GAPS_SHEET = "Données manquantes"
 
 
 def _gaps(args: argparse.Namespace) -> int:
     from foncier.analysis.audit import audit_record, write_audit
     from foncier.analysis.batch import read_briefs
     from foncier.analysis.gaps import gaps
+    from foncier.wording import counted
 
     path = _check_out(args.out) if args.out else None
     sources = [*(args.project or []), *(args.briefs or [])]
@@ -93,8 +97,8 @@ def _gaps(args: argparse.Namespace) -> int:
     briefs = read_briefs(sources)
     inventory = open_inventory(args.inventory)
     frame = gaps(inventory, briefs)
-    word = "projet" if len(briefs) == 1 else "projets"
-    print(f"{len(briefs)} {word} x {len(inventory.attributes('plots'))} terrains")
+    print(f"{counted(len(briefs), 'projet')} × "
+          f"{counted(len(inventory.attributes('plots')), 'terrain')}")
     print(format_gaps(frame, limit=None if args.limit == 0 else args.limit))
     if path or args.audit:
         record = audit_record(inventory, briefs)

@@ -86,11 +86,22 @@ def test_gaps_command_prints_and_writes(inventory, brief, tmp_path, capsys):
     assert main(["gaps", "--project", str(brief), "--inventory", str(inventory),
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "Prix" in text and "1 projet x 4 terrains" in text
-    wb = openpyxl.load_workbook(out, read_only=True)
+    assert "Prix" in text and "1 projet × 4 terrains" in text
+    wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Données manquantes", "Paramètres"]
-    header = next(wb["Données manquantes"].iter_rows(values_only=True))
+    sheet = wb["Données manquantes"]
+    header = next(sheet.iter_rows(values_only=True))
     assert header[:3] == ("Portée", "Zone d'activité", "Attribut")
+    # Readable as opened: columns as wide as their header and texts, header and ids frozen.
+    assert sheet.freeze_panes == "D2"
+    for cell in sheet[1]:
+        longest = max(len(str(c.value)) for c in sheet[cell.column_letter] if c.value is not None)
+        assert sheet.column_dimensions[cell.column_letter].width >= min(longest, 40)
+    # The same « Paramètres » sheet as the match and batch workbooks: the brief's TOML wraps.
+    params = wb["Paramètres"]
+    toml_row = next(r for r in params.iter_rows() if "TOML" in str(r[0].value))
+    assert toml_row[1].alignment.wrap_text and "[land]" in toml_row[1].value
+    assert params.row_dimensions[toml_row[1].row].height > 15
     csv = tmp_path / "g.csv"
     assert main(["gaps", "--project", str(brief), "--inventory", str(inventory),
                  "--out", str(csv)]) == 0
