@@ -71,8 +71,14 @@ def counted(count: int, word: str) -> str:
     ('3 terrains', '1 compatible', '0 assemblage')
     >>> counted(2, "à vérifier")
     '2 à vérifier'
+
+    Thousands are parted by a narrow no-break space, as :func:`fmt_number` parts them:
+
+    >>> counted(99691, "incompatible")
+    '99\u202f691 incompatibles'
     """
-    return f"{count} {word}" + ("s" if count > 1 and not word.startswith("à") else "")
+    return f"{count:,}".replace(",", "\u202f") + f" {word}" + (
+        "s" if count > 1 and not word.startswith("à") else "")
 
 
 def fmt_number(value: float, decimals: int = 1) -> str:

@@ -72,9 +72,16 @@ def _work(job: dict, out) -> None:
     ``("stop", why)`` when it cannot go on."""
     from foncier.analysis.batch import _outcomes
     from foncier.core.inventory import open_inventory
+    from foncier.io.fingerprint import fingerprint_file
 
-    inventories = [open_inventory(loc, cache_dir=d)
-                   for loc, d in zip(job["locations"], job["cache_dirs"], strict=True)]
+    places = list(zip(job["locations"], job["cache_dirs"], job["keys"], strict=True))
+    # A file changed since the caller opened it is refused on its fingerprint (the memo's, or
+    # its bytes hashed: 0.07 s at 100,000 plots), before its layers would be read and checked.
+    if any(fingerprint_file(loc, cache_dir=d) != key.removesuffix(":repair=True")
+           for loc, d, key in places):
+        _send(out, "stop", "contenu changé depuis l'ouverture")
+        return
+    inventories = [open_inventory(loc, cache_dir=d) for loc, d, _ in places]
     if [inv.cache_key for inv in inventories] != job["keys"]:
         _send(out, "stop", "contenu changé depuis l'ouverture")
         return

@@ -121,9 +121,11 @@ def _batch(args: argparse.Namespace) -> int:
                           "attendu.")
     briefs = read_briefs(args.briefs)
     inventories = _open_inventories(args.inventory)
+    from foncier.wording import counted
+
     bar = TerminalProgress()
     n_plots = sum(len(inv.attributes("plots")) for inv in inventories)
-    size = f"{len(briefs)} projets x {n_plots} terrains"
+    size = f"{counted(len(briefs), 'projet')} × {counted(n_plots, 'terrain')}"
     if suffix == ".xlsx":       # each brief's sheets written while the next brief is matched
         bar.start(f"Correspondance et écriture de {path.name} ({size})")
         batch = run_batch_to_file(inventories, briefs, path, max_rows=args.max_rows,
@@ -134,15 +136,14 @@ def _batch(args: argparse.Namespace) -> int:
         batch = run_batch(inventories, briefs, max_rows=args.max_rows, progress=bar)
         bar.start(f"Écriture de {path.name}")
         written = write_batch(batch, path, progress=bar)
-    from foncier.wording import counted
-
     for o in batch.outcomes:
         c = o.counts
         extra = f", {counted(o.n_assemblies, 'assemblage')}" if o.brief.allow_assembly else ""
         print(f"{o.brief.name} : {counted(c['match'], 'compatible')}, "
               f"{counted(c['to_check'], 'à vérifier')}, "
               f"{counted(c['no_match'], 'incompatible')}{extra}")
-    print(f"\n{len(batch.outcomes)} projets x {n_plots} terrains écrits dans {written}")
+    print(f"\n{counted(len(batch.outcomes), 'projet')} × {counted(n_plots, 'terrain')} écrits "
+          f"dans {written}")
     keep_until_exit(batch, inventories)
     return 0
 

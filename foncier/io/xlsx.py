@@ -762,8 +762,11 @@ class XlsxStream:
             raise ValueError(f"sheet place {place} already taken or negative")
         n_cols = len(header)
         if n_rows + 1 > EXCEL_MAX_ROWS or n_cols > EXCEL_MAX_COLS:
-            raise OutputError(f"feuille « {name} » : {n_rows} lignes x {n_cols} colonnes "
-                              "dépassent les limites d'Excel (1 048 576 x 16 384) : "
+            from foncier.wording import counted
+
+            raise OutputError(f"feuille « {name} » : {counted(n_rows, 'ligne')} × "
+                              f"{counted(n_cols, 'colonne')} dépassent les limites d'Excel "
+                              "(1\u202f048\u202f576 lignes × 16\u202f384 colonnes) : "
                               f"{self.limit_hint}")
         ref = f"A1:{column_letters(max(n_cols, 1) - 1)}{n_rows + 1}"
         # The part is named after the place (sheet1.xml is the first tab), whatever the order

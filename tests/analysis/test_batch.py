@@ -388,8 +388,10 @@ def test_a_file_changed_since_it_was_opened_is_matched_here(copied_inventory, br
     """The worker opens the file again: another content than the caller's inventory, and the
     caller matches every brief itself, on the inventory it holds."""
     from foncier.analysis.batch_worker import matched_in_worker
+    from foncier.io.cache import load_layers
+    from foncier.io.fingerprint import fingerprint_file
 
-    inv, path, _ = copied_inventory
+    inv, path, cache = copied_inventory
     layers = inv.layers()
     layers["plots"] = layers["plots"].assign(price_eur_m2=1.0)
     foncier.write_inventory(layers, path)
@@ -403,6 +405,10 @@ def test_a_file_changed_since_it_was_opened_is_matched_here(copied_inventory, br
                                  on=ON, rest=rest))
     assert asked == [0]
     assert [o.counts for o in got] == [o.counts for o in run_batch([inv], briefs, on=ON).outcomes]
+    # Refused on its fingerprint: the worker did not read and check the changed file's layers
+    # (it would have left them in the cache).
+    changed = fingerprint_file(path, cache_dir=cache) + ":repair=True"
+    assert changed != inv.cache_key and load_layers(changed, cache_dir=cache) is None
 
 
 def test_an_interrupted_batch_stops_its_worker_process(copied_inventory, briefs, tmp_path):
@@ -517,7 +523,7 @@ def test_cli_batch_writes_the_workbook(tmp_path, capsys):
     assert f"écrits dans {out}" in captured.out
     n = len(foncier.sample_brief_paths())
     # One phase: each brief's sheets are written while the next brief is matched.
-    assert f"Correspondance et écriture de lot.xlsx ({n} projets x 329 terrains) : " \
+    assert f"Correspondance et écriture de lot.xlsx ({n} projets × 329 terrains) : " \
         f"{n + 2}/{n + 2} en " in captured.err
     wb = openpyxl.load_workbook(out)
     assert len(wb.sheetnames) == 2 * len(foncier.sample_brief_paths()) + 3

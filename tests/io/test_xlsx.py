@@ -95,7 +95,7 @@ def test_control_characters_are_escaped_as_the_format_asks(tmp_path):
 
 def test_too_many_columns_exceed_excel_and_leave_no_file(tmp_path):
     frame = pd.DataFrame(np.zeros((1, 16_385)))
-    with pytest.raises(OutputError, match=r"feuille « Large » : 1 lignes x 16385 colonnes "
+    with pytest.raises(OutputError, match="feuille « Large » : 1 ligne × 16\u202f385 colonnes "
                                           r"dépassent les limites d'Excel .* : écrivez moins\."):
         write_xlsx(tmp_path / "t.xlsx", [Sheet("Large", frame)], limit_hint="écrivez moins.")
     assert list(tmp_path.iterdir()) == []
@@ -103,7 +103,7 @@ def test_too_many_columns_exceed_excel_and_leave_no_file(tmp_path):
 
 def test_too_many_rows_are_refused_before_writing(tmp_path):
     with XlsxStream(tmp_path / "t.xlsx") as book:
-        with pytest.raises(OutputError, match=r"1048576 lignes x 1 colonnes .* plusieurs "
+        with pytest.raises(OutputError, match="1\u202f048\u202f576 lignes × 1 colonne .* plusieurs "
                                               r"feuilles"):
             book.sheet("Haute", ["a"], [], n_rows=1_048_576, widths=[8])
         book.sheet("Basse", ["a"], [], n_rows=0, widths=[8])
