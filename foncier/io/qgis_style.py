@@ -36,7 +36,6 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from foncier import palette
 from foncier.wording import STATUS_LABELS
@@ -44,11 +43,18 @@ from foncier.wording import STATUS_LABELS
 __all__ = ["status_style_qml", "status_style_sld", "write_layer_styles", "style_name",
            "ASSEMBLY_EXPR", "STATUS_ORDER_EXPR"]
 
-_ATTR = {'"': "&quot;"}
-
-
 def _esc(text: str) -> str:
-    return escape(text, _ATTR)
+    """Text made safe in an XML attribute or element (``&``, ``<``, ``>`` and ``"``), as
+    ``xml.sax.saxutils.escape(text, {'"': "&quot;"})``, whose module imports ``urllib.request``
+    (20 ms of every command that writes a result).
+
+    Examples
+    --------
+    >>> _esc('« A » & <b> "c"')
+    '« A » &amp; &lt;b&gt; &quot;c&quot;'
+    """
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
 
 
 def _qgis_rgba(hex_colour: str) -> str:
