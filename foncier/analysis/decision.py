@@ -174,8 +174,11 @@ def _sentence(criterion: str, value: object, below_min: bool) -> str:
         key, up = ("area_min", False) if below_min else ("area_max", True)
     else:
         key, up = criterion, criterion in _MAXIMA
-    number = fmt_number(_round_towards(float(value), decimals, up), decimals)
-    return _SENTENCES[key].format(number)
+    rounded = _round_towards(float(value), decimals, up)
+    if criterion == "housing" and rounded <= 0:     # « 0 m au moins » asks nothing
+        return (f"passerait sans le critère « {LABELS[criterion]} » (le terrain touche une zone "
+                "d'habitat)")
+    return _SENTENCES[key].format(fmt_number(rounded, decimals))
 
 
 def near_misses(result: MatchResult, *, limit: int | None = None) -> pd.DataFrame:

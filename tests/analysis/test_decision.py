@@ -176,6 +176,22 @@ def test_near_miss_sentences_round_towards_a_true_statement(brief, plot, infra, 
     assert near_misses(res)["sentence"].tolist() == [sentence]
 
 
+@pytest.mark.parametrize(
+    ("housing", "sentence"),
+    [
+        (shapely.box(320.6, 0, 400, 100),       # 120.6 m east: the floor keeps it true
+         "passerait avec une distance aux habitations de 120 m au moins (à vol d'oiseau)"),
+        (shapely.box(150, 0, 400, 100),         # over the plot: « 0 m au moins » asks nothing
+         "passerait sans le critère « Distance aux habitations » (le terrain touche une zone "
+         "d'habitat)"),
+    ],
+)
+def test_near_miss_housing_sentence(housing, sentence):
+    res = run([{"plot_id": "P", "geometry": PLOT}], {"min_housing_distance_m": 500},
+              constraints=[{"constraint_id": "H", "kind": "housing", "geometry": housing}])
+    assert near_misses(res)["sentence"].tolist() == [sentence]
+
+
 # The vectorized relax column against a plain per-row implementation of DESIGN's rule.
 
 def reference_value(kind, value):
