@@ -61,10 +61,10 @@ def _rows(rows) -> list[tuple[str, ...]]:
 
 
 def _headline(result, table) -> str:
-    from foncier.wording import counted
+    from foncier.wording import counted, heading
 
     counts = result.counts
-    head = (f"Projet « {result.brief.name} » — {counted(len(result.status), 'terrain')} : "
+    head = (f"{heading(result.brief.name)} — {counted(len(result.status), 'terrain')} : "
             f"{counted(counts['match'], 'compatible')}, "
             f"{counted(counts['to_check'], 'à vérifier')}, "
             f"{counted(counts['no_match'], 'incompatible')}")
@@ -88,6 +88,8 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     width : int, optional
         Line width; defaults to the terminal's. The reason column is cut to fit.
     """
+    from foncier.wording import grouped
+
     width = width or shutil.get_terminal_size((120, 24)).columns
     if table is None:      # without assemblies, only the rows shown are built
         table = result.table if limit is None else result.head(limit, geometry=False)
@@ -110,8 +112,9 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     lines = [_headline(result, table), "", line(header), line(["-" * w for w in widths])]
     lines += [line(b) for b in body]
     if limit is not None and total > limit:
-        lines.append(f"… {total - limit} autres terrains (--limit N, ou --out FICHIER "
-                     "pour le tableau complet)")
+        rest = total - limit
+        lines.append(f"… {grouped(rest)} {'autres terrains' if rest > 1 else 'autre terrain'} "
+                     "(--limit N, ou --out FICHIER pour le tableau complet)")
     return "\n".join(lines)
 
 
@@ -119,24 +122,27 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
 def format_near_misses(result, *, limit: int | None = 10) -> str:
     """« Presque compatibles » : the near misses, each with its single relaxation in French."""
     from foncier.analysis.decision import near_misses
-    from foncier.wording import fmt_number
+    from foncier.wording import counted, fmt_number, grouped
 
     nm = near_misses(result)
     if not len(nm):
         return "Presque compatibles : aucun terrain n'échoue sur un seul critère."
-    lines = [f"Presque compatibles ({len(nm)} terrains n'échouent que sur un critère) :"]
+    verb = "n'échouent" if len(nm) > 1 else "n'échoue"
+    lines = [f"Presque compatibles ({counted(len(nm), 'terrain')} {verb} que sur un critère) :"]
     shown = nm if limit is None else nm.head(limit)
     for r in shown.itertuples(index=False):
-        lines.append(f"  {r.rank:>5}  {r.plot_id}  (score {fmt_number(r.score, 1)}) : "
+        lines.append(f"  {grouped(r.rank):>5}  {r.plot_id}  (score {fmt_number(r.score, 1)}) : "
                      f"{r.sentence}")
     if limit is not None and len(nm) > limit:
-        lines.append(f"  … {len(nm) - limit} autres")
+        rest = len(nm) - limit
+        lines.append(f"  … {grouped(rest)} {'autres' if rest > 1 else 'autre'}")
     return "\n".join(lines)
 
 
 def format_funnel(result) -> str:
     """The funnel: per asked criterion, the plots it fails and those it alone eliminates."""
     from foncier.analysis.decision import funnel
+    from foncier.wording import grouped
 
     f = funnel(result)
     lines = ["Entonnoir (terrains écartés par critère, du plus sélectif au moins sélectif) :"]
@@ -144,8 +150,8 @@ def format_funnel(result) -> str:
     lines.append(f"  {'critère'.ljust(width)}  {'échecs':>7}  {'seul échec':>10}  "
                  f"{'inconnus':>8}")
     for r in f.itertuples(index=False):
-        lines.append(f"  {r.label.ljust(width)}  {r.fails:>7}  {r.only_fail:>10}  "
-                     f"{r.unknown:>8}")
+        lines.append(f"  {r.label.ljust(width)}  {grouped(r.fails):>7}  "
+                     f"{grouped(r.only_fail):>10}  {grouped(r.unknown):>8}")
     return "\n".join(lines)
 
 

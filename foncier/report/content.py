@@ -49,6 +49,7 @@ from foncier.wording import (
     fmt_number,
     format_measured,
     format_required,
+    heading,
 )
 
 __all__ = ["InvestorReport", "ReportPlot", "SiteSheet", "AuditInfo", "report_content",
@@ -152,19 +153,6 @@ def short_id(members: list[str]) -> str:
     second = members[1].removeprefix(prefix) if prefix != "-" else members[1]
     more = f" (+{len(members) - 2})" if len(members) > 2 else ""
     return f"{members[0]} + {second}{more}"
-
-
-def heading(title: str) -> str:
-    """The project's heading, the word « Projet » never doubled.
-
-    Examples
-    --------
-    >>> heading("Atelier"), heading("Projet Volta - batteries")
-    ('Projet « Atelier »', 'Projet Volta - batteries')
-    """
-    if title.lower().startswith(("projet ", "projet\u00a0")):
-        return title
-    return f"Projet « {title} »"
 
 
 # ----------------------------------------------------------------------------- data

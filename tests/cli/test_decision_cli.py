@@ -49,6 +49,33 @@ def test_match_prints_near_misses_funnel_and_stability(inventory, brief, capsys)
     assert "Entonnoir" in out and "Stabilité du classement" in out
 
 
+def test_printed_counts_agree_in_number_and_part_thousands(tmp_path):
+    """One near miss, one plot left over: singulars; 12 000 plots: thousands parted by a
+    narrow no-break space, as in the headline."""
+    from foncier import inventory_from_layers, match
+    from foncier.cli.matching import format_funnel, format_near_misses, format_ranking
+    from foncier.core.brief import Brief
+
+    plots = [{"plot_id": "OK", "geometry": shapely.box(0, 0, 300, 100)},
+             {"plot_id": "CHER", "price_eur_m2": 38.5, "geometry": shapely.box(400, 0, 700, 100)}]
+    res = match(inventory_from_layers(make_layers(plots)),
+                Brief(name="A", min_area_ha=3, max_price_eur_m2=35))
+    assert "Presque compatibles (1 terrain n'échoue que sur un critère) :" in \
+        format_near_misses(res)
+    assert format_ranking(res, limit=1, width=200).splitlines()[-1].startswith(
+        "… 1 autre terrain (--limit N")
+    many = [{"plot_id": f"P{i:05d}", "geometry": shapely.box(i * 200, 0, i * 200 + 100, 100)}
+            for i in range(12_000)]
+    res = match(inventory_from_layers(make_layers(many)), Brief(name="B", min_area_ha=3))
+    ranking = format_ranking(res, limit=3, width=200).splitlines()
+    assert "12\u202f000 terrains : 0 compatible, 0 à vérifier, 12\u202f000 incompatibles" \
+        in ranking[0]
+    assert ranking[-1].startswith("… 11\u202f997 autres terrains")
+    surface = next(line for line in format_funnel(res).splitlines() if "Surface" in line)
+    cells = [cell.strip(" ") for cell in surface.split("  ") if cell.strip(" ")]
+    assert cells == ["Surface", "12\u202f000", "12\u202f000", "0"]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".gpkg", ".geojson"])
 def test_match_out_has_decision_columns_and_audit(inventory, brief, tmp_path, suffix, capsys):
     out, audit = tmp_path / f"r{suffix}", tmp_path / "r.audit.toml"

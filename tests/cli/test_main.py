@@ -11,6 +11,7 @@ import textwrap
 import pandas as pd
 import pytest
 
+import foncier
 from foncier import sample_brief_paths, write_inventory
 from foncier.cli import main
 
@@ -31,7 +32,8 @@ def test_match_on_the_sample_prints_a_ranked_table():
     proc = run("match", "--project", str(sample_brief_paths()[0]), "--limit", "5")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("Projet « ") and "compatible" in lines[0]
+    name = foncier.read_brief(sample_brief_paths()[0]).name       # « Projet Bocage - … »
+    assert lines[0].startswith(f"{name} — 329 terrains : ") and "compatible" in lines[0]
     assert lines[2].split() == ["rang", "terrain", "zone", "statut", "score", "surf.", "nette",
                                 "motif"]
     assert lines[4].split()[0] == "1"
