@@ -163,15 +163,22 @@ def test_pieces_are_kept_as_wkb_and_decoded_where_asked(tiny_inventory):
 
 def test_nearest_polygon_search_equals_the_trees_nearest_query():
     """Distances to polygons are found in vectorized steps (a centroid bound, then the
-    envelope candidates): the same distances as GEOS's branch-and-bound nearest query, on
-    concave targets whose centroid lies outside them, overlapping ones (distance 0), and a
-    plot with no geometry."""
+    candidates within the bound plus the plot's reach of its centroid): the same distances as
+    GEOS's branch-and-bound nearest query, on concave targets whose centroid lies outside
+    them, overlapping ones (distance 0), long thin and L-shaped plots whose centroid is far
+    from their edges, and a plot with no geometry."""
     from foncier.core.geometry import _nearest, _Plots, _Targets
 
     rng = np.random.default_rng(11)
     x, y = rng.uniform(0, 20_000, 400), rng.uniform(0, 20_000, 400)
-    plots = np.array([shapely.box(a, b, a + rng.uniform(20, 400), b + rng.uniform(20, 300))
-                      for a, b in zip(x, y, strict=True)] + [None], dtype=object)
+    boxes = [shapely.box(a, b, a + rng.uniform(20, 400), b + rng.uniform(20, 300))
+             for a, b in zip(x[:300], y[:300], strict=True)]
+    long_ = [shapely.box(a, b, a + 3_000, b + 40) for a, b in zip(x[300:350], y[300:350],
+                                                                 strict=True)]
+    ell = [shapely.union_all([shapely.box(a, b, a + 2_000, b + 100),
+                              shapely.box(a, b, a + 100, b + 2_000)])
+           for a, b in zip(x[350:], y[350:], strict=True)]
+    plots = np.array(boxes + long_ + ell + [None], dtype=object)
     cx, cy = rng.uniform(0, 20_000, 40), rng.uniform(0, 20_000, 40)
     rings = [shapely.Point(a, b).buffer(900).difference(shapely.Point(a, b).buffer(800))
              .difference(shapely.box(a - 1_000, b, a + 1_000, b + 1_000))     # U shapes
