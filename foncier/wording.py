@@ -24,7 +24,7 @@ __all__ = ["constraint_label", "fmt_number", "fmt_numbers", "ICPE_LABELS", "STAT
            "CONSTRAINT_LABELS", "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES",
            "format_measured", "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
            "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit", "fmt_date",
-           "digit_texts", "counted", "grouped", "heading"]
+           "digit_texts", "counted", "heading"]
 
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 
@@ -77,18 +77,8 @@ def counted(count: int, word: str) -> str:
     >>> counted(99691, "incompatible")
     '99\u202f691 incompatibles'
     """
-    return f"{grouped(count)} {word}" + ("s" if count > 1 and not word.startswith("à") else "")
-
-
-def grouped(count: int) -> str:
-    """A whole number with its thousands parted by a narrow no-break space.
-
-    Examples
-    --------
-    >>> grouped(329), grouped(1000000) == "1\u202f000\u202f000"
-    ('329', True)
-    """
-    return f"{int(count):,}".replace(",", "\u202f")
+    return f"{fmt_number(count, 0)} {word}" + (
+        "s" if count > 1 and not word.startswith("à") else "")
 
 
 def heading(title: str) -> str:

@@ -175,10 +175,19 @@ def _sentence(criterion: str, value: object, below_min: bool) -> str:
     else:
         key, up = criterion, criterion in _MAXIMA
     rounded = _round_towards(float(value), decimals, up)
-    if criterion == "housing" and rounded <= 0:     # « 0 m au moins » asks nothing
-        return (f"passerait sans le critère « {LABELS[criterion]} » (le terrain touche une zone "
-                "d'habitat)")
+    if not up and rounded <= 0:     # a minimum of nothing asks nothing: the criterion goes
+        return f"passerait sans le critère « {LABELS[criterion]} » ({_AT_ZERO[key]})"
     return _SENTENCES[key].format(fmt_number(rounded, decimals))
+
+
+#: Why a minimum relaxed to nothing (the plot's own value is 0) is the criterion dropped.
+_AT_ZERO = {
+    "area_min": "surface nette nulle",
+    "height": "hauteur autorisée nulle",
+    "power": "aucune puissance disponible",
+    "water": "aucune eau disponible",
+    "housing": "le terrain touche une zone d'habitat",
+}
 
 
 def near_misses(result: MatchResult, *, limit: int | None = None) -> pd.DataFrame:

@@ -110,6 +110,7 @@ def _batch(args: argparse.Namespace) -> int:
         write_batch,
     )
     from foncier.cli.options import check_out
+    from foncier.wording import counted
 
     check_out(args.out, args.inventory or [], args.briefs)
     path = _check_target(args.out)
@@ -121,8 +122,6 @@ def _batch(args: argparse.Namespace) -> int:
                           "attendu.")
     briefs = read_briefs(args.briefs)
     inventories = _open_inventories(args.inventory)
-    from foncier.wording import counted
-
     bar = TerminalProgress()
     n_plots = sum(len(inv.attributes("plots")) for inv in inventories)
     size = f"{counted(len(briefs), 'projet')} × {counted(n_plots, 'terrain')}"

@@ -88,7 +88,7 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     width : int, optional
         Line width; defaults to the terminal's. The reason column is cut to fit.
     """
-    from foncier.wording import grouped
+    from foncier.wording import fmt_number
 
     width = width or shutil.get_terminal_size((120, 24)).columns
     if table is None:      # without assemblies, only the rows shown are built
@@ -113,8 +113,9 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
     lines += [line(b) for b in body]
     if limit is not None and total > limit:
         rest = total - limit
-        lines.append(f"… {grouped(rest)} {'autres terrains' if rest > 1 else 'autre terrain'} "
-                     "(--limit N, ou --out FICHIER pour le tableau complet)")
+        others = "autres terrains" if rest > 1 else "autre terrain"
+        lines.append(f"… {fmt_number(rest, 0)} {others} (--limit N, ou --out FICHIER pour le "
+                     "tableau complet)")
     return "\n".join(lines)
 
 
@@ -122,7 +123,7 @@ def format_ranking(result, *, table=None, limit: int | None = 20, width: int | N
 def format_near_misses(result, *, limit: int | None = 10) -> str:
     """« Presque compatibles » : the near misses, each with its single relaxation in French."""
     from foncier.analysis.decision import near_misses
-    from foncier.wording import counted, fmt_number, grouped
+    from foncier.wording import counted, fmt_number
 
     nm = near_misses(result)
     if not len(nm):
@@ -131,18 +132,19 @@ def format_near_misses(result, *, limit: int | None = 10) -> str:
     lines = [f"Presque compatibles ({counted(len(nm), 'terrain')} {verb} que sur un critère) :"]
     shown = nm if limit is None else nm.head(limit)
     for r in shown.itertuples(index=False):
-        lines.append(f"  {grouped(r.rank):>5}  {r.plot_id}  (score {fmt_number(r.score, 1)}) : "
+        lines.append(f"  {fmt_number(r.rank, 0):>5}  {r.plot_id}  "
+                     f"(score {fmt_number(r.score, 1)}) : "
                      f"{r.sentence}")
     if limit is not None and len(nm) > limit:
         rest = len(nm) - limit
-        lines.append(f"  … {grouped(rest)} {'autres' if rest > 1 else 'autre'}")
+        lines.append(f"  … {fmt_number(rest, 0)} {'autres' if rest > 1 else 'autre'}")
     return "\n".join(lines)
 
 
 def format_funnel(result) -> str:
     """The funnel: per asked criterion, the plots it fails and those it alone eliminates."""
     from foncier.analysis.decision import funnel
-    from foncier.wording import grouped
+    from foncier.wording import fmt_number
 
     f = funnel(result)
     lines = ["Entonnoir (terrains écartés par critère, du plus sélectif au moins sélectif) :"]
@@ -150,8 +152,8 @@ def format_funnel(result) -> str:
     lines.append(f"  {'critère'.ljust(width)}  {'échecs':>7}  {'seul échec':>10}  "
                  f"{'inconnus':>8}")
     for r in f.itertuples(index=False):
-        lines.append(f"  {r.label.ljust(width)}  {grouped(r.fails):>7}  "
-                     f"{grouped(r.only_fail):>10}  {grouped(r.unknown):>8}")
+        lines.append(f"  {r.label.ljust(width)}  {fmt_number(r.fails, 0):>7}  "
+                     f"{fmt_number(r.only_fail, 0):>10}  {fmt_number(r.unknown, 0):>8}")
     return "\n".join(lines)
 
 

@@ -165,6 +165,10 @@ def test_near_misses_are_single_fails_in_rank_order_with_sentences():
          "passerait avec un échangeur autoroutier à 12,4 km au plus (à vol d'oiseau)"),
         ({"power_mw": 10}, {"power_mw": 7.29}, None,
          "passerait avec un besoin en puissance de 7,2 MW"),
+        ({"power_mw": 10}, {"power_mw": 0.0}, None,       # a minimum of nothing: no criterion
+         "passerait sans le critère « Puissance électrique » (aucune puissance disponible)"),
+        ({"water_m3_day": 300}, {"water_m3_day": 0.0}, None,
+         "passerait sans le critère « Eau » (aucune eau disponible)"),
         ({"gas": True}, {"gas": False}, None, "passerait sans le critère « Gaz »"),
         ({"start_works_by": dt.date(2026, 5, 31)}, {"available_from": "2026-03-01"}, None,
          "passerait avec un début des travaux au 01/06/2026"),
