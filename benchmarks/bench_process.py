@@ -73,11 +73,14 @@ def _peak_mb() -> float:
 
 def child_foncier(inventory: str, out: str, brief_path: str, use_cache: bool) -> dict:
     """Open, match, write CSV; ``use_cache`` is ``open_inventory``'s ``cache=``. The libraries
-    the command loads on the way are imported first, as a phase of their own."""
+    the command loads on the way are imported first, as a phase of their own; Arrow
+    allocates with the pool the command gives it (``prefer_arrow_pool``)."""
     import datetime as dt
 
     phases: dict[str, float] = {}
     t = time.perf_counter()
+    from foncier.io.threads import prefer_arrow_pool
+    prefer_arrow_pool()
     import geopandas  # noqa: F401
     import pyarrow  # noqa: F401
     import pyogrio  # noqa: F401
