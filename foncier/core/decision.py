@@ -18,8 +18,9 @@ failing criterion is a table of items (``; name=value``, the same without ``; ``
 first item, and an empty one) with one code per row. Neighbouring criteria whose combinations are
 few are merged into one table; when a single table is left, its few texts are written once and
 gathered. Otherwise the rows' items are laid side by side in a byte matrix (by chunks that stay
-in the processor's cache), the padding nulls dropped, and the whole column decoded and split at
-once.
+in the processor's cache), the padding nulls dropped and each row's bytes counted: the column
+is an Arrow text array made from those bytes (:func:`relax_arrow`, which a CSV is written from;
+:func:`relax_of` gives its Python strings).
 
 Examples
 --------
@@ -43,7 +44,8 @@ import pandas as pd
 
 from foncier.core.criteria import FAIL, UNKNOWN, Criterion
 
-__all__ = ["RELAXABLE", "completeness_of", "relax_of", "relax_values_of", "fail_counts_of"]
+__all__ = ["RELAXABLE", "completeness_of", "relax_of", "relax_arrow", "relax_values_of",
+           "fail_counts_of"]
 
 _SAFE = 10 ** 17          # thousandths written digit by digit below this
 _INT_MIN = np.iinfo(np.int64).min
@@ -239,17 +241,27 @@ def relax_of(criteria: dict[str, Criterion], status_code: np.ndarray,
         m, motorway / rail_freight / port -> km; numbers rounded to 3 decimals) or the bare
         ``criterion``, joined by ``; ``.
     """
+    return np.asarray(relax_arrow(criteria, status_code, positions).to_numpy(
+        zero_copy_only=False), dtype=object)
+
+
+def relax_arrow(criteria: dict[str, Criterion], status_code: np.ndarray,
+                positions: np.ndarray | None = None):
+    """:func:`relax_of` as an Arrow ``large_string`` array, made from the items' bytes without
+    a Python string per row (a CSV writer formats it as it is)."""
+    import pyarrow as pa
+
     positions = _positions(criteria, positions)
-    out = np.full(len(positions), "", dtype=object)
+    n = len(positions)
     no_match = np.asarray(status_code)[positions] == 2
     fails = {name: c.outcome[positions] == FAIL for name, c in criteria.items()}
-    active = np.zeros(len(positions), dtype=bool)
+    active = np.zeros(n, dtype=bool)
     for failed in fails.values():
         active |= failed
     active &= no_match
     rows = np.flatnonzero(active)
     if not len(rows):
-        return out
+        return _texts(np.zeros(n, dtype=np.int64), b"")
     blocks, fresh = [], np.ones(len(rows), dtype=bool)
     for name, c in criteria.items():
         failed = fails[name][rows]
@@ -265,13 +277,26 @@ def relax_of(criteria: dict[str, Criterion], status_code: np.ndarray,
         fresh &= ~failed
         blocks.append((table, full))
     blocks = _merged(blocks, len(rows))
-    if len(blocks) == 1:  # few distinct texts: each written once
+    if len(blocks) == 1:  # few distinct texts: each written once, then taken by the rows
         table, full = blocks[0]
-        texts = np.array(_join([(table, np.arange(len(table)))], len(table)), dtype=object)
-        out[rows] = texts[full]
-    else:
-        out[rows] = _join(blocks, len(rows))
-    return out
+        words = pa.concat_arrays([_texts(*_joined([(table, np.arange(len(table)))],
+                                                  len(table))), pa.array([""], pa.large_string())])
+        index = np.full(n, len(table), dtype=np.int64)
+        index[rows] = full
+        return words.take(index)
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[rows], data = _joined(blocks, len(rows))
+    return _texts(lengths, data)
+
+
+def _texts(lengths: np.ndarray, data: bytes):
+    """An Arrow ``large_string`` array of consecutive texts: their byte lengths, their bytes."""
+    import pyarrow as pa
+
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_string(), len(lengths),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def _merged(blocks: list[tuple[np.ndarray, np.ndarray]], n: int
@@ -299,15 +324,16 @@ def _merged(blocks: list[tuple[np.ndarray, np.ndarray]], n: int
     return out
 
 
-def _join(blocks: list[tuple[np.ndarray, np.ndarray]], n: int) -> list[str]:
+def _joined(blocks: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, bytes]:
     """Each row's items (``blocks``: per criterion, a byte table and each row's code into it)
-    laid side by side, a newline after each row, nulls dropped, decoded at once and split.
+    laid side by side, nulls dropped: ``(lengths, data)``, each row's byte length and the rows'
+    bytes one after the other.
 
     Done by chunks of rows whose byte matrix stays in the processor's cache."""
     widths = [table.shape[1] for table, _ in blocks]
-    width = sum(widths) + 1
+    width = sum(widths)
     step = max(1, _CHUNK_BYTES // width)
-    chunks = []
+    chunks, lengths = [], np.empty(n, dtype=np.int64)
     for start in range(0, n, step):
         stop = min(n, start + step)
         text = np.empty((stop - start, width), dtype=np.uint8)
@@ -316,7 +342,7 @@ def _join(blocks: list[tuple[np.ndarray, np.ndarray]], n: int) -> list[str]:
             np.take(table, full[start:stop], axis=0, out=text[:, offset:offset + w],
                     mode="clip")
             offset += w
-        text[:, -1] = ord("\n")
-        flat = text.ravel()
-        chunks.append(np.compress(flat != 0, flat).tobytes())
-    return b"".join(chunks).decode("ascii").split("\n")[:-1]
+        kept = text != 0
+        lengths[start:stop] = np.count_nonzero(kept, axis=1)
+        chunks.append(np.compress(kept.ravel(), text.ravel()).tobytes())
+    return lengths, b"".join(chunks)

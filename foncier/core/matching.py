@@ -29,11 +29,11 @@ import pandas as pd
 
 from foncier.core.brief import Brief
 from foncier.core.criteria import FAIL, LABELS, OUTCOMES, UNKNOWN, Criterion, evaluate, net_area_ha
-from foncier.core.decision import completeness_of, relax_of
+from foncier.core.decision import completeness_of, relax_arrow, relax_of
 from foncier.core.geometry import PlotGeometry, plot_id_rank
 from foncier.core.inventory import Inventory
 from foncier.core.scoring import score_components, score_from_components, score_weights
-from foncier.io.columns import REASON_SEP, CodedWords, RowReasons
+from foncier.io.columns import REASON_SEP, CodedWords, RowReasons, TextCells
 from foncier.wording import STATUS_LABELS
 
 if TYPE_CHECKING:  # at run time, imported by the functions that need it
@@ -291,8 +291,9 @@ class MatchResult:
         Numbers are NumPy arrays and ids text arrays, as in :meth:`rows`; ``status`` and the
         criteria's verdicts are :class:`CodedWords` (the words and each row's code), ``reasons``
         is :class:`RowReasons` (each criterion's distinct texts and each row's index into
-        them): a writer formats each distinct text once (:func:`foncier.io.results.write_results`
-        writes a CSV so); ``.column()`` gives the table's column.
+        them), ``relax`` :class:`TextCells` (an Arrow array): a writer formats each distinct
+        text once (:func:`foncier.io.results.write_results` writes a CSV so); ``.column()``
+        gives the table's column.
         """
         plots = self.inventory.attributes("plots")    # the geometry is decoded only if asked
         o = np.asarray(positions, dtype=np.int64)
@@ -308,7 +309,8 @@ class MatchResult:
         for name, c in self.criteria.items():
             data[name] = CodedWords(tuple(OUTCOMES), c.outcome[o])
         data["reasons"] = RowReasons(reason_groups(self.criteria, o), len(o))
-        data.update(decision_columns(self.criteria, self.status_code, o))
+        data["completeness"] = completeness_of(self.criteria, o)
+        data["relax"] = TextCells(relax_arrow(self.criteria, self.status_code, o))
         return data
 
     def rows(self, positions: np.ndarray, *, geometry: bool = True) -> gpd.GeoDataFrame:
@@ -318,7 +320,8 @@ class MatchResult:
         :attr:`table` for the head of a ranking. With ``geometry=False``, a plain data frame
         without the plots' geometry (for a caller that adds columns before it).
         """
-        data = {name: value.column() if isinstance(value, (CodedWords, RowReasons)) else value
+        data = {name: value.column() if isinstance(value, (CodedWords, RowReasons, TextCells))
+                else value
                 for name, value in self.row_columns(positions).items()}
         if not geometry:
             return pd.DataFrame(data)

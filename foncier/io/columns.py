@@ -108,3 +108,17 @@ class RowReasons:
     def column(self):
         """The rows' reasons joined by `` ; ``, as a table's text column."""
         return text_column(self.arrow())
+
+
+@dataclass(frozen=True)
+class TextCells:
+    """A text column held as an Arrow ``large_string`` array without nulls (the ``relax``
+    items, made from their bytes: see :func:`~foncier.core.decision.relax_arrow`): a writer
+    formats it as it is."""
+
+    cells: Any
+
+    def column(self):
+        """The rows' texts as a table's text column."""
+        return text_column(self.cells)
+

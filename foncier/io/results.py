@@ -38,7 +38,7 @@ from foncier import palette
 from foncier.core.missing import few_distinct, text_column
 from foncier.errors import OutputError
 from foncier.io.atomic import atomic_write
-from foncier.io.columns import REASON_SEP, CodedWords, RowReasons, join_groups
+from foncier.io.columns import REASON_SEP, CodedWords, RowReasons, TextCells, join_groups
 from foncier.io.qgis_style import write_layer_styles
 from foncier.io.store import write_gpkg_layer
 from foncier.io.xlsx import Sheet, XlsxStream, fit_widths, text_bounds, text_bytes
@@ -450,6 +450,8 @@ def _csv_column(values, guard: bool, sep: str):
         return _csv_words(words, guard, sep).take(np.asarray(values.codes, dtype=np.int64))
     if isinstance(values, RowReasons):
         return _reason_cells(values, guard, sep)
+    if isinstance(values, TextCells):
+        return _csv_words(values.cells, guard, sep)
     # An object array (ids, relax items) stays object: a Series would make it pandas' str.
     dtype = object if isinstance(values, np.ndarray) and values.dtype == object else None
     return _csv_cells(pd.Series(values, dtype=dtype, copy=False), guard, sep)

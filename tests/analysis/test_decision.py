@@ -257,6 +257,9 @@ def test_relax_equals_the_plain_per_row_rule(seed):
     got = decision.relax_of(criteria, status_code, positions)
     assert got.dtype == object
     assert got.tolist() == reference_relax(criteria, status_code, positions)
+    cells = decision.relax_arrow(criteria, status_code, positions)   # what a CSV is made of
+    assert str(cells.type) == "large_string" and cells.null_count == 0
+    assert cells.to_pylist() == got.tolist()
 
 
 def test_relax_every_plot_through_match_equals_the_plain_rule():
