@@ -132,9 +132,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``foncier-gui``."""
-    from foncier.io.threads import prefer_arrow_pool
-
-    prefer_arrow_pool()
     args = build_parser().parse_args(argv)
     return run(args.inventory, args.project)
 

@@ -168,13 +168,10 @@ def run() -> NoReturn:
     :func:`~foncier.cli.options.keep_until_exit`). So once :func:`main` has returned, the exit
     handlers run (the cache's writer thread is waited for, logs are flushed), the standard
     streams are flushed, and the process ends with :func:`os._exit`. With Qt loaded (the app,
-    a PDF) the interpreter ends the usual way. Arrow allocates with the pool
-    :func:`~foncier.io.threads.prefer_arrow_pool` chooses.
+    a PDF) the interpreter ends the usual way.
     """
     from foncier.cli import options
-    from foncier.io.threads import prefer_arrow_pool
 
-    prefer_arrow_pool()
     options.ENDING_AT_ONCE = True
     code = main()
     if any(name.startswith("PySide6") for name in sys.modules):

@@ -179,6 +179,10 @@ def format_stability(result, *, top: int = 10) -> str:
 def _match(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from foncier.io.threads import prefer_arrow_pool
+
+    prefer_arrow_pool()         # before anything loads Arrow
+
     from foncier.core.brief import read_brief
     from foncier.core.matching import match
     from foncier.io.results import check_suffix, write_results, write_table

@@ -66,10 +66,12 @@ def prefer_arrow_pool() -> str | None:
     the warm ``foncier match`` of ``benchmarks/`` 0.98 s (median of 6, 0.95-1.02) against
     1.09 s (0.95-1.43), the cold one 3.06 against 3.32 s, peaks 458 against 540 MB.
 
-    Only a process that is foncier's own calls this (the ``foncier`` and ``foncier-gui``
-    commands), before anything has allocated with Arrow: it sets ``ARROW_DEFAULT_MEMORY_POOL``,
-    which Arrow reads once. A value the user set is kept, and so is Arrow's choice off Linux
-    (where it may not have jemalloc) or once Arrow is loaded.
+    Only ``foncier match`` calls this, before anything has loaded Arrow: it sets
+    ``ARROW_DEFAULT_MEMORY_POOL``, which Arrow reads once. ``foncier batch`` and the app keep
+    mimalloc, which served them better (200 briefs: 16.04 s warm against 16.57 and 17.58 s
+    with jemalloc, in two pairs of runs; the app's first map 1.28 against 1.34 s). A value the
+    user set is kept, and so is Arrow's choice off Linux (where it may not have jemalloc) or
+    once Arrow is loaded.
 
     Examples
     --------
