@@ -65,7 +65,7 @@ def test_prefer_arrow_pool_leaves_a_loaded_arrow_alone(monkeypatch):
 @linux_jemalloc
 def test_foncier_match_and_its_children_allocate_with_jemalloc(tmp_path):
     # The match command's own process (run() ends it with os._exit, after the exit handlers), and a
-    # process it starts (a batch worker) inherits the choice.
+    # process it starts inherits the choice.
     brief = tmp_path / "b.toml"
     brief.write_text('name = "x"\n[land]\nmin_area_ha = 1\n', encoding="utf-8")
     done = _python(f"""
