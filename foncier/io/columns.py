@@ -121,4 +121,3 @@ class TextCells:
     def column(self):
         """The rows' texts as a table's text column."""
         return text_column(self.cells)
-

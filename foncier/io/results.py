@@ -452,7 +452,7 @@ def _csv_column(values, guard: bool, sep: str):
         return _reason_cells(values, guard, sep)
     if isinstance(values, TextCells):
         return _csv_words(values.cells, guard, sep)
-    # An object array (ids, relax items) stays object: a Series would make it pandas' str.
+    # An object array (ids) stays object: a Series would make it pandas' str.
     dtype = object if isinstance(values, np.ndarray) and values.dtype == object else None
     return _csv_cells(pd.Series(values, dtype=dtype, copy=False), guard, sep)
 

@@ -1,6 +1,6 @@
 """The one way foncier runs a piece of work beside the caller: :func:`started`;
 :func:`release_free_memory` once threads' work is done; and :func:`prefer_arrow_pool`, the
-allocator a foncier process gives Arrow.
+allocator ``foncier match`` gives Arrow.
 
 Reading files, checksums, GDAL and Arrow release the interpreter's lock, so work of theirs
 started early overlaps what the caller does meanwhile (decoding other layers, loading Qt).
