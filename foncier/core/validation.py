@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from foncier.core.crs import to_lambert93
-from foncier.core.missing import is_missing, missing_mask, text_objects
+from foncier.core.missing import arrow_text_objects, is_missing, missing_mask, text_objects
 from foncier.core.schema import (
     CONSTRAINT_LEVELS,
     CRS,
@@ -107,6 +107,18 @@ def _coerce_text(series: pd.Series) -> pd.Series:
         if values is not None:
             return pd.Series(values, index=series.index, dtype=object)
         return series.astype(object).where(series.notna(), None)
+    values = series.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # Text already (a database's or a spreadsheet's column): its missing values made None
+        # by Arrow at once, not value by value (1.3 s at 100,000 plots read from PostGIS).
+        import pyarrow as pa
+
+        try:
+            arrow = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # NaT, surrogates: one by one
+            arrow = None
+        if arrow is not None:
+            return pd.Series(arrow_text_objects(arrow), index=series.index, dtype=object)
 
     def conv(v):
         if is_missing(v):
@@ -115,8 +127,7 @@ def _coerce_text(series: pd.Series) -> pd.Series:
             return str(int(v))
         return str(v)
 
-    return pd.Series([conv(v) for v in series.to_numpy(dtype=object)], index=series.index,
-                     dtype=object)
+    return pd.Series([conv(v) for v in values], index=series.index, dtype=object)
 
 
 def _coerce_real(series: pd.Series) -> tuple[pd.Series, np.ndarray]:

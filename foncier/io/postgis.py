@@ -14,6 +14,9 @@ double precision, bigint, boolean, date) and a ``geometry`` column typed with it
 ``infrastructure``), indexed with GiST. The id column of each inventory layer (``site_id``,
 ``plot_id``...) is ``UNIQUE NOT NULL``, and ``plots.site_id`` references ``sites.site_id``
 (null allowed): the database itself refuses a duplicate id or a plot of an unknown site.
+A layer is read in one ``COPY … TO STDOUT`` (CSV, the geometry as hex WKB) parsed by Arrow,
+column by column with its type: no Python object per value (100,000 plots in 0.6 s instead
+of 1.0 s row by row); a table with a column of another type is read row by row.
 
 Credentials never live in the project: they come from the URL, the ``PG*`` environment variables
 (``PGPASSWORD``...), ``~/.pgpass`` or a service file (``postgresql:///?service=foncier``), all
@@ -257,6 +260,14 @@ def list_layers(url: str, *, schema: str | None = None) -> list[str]:
         return _tables(conn, _open(conn, url, schema, InventoryError))
 
 
+#: Arrow types of the column types :func:`_copied_columns` reads (those a write makes, and
+#: their kin); a table with any other column is read row by row (:func:`_fetched_columns`).
+_COPY_TYPES = {"text": "string", "character varying": "string", "character": "string",
+               "boolean": "bool", "double precision": "float64", "real": "float64",
+               "numeric": "float64", "bigint": "int64", "integer": "int64",
+               "smallint": "int64", "date": "date32"}
+
+
 def _read_table(conn, schema: str, name: str) -> gpd.GeoDataFrame:
     from psycopg import sql
 
@@ -269,27 +280,108 @@ def _read_table(conn, schema: str, name: str) -> gpd.GeoDataFrame:
     gcol, srid = geo
     attrs = [(c, t) for c, t in cols if c not in (gcol, "fid")]
     order = sql.SQL("ORDER BY fid") if any(c == "fid" for c, _ in cols) else sql.SQL("")
-    query = sql.SQL("SELECT {}, ST_AsBinary({}) FROM {} {}").format(
-        sql.SQL(", ").join(sql.Identifier(c) for c, _ in attrs) if attrs else sql.SQL("NULL"),
-        sql.Identifier(gcol), sql.Identifier(schema, name), order)
-    rows = conn.execute(query).fetchall()
-    data = {}
-    for i, (col, kind) in enumerate(attrs):
-        values = [r[i] for r in rows]
-        if kind == "boolean":
-            data[col] = pd.array(values, dtype="boolean")
-        elif kind in ("double precision", "real", "numeric"):
-            data[col] = pd.array(values, dtype="float64") if values else np.array([], float)
-        elif kind in ("bigint", "integer", "smallint"):
-            data[col] = pd.array(values, dtype="Int64")
-        elif kind == "date":
-            data[col] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[s]")
-        else:
-            data[col] = pd.Series(values, dtype=object)
-    wkb = np.array([bytes(r[-1]) if r[-1] is not None else None for r in rows], dtype=object)
+    fields = (sql.SQL(", ").join(sql.Identifier(c) for c, _ in attrs) if attrs
+              else sql.SQL("NULL"))
+    columns = None
+    if attrs and all(t in _COPY_TYPES for _, t in attrs) and conn.info.encoding == "utf-8":
+        columns = _copied_columns(conn, sql.SQL("SELECT {}, encode(ST_AsBinary({}), 'hex') "
+                                                "FROM {} {}").format(
+            fields, sql.Identifier(gcol), sql.Identifier(schema, name), order), attrs)
+    if columns is None:
+        columns = _fetched_columns(conn, sql.SQL("SELECT {}, ST_AsBinary({}) FROM {} {}").format(
+            fields, sql.Identifier(gcol), sql.Identifier(schema, name), order), attrs)
+    *data, wkb = columns
     geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
     crs = f"EPSG:{srid}" if srid else None
-    return gpd.GeoDataFrame(data, geometry=list(geoms), crs=crs)
+    return gpd.GeoDataFrame(dict(zip((c for c, _ in attrs), data, strict=False)),
+                            geometry=list(geoms), crs=crs)
+
+
+def _copied_columns(conn, query, attrs: list[tuple[str, str]]) -> list | None:
+    """The query's columns read at once: ``COPY … TO STDOUT`` as CSV, parsed by Arrow with
+    each column's type (no Python object per value), the last one hex WKB decoded in one go;
+    then as :func:`_fetched_columns` makes them. None when Arrow cannot read a value (a
+    number it does not parse): the caller reads the rows one by one instead.
+
+    In PostgreSQL's CSV a null is an unquoted empty field and an empty text a quoted one,
+    which Arrow tells apart (``quoted_strings_can_be_null=False``).
+    """
+    import binascii
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    from psycopg import sql
+
+    from foncier.core.missing import arrow_text_objects
+
+    out = io.BytesIO()
+    with conn.cursor() as cur, cur.copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(
+            query)) as copy:
+        for chunk in copy:
+            out.write(chunk)
+    if not out.tell():                      # no rows: nothing to parse
+        return None
+    arrow_types = {"string": pa.string(), "bool": pa.bool_(), "float64": pa.float64(),
+                   "int64": pa.int64(), "date32": pa.date32()}
+    names = [f"c{i}" for i in range(len(attrs) + 1)]
+    types = {n: arrow_types[_COPY_TYPES[t]] for n, (_, t) in zip(names, attrs, strict=False)}
+    types[names[-1]] = pa.large_string()
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(out.getbuffer()),
+            read_options=pcsv.ReadOptions(column_names=names),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=True,
+                quoted_strings_can_be_null=False, true_values=["t"], false_values=["f"]))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    nullable = {pa.bool_(): pd.BooleanDtype(), pa.int64(): pd.Int64Dtype()}.get
+    columns = []
+    for n, (_, kind) in zip(names, attrs, strict=False):
+        arrow = table.column(n).combine_chunks()
+        if _COPY_TYPES[kind] in ("bool", "int64"):
+            columns.append(arrow.to_pandas(types_mapper=nullable).array)
+        elif _COPY_TYPES[kind] == "float64":
+            columns.append(arrow.to_numpy(zero_copy_only=False))
+        elif _COPY_TYPES[kind] == "date32":
+            columns.append(pd.Series(arrow.to_pandas(date_as_object=False)).astype(
+                "datetime64[s]"))
+        else:
+            columns.append(pd.Series(arrow_text_objects(arrow), dtype=object))
+    hexed = table.column(names[-1]).combine_chunks()
+    validity, offsets, data = hexed.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[:hexed.offset + len(hexed) + 1]
+    raw = binascii.unhexlify(memoryview(data)[:bounds[-1]]) if data is not None else b""
+    wkb = pa.Array.from_buffers(pa.large_binary(), len(hexed), [
+        validity, pa.py_buffer(bounds // 2), pa.py_buffer(raw)], offset=hexed.offset)
+    columns.append(wkb.to_numpy(zero_copy_only=False))
+    return columns
+
+
+def _fetched_columns(conn, query, attrs: list[tuple[str, str]]) -> list:
+    """The query's columns from its rows fetched as Python values: one per attribute in
+    ``attrs`` (a pandas array or Series by its column type), then the WKB (bytes, None)."""
+    rows = conn.execute(query).fetchall()
+    # The rows' values as columns, transposed at once (not a list per column made row by row).
+    values_of = [list(c) for c in zip(*rows, strict=True)] if rows else [[]] * (len(attrs) + 1)
+    columns = []
+    for (_, kind), values in zip(attrs, values_of, strict=False):
+        if kind == "boolean":
+            columns.append(pd.array(values, dtype="boolean"))
+        elif kind in ("double precision", "real", "numeric"):
+            columns.append(pd.array(values, dtype="float64") if values else np.array([], float))
+        elif kind in ("bigint", "integer", "smallint"):
+            columns.append(pd.array(values, dtype="Int64"))
+        elif kind == "date":
+            columns.append(pd.to_datetime(pd.Series(values, dtype=object)).astype(
+                "datetime64[s]"))
+        else:
+            columns.append(pd.Series(values, dtype=object))
+    columns.append(np.array([v if v is None or type(v) is bytes else bytes(v)
+                             for v in values_of[-1]], dtype=object))
+    return columns
 
 
 def read_layers(url: str, names: Sequence[str], *, schema: str | None = None

@@ -11,6 +11,7 @@ import sqlite3
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from builders import make_layers
@@ -100,6 +101,21 @@ def test_in_memory_text_in_a_real_column_becomes_null():
         "valeur.",
         "plots[P1]: max_height_m = « inf » n'est pas un nombre fini : corrigez ou videz la "
         "valeur."]
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
+def test_text_columns_held_as_objects_keep_their_text_and_make_missing_none(missing):
+    # As a database or a spreadsheet gives them: Python str and missing values of any kind.
+    layers = _layers()
+    layers["plots"]["plu_zone"] = pd.Series(["UX", missing], dtype=object)
+    layers["plots"]["land_control"] = pd.Series([missing, missing], dtype=object)
+    layers["plots"]["cadastral_refs"] = pd.Series([12.0, "AB\ud800"], dtype=object)
+    plots = inventory_from_layers(layers).attributes("plots")
+    assert plots["plu_zone"].tolist() == ["UX", None]
+    assert plots["land_control"].tolist() == [None, None]
+    # A whole number read as a float and text Arrow cannot encode: made text one by one.
+    assert plots["cadastral_refs"].tolist() == ["12", "AB\ud800"]
+    assert {type(v) for v in plots["plu_zone"].tolist()} == {str, type(None)}
 
 
 @pytest.mark.parametrize("blank", ["", "   "])

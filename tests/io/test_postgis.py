@@ -7,11 +7,13 @@ reason. Each test works in its own schema, dropped afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from contextlib import contextmanager
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -21,6 +23,7 @@ import foncier
 from foncier import open_inventory, write_inventory
 from foncier.cli import main
 from foncier.errors import InventoryError, OutputError
+from foncier.io import postgis
 from foncier.io.postgis import list_layers, read_layers, with_schema, write_layers
 
 psycopg = pytest.importorskip("psycopg")
@@ -106,6 +109,52 @@ def test_columns_keep_their_types(pg, tiny_layers):
     plots = read_layers(pg, ["plots"])["plots"]
     assert str(plots["turnkey"].dtype) == "boolean"
     assert plots["available_from"].iloc[0] == pd.Timestamp("2026-01-01")
+
+
+def _raw_table(pg, extra: str = "", extra_values: str = "") -> None:
+    """A ``plots`` table made by hand (not by foncier): values of every column type a write
+    makes, and texts CSV must quote; ``extra`` adds a column of another type."""
+    with psycopg.connect(pg) as conn:
+        conn.execute(f"""CREATE TABLE plots (fid bigint PRIMARY KEY, plot_id text, note
+            varchar(20), price double precision, water bigint, turnkey boolean, since date,
+            cost numeric, floors integer{extra}, geometry geometry(Point, 2154))""")
+        conn.execute(f"""INSERT INTO plots VALUES
+            (2, 'P2', '', 1.5, 7, NULL, NULL, NULL, NULL{extra_values}, NULL),
+            (1, 'P1', 'a,b', 'NaN', NULL, true, '2026-01-31', 12.5, 3{extra_values},
+             ST_SetSRID(ST_Point(1, 2), 2154)),
+            (3, NULL, E'l1\\nl2 "q"', '-Infinity', -9007199254740993, false, '1900-01-01',
+             'NaN', -1{extra_values}, ST_SetSRID(ST_Point(3, 4), 2154))""")
+
+
+def test_every_column_type_and_quoted_text_read_back_as_written(pg, monkeypatch):
+    _raw_table(pg)
+
+    def row_by_row(*args):
+        raise AssertionError("these column types are read at once (COPY), not row by row")
+
+    monkeypatch.setattr(postgis, "_fetched_columns", row_by_row)
+    plots = read_layers(pg, ["plots"])["plots"]
+    assert plots["plot_id"].tolist() == ["P1", "P2", None]           # in fid order
+    assert plots["note"].tolist() == ["a,b", "", 'l1\nl2 "q"']      # empty text is not null
+    assert plots["price"].tolist()[1:] == [1.5, float("-inf")] and np.isnan(plots["price"][0])
+    assert plots["water"].tolist() == [pd.NA, 7, -9007199254740993]
+    assert str(plots["water"].dtype) == "Int64" and str(plots["turnkey"].dtype) == "boolean"
+    assert plots["turnkey"].tolist() == [True, pd.NA, False]
+    assert plots["since"].tolist()[0::2] == [pd.Timestamp("2026-01-31"),
+                                             pd.Timestamp("1900-01-01")]
+    assert pd.isna(plots["since"][1]) and str(plots["since"].dtype) == "datetime64[s]"
+    assert plots["cost"][0] == 12.5 and plots["cost"][1:].isna().all()   # null, NaN
+    assert plots["floors"].tolist() == [3, pd.NA, -1]
+    assert plots.geometry.isna().tolist() == [False, True, False]
+    assert plots.geometry[2].equals(shapely.Point(3, 4)) and plots.crs == "EPSG:2154"
+
+
+def test_a_column_of_another_type_is_read_row_by_row_alike(pg):
+    _raw_table(pg, extra=", seen timestamp", extra_values=", '2026-03-01 10:30'")
+    plots = read_layers(pg, ["plots"])["plots"]
+    assert plots["note"].tolist() == ["a,b", "", 'l1\nl2 "q"']
+    assert plots["water"].tolist() == [pd.NA, 7, -9007199254740993]
+    assert plots["seen"].tolist() == [dt.datetime(2026, 3, 1, 10, 30)] * 3
 
 
 def test_failing_write_leaves_the_database_as_it_was(pg, tiny_layers):
