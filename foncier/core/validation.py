@@ -110,7 +110,8 @@ def _coerce_text(series: pd.Series) -> pd.Series:
     values = series.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         # Text already (a database's or a spreadsheet's column): its missing values made None
-        # by Arrow at once, not value by value (1.3 s at 100,000 plots read from PostGIS).
+        # by Arrow at once, not value by value (100,000 plots read from PostGIS: the nine text
+        # columns in 0.08 s instead of 0.29 s).
         import pyarrow as pa
 
         try:
