@@ -260,12 +260,12 @@ def list_layers(url: str, *, schema: str | None = None) -> list[str]:
         return _tables(conn, _open(conn, url, schema, InventoryError))
 
 
-#: Arrow types of the column types :func:`_copied_columns` reads (those a write makes, and
-#: their kin); a table with any other column is read row by row (:func:`_fetched_columns`).
-_COPY_TYPES = {"text": "string", "character varying": "string", "character": "string",
-               "boolean": "bool", "double precision": "float64", "real": "float64",
-               "numeric": "float64", "bigint": "int64", "integer": "int64",
-               "smallint": "int64", "date": "date32"}
+#: The kind (of :data:`_PG_TYPES`) of each column type a read knows: those a write makes and
+#: their kin. :func:`_copied_columns` reads a table of these at once; any other type is read
+#: row by row (:func:`_fetched_columns`) and kept as the driver gives it.
+_KINDS = {"text": "text", "character varying": "text", "character": "text",
+          "boolean": "bool", "double precision": "real", "real": "real", "numeric": "real",
+          "bigint": "int", "integer": "int", "smallint": "int", "date": "date"}
 
 
 def _read_table(conn, schema: str, name: str) -> gpd.GeoDataFrame:
@@ -280,28 +280,32 @@ def _read_table(conn, schema: str, name: str) -> gpd.GeoDataFrame:
     gcol, srid = geo
     attrs = [(c, t) for c, t in cols if c not in (gcol, "fid")]
     order = sql.SQL("ORDER BY fid") if any(c == "fid" for c, _ in cols) else sql.SQL("")
-    fields = (sql.SQL(", ").join(sql.Identifier(c) for c, _ in attrs) if attrs
-              else sql.SQL("NULL"))
+    wkb = sql.SQL("ST_AsBinary({})").format(sql.Identifier(gcol))
+
+    def select(geometry):
+        return sql.SQL("SELECT {}, {} FROM {} {}").format(
+            sql.SQL(", ").join(sql.Identifier(c) for c, _ in attrs) if attrs else sql.SQL("NULL"),
+            geometry, sql.Identifier(schema, name), order)
+
+    kinds = [_KINDS.get(t) for _, t in attrs]
     columns = None
-    if attrs and all(t in _COPY_TYPES for _, t in attrs) and conn.info.encoding == "utf-8":
-        columns = _copied_columns(conn, sql.SQL("SELECT {}, encode(ST_AsBinary({}), 'hex') "
-                                                "FROM {} {}").format(
-            fields, sql.Identifier(gcol), sql.Identifier(schema, name), order), attrs)
+    if attrs and None not in kinds and conn.info.encoding == "utf-8":
+        columns = _copied_columns(conn, select(sql.SQL("encode({}, 'hex')").format(wkb)), kinds)
     if columns is None:
-        columns = _fetched_columns(conn, sql.SQL("SELECT {}, ST_AsBinary({}) FROM {} {}").format(
-            fields, sql.Identifier(gcol), sql.Identifier(schema, name), order), attrs)
-    *data, wkb = columns
-    geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
+        columns = _fetched_columns(conn, select(wkb), kinds)
+    *data, blobs = columns
+    geoms = shapely.from_wkb(blobs) if len(blobs) else np.array([], dtype=object)
     crs = f"EPSG:{srid}" if srid else None
-    return gpd.GeoDataFrame(dict(zip((c for c, _ in attrs), data, strict=False)),
+    return gpd.GeoDataFrame(dict(zip((c for c, _ in attrs), data, strict=True)),
                             geometry=list(geoms), crs=crs)
 
 
-def _copied_columns(conn, query, attrs: list[tuple[str, str]]) -> list | None:
-    """The query's columns read at once: ``COPY … TO STDOUT`` as CSV, parsed by Arrow with
-    each column's type (no Python object per value), the last one hex WKB decoded in one go;
-    then as :func:`_fetched_columns` makes them. None when Arrow cannot read a value (a
-    number it does not parse): the caller reads the rows one by one instead.
+def _copied_columns(conn, query, kinds: list[str]) -> list | None:
+    """The columns of ``query`` (its attributes of these ``kinds``, then its geometry as hex
+    WKB) read at once: ``COPY … TO STDOUT`` as CSV parsed by Arrow with each column's type, no
+    Python object per value, the hex decoded in one call; made as :func:`_fetched_columns`
+    makes them. None when Arrow cannot read a value (a date in another ``DateStyle``, a number
+    it does not parse) or there is no row: the caller reads the rows one by one instead.
 
     In PostgreSQL's CSV a null is an unquoted empty field and an empty text a quoted one,
     which Arrow tells apart (``quoted_strings_can_be_null=False``).
@@ -320,12 +324,12 @@ def _copied_columns(conn, query, attrs: list[tuple[str, str]]) -> list | None:
             query)) as copy:
         for chunk in copy:
             out.write(chunk)
-    if not out.tell():                      # no rows: nothing to parse
+    if not out.tell():
         return None
-    arrow_types = {"string": pa.string(), "bool": pa.bool_(), "float64": pa.float64(),
-                   "int64": pa.int64(), "date32": pa.date32()}
-    names = [f"c{i}" for i in range(len(attrs) + 1)]
-    types = {n: arrow_types[_COPY_TYPES[t]] for n, (_, t) in zip(names, attrs, strict=False)}
+    arrow_type = {"text": pa.string(), "bool": pa.bool_(), "real": pa.float64(),
+                  "int": pa.int64(), "date": pa.date32()}
+    names = [f"c{i}" for i in range(len(kinds) + 1)]
+    types = {n: arrow_type[k] for n, k in zip(names, kinds, strict=False)}
     types[names[-1]] = pa.large_string()
     try:
         table = pcsv.read_csv(
@@ -339,40 +343,40 @@ def _copied_columns(conn, query, attrs: list[tuple[str, str]]) -> list | None:
         return None
     nullable = {pa.bool_(): pd.BooleanDtype(), pa.int64(): pd.Int64Dtype()}.get
     columns = []
-    for n, (_, kind) in zip(names, attrs, strict=False):
+    for n, kind in zip(names, kinds, strict=False):
         arrow = table.column(n).combine_chunks()
-        if _COPY_TYPES[kind] in ("bool", "int64"):
+        if kind in ("bool", "int"):
             columns.append(arrow.to_pandas(types_mapper=nullable).array)
-        elif _COPY_TYPES[kind] == "float64":
+        elif kind == "real":
             columns.append(arrow.to_numpy(zero_copy_only=False))
-        elif _COPY_TYPES[kind] == "date32":
-            columns.append(pd.Series(arrow.to_pandas(date_as_object=False)).astype(
-                "datetime64[s]"))
+        elif kind == "date":
+            columns.append(arrow.cast(pa.timestamp("s")).to_pandas())
         else:
             columns.append(pd.Series(arrow_text_objects(arrow), dtype=object))
     hexed = table.column(names[-1]).combine_chunks()
     validity, offsets, data = hexed.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int64)[:hexed.offset + len(hexed) + 1]
     raw = binascii.unhexlify(memoryview(data)[:bounds[-1]]) if data is not None else b""
-    wkb = pa.Array.from_buffers(pa.large_binary(), len(hexed), [
+    blobs = pa.Array.from_buffers(pa.large_binary(), len(hexed), [
         validity, pa.py_buffer(bounds // 2), pa.py_buffer(raw)], offset=hexed.offset)
-    columns.append(wkb.to_numpy(zero_copy_only=False))
+    columns.append(blobs.to_numpy(zero_copy_only=False))
     return columns
 
 
-def _fetched_columns(conn, query, attrs: list[tuple[str, str]]) -> list:
-    """The query's columns from its rows fetched as Python values: one per attribute in
-    ``attrs`` (a pandas array or Series by its column type), then the WKB (bytes, None)."""
+def _fetched_columns(conn, query, kinds: list[str | None]) -> list:
+    """The columns of ``query`` from its rows fetched as Python values: one per attribute of
+    these ``kinds`` (a pandas array or Series; None: as the driver gives them), then the WKB
+    (bytes, None)."""
     rows = conn.execute(query).fetchall()
     # The rows' values as columns, transposed at once (not a list per column made row by row).
-    values_of = [list(c) for c in zip(*rows, strict=True)] if rows else [[]] * (len(attrs) + 1)
+    values_of = [list(c) for c in zip(*rows, strict=True)] if rows else [[]] * (len(kinds) + 1)
     columns = []
-    for (_, kind), values in zip(attrs, values_of, strict=False):
-        if kind == "boolean":
+    for kind, values in zip(kinds, values_of, strict=False):
+        if kind == "bool":
             columns.append(pd.array(values, dtype="boolean"))
-        elif kind in ("double precision", "real", "numeric"):
+        elif kind == "real":
             columns.append(pd.array(values, dtype="float64") if values else np.array([], float))
-        elif kind in ("bigint", "integer", "smallint"):
+        elif kind == "int":
             columns.append(pd.array(values, dtype="Int64"))
         elif kind == "date":
             columns.append(pd.to_datetime(pd.Series(values, dtype=object)).astype(
