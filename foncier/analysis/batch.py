@@ -659,7 +659,8 @@ def _matrix_pair_table(book: XlsxStream) -> pa.Array:
     both cells filled with the status's tint."""
     out = np.empty(3 * 1001, dtype=object)
     for code, status in enumerate(STATUSES.tolist()):
-        s, ref = book.style(code), book.shared_index[STATUS_LABELS[status]]
+        # The status inset: the figures of the score before it (or the area) would touch it.
+        s, ref = book.style(code, inset=True), book.shared_index[STATUS_LABELS[status]]
         score = book.style(code, SCORE_FORMAT)
         for tenth in range(1001):
             out[code * 1001 + tenth] = (f'<c s="{s}" t="s"><v>{ref}</v></c>'
@@ -675,7 +676,7 @@ def _matrix_chunks(batch: Batch, book: XlsxStream) -> Iterable[memoryview]:
     plots = batch.plots
     pairs = _matrix_pair_table(book)
     n = len(plots)
-    styles = book.styles_pa(None, n)
+    styles = book.styles_pa(None, n, inset=True)
     numbers = pa.array(np.arange(2, n + 2, dtype=np.int64)).cast(pa.string())
     ids = [text_cells_arrow(plots[c].to_numpy(dtype=object), styles)
            for c in ("inventory", "plot_id", "site_id")]

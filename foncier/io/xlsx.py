@@ -367,6 +367,9 @@ LINE_HEIGHT = 15
 #: Characters of text per unit of column width: a width counts digits ("0"), and a French text's
 #: letters and spaces are narrower on average (LibreOffice's rendering of the Synthèse).
 _CHARS_PER_WIDTH = 1.2
+#: Width (in characters) a text's inset takes from its cell (see :meth:`XlsxStream.style`): an
+#: indent, which LibreOffice draws as a left margin of 0.146 in (10.5 pt, two characters).
+INSET_WIDTH = 2
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -595,15 +598,14 @@ class XlsxStream:
         self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         #: The sheets written: (place in the workbook, name, auto-filter range).
         self.sheets: list[tuple[int, str, str]] = []
-        #: Cell formats after the default and the header: (fill or -1, number format or None).
         #: Cell formats after the default and the header: (fill, or -1 for none, or
         #: :data:`_HEADER_FILL` for the header's fill and bold font; number format or None;
-        #: whether the text wraps).
-        self._xfs: list[tuple[int, str | None, bool]] = [(k, None, False)
-                                                         for k in range(len(self.fills))]
+        #: whether the text wraps; whether its text is inset from the left edge).
+        self._xfs: list[tuple[int, str | None, bool, bool]] = [
+            (k, None, False, False) for k in range(len(self.fills))]
         self._xf_index = {xf: _FIRST_FILL_STYLE + i for i, xf in enumerate(self._xfs)}
-        self._attrs_by_format: dict[tuple[str | None, bool], np.ndarray] = {}
-        self._attrs_pa: dict[tuple[str | None, bool], pa.Array] = {}
+        self._attrs_by_format: dict[tuple[str | None, bool, bool], np.ndarray] = {}
+        self._attrs_pa: dict[tuple[str | None, bool, bool], pa.Array] = {}
         self._shared_pa: pa.Array | None = None
         #: The threads that compress a sheet's pieces while the next ones are built.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlsx-zip")
@@ -619,45 +621,53 @@ class XlsxStream:
 
     # ------------------------------------------------------------------ cells
 
-    def style(self, fill: int, number_format: str | None = None, wrap: bool = False) -> int:
+    def style(self, fill: int, number_format: str | None = None, wrap: bool = False,
+              inset: bool = False) -> int:
         """The style index (``s``) of cells with the workbook's fill number ``fill`` (-1: none)
-        and a number format (None: general), their text wrapped when ``wrap``."""
-        if fill == -1 and number_format is None and not wrap:
+        and a number format (None: general), their text wrapped when ``wrap``; with ``inset``,
+        left-aligned one indent from the cell's left edge (texts: the right-aligned figures of
+        the column before would otherwise touch them, « 23.00respecté »; LibreOffice reads an
+        indent as a left margin only, so numbers cannot be kept off the other way)."""
+        if fill == -1 and number_format is None and not wrap and not inset:
             return 0
-        if fill == _HEADER_FILL and number_format is None and not wrap:
+        if fill == _HEADER_FILL and number_format is None and not wrap and not inset:
             return _STYLE_HEADER
-        key = (fill, number_format, wrap)
+        key = (fill, number_format, wrap, inset)
         if key not in self._xf_index:
             self._xf_index[key] = _FIRST_FILL_STYLE + len(self._xfs)
             self._xfs.append(key)
         return self._xf_index[key]
 
-    def _attrs(self, number_format: str | None, wrap: bool = False) -> np.ndarray:
-        key = (number_format, wrap)
+    def _attrs(self, number_format: str | None, wrap: bool = False,
+               inset: bool = False) -> np.ndarray:
+        key = (number_format, wrap, inset)
         if key not in self._attrs_by_format:
-            attrs = [self.style(k, number_format, wrap) for k in range(len(self.fills))]
-            attrs.append(self.style(-1, number_format, wrap))
+            attrs = [self.style(k, number_format, wrap, inset) for k in range(len(self.fills))]
+            attrs.append(self.style(-1, number_format, wrap, inset))
             self._attrs_by_format[key] = np.array(
                 [f' s="{a}"' if a else "" for a in attrs], dtype=object)
         return self._attrs_by_format[key]
 
     def styles(self, fills: np.ndarray | None, n: int | None = None,
-               number_format: str | None = None, wrap: bool = False) -> np.ndarray:
-        """Style attributes per row, from fill numbers (-1: no fill), a number format and
-        whether the text wraps; all unfilled when ``fills`` is None (then ``n`` gives the number
-        of rows)."""
-        attrs = self._attrs(number_format, wrap)
+               number_format: str | None = None, wrap: bool = False,
+               inset: bool = False) -> np.ndarray:
+        """Style attributes per row, from fill numbers (-1: no fill), a number format,
+        whether the text wraps and whether the cells are inset texts (see :meth:`style`);
+        all unfilled when ``fills`` is None (then ``n`` gives the number of rows)."""
+        attrs = self._attrs(number_format, wrap, inset)
         if fills is None:
             return np.full(n or 0, attrs[-1], dtype=object)
         return attrs[np.asarray(fills, dtype=np.int64)]
 
     def styles_pa(self, fills: np.ndarray | None, n: int | None = None,
-                  number_format: str | None = None, wrap: bool = False) -> pa.Array:
+                  number_format: str | None = None, wrap: bool = False,
+                  inset: bool = False) -> pa.Array:
         """:meth:`styles` as an Arrow string array (for the cell builders' Arrow kernels)."""
-        attrs = self._attrs(number_format, wrap)
-        if (number_format, wrap) not in self._attrs_pa:
-            self._attrs_pa[(number_format, wrap)] = pa.array(attrs, type=pa.string())
-        table = self._attrs_pa[(number_format, wrap)]
+        key = (number_format, wrap, inset)
+        attrs = self._attrs(*key)
+        if key not in self._attrs_pa:
+            self._attrs_pa[key] = pa.array(attrs, type=pa.string())
+        table = self._attrs_pa[key]
         if fills is None:
             index = np.full(n or 0, len(attrs) - 1, dtype=np.int64)
         else:
@@ -698,22 +708,27 @@ class XlsxStream:
         wrap_columns = [c for c in wrap_columns if c in by_name]
         shared_columns, wrap_columns = set(shared_columns), set(wrap_columns)
         kinds = {}
-        for col in frame.columns:        # per column: dates as serials, and its number format
-            serials = None if col in shared_columns else date_serials(frame[col])
+        for col in frame.columns:        # per column: dates as serials, its number format, and
+            column = frame[col]          # whether its cells are texts (inset, see style())
+            serials = None if col in shared_columns else date_serials(column)
             fmt = (formats or {}).get(col, column_format(col))
-            kinds[col] = (serials, DATE_FORMAT if serials is not None else fmt)
+            text = serials is None and (col in shared_columns or not (
+                pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)))
+            kinds[col] = (serials, DATE_FORMAT if serials is not None else fmt, text)
+        # The width a wrapped text has: its column's, less the inset of a text (see style()).
+        room = {c: by_name[c] - INSET_WIDTH * kinds[c][2] for c in wrap_columns}
         for start in range(0, len(frame), CHUNK_ROWS):
             part = frame.iloc[start:start + CHUNK_ROWS]
             fills = None if row_fills is None else row_fills[start:start + CHUNK_ROWS]
             cells = []
             for col in frame.columns:
-                serials, fmt = kinds[col]
-                styles = self.styles_pa(fills, len(part), fmt, top)
+                serials, fmt, text = kinds[col]
+                styles = self.styles_pa(fills, len(part), fmt, top, text)
                 if serials is not None:
                     cells.append(number_cells_arrow(serials[start:start + CHUNK_ROWS], styles))
                 else:
                     cells.append(self._column_cells(part[col], styles, col in shared_columns))
-            heights = (wrapped_heights(part, wrap_columns, by_name) if wrap_columns else None)
+            heights = (wrapped_heights(part, wrap_columns, room) if wrap_columns else None)
             yield rows_bytes(cells, first_row + start, heights)
 
     def _column_cells(self, column: pd.Series, styles: pa.Array, shared: bool) -> pa.Array:
@@ -774,16 +789,19 @@ class XlsxStream:
         with self.zip.open(f"xl/worksheets/sheet{place + 1}.xml", "w", force_zip64=True) as f:
             if getattr(f, "_compressor", None) is not None:    # CPython's zipfile: deflated
                 f._compressor = _ParallelDeflate(self._pool)   # on two threads instead
+            # The header inset as the texts under it (see style()), unless it wraps: its
+            # words, fitted to the columns' widths, would then break inside.
             f.write(self._sheet_head(header, ref, widths, freeze_cols,
-                                     self.style(_HEADER_FILL, None, wrap_header),
-                                     selected=place == 0).encode())
+                                     self.style(_HEADER_FILL, None, wrap_header,
+                                                inset=not wrap_header),
+                                     selected=place == 0, wrapped=wrap_header).encode())
             _write_chunks(f, chunks)
             f.write(f'</sheetData><autoFilter ref="{ref}"/>{_PRINT_SETUP}</worksheet>'.encode())
         self.sheets.append((place, name, ref))
 
     def _sheet_head(self, header: Sequence[str], ref: str, widths: Sequence[float],
                     freeze_cols: int, header_style: int = _STYLE_HEADER, *,
-                    selected: bool = False) -> str:
+                    selected: bool = False, wrapped: bool = False) -> str:
         """A worksheet's XML up to its header row: dimension, frozen pane, column widths."""
         top_left = f"{column_letters(freeze_cols)}2"
         pane_kind = "bottomRight" if freeze_cols else "bottomLeft"
@@ -794,7 +812,7 @@ class XlsxStream:
         head = "".join(f'<c s="{header_style}" t="inlineStr"><is><t>{cell_text(h)}</t></is></c>'
                        for h in header)
         height = ""
-        if header_style != _STYLE_HEADER:        # a wrapped header (bold: a character wider)
+        if wrapped:                              # a wrapped header (bold: a character wider)
             lines = max((wrapped_lines(h, w - 1) for h, w in zip(header, widths, strict=False)),
                         default=1)
             height = f' ht="{lines * LINE_HEIGHT:g}" customHeight="1"'
@@ -888,7 +906,7 @@ class XlsxStream:
             f'<fill><patternFill patternType="solid"><fgColor rgb="FF{_argb(c)}"/>'
             '<bgColor indexed="64"/></patternFill></fill>' for c in colours)
         header_fill = 2 + len(self.fills)
-        codes = list(dict.fromkeys(f for _, f, _ in self._xfs if f is not None))
+        codes = list(dict.fromkeys(f for _, f, _, _ in self._xfs if f is not None))
         fmt_id = {code: 164 + i for i, code in enumerate(codes)}
         numfmts = "".join(f'<numFmt numFmtId="{fmt_id[c]}" formatCode="{xml_text(c)}"/>'
                           for c in codes)
@@ -896,7 +914,7 @@ class XlsxStream:
         xfs = ('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
                f'<xf numFmtId="0" fontId="1" fillId="{header_fill}" borderId="0" xfId="0" '
                'applyFont="1" applyFill="1"/>')
-        for fill, code, wrap in self._xfs:
+        for fill, code, wrap, inset in self._xfs:
             num = fmt_id[code] if code is not None else 0
             fill_id = header_fill if fill == _HEADER_FILL else 2 + fill if fill >= 0 else 0
             font = 1 if fill == _HEADER_FILL else 0
@@ -904,9 +922,10 @@ class XlsxStream:
                 ' applyFill="1"' if fill_id else "") + (
                 ' applyNumberFormat="1"' if code is not None else "")
             align = ""
-            if wrap:
+            if wrap or inset:
                 apply += ' applyAlignment="1"'
-                align = '<alignment vertical="top" wrapText="1"/>'
+                align = ('<alignment' + (' horizontal="left" indent="1"' if inset else "")
+                         + (' vertical="top" wrapText="1"' if wrap else "") + "/>")
             xfs += (f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="0" '
                     f'xfId="0"{apply}>{align}</xf>' if align else
                     f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill_id}" borderId="0" '

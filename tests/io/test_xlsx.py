@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
+import re
 import zipfile
 
 import numpy as np
@@ -15,7 +16,7 @@ import foncier.io.atomic
 import foncier.io.xlsx
 from foncier import palette
 from foncier.errors import OutputError
-from foncier.io.xlsx import CHUNK_ROWS, Sheet, XlsxStream, write_xlsx
+from foncier.io.xlsx import CHUNK_ROWS, LINE_HEIGHT, Sheet, XlsxStream, write_xlsx
 
 FILLS = [palette.STATUS_TINT["match"], palette.STATUS_TINT["no_match"]]
 
@@ -48,6 +49,41 @@ def test_columns_of_every_kind_read_back(tmp_path):
     ]
     assert ws["E2"].number_format == "dd/mm/yyyy" and ws["C2"].number_format == "0.0"
     assert list(tmp_path.iterdir()) == [out]
+
+
+def test_texts_are_inset_so_that_figures_before_them_do_not_touch_them(tmp_path):
+    """Text cells (shared or inline) are left-aligned one indent from their cell's edge, so
+    that the right-aligned figures of the column before never touch them (« 23.00respecté »),
+    and the header with them unless it wraps; wrapped texts too, their rows as tall as their
+    lines at the width the inset leaves; numbers, dates and booleans keep the spreadsheet's own
+    alignment; fills and formats are kept."""
+    frame = pd.DataFrame({"rank": [1, 2], "net_area_ha": [23.0, 1.5], "area": ["pass", "fail"],
+                          "gas": [True, False], "status": ["match", "match"],
+                          "available_from": pd.to_datetime(["2026-01-31", "2027-06-01"]),
+                          "reasons": ["Long texte.", ""]})
+    out = write_xlsx(tmp_path / "t.xlsx", [Sheet("Terrains", frame, row_fills=np.array([0, -1]),
+                                                 shared_columns=["status"])],
+                     fills=[palette.STATUS_TINT["match"]], shared=["match"])
+    ws = openpyxl.load_workbook(out)["Terrains"]
+    for ref in ("C2", "C3", "E2"):
+        assert (ws[ref].alignment.horizontal, ws[ref].alignment.indent) == ("left", 1), ref
+    for ref in ("A2", "B2", "B3", "D2", "F2"):
+        assert ws[ref].alignment.horizontal is None and not ws[ref].alignment.indent, ref
+    for ref in ("A1", "C1"):                    # the header as the texts under it, bold
+        assert ws[ref].alignment.indent == 1 and ws[ref].font.b, ref
+    assert ws["B2"].number_format == "0.00" and ws["F2"].number_format == "dd/mm/yyyy"
+    assert ws["C2"].fill.fgColor.rgb == "FF" + palette.STATUS_TINT["match"].lstrip("#").upper()
+    assert ws["C3"].fill.fill_type is None
+    wrapped = write_xlsx(tmp_path / "w.xlsx", [Sheet("T", frame, wrap_columns=["reasons"])])
+    ws = openpyxl.load_workbook(wrapped)["T"]
+    for ref in ("G2", "C2"):                    # a wrapped text, a text
+        assert ws[ref].alignment.wrap_text and ws[ref].alignment.indent == 1, ref
+    assert ws["A1"].alignment.wrap_text and not ws["A1"].alignment.indent   # a wrapped header
+    assert ws["B2"].alignment.wrap_text and not ws["B2"].alignment.indent
+    wide = write_xlsx(tmp_path / "h.xlsx", [Sheet("T", pd.DataFrame({"t": ["un deux trois"]}),
+                                                  widths=[12], wrap_columns=["t"])])
+    # 12 wide holds « un deux trois » (13 characters) on one line, not once inset by 2.
+    assert openpyxl.load_workbook(wide)["T"].row_dimensions[2].height == 2 * LINE_HEIGHT
 
 
 def test_header_pane_filter_widths_and_row_fills(tmp_path):
@@ -121,7 +157,7 @@ def test_sheets_written_out_of_order_take_their_places(tmp_path):
     assert [ws.auto_filter.ref for ws in wb] == ["A1:A2"] * 3
     assert [bool(ws.sheet_view.tabSelected) for ws in wb] == [True, False, False]
     with zipfile.ZipFile(out) as z:                 # parts named after their places
-        assert '<c><v>0</v></c>' in z.read("xl/worksheets/sheet1.xml").decode()
+        assert re.search(r'<c( s="\d+")?><v>0</v></c>', z.read("xl/worksheets/sheet1.xml").decode())
         book = z.read("xl/workbook.xml").decode()
     assert """<definedName name="_xlnm._FilterDatabase" localSheetId="2" hidden="1">'Trois'!""" \
         in book
