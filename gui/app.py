@@ -86,15 +86,18 @@ def prefetch(source) -> Future:
 
     Returns the future of its :class:`~gui.model.PlotIndex` (or of the library's error), for
     :meth:`gui.mainwindow.MainWindow.open_inventory`.
+
+    The modules the opening needs are imported here, on the calling thread, before the thread
+    starts: two threads importing the same package at once can deadlock (Python then raises
+    ``_DeadlockError`` or « partially initialized module » in one of them, and the app did not
+    start), and the calling thread goes on importing the window's modules.
     """
+    import foncier.io.fingerprint  # noqa: F401 - read by the opening, imported by the window
     from foncier.io.threads import started
 
-    def job():
-        from .model import plot_index_from_source
+    from .model import plot_index_from_source
 
-        return plot_index_from_source(source)
-
-    return started(job, name="foncier-prefetch")
+    return started(plot_index_from_source, source, name="foncier-prefetch")
 
 
 def _quit_at_first_paint(app, win, mode: str) -> None:
