@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from foncier.core.crs import to_lambert93
-from foncier.core.missing import arrow_text_objects, is_missing, missing_mask, text_objects
+from foncier.core.missing import is_missing, missing_mask, text_objects
 from foncier.core.schema import (
     CONSTRAINT_LEVELS,
     CRS,
@@ -109,17 +109,12 @@ def _coerce_text(series: pd.Series) -> pd.Series:
         return series.astype(object).where(series.notna(), None)
     values = series.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        # Text already (a database's or a spreadsheet's column): its missing values made None
-        # by Arrow at once, not value by value (100,000 plots read from PostGIS: the nine text
-        # columns in 0.08 s instead of 0.29 s).
-        import pyarrow as pa
-
-        try:
-            arrow = pa.array(values, type=pa.string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # NaT, surrogates: one by one
-            arrow = None
-        if arrow is not None:
-            return pd.Series(arrow_text_objects(arrow), index=series.index, dtype=object)
+        # Text already (a database's or a spreadsheet's column): only its missing values made
+        # None, at once, not value by value (nine text columns of 100,000 rows: 0.04 s instead
+        # of 0.28 s).
+        values = values.copy()
+        values[pd.isna(values)] = None
+        return pd.Series(values, index=series.index, dtype=object)
 
     def conv(v):
         if is_missing(v):
