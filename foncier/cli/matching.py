@@ -31,6 +31,7 @@ from foncier.cli.options import (
     add_project,
     check_out,
     keep_until_exit,
+    loading_modules,
     open_inventory,
 )
 
@@ -182,10 +183,10 @@ def _match(args: argparse.Namespace) -> int:
     from foncier.io.threads import prefer_arrow_pool
 
     prefer_arrow_pool()         # before anything loads Arrow
-
-    from foncier.core.brief import read_brief
-    from foncier.core.matching import match
-    from foncier.io.results import check_suffix, write_results, write_table
+    with loading_modules():
+        from foncier.core.brief import read_brief
+        from foncier.core.matching import match
+        from foncier.io.results import check_suffix, write_results, write_table
 
     check_out(args.out, args.inventory, args.project)
     brief = read_brief(args.project)

@@ -32,7 +32,7 @@ import warnings
 
 __all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "INVENTORY_HELP", "add_command", "add_inventory",
            "add_project", "add_out", "open_inventory", "print_error", "flag_names", "to_flags",
-           "check_out", "keep_until_exit"]
+           "check_out", "keep_until_exit", "loading_modules"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 #: Exit code after Ctrl-C (128 + SIGINT), as shells do.
@@ -252,3 +252,33 @@ def to_flags(message: str, flags: dict[str, str]) -> str:
         return f"{flag} {value.strip(QUOTES)}{tail}"
 
     return _PARAMETER.sub(one, message)
+
+
+@contextlib.contextmanager
+def loading_modules():
+    """Load a command's modules with the cyclic garbage collector paused, then freeze them.
+
+    Importing pandas, NumPy and Arrow makes some 200,000 objects that live as long as the
+    process, and each full collection while they load scans them all again: the imports of
+    ``foncier match`` took 0.30 s with the collector paused, 0.33 s without (medians of 6).
+    Once loaded they are frozen (:func:`gc.freeze`), so that later collections skip them; the
+    collector runs again as before.
+
+    Examples
+    --------
+    >>> import gc
+    >>> with loading_modules():
+    ...     import json
+    >>> gc.isenabled()
+    True
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

@@ -71,3 +71,23 @@ def test_flag_names_prefers_the_long_option():
     parser.add_argument("target", metavar="CIBLE")
     assert flag_names(parser) == {"max_rows": "--max-rows", "source": "--from",
                                   "target": "CIBLE"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_modules_load_with_the_collector_paused_then_frozen(enabled):
+    import gc
+
+    from foncier.cli.options import loading_modules
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        seen = []
+        with loading_modules():
+            seen.append(gc.isenabled())
+            kept = [[] for _ in range(10)]        # objects made while loading: frozen after
+        assert seen == [False]
+        assert gc.isenabled() is enabled          # the collector as it was
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()
+        gc.enable()
