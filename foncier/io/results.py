@@ -174,7 +174,8 @@ def french_labels(frame: pd.DataFrame, *, columns: list[str] | None = None) -> p
 def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str,
                 audit: Mapping[str, Any] | None = None) -> None:
     """A result table as a workbook: French labels, rows filled by status (as the batch's),
-    number formats per unit, widths that fit the ids."""
+    number formats per unit, widths that fit the ids, the rank and the plot's id frozen at the
+    left (and repeated on each printed page across)."""
     fills = None
     if "status" in frame.columns:
         code = {s: i for i, s in enumerate(_STATUS_ORDER)}
@@ -183,9 +184,18 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str,
     widths = fit_widths(shown, fixed={"reasons": 60, "relax": 40}, maximum=40)
     tints = [palette.STATUS_TINT[s] for s in _STATUS_ORDER]
     with XlsxStream(path, fills=tints) as book:
-        book.frame_sheet(Sheet(sheet, shown, widths=widths, row_fills=fills))
+        book.frame_sheet(Sheet(sheet, shown, widths=widths, row_fills=fills,
+                               freeze_cols=_frozen_ids(shown)))
         if audit is not None:
             book.frame_sheet(audit_sheet(audit))
+
+
+def _frozen_ids(frame: pd.DataFrame) -> int:
+    """How many of a result table's first columns identify its rows (``rank``, ``plot_id``):
+    frozen at the left of its sheet."""
+    ids = ["rank", "plot_id"]
+    return next((k for k, (a, b) in enumerate(zip(frame.columns, ids, strict=False))
+                 if a != b), min(len(ids), len(frame.columns)))
 
 
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP).

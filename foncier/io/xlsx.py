@@ -6,8 +6,12 @@ the first columns), an auto-filter over its whole range, chosen column widths, a
 to one page wide and as many pages tall as needed (``fitToHeight="0"``), the header row on every
 page. Long texts fitted to one page wide would shrink the whole page: a sheet's
 ``wrap_columns`` wrap their text within narrower columns instead (the header row wraps too), so
-that a summary of fifteen columns prints at a readable size. Cells are inline strings, numbers,
-booleans, or indices into a small table of shared strings (the few texts repeated on every row).
+that a summary of fifteen columns prints at a readable size. A sheet wider than a page holds
+at that size (:data:`PRINT_PAGE_CHARS`, a result table of thirty columns) is fitted to as many
+pages wide as it needs (:func:`print_pages_wide`), its frozen columns (the ids) repeated at the
+left of each, the pages of the same rows printed one after the other. Cells are inline
+strings, numbers, booleans, or indices into a small table of shared strings (the few texts
+repeated on every row).
 Rows are written chunk by chunk as they come, so a sheet of a million rows never sits in memory
 as cell objects: this is what makes hundreds of sheets x 100,000 rows fit in a minute, where
 openpyxl would take many minutes. Cells are built column by column with Arrow string kernels
@@ -43,6 +47,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import textwrap
@@ -99,12 +104,47 @@ except ImportError:
     _DEFLATE, _DEFLATE_LEVEL = zlib, 1
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-#: Print setup of every sheet: landscape A4, fitted to one page wide (as many pages tall as
-#: needed), the header row repeated on each page (``_xlnm.Print_Titles``).
+#: Print setup of every sheet: landscape A4, fitted to :func:`print_pages_wide` pages wide (as
+#: many pages tall as needed), the header row repeated on each page (``_xlnm.Print_Titles``),
+#: and the frozen columns too when the sheet is printed over several pages wide.
 _SHEET_PR = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-_PRINT_SETUP = ('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" '
-                'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
-                'fitToHeight="0"/>')
+_MARGINS = ('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" '
+            'footer="0.3"/>')
+#: Characters of column width that a printed landscape A4 page holds at a readable size: its
+#: 10.9 inches between the margins at about 63 % (an 11-point text printed at 7 points).
+PRINT_PAGE_CHARS = 230
+
+
+def print_pages_wide(widths: Sequence[float], *, title_cols: int = 0) -> int:
+    """How many pages wide a sheet of these column widths (characters) is printed on, its
+    first ``title_cols`` columns repeated at the left of each page: one when it fits
+    :data:`PRINT_PAGE_CHARS`, else as many as the other columns need beside the repeated ones
+    (which are not repeated when they would take half a page).
+
+    Examples
+    --------
+    >>> print_pages_wide([20] * 10), print_pages_wide([20] * 22), print_pages_wide([20] * 22,
+    ...                                                                          title_cols=2)
+    (1, 2, 3)
+    """
+    total = float(sum(widths))
+    if total <= PRINT_PAGE_CHARS:
+        return 1
+    room = PRINT_PAGE_CHARS - float(sum(widths[:repeated_columns(widths, title_cols)]))
+    return 1 + math.ceil((total - PRINT_PAGE_CHARS) / room)
+
+
+def repeated_columns(widths: Sequence[float], title_cols: int) -> int:
+    """How many of the first ``title_cols`` columns are repeated on each printed page (none
+    when they would take half a page or more)."""
+    return title_cols if sum(widths[:title_cols]) < PRINT_PAGE_CHARS / 2 else 0
+
+
+def _print_setup(pages_wide: int) -> str:
+    """A worksheet's margins and page setup, printed over ``pages_wide`` pages wide."""
+    order = ' pageOrder="overThenDown"' if pages_wide > 1 else ""
+    return (f'{_MARGINS}<pageSetup paperSize="9" orientation="landscape"{order} '
+            f'fitToWidth="{pages_wide}" fitToHeight="0"/>')
 
 
 def xml_text(text: str) -> str:
@@ -597,7 +637,7 @@ class XlsxStream:
                                          "choisissez un autre format.")
         self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         #: The sheets written: (place in the workbook, name, auto-filter range).
-        self.sheets: list[tuple[int, str, str]] = []
+        self.sheets: list[tuple[int, str, str, int]] = []
         #: Cell formats after the default and the header: (fill, or -1 for none, or
         #: :data:`_HEADER_FILL` for the header's fill and bold font; number format or None;
         #: whether the text wraps; whether its text is inset from the left edge). The fills'
@@ -775,7 +815,7 @@ class XlsxStream:
         places of a workbook's sheets, however written, must be 0, 1, 2... when it is closed.
         """
         place = len(self.sheets) if place is None else place
-        if place < 0 or any(p == place for p, _, _ in self.sheets):
+        if place < 0 or any(p == place for p, *_ in self.sheets):
             raise ValueError(f"sheet place {place} already taken or negative")
         n_cols = len(header)
         if n_rows + 1 > EXCEL_MAX_ROWS or n_cols > EXCEL_MAX_COLS:
@@ -798,8 +838,11 @@ class XlsxStream:
                                                 inset=not wrap_header),
                                      selected=place == 0, wrapped=wrap_header).encode())
             _write_chunks(f, chunks)
-            f.write(f'</sheetData><autoFilter ref="{ref}"/>{_PRINT_SETUP}</worksheet>'.encode())
-        self.sheets.append((place, name, ref))
+            pages_wide = print_pages_wide(widths, title_cols=freeze_cols)
+            f.write(f'</sheetData><autoFilter ref="{ref}"/>{_print_setup(pages_wide)}'
+                    '</worksheet>'.encode())
+        titles = repeated_columns(widths, freeze_cols) if pages_wide > 1 else 0
+        self.sheets.append((place, name, ref, titles))
 
     def _sheet_head(self, header: Sequence[str], ref: str, widths: Sequence[float],
                     freeze_cols: int, header_style: int = _STYLE_HEADER, *,
@@ -831,10 +874,10 @@ class XlsxStream:
     def close(self) -> None:
         """Write the workbook's parts (sheet list, relations, styles, shared strings)."""
         self.sheets.sort()
-        if [p for p, _, _ in self.sheets] != list(range(len(self.sheets))):
+        if [p for p, *_ in self.sheets] != list(range(len(self.sheets))):
             self.abort()
             raise ValueError("the sheets' places leave a gap: "
-                             f"{[p for p, _, _ in self.sheets]}")
+                             f"{[p for p, *_ in self.sheets]}")
         self._pool.shutdown()
         self.zip.writestr("xl/workbook.xml", self._workbook_xml())
         self.zip.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels())
@@ -865,15 +908,15 @@ class XlsxStream:
 
     def _workbook_xml(self) -> str:
         sheets = "".join(f'<sheet name="{xml_text(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                         for i, (_, name, _) in enumerate(self.sheets, start=1))
+                         for i, (_, name, *_) in enumerate(self.sheets, start=1))
         filters = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
             f"{xml_text(_quote_sheet(name))}!{_absolute(ref)}</definedName>"
-            for i, (_, name, ref) in enumerate(self.sheets))
-        filters += "".join(            # the header row printed on every page
+            for i, (_, name, ref, _) in enumerate(self.sheets))
+        filters += "".join(            # the header row (and the repeated columns) on every page
             f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-            f"{xml_text(_quote_sheet(name))}!$1:$1</definedName>"
-            for i, (_, name, _) in enumerate(self.sheets))
+            f"{_print_titles(_quote_sheet(name), titles)}</definedName>"
+            for i, (_, name, _, titles) in enumerate(self.sheets))
         return (f"{_XML_HEAD}<workbook {_NS}><bookViews><workbookView/></bookViews>"
                 f"<sheets>{sheets}</sheets><definedNames>{filters}</definedNames></workbook>")
 
@@ -1014,6 +1057,15 @@ def _argb(hex_colour: str) -> str:
 
 def _quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
+
+
+def _print_titles(sheet: str, columns: int) -> str:
+    """The ``_xlnm.Print_Titles`` of a quoted sheet name: its first ``columns`` columns, if
+    any, and its header row (XML-escaped)."""
+    rows = f"{sheet}!$1:$1"
+    if columns:
+        rows = f"{sheet}!$A:${column_letters(columns - 1)},{rows}"
+    return xml_text(rows)
 
 
 def _absolute(ref: str) -> str:

@@ -27,6 +27,7 @@ from foncier.core.inventory import write_inventory
 from foncier.io.qgis_style import write_layer_styles
 from foncier.io.results import write_table
 from foncier.io.sample import sample_inventory_path
+from foncier.io.xlsx import PRINT_PAGE_CHARS, print_pages_wide
 from foncier.standards.cnig import import_cnig
 from foncier.wording import OUTCOME_LABELS, STATUS_LABELS
 from tests.io.gpkg_clients import ogrinfo_warnings, validate
@@ -159,16 +160,22 @@ def test_match_workbook_formats_widths_and_print_setup(match_book):
                   for r in range(2, ws.max_row + 1))
     assert ws.column_dimensions[plot_col].width >= longest + 1
     assert ws.page_setup.orientation == "landscape"
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # Wider than a readable page: printed over as many pages wide as it needs (not shrunk to
+    # one), the same rows' pages in a row, the rank and the plot's id at the left of each.
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
+              for j in range(1, len(header) + 1)]
+    assert sum(widths) > PRINT_PAGE_CHARS
+    assert ws.page_setup.fitToWidth == print_pages_wide(widths, title_cols=2) >= 2
+    assert ws.page_setup.fitToHeight == 0 and ws.page_setup.pageOrder == "overThenDown"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "$1:$1"
+    assert (ws.print_title_rows, ws.print_title_cols) == ("$1:$1", "$A:$B")
+    assert header[:2] == ["rank", "plot_id"] and ws.freeze_panes == "C2"
     with zipfile.ZipFile(match_book) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
         book = z.read("xl/workbook.xml").decode()
     assert sheet.index("<sheetPr>") < sheet.index("<dimension")
-    assert '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>' \
-        in sheet
-    assert '<definedName name="_xlnm.Print_Titles" localSheetId="0">' in book
+    assert '<definedName name="_xlnm.Print_Titles" localSheetId="0">' \
+        "'Résultats'!$A:$B,'Résultats'!$1:$1</definedName>" in book
 
 
 def test_csv_gpkg_geojson_keep_design_codes(tmp_path):

@@ -141,7 +141,7 @@ def test_xlsx(tmp_path, result):
     from openpyxl import load_workbook
 
     ws = load_workbook(path).active
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref      # header, rank and plot_id
 
 
 def test_gpkg(tmp_path, result):

@@ -241,6 +241,23 @@ def test_batch_summary_prints_landscape_one_page_wide_with_wrapped_texts(tmp_pat
     assert "customHeight" not in other                     # a brief's sheet: rows as before
 
 
+@pytest.mark.parametrize(("widths", "freeze", "pages", "titles"), [
+    ([20] * 11, 2, 1, None),                # 220 characters: one page wide, as before
+    ([10, 20] + [15] * 28, 2, 3, "$A:$B"),  # 450: three pages, the ids on each
+    ([60, 60] + [15] * 26, 2, 3, None),     # ids of half a page: not repeated
+])
+def test_sheets_wider_than_a_page_print_over_pages_wide(tmp_path, widths, freeze, pages,
+                                                        titles):
+    frame = pd.DataFrame({f"c{i}": ["x"] for i in range(len(widths))})
+    out = write_xlsx(tmp_path / "w.xlsx", [Sheet("Large", frame, widths=widths,
+                                                 freeze_cols=freeze)])
+    ws = openpyxl.load_workbook(out).active
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (pages, 0)
+    assert ws.page_setup.pageOrder == ("overThenDown" if pages > 1 else None)
+    assert (ws.print_title_rows, ws.print_title_cols) == ("$1:$1", titles)
+    assert ws.freeze_panes == "C2"                       # frozen on screen in every case
+
+
 def test_wrapped_heights_follow_the_longest_wrapped_text():
     from foncier.io.xlsx import LINE_HEIGHT, wrapped_heights, wrapped_lines
 
