@@ -148,7 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _apply_schema(parser, args)
     try:
         with _no_cache(getattr(args, "no_cache", False)), plain_warnings(args.flags):
-            return args.handler(args)
+            try:
+                return args.handler(args)
+            finally:
+                _wait_for_cache_writes()
     except FoncierError as exc:
         print_error(to_flags(str(exc), args.flags))
         return EXIT_ERROR
@@ -157,6 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _wait_for_cache_writes() -> None:
+    """Wait for the cache entries the command gave the cache's writer thread, so that the
+    warnings of their writes (an unwritable cache folder) print as the command's own French
+    lines, not as Python's warnings at the interpreter's exit."""
+    cache = sys.modules.get("foncier.io.cache")
+    if cache is not None:
+        cache.wait_for_writes()
 
 
 def run() -> NoReturn:

@@ -722,7 +722,7 @@ def _open_entry(path: Path, kind: str, key: str) -> tuple[zipfile.ZipFile, dict]
     """The entry's ZIP and manifest; None when absent. Raises when it is unreadable."""
     try:
         zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):   # no entry (the folder may be a file)
         return None
     try:
         manifest = json.loads(zf.read("manifest.json"))

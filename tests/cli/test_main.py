@@ -287,3 +287,23 @@ def test_version_option_prints_the_installed_version():
     proc = run("--version")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"foncier {importlib.metadata.version('foncier')}\n"
+
+
+def test_an_unwritable_cache_is_one_french_line_not_a_python_warning(tmp_path):
+    """The cache's writer thread gives its warnings to the command before it ends, so that
+    they print as the command's own lines (at the interpreter's exit they printed with
+    Python's file, line and source)."""
+    import os
+
+    blocker = tmp_path / "fichier"
+    blocker.write_text("", encoding="utf-8")            # the cache folder crosses a file
+    project = next(str(p) for p in sample_brief_paths() if p.name == "batteries.toml")
+    proc = subprocess.run([sys.executable, "-m", "foncier.cli", "match", "--project", project,
+                           "--limit", "1"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "FONCIER_CACHE_DIR": str(blocker / "cache")})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"foncier : avertissement : cache : écriture impossible dans {blocker / 'cache'} "
+        "(Not a directory) ; le résultat n'est pas mis en cache. Choisissez un autre dossier "
+        "avec FONCIER_CACHE_DIR."]
+    assert "1 compatible" in proc.stdout

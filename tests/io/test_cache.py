@@ -769,3 +769,12 @@ def test_a_lazy_layer_decodes_a_few_rows_alone_and_many_with_the_whole_layer(tmp
     pd.testing.assert_frame_equal(lazy.frame(), frame)
     assert lazy.frame() is lazy.frame()
     pd.testing.assert_frame_equal(load_layers("k", cache_dir=tmp_path)["plots"], frame)
+
+
+def test_a_cache_folder_that_crosses_a_file_holds_no_entry(tmp_path):
+    # Not an unreadable entry to discard with a warning (every warning fails a test here):
+    # there is no entry at all.
+    (tmp_path / "fichier").write_text("", encoding="utf-8")
+    folder = tmp_path / "fichier" / "cache"
+    assert load_geometry("k1", cache_dir=folder) is None
+    assert load_layers("k1", cache_dir=folder) is None
