@@ -123,7 +123,9 @@ def _quit_at_first_paint(app, win, mode: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``foncier-gui`` (no Qt needed to read it)."""
-    parser = argparse.ArgumentParser(prog="foncier-gui",
+    from foncier.french_argparse import FrenchParser
+
+    parser = FrenchParser(prog="foncier-gui",
                                      description="Application de bureau foncier : carte, "
                                                  "critères de l'investisseur et résultats.")
     parser.add_argument("inventory", nargs="?", metavar="INVENTAIRE",

@@ -41,6 +41,7 @@ from foncier.cli.options import (
     to_flags,
 )
 from foncier.errors import FoncierError
+from foncier.french_argparse import FrenchParser
 
 __all__ = ["main", "build_parser", "COMMAND_MODULES"]
 
@@ -66,7 +67,7 @@ class _Version(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``foncier`` command, with every registered sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = FrenchParser(
         prog="foncier",
         description="Inventaire de terrains d'activité et recherche de terrains pour un "
                     "investisseur industriel.")
