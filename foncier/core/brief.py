@@ -534,7 +534,9 @@ def _read_text(path: Path) -> str:
     except FileNotFoundError:
         raise _file_error(path, "fichier introuvable : vérifiez le chemin.") from None
     except OSError as exc:
-        raise _file_error(path, f"lecture impossible ({exc.strerror or exc}).") from None
+        from foncier.io.atomic import os_reason
+
+        raise _file_error(path, f"lecture impossible ({os_reason(exc)}).") from None
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

@@ -46,7 +46,8 @@ from pathlib import Path
 from foncier.errors import FoncierError, OutputError
 
 __all__ = ["atomic_path", "atomic_write", "atomic_files", "temp_name", "remove_stale",
-           "write_error", "check_not_input", "same_file", "STALE_HOURS", "TEMP_MARK"]
+           "write_error", "os_reason", "check_not_input", "same_file", "STALE_HOURS",
+           "TEMP_MARK"]
 
 #: What every temporary name holds, between the target's name and ``<pid>-<random>``.
 TEMP_MARK = ".foncier-tmp-"
@@ -185,9 +186,34 @@ _READ_ONLY = ("read-only file system", "permission denied", "readonly", "read-on
               "attempt to write a readonly database", "not writable", "access denied")
 
 
-def _reason(exc: BaseException) -> str:
+#: The system's errors that a write meets most, in French (the system says them in English).
+_OS_REASONS = {
+    errno.ENOENT: "dossier introuvable",
+    errno.ENOTDIR: "un élément du chemin est un fichier, pas un dossier",
+    errno.EISDIR: "c'est un dossier",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENOSPC: "disque plein",
+    errno.EDQUOT: "quota de disque dépassé",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+}
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a system call failed, in French for the usual errors, else as the system says it.
+
+    Examples
+    --------
+    >>> os_reason(NotADirectoryError(errno.ENOTDIR, "Not a directory", "/f/x"))
+    'un élément du chemin est un fichier, pas un dossier'
+    >>> os_reason(OSError(errno.EBUSY, "Device or resource busy"))
+    'Device or resource busy'
+    """
     if isinstance(exc, OSError) and exc.errno is not None:
-        return exc.strerror or errno.errorcode.get(exc.errno, str(exc.errno))
+        return _OS_REASONS.get(exc.errno) or exc.strerror or errno.errorcode.get(
+            exc.errno, str(exc.errno))
     return str(exc)
 
 
@@ -208,7 +234,7 @@ def write_error(exc: BaseException, target: str | os.PathLike,
     /d/x.gpkg : écriture impossible (sqlite3_step() failed: I/O) : vérifiez le dossier et...
     """
     code = getattr(exc, "errno", None)
-    text = _reason(exc)
+    text = os_reason(exc)
     low = f"{text} {exc}".lower()
     if code in (errno.ENOSPC, errno.EDQUOT) or any(k in low for k in _FULL) or (
             not isinstance(exc, OSError) and _nearly_full(target)):

@@ -78,6 +78,7 @@ import pandas as pd
 import shapely
 
 from foncier.errors import CacheWarning
+from foncier.io.atomic import os_reason
 
 __all__ = [
     "FORMAT_VERSION",
@@ -784,7 +785,7 @@ def _store(kind: str, key: str, manifest_fields: dict, members: dict[str, Any],
     try:
         _write_entry(path, manifest, members)
     except OSError as exc:
-        _warn(f"cache : écriture impossible dans {folder} ({exc.strerror or exc}) ; le "
+        _warn(f"cache : écriture impossible dans {folder} ({os_reason(exc)}) ; le "
               "résultat n'est pas mis en cache. Choisissez un autre dossier avec "
               "FONCIER_CACHE_DIR.", stacklevel=4)
         return None

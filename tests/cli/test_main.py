@@ -304,6 +304,7 @@ def test_an_unwritable_cache_is_one_french_line_not_a_python_warning(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines() == [
         f"foncier : avertissement : cache : écriture impossible dans {blocker / 'cache'} "
-        "(Not a directory) ; le résultat n'est pas mis en cache. Choisissez un autre dossier "
+        "(un élément du chemin est un fichier, pas un dossier) ; le résultat n'est pas mis en "
+        "cache. Choisissez un autre dossier "
         "avec FONCIER_CACHE_DIR."]
     assert "1 compatible" in proc.stdout

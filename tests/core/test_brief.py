@@ -132,6 +132,12 @@ def test_missing_file_is_a_brief_error(tmp_path):
         read_brief(tmp_path / "absent.toml")
 
 
+def test_a_folder_given_as_brief_is_said_so_in_french(tmp_path):
+    (tmp_path / "projet.toml").mkdir()
+    with pytest.raises(BriefError, match=r"projet\.toml: lecture impossible \(c'est un dossier\)"):
+        read_brief(tmp_path / "projet.toml")
+
+
 def test_keyword_arguments_are_checked_too():
     with pytest.raises(BriefError, match=r"access\.motorway_max_km: -1 est négatif"):
         Brief(name="x", motorway_max_km=-1)
