@@ -97,13 +97,15 @@ class _ProblemsError(FoncierError, ValueError):
     """An error that carries every problem found, reported at once."""
 
     def __init__(self, problems: list[Problem] | str, *, source: str | None = None):
-        if isinstance(problems, str):
+        alone = isinstance(problems, str)
+        if alone:
             problems = [Problem(source or "", None, problems)]
         self.problems = list(problems)
         self.source = source
         head = f"{source}: " if source else ""
         if len(self.problems) == 1:
-            text = head + str(self.problems[0])
+            # A message given alone is located by its source once (its problem's place).
+            text = str(self.problems[0]) if alone else head + str(self.problems[0])
         else:
             lines = "\n".join(f"  - {p}" for p in self.problems)
             text = f"{head}{len(self.problems)} problèmes :\n{lines}"

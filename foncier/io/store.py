@@ -93,12 +93,21 @@ def list_layers(source: str | os.PathLike, *, schema: str | None = None) -> list
         return postgis.list_layers(str(source), schema=schema)
     path = Path(source)
     if not path.exists():
-        raise InventoryError(f"fichier introuvable : {path}. Vérifiez le chemin.", source=str(path))
+        raise InventoryError("fichier introuvable : vérifiez le chemin.", source=str(path))
+    if path.is_dir():
+        raise InventoryError(f"c'est un dossier : {_GIVE_AN_INVENTORY}", source=str(path))
     try:
         return [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InventoryError(f"ce fichier n'est pas un GeoPackage lisible ({exc}).",
-                             source=str(path)) from None
+        if "not recognized as being in a supported file format" in str(exc):
+            why = "format non reconnu"     # GDAL's advice (a driver's prefix) would mislead
+        else:
+            why = str(exc)
+        raise InventoryError(f"ce fichier n'est pas un GeoPackage lisible ({why}) : "
+                             f"{_GIVE_AN_INVENTORY}", source=str(path)) from None
+
+
+_GIVE_AN_INVENTORY = "donnez un inventaire GeoPackage (.gpkg) ou une URL postgresql://."
 
 
 def read_layers(source: str | os.PathLike, names: list[str] | tuple[str, ...], *,

@@ -238,8 +238,7 @@ def transaction(source: str | os.PathLike, *, schema: str | None = None,
         return
     path = Path(source)
     if not path.exists() and not create:
-        raise InventoryError(f"fichier introuvable : {path}. Vérifiez le chemin.",
-                             source=str(path))
+        raise InventoryError("fichier introuvable : vérifiez le chemin.", source=str(path))
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
     except sqlite3.Error as exc:

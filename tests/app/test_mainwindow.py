@@ -355,7 +355,8 @@ def test_a_bad_geopackage_shows_the_library_message_and_the_app_stays_usable(
     text = window.error_box.text()
     assert blocker.args[0] == text
     assert text == ("Impossible d'ouvrir l'inventaire « cassé.gpkg » : ce fichier n'est pas un "
-                    "GeoPackage lisible.")
+                    "GeoPackage lisible (format non reconnu) : donnez un inventaire GeoPackage "
+                    "(.gpkg) ou une URL postgresql://.")
     assert "DRIVER" not in text and str(bad) not in text
     assert window.error_box.detailedText() == str(exc.value)
     assert window.error_box.isVisible()

@@ -185,6 +185,23 @@ def test_not_a_geopackage(tmp_path):
         open_inventory(tmp_path / "absent.gpkg")
 
 
+def test_a_bad_inventory_path_is_named_once_in_french(tmp_path):
+    # GDAL's English advice (prefix the path with a driver) misled users; the path came twice.
+    path = tmp_path / "faux.gpkg"
+    path.write_text("pas un geopackage")
+    with pytest.raises(InventoryError, match=r"lisible \(format non reconnu\) : donnez un "
+                                             r"inventaire GeoPackage \(\.gpkg\) ou une URL "
+                                             r"postgresql://\.$") as bad:
+        open_inventory(path)
+    with pytest.raises(InventoryError, match=r"c'est un dossier : donnez un inventaire") as folder:
+        open_inventory(tmp_path)
+    with pytest.raises(InventoryError, match=r"fichier introuvable : vérifiez le chemin\.$") \
+            as absent:
+        open_inventory(tmp_path / "absent.gpkg")
+    for exc, named in ((bad, path), (folder, tmp_path), (absent, tmp_path / "absent.gpkg")):
+        assert str(exc.value).count(str(named)) == 1 and "DRIVER" not in str(exc.value)
+
+
 def test_write_inventory_is_atomic(tmp_path, tiny_inventory):
     path = tmp_path / "inv.gpkg"
     write_inventory(tiny_inventory, path)
