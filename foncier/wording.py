@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ __all__ = ["constraint_label", "fmt_number", "fmt_numbers", "ICPE_LABELS", "STAT
            "CONSTRAINT_LABELS", "LEVEL_LABELS", "OUTCOME_LABELS", "INFRA_LABELS", "STATUS_NAMES",
            "format_measured", "format_required", "format_attribute", "ATTRIBUTE_LABELS", "UNITS",
            "UNIT_DECIMALS", "scale_label", "INFRA_SYMBOLS", "fmt_fixed", "fmt_unit", "fmt_date",
-           "digit_texts", "counted", "heading"]
+           "digit_texts", "counted", "heading", "toml_error"]
 
 STATUS_LABELS = {"match": "compatible", "to_check": "à vérifier", "no_match": "incompatible"}
 
@@ -348,3 +349,76 @@ def scale_label(metres: float) -> str:
     if metres >= 1000:
         return f"{fmt_number(metres / 1000, 1)} km"
     return f"{fmt_number(metres, 0)} m"
+
+
+#: The TOML parser's messages (Python's ``tomllib``, in English) and what they say in French.
+_TOML_MESSAGES = [
+    (r"Cannot overwrite a value", "une valeur est déjà donnée"),
+    (r"Escaped character is not a Unicode scalar value", "caractère échappé invalide"),
+    (r"Expected '=' after a key in a key/value pair", "« = » attendu après la clé"),
+    (r"Expected '\]' at the end of a table declaration", "« ] » attendu à la fin de l'en-tête"),
+    (r"Expected '\]\]' at the end of an array declaration",
+     "« ]] » attendu à la fin de l'en-tête"),
+    (r"Expected newline or end of document after a statement",
+     "une ligne ne porte qu'une clé et sa valeur"),
+    (r"Invalid date or datetime", "date invalide (AAAA-MM-JJ)"),
+    (r"Invalid hex value", "valeur hexadécimale invalide"),
+    (r"Invalid initial character for a key part", "caractère invalide au début d'une clé"),
+    (r"Invalid statement", "ligne illisible (ni « clé = valeur » ni « [section] »)"),
+    (r"Invalid value", "valeur illisible (un nombre, true, false, une date ou un texte entre "
+                       "guillemets : \"…\")"),
+    (r"Unclosed array", "liste non fermée (« ] » manquant)"),
+    (r"Unclosed inline table", "table non fermée (« } » manquant)"),
+    (r"Unescaped '\\' in a string",
+     "« \\ » seul dans un texte (écrivez « \\\\ », ou le texte entre apostrophes)"),
+    (r"Unterminated string", "texte non terminé (guillemet fermant manquant)"),
+    (r"Cannot declare (.+) twice", r"\1 est déclaré deux fois"),
+    (r"Cannot mutate immutable namespace (.+)", r"\1 est déjà entièrement donné"),
+    (r"Cannot redefine namespace (.+)", r"\1 est déclaré deux fois"),
+    (r"Duplicate inline table key (.+)", r"clé \1 donnée deux fois"),
+    (r"Found invalid character (.+)", r"caractère invalide \1"),
+    (r"Illegal character (.+)", r"caractère interdit \1"),
+    (r"Expected (.+)", r"\1 attendu"),
+]
+
+
+def toml_error(exc: Exception) -> str:
+    r"""A TOML parser's error in French, then its place (« , ligne 3, colonne 1 »); a message
+    this module does not know is kept as it is.
+
+    Examples
+    --------
+    >>> import tomllib
+    >>> try:
+    ...     tomllib.loads("[land]\nmin_area_ha = 3\n[land]")
+    ... except tomllib.TOMLDecodeError as exc:
+    ...     print(toml_error(exc))
+    « land » est déclaré deux fois, ligne 3, colonne 6
+    """
+    text = str(exc)
+    m = re.fullmatch(r"(.*?) \(at (?:line (\d+), column (\d+)|(end of document))\)", text,
+                     flags=re.S)
+    message, place = (m[1], (f"ligne {m[2]}, colonne {m[3]}" if m[2] else
+                             "à la fin du fichier")) if m else (text, None)
+    for pattern, french in _TOML_MESSAGES:
+        found = re.fullmatch(pattern, message, flags=re.S)
+        if found:
+            message = french.replace(r"\1", _toml_key(found[1])) if found.groups() else french
+            break
+    return f"{message}, {place}" if place else message
+
+
+def _toml_key(text: str) -> str:
+    """A key as the TOML parser quotes it (``('land', 'min_area_ha')``, ``'b'``) in French
+    quotes (« land.min_area_ha »); a character alike, an invisible one by its code (U+0001)."""
+    import ast
+
+    try:
+        key = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+    if isinstance(key, tuple) and all(isinstance(k, str) for k in key):
+        return f"« {'.'.join(key)} »"
+    if isinstance(key, str) and len(key) == 1 and not key.isprintable():
+        return f"U+{ord(key):04X}"
+    return f"« {key} »" if isinstance(key, str) else text

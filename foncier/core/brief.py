@@ -37,7 +37,7 @@ from typing import Any
 
 from foncier.core.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, ICPE_REGIMES
 from foncier.errors import BriefError, Problem
-from foncier.wording import fmt_number
+from foncier.wording import fmt_number, toml_error
 
 __all__ = ["Brief", "read_brief", "brief_from_dict", "brief_to_dict", "brief_to_toml",
            "write_brief", "SECTIONS", "WEIGHT_KEYS", "DELAY_KEYS"]
@@ -549,7 +549,7 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _file_error(path, f"TOML invalide : {exc}.") from None
+        raise _file_error(path, f"TOML invalide : {toml_error(exc)}.") from None
     except RecursionError:
         raise _file_error(path, "TOML invalide : tableaux ou tables imbriqués trop "
                           "profondément ; un cahier des charges n'imbrique que des listes "

@@ -60,7 +60,8 @@ import shapely
 
 from foncier.core.schema import CRS, ENUMS, LAYERS
 from foncier.errors import Problem, StandardsError
-from foncier.wording import ICPE_LABELS
+from foncier.io.atomic import os_reason
+from foncier.wording import ICPE_LABELS, toml_error
 
 __all__ = ["DEFAULT_MAPPING_TOML", "DEFAULT_MAPPING", "COLUMN_HELP", "read_sheet",
            "import_sheet", "write_template", "to_number", "to_bool", "to_date"]
@@ -201,12 +202,19 @@ def _blank(v) -> bool:
 
 
 def _read_xlsx(path: Path, sheet: str | None, header_row: int) -> _Sheet:
+    import zipfile
+
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise StandardsError([Problem(path.name, None, f"classeur illisible ({str(exc)[:200]}) : "
+        if isinstance(exc, (InvalidFileException, zipfile.BadZipFile)):
+            why = "ce n'est pas un classeur Excel"      # openpyxl's words would be English
+        else:
+            why = os_reason(exc) if isinstance(exc, OSError) else str(exc)[:200]
+        raise StandardsError([Problem(path.name, None, f"classeur illisible ({why}) : "
                                       "donnez un fichier .xlsx ou .csv.")]) from None
     try:
         names = book.sheetnames
@@ -252,8 +260,10 @@ def load_mapping(mapping: str | os.PathLike | None) -> tuple[dict[str, str], dic
         try:
             user = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            why = toml_error(exc) if isinstance(exc, tomllib.TOMLDecodeError) else (
+                os_reason(exc) if isinstance(exc, OSError) else "le fichier n'est pas en UTF-8")
             raise StandardsError([Problem(path.name, None, f"correspondance illisible "
-                                          f"({str(exc)[:200]}) : un fichier TOML avec une "
+                                          f"({why}) : un fichier TOML avec une "
                                           "table [columns] « en-tête » = « colonne ».")]
                                  ) from None
         known = set(LAYERS["plots"]) | set(_PLACES)

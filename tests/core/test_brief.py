@@ -123,8 +123,12 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 
 def test_invalid_toml_is_refused_with_position(tmp_path):
-    with pytest.raises(BriefError, match=r"TOML invalide : .*line 2"):
+    with pytest.raises(BriefError, match=r"TOML invalide : valeur illisible \(un nombre, true, "
+                                         r"false, une date ou un texte entre guillemets : "
+                                         r"\"…\"\), ligne 2, colonne 15\.$"):
         read_brief(write(tmp_path, 'name = "x"\nmin_area_ha = = 3\n'))
+    with pytest.raises(BriefError, match=r"« land » est déclaré deux fois, ligne 4, colonne 6\."):
+        read_brief(write(tmp_path, 'name = "x"\n[land]\nmin_area_ha = 3\n[land]\n'))
 
 
 def test_missing_file_is_a_brief_error(tmp_path):

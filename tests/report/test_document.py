@@ -52,7 +52,8 @@ def test_read_profile_reports_every_problem_by_key(tmp_path):
 @pytest.mark.parametrize(("content", "message"), [
     ('organisation = "A"\nlogo = "logo.gif"\n', r"logo: logo\.gif : une image PNG ou JPEG"),
     ('contact = "Mme X"\n', r"organisation: le nom de l'organisme est obligatoire"),
-    ('organisation = \n', r"TOML illisible"),
+    ('organisation = \n', r"TOML illisible \(valeur illisible \(un nombre.*\), ligne 1, "
+                             r"colonne 16\)\."),
 ])
 def test_read_profile_refuses_a_bad_file(tmp_path, content, message):
     path = tmp_path / "profil.toml"

@@ -158,3 +158,16 @@ def test_cli_template_then_import(tmp_path, capsys):
     assert main(["import-sheet", str(out), "--out", str(tmp_path / "inv2.gpkg")]) != 0
     err = capsys.readouterr().err
     assert "option --cadastre" in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_workbook_or_a_bad_mapping_is_said_in_french(tmp_path):
+    fake = tmp_path / "terrains.xlsx"
+    fake.write_text("pas un classeur", encoding="utf-8")
+    with pytest.raises(StandardsError, match=r"terrains\.xlsx: classeur illisible \(ce n'est pas "
+                                             r"un classeur Excel\) : donnez un fichier \.xlsx"):
+        read_sheet(fake)
+    mapping = tmp_path / "correspondance.toml"
+    mapping.write_text("[columns\n", encoding="utf-8")
+    with pytest.raises(StandardsError, match=r"correspondance illisible \(« \] » attendu à la fin "
+                                             r"de l'en-tête, ligne 1, colonne 9\)"):
+        read_sheet(fake, mapping=mapping)
