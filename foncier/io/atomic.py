@@ -188,7 +188,7 @@ _READ_ONLY = ("read-only file system", "permission denied", "readonly", "read-on
 
 #: The system's errors that a write meets most, in French (the system says them in English).
 _OS_REASONS = {
-    errno.ENOENT: "dossier introuvable",
+    errno.ENOENT: "fichier ou dossier introuvable",
     errno.ENOTDIR: "un élément du chemin est un fichier, pas un dossier",
     errno.EISDIR: "c'est un dossier",
     errno.EACCES: "accès refusé",
