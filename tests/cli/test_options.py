@@ -74,20 +74,27 @@ def test_flag_names_prefers_the_long_option():
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_modules_load_with_the_collector_paused_then_frozen(enabled):
+@pytest.mark.parametrize("ending_at_once", [True, False])
+def test_modules_load_with_the_collector_paused_and_frozen_only_before_an_exit(
+        monkeypatch, enabled, ending_at_once):
     import gc
 
-    from foncier.cli.options import loading_modules
+    from foncier.cli import options
 
+    monkeypatch.setattr(options, "ENDING_AT_ONCE", ending_at_once)
     (gc.enable if enabled else gc.disable)()
+    frozen = gc.get_freeze_count()
     try:
         seen = []
-        with loading_modules():
+        with options.loading_modules():
             seen.append(gc.isenabled())
-            kept = [[] for _ in range(10)]        # objects made while loading: frozen after
+            kept = [[] for _ in range(10)]        # objects made while loading
         assert seen == [False]
         assert gc.isenabled() is enabled          # the collector as it was
-        assert gc.get_freeze_count() >= len(kept)
+        if ending_at_once:                        # frozen: later collections skip them
+            assert gc.get_freeze_count() >= frozen + len(kept)
+        else:                                     # a script's process: nothing frozen for good
+            assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
         gc.enable()
