@@ -125,6 +125,7 @@ def french_message(message: str) -> str:
 
 def _inner(message: str) -> str:
     for pattern, french in _INNER:
-        if re.fullmatch(pattern, message, flags=re.S):
-            return re.sub(pattern, french, message, count=1, flags=re.S) + "."
+        found = re.fullmatch(pattern, message, flags=re.S)
+        if found:
+            return found.expand(french) + "."
     return message

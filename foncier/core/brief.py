@@ -37,6 +37,7 @@ from typing import Any
 
 from foncier.core.schema import CONSTRAINT_KINDS, CONSTRAINT_LEVELS, ICPE_REGIMES
 from foncier.errors import BriefError, Problem
+from foncier.io.reasons import file_reason
 from foncier.wording import fmt_number, toml_error
 
 __all__ = ["Brief", "read_brief", "brief_from_dict", "brief_to_dict", "brief_to_toml",
@@ -534,14 +535,11 @@ def _read_text(path: Path) -> str:
     except FileNotFoundError:
         raise _file_error(path, "fichier introuvable : vérifiez le chemin.") from None
     except OSError as exc:
-        from foncier.io.atomic import os_reason
-
-        raise _file_error(path, f"lecture impossible ({os_reason(exc)}).") from None
+        raise _file_error(path, f"lecture impossible ({file_reason(exc)}).") from None
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        raise _file_error(path, f"le fichier n'est pas en UTF-8 (octet invalide en position "
-                          f"{exc.start}) : réenregistrez-le en UTF-8.") from None
+        raise _file_error(path, f"{file_reason(exc)} : réenregistrez-le en UTF-8.") from None
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:

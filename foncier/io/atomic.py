@@ -44,10 +44,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from foncier.errors import FoncierError, OutputError
+from foncier.io.reasons import os_reason
 
 __all__ = ["atomic_path", "atomic_write", "atomic_files", "temp_name", "remove_stale",
-           "write_error", "os_reason", "check_not_input", "same_file", "STALE_HOURS",
-           "TEMP_MARK"]
+           "write_error", "check_not_input", "same_file", "STALE_HOURS", "TEMP_MARK"]
 
 #: What every temporary name holds, between the target's name and ``<pid>-<random>``.
 TEMP_MARK = ".foncier-tmp-"
@@ -184,37 +184,6 @@ _FULL = ("no space left", "disk is full", "database or disk is full", "disk full
          "quota exceeded")
 _READ_ONLY = ("read-only file system", "permission denied", "readonly", "read-only",
               "attempt to write a readonly database", "not writable", "access denied")
-
-
-#: The system's errors that a write meets most, in French (the system says them in English).
-_OS_REASONS = {
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.ENOTDIR: "un élément du chemin est un fichier, pas un dossier",
-    errno.EISDIR: "c'est un dossier",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EROFS: "système de fichiers en lecture seule",
-    errno.ENOSPC: "disque plein",
-    errno.EDQUOT: "quota de disque dépassé",
-    errno.ENAMETOOLONG: "nom de fichier trop long",
-    errno.EIO: "erreur d'entrée-sortie du disque",
-}
-
-
-def os_reason(exc: BaseException) -> str:
-    """Why a system call failed, in French for the usual errors, else as the system says it.
-
-    Examples
-    --------
-    >>> os_reason(NotADirectoryError(errno.ENOTDIR, "Not a directory", "/f/x"))
-    'un élément du chemin est un fichier, pas un dossier'
-    >>> os_reason(OSError(errno.EBUSY, "Device or resource busy"))
-    'Device or resource busy'
-    """
-    if isinstance(exc, OSError) and exc.errno is not None:
-        return _OS_REASONS.get(exc.errno) or exc.strerror or errno.errorcode.get(
-            exc.errno, str(exc.errno))
-    return str(exc)
 
 
 def write_error(exc: BaseException, target: str | os.PathLike,

@@ -78,7 +78,7 @@ import pandas as pd
 import shapely
 
 from foncier.errors import CacheWarning
-from foncier.io.atomic import os_reason
+from foncier.io.reasons import os_reason
 
 __all__ = [
     "FORMAT_VERSION",

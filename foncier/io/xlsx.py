@@ -636,7 +636,8 @@ class XlsxStream:
         self.limit_hint = limit_hint or ("répartissez les données sur plusieurs feuilles ou "
                                          "choisissez un autre format.")
         self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        #: The sheets written: (place in the workbook, name, auto-filter range).
+        #: The sheets written: (place in the workbook, name, auto-filter range, columns
+        #: repeated at the left of each printed page).
         self.sheets: list[tuple[int, str, str, int]] = []
         #: Cell formats after the default and the header: (fill, or -1 for none, or
         #: :data:`_HEADER_FILL` for the header's fill and bold font; number format or None;

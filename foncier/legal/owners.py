@@ -36,7 +36,7 @@ import pandas as pd
 from foncier.core.missing import is_missing
 from foncier.core.schema import LEGAL_TABLES, OWNER_KINDS
 from foncier.errors import LegalError, Problem
-from foncier.io.atomic import os_reason
+from foncier.io.reasons import os_reason
 
 __all__ = ["luhn_ok", "valid_siren", "valid_siret", "check_owners", "import_owners",
            "read_rows", "KIND_WORDS"]
@@ -109,8 +109,7 @@ def read_rows(path: str | os.PathLike, table: str) -> pd.DataFrame:
             raise LegalError(f"{path} : format non reconnu (« {suffix} ») ; donnez un fichier "
                              ".csv ou .xlsx.", source=table)
     except (ValueError, OSError) as exc:
-        why = os_reason(exc) if isinstance(exc, OSError) else exc
-        raise LegalError(f"{path} : fichier illisible ({why}).", source=table) from None
+        raise LegalError(f"{path} : fichier illisible ({os_reason(exc)}).", source=table) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.replace({"": None})
 

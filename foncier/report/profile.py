@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from foncier.errors import Problem, ProfileError
+from foncier.io.reasons import file_reason
 
 __all__ = ["TerritoryProfile", "read_profile", "PROFILE_KEYS"]
 
@@ -100,7 +101,7 @@ def read_profile(path: str | os.PathLike) -> TerritoryProfile:
         raise ProfileError([Problem("", None, "fichier introuvable. Donnez le chemin d'un "
                                     "profil de territoire (.toml).")], source=str(path)) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError([Problem("", None, f"TOML illisible ({_unreadable(exc)}).")],
+        raise ProfileError([Problem("", None, f"TOML illisible ({file_reason(exc)}).")],
                            source=str(path)) from None
     problems: list[Problem] = []
     for key in data:
@@ -134,14 +135,3 @@ def read_profile(path: str | os.PathLike) -> TerritoryProfile:
     values.pop("logo", None)
     return TerritoryProfile(logo=logo, **values)
 
-
-def _unreadable(exc: Exception) -> str:
-    """Why a profile could not be read, in French."""
-    from foncier.io.atomic import os_reason
-    from foncier.wording import toml_error
-
-    if isinstance(exc, tomllib.TOMLDecodeError):
-        return toml_error(exc)
-    if isinstance(exc, UnicodeDecodeError):
-        return f"le fichier n'est pas en UTF-8 (octet invalide en position {exc.start})"
-    return os_reason(exc)

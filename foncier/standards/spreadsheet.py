@@ -60,8 +60,8 @@ import shapely
 
 from foncier.core.schema import CRS, ENUMS, LAYERS
 from foncier.errors import Problem, StandardsError
-from foncier.io.atomic import os_reason
-from foncier.wording import ICPE_LABELS, toml_error
+from foncier.io.reasons import file_reason, os_reason
+from foncier.wording import ICPE_LABELS
 
 __all__ = ["DEFAULT_MAPPING_TOML", "DEFAULT_MAPPING", "COLUMN_HELP", "read_sheet",
            "import_sheet", "write_template", "to_number", "to_bool", "to_date"]
@@ -260,10 +260,8 @@ def load_mapping(mapping: str | os.PathLike | None) -> tuple[dict[str, str], dic
         try:
             user = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            why = toml_error(exc) if isinstance(exc, tomllib.TOMLDecodeError) else (
-                os_reason(exc) if isinstance(exc, OSError) else "le fichier n'est pas en UTF-8")
             raise StandardsError([Problem(path.name, None, f"correspondance illisible "
-                                          f"({why}) : un fichier TOML avec une "
+                                          f"({file_reason(exc)}) : un fichier TOML avec une "
                                           "table [columns] « en-tête » = « colonne ».")]
                                  ) from None
         known = set(LAYERS["plots"]) | set(_PLACES)
